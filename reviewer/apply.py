@@ -1,0 +1,159 @@
+"""Apply every revision of a series to a kernel tree, each on its own base,
+without a checkout: a temporary index per revision, `git apply --cached`
+(3-way when the plain apply fails), `write-tree`, `commit-tree`, and the tip
+kept under `refs/reviewer/<series>/v<N>` (see `reviewer refs --delete`).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+
+from reviewer.errors import TreeError
+from reviewer.gitrepo import REF_NAMESPACE, GitRepo, TempIndex
+from reviewer.model import (
+    ApplyFailure,
+    ApplyResult,
+    BaseChoice,
+    Patch,
+    PatchApply,
+    PatchStatus,
+    Revision,
+    Series,
+)
+
+__all__ = ["apply_revision", "apply_series", "choose_base", "series_slug"]
+
+_PATCH_FAILED = re.compile(r"^error: patch failed: (.+):(\d+)$", re.M)
+_NOT_IN_INDEX = re.compile(r"^error: (.+): does not exist in index$", re.M)
+_EXISTS = re.compile(r"^error: (.+): already exists in index$", re.M)
+_ERROR = re.compile(r"^error: (.+)$", re.M)
+
+
+def series_slug(series: Series) -> str:
+    """A stable, ref-safe name: first post date + title words."""
+    first = series.revisions[0].first_message
+    words = re.sub(r"[^a-z0-9]+", "-", series.revisions[0].title.lower()).strip("-")
+    return f"{first.date:%Y%m%d}-{words[:40].rstrip('-') or 'series'}"
+
+
+def choose_base(repo: GitRepo, revision: Revision, base_ref: str | None) -> BaseChoice:
+    """The revision's base-commit when the tree has it, else --base, else HEAD."""
+    if revision.base_commit:
+        sha = repo.resolve(revision.base_commit)
+        if sha:
+            return BaseChoice(sha, "base-commit", f"base-commit {revision.base_commit[:12]} "
+                              "given in the mail is in the tree")
+        missing = f"base-commit {revision.base_commit[:12]} is not in the tree; "
+    else:
+        missing = "no base-commit in the mail; "
+    if base_ref:
+        sha = repo.resolve(base_ref)
+        if not sha:
+            raise TreeError(f"--base {base_ref!r}: no such commit in {repo.path}")
+        return BaseChoice(sha, "--base", missing + f"using --base {base_ref}")
+    sha = repo.head()
+    if not sha:
+        raise TreeError(f"{repo.path}: HEAD names no commit; give --base")
+    return BaseChoice(sha, "HEAD", missing + "using the tree's HEAD")
+
+
+def _failure(repo: GitRepo, patch: Patch, stderr: str, stderr_3way: str) -> ApplyFailure:
+    if m := _PATCH_FAILED.search(stderr):
+        path, line = m.group(1), int(m.group(2))
+        change = next((f for f in patch.files if path in (f.old_path, f.new_path)), None)
+        hunks = change.hunks if change else ()
+        number = next((i for i, h in enumerate(hunks, 1) if h.old_start == line), None)
+        blob = change.old_blob if change else None
+        if blob and not repo.has_object(blob):
+            why = f"preimage blob {blob} is not in the tree; hunk context not found"
+        else:
+            why = "hunk context not found in the base"
+        label = f"hunk #{number}" if number else "a hunk"
+        return ApplyFailure(path, number, line, f"{label} at {path}:{line}: {why}")
+    if m := _NOT_IN_INDEX.search(stderr):
+        return ApplyFailure(m.group(1), None, None, f"{m.group(1)} does not exist in the base")
+    if m := _EXISTS.search(stderr):
+        return ApplyFailure(m.group(1), None, None, f"{m.group(1)} already exists in the base")
+    first = _ERROR.search(stderr_3way or stderr)
+    reason = first.group(1) if first else (stderr.strip() or "git apply failed")
+    return ApplyFailure(None, None, None, reason.splitlines()[0][:200])
+
+
+def _apply_one(repo: GitRepo, index: TempIndex, patch: Patch,
+               patch_file: str) -> tuple[PatchStatus, ApplyFailure | None]:
+    check = index.apply(patch_file, "--check")
+    if check.status == 0:
+        out = index.apply(patch_file)
+        if out.status == 0:
+            return PatchStatus.APPLIED, None
+    if index.apply(patch_file, "--check", "-R").status == 0:
+        return PatchStatus.ALREADY_APPLIED, None
+    three = index.apply(patch_file, "--3way")
+    if three.status == 0:
+        return PatchStatus.APPLIED_3WAY, None
+    return PatchStatus.FAILED, _failure(repo, patch, check.stderr, three.stderr)
+
+
+def _commit(repo: GitRepo, tree: str, parent: str, patch: Patch) -> str:
+    date = email.utils.format_datetime(patch.message.date)
+    message = f"{patch.title}\n\n{patch.commit_message}\n\nMessage-Id: <{patch.msgid}>\n"
+    return repo.commit_tree(tree, parent, message, (patch.author.name, patch.author.email), date)
+
+
+def apply_revision(repo: GitRepo, revision: Revision, base: BaseChoice, ref: str,
+                   cancelled: Callable[[], bool] = lambda: False) -> ApplyResult:
+    """Apply the revision's patches in order on `base`; a failure stops this
+    revision (later patches are NOT_TRIED) and is described per file/hunk."""
+    results: list[PatchApply] = []
+    tip = base.commit
+    with repo.temp_index(base.commit) as index, tempfile.TemporaryDirectory() as tmp:
+        for patch in revision.patches:
+            if cancelled() or (results and not results[-1].status.ok):
+                results.append(PatchApply(patch.index, patch.title, PatchStatus.NOT_TRIED, None))
+                continue
+            if not patch.diff.strip():
+                failure = ApplyFailure(None, None, None, "the mail holds no diff")
+                results.append(PatchApply(patch.index, patch.title, PatchStatus.FAILED, None,
+                                          failure))
+                continue
+            patch_file = f"{tmp}/{patch.index:04d}.patch"
+            with open(patch_file, "w", encoding="utf-8", errors="surrogateescape") as fh:
+                fh.write(patch.diff if patch.diff.endswith("\n") else patch.diff + "\n")
+            status, failure = _apply_one(repo, index, patch, patch_file)
+            commit = None
+            if status.ok:
+                commit = tip = _commit(repo, index.write_tree(), tip, patch)
+            results.append(PatchApply(patch.index, patch.title, status, commit, failure))
+    wrote = any(r.commit for r in results)
+    if wrote:
+        repo.update_ref(ref, tip)
+    return ApplyResult(revision.version, base, tuple(results), ref if wrote else None)
+
+
+def apply_series(repo: GitRepo, series: Series, base_ref: str | None = None,
+                 on_done: Callable[[ApplyResult], None] | None = None,
+                 cancelled: Callable[[], bool] = lambda: False,
+                 revisions: Iterable[Revision] | None = None) -> list[ApplyResult]:
+    """Apply each revision on its own base.  An unknown --base raises before
+    anything is written; a revision without a usable base reports why."""
+    if base_ref and not repo.resolve(base_ref):
+        raise TreeError(f"--base {base_ref!r}: no such commit in {repo.path}")
+    slug = series_slug(series)
+    results: list[ApplyResult] = []
+    for rev in revisions if revisions is not None else series.revisions:
+        if cancelled():
+            break
+        suffix = "-resend" if rev.resend else ""
+        ref = f"{REF_NAMESPACE}{slug}/{rev.label}{suffix}"
+        try:
+            base = choose_base(repo, rev, base_ref)
+        except TreeError as exc:
+            results.append(ApplyResult(rev.version, None, (), None, str(exc)))
+        else:
+            results.append(apply_revision(repo, rev, base, ref, cancelled))
+        if on_done:
+            on_done(results[-1])
+    return results

@@ -1,0 +1,100 @@
+"""A SQLite cache in the user cache dir.  Check results are keyed by what
+determines them (see `engine.cache_key`), so a second run on the same thread
+re-checks nothing.  A corrupt database is rebuilt; a failed write (disk
+full, read-only) is ignored: the cache only ever saves time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import asdict
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+
+from reviewer.model import Finding, Severity
+
+__all__ = ["ResultCache", "default_cache_path"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS findings (
+    key TEXT PRIMARY KEY,
+    rule_id TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+"""
+
+
+def default_cache_path() -> Path:
+    env = os.environ.get("REVIEWER_CACHE")
+    return Path(env) if env else Path(user_cache_dir("reviewer")) / "cache.sqlite3"
+
+
+class ResultCache:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_cache_path()
+        self._db: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._db is not None:
+            return self._db
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = self._open()
+        except sqlite3.DatabaseError:
+            # Corrupt or not a database: start over rather than fail the run.
+            self.path.unlink(missing_ok=True)
+            try:
+                self._db = self._open()
+            except (sqlite3.Error, OSError):
+                self._db = None
+        except OSError:
+            self._db = None
+        return self._db
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(_SCHEMA)
+        db.execute("SELECT count(*) FROM findings").fetchone()
+        return db
+
+    def get(self, key: str) -> tuple[str, list[Finding]] | None:
+        """(level, findings) stored for `key`, or None."""
+        db = self._connect()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT payload FROM findings WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            data = json.loads(row[0])
+            return str(data["level"]), [_finding(d) for d in data["findings"]]
+        except (sqlite3.Error, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, key: str, rule_id: str, level: str, findings: list[Finding]) -> None:
+        db = self._connect()
+        if db is None:
+            return
+        payload = json.dumps({"level": level, "findings": [
+            {**asdict(f), "severity": f.severity.value} for f in findings]})
+        try:
+            with db:
+                db.execute("INSERT OR REPLACE INTO findings VALUES (?, ?, ?)",
+                           (key, rule_id, payload))
+        except sqlite3.Error:
+            pass
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def _finding(data: dict[str, object]) -> Finding:
+    data = dict(data)
+    data["severity"] = Severity(data["severity"])
+    return Finding(**data)  # type: ignore[arg-type]

@@ -1,0 +1,128 @@
+"""What a rule sees: one revision, the revisions before it, the apply result
+and read access to the base and applied trees."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from reviewer.checks.registry import Rule
+from reviewer.config import Config
+from reviewer.gitrepo import GitRepo
+from reviewer.model import ApplyResult, Finding, Revision, Series, Severity
+
+__all__ = ["CheckContext", "RevisionInput", "fingerprint"]
+
+T = TypeVar("T")
+_NUMBERS = re.compile(r"\d+")
+
+
+def fingerprint(rule_id: str, file: str | None, key: str) -> str:
+    """Same rule + file + key → same fingerprint, whatever the line or the
+    revision, so a problem that persists into v2 is recognised there."""
+    text = f"{rule_id}\0{file or ''}\0{' '.join(key.split())}"
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class RevisionInput:
+    """Everything the rules of one revision share (and their memo)."""
+
+    series: Series
+    revision: Revision
+    previous: Revision | None
+    apply: ApplyResult | None
+    repo: GitRepo | None
+    config: Config
+    memo: dict[str, Any] = field(default_factory=dict)
+
+
+class CheckContext:
+    def __init__(self, data: RevisionInput, rule: Rule) -> None:
+        self.data = data
+        self.rule = rule
+        self.used_tree = False  # set once the rule reads the applied tree
+
+    @property
+    def revision(self) -> Revision:
+        return self.data.revision
+
+    @property
+    def previous(self) -> Revision | None:
+        return self.data.previous
+
+    @property
+    def series(self) -> Series:
+        return self.data.series
+
+    @property
+    def config(self) -> Config:
+        return self.data.config
+
+    @property
+    def repo(self) -> GitRepo | None:
+        return self.data.repo
+
+    @property
+    def applied(self) -> bool:
+        """True when every patch applied, so tree-level checks can run."""
+        return self.data.repo is not None and self.data.apply is not None and self.data.apply.applied
+
+    @property
+    def base(self) -> str | None:
+        res = self.data.apply
+        return res.base.commit if res is not None and res.base is not None else None
+
+    def base_file(self, path: str) -> str | None:
+        """A file at the revision's base commit (never the patched tree)."""
+        if self.repo is None or self.base is None:
+            return None
+        data = self.repo.read_file(self.base, path)
+        return None if data is None else data.decode("utf-8", "replace")
+
+    def post_file(self, path: str, after_patch: int | None = None) -> str | None:
+        """A file in the applied tree, after the whole revision or patch k."""
+        if not self.applied or self.repo is None or self.data.apply is None:
+            return None
+        commit = (self.data.apply.tip if after_patch is None
+                  else self.data.apply.commit_after(after_patch))
+        if commit is None:
+            return None
+        data = self.repo.read_file(commit, path)
+        self.used_tree = True
+        return None if data is None else data.decode("utf-8", "replace")
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """Work shared by the rules of one revision (e.g. one C analysis);
+        whether it read the applied tree carries over to every rule using it."""
+        if key not in self.data.memo:
+            before, self.used_tree = self.used_tree, False
+            self.data.memo[key] = (compute(), self.used_tree)
+            self.used_tree = before
+        value, used = self.data.memo[key]
+        self.used_tree |= used
+        result: T = value
+        return result
+
+    def report(self, message: str, *, patch: int | None = None, file: str | None = None,
+               line: int | None = None, key: str | None = None,
+               severity: Severity | None = None, level: str = "diff") -> Finding:
+        """A finding of this rule.  `key` names the problem independently of
+        line numbers (a symbol, a statement); by default the message with
+        its numbers removed."""
+        self.used_tree |= level == "tree"
+        return Finding(
+            rule_id=self.rule.id,
+            severity=severity or self.rule.severity,
+            message=message,
+            version=self.revision.version,
+            patch=patch,
+            file=file,
+            line=line,
+            level=level,
+            fingerprint=fingerprint(self.rule.id, file, key if key is not None
+                                    else _NUMBERS.sub("#", message)),
+        )

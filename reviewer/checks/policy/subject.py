@@ -1,0 +1,84 @@
+"""The shape of the subject line: `[PATCH vN k/n] prefix: summary`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from reviewer.checks.context import CheckContext
+from reviewer.checks.registry import Scope, rule
+from reviewer.model import Finding, Message, Severity
+
+_PREFIX = re.compile(r"^[\w./-]+(?:[ ,][\w./-]+)*:\s+\S")
+MAX_SUMMARY = 75
+
+
+def _mails(ctx: CheckContext) -> list[tuple[int, Message]]:
+    rev = ctx.revision
+    return ([(0, rev.cover)] if rev.cover else []) + [(p.index, p.message) for p in rev.patches]
+
+
+@rule("POL006", "subject-format", Severity.WARNING, Scope.MESSAGE)
+def subject_format(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags a patch subject that does not read `[PATCH vN k/n] prefix: summary`:
+    no `PATCH` tag, no `k/n` counter in a multi-patch revision, no
+    `subsystem:` prefix, or a summary longer than 75 columns.
+
+    ## Why is this bad?
+    Maintainers filter and sort mail by these tags, b4 and patchwork rely on
+    them to rebuild series, and the summary becomes the commit's one-line
+    title in `git log --oneline`.
+
+    ## Example
+    ```
+    Subject: drop negative dentries when looking up in overlay layers to save memory
+    ```
+    Use instead:
+    ```
+    Subject: [PATCH v2 1/3] ovl: drop negative dentries after lookup
+    ```
+    """
+    multi = ctx.revision.expected > 1
+    for index, msg in _mails(ctx):
+        s = msg.subject
+        problems = []
+        if not s.is_patch:
+            problems.append("no PATCH tag")
+        if multi and not s.counters_given:
+            problems.append("no k/n counter in a multi-patch revision")
+        if index and not _PREFIX.match(s.summary):
+            problems.append("no 'subsystem: ' prefix")
+        if index and len(s.summary) > MAX_SUMMARY:
+            problems.append(f"summary is {len(s.summary)} columns (keep it under {MAX_SUMMARY})")
+        for problem in problems:
+            yield ctx.report(f"subject {s.full!r}: {problem}", patch=index or None,
+                             key=f"{index} {problem.split(' (')[0].split(' is ')[0]}")
+
+
+@rule("POL007", "subject-version", Severity.ERROR, Scope.REVISION)
+def subject_version(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags a mail whose subject version (`v3`) differs from the revision it
+    was grouped into, or from the other mails of the same revision.
+
+    ## Why is this bad?
+    Reviewers and tools match replies, trailers and range-diffs by version;
+    a `v2` patch inside a `v3` posting gets reviewed against the wrong code.
+
+    ## Example
+    ```
+    [PATCH v3 0/2] ovl: ...
+    [PATCH v2 1/2] ovl: ...
+    ```
+    Use instead: the same `v3` on the cover and on every patch.
+    """
+    rev = ctx.revision
+    for index, msg in _mails(ctx):
+        s = msg.subject
+        if s.version_given and s.version != rev.version:
+            yield ctx.report(f"subject says v{s.version} but the mail belongs to {rev.label}",
+                             patch=index or None, key=f"{index} v{s.version}")
+        elif not s.version_given and rev.version > 1:
+            yield ctx.report(f"subject has no version but the mail belongs to {rev.label}",
+                             patch=index or None, key=f"{index} unversioned")

@@ -1,0 +1,115 @@
+"""The rule registry, modelled on ruff's: every rule has a stable ID that is
+never reused, a kebab-case name, a default severity, a scope and a docstring
+with the sections **What it does**, **Why is this bad?** and **Example**.
+
+A rule is a function decorated with `@rule(...)`.  It receives a
+`CheckContext` bound to that rule and yields findings made with
+`ctx.report(...)`; it raises `Skipped` when it cannot run (no perl, no tree).
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from reviewer.model import Finding, Severity
+
+if TYPE_CHECKING:
+    from reviewer.checks.context import CheckContext
+
+__all__ = ["REQUIRED_SECTIONS", "Rule", "Scope", "Skipped", "all_rules", "get_rule", "rule"]
+
+REQUIRED_SECTIONS = ("## What it does", "## Why is this bad?", "## Example")
+
+
+class Scope(enum.Enum):
+    MESSAGE = "message"  # one mail's headers and text
+    PATCH = "patch"  # one patch's diff
+    REVISION = "revision"  # all patches of a revision together
+    SERIES = "series"  # a revision against the ones before it
+    TREE = "tree"  # the applied tree
+
+
+class Skipped(Exception):
+    """Raised by a rule that cannot run here; the reason is shown to the user."""
+
+
+CheckFn = Callable[["CheckContext"], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    scope: Scope
+    version: int
+    check: CheckFn
+
+    @property
+    def family(self) -> str:
+        """`POL` or `RACE`: the ID's letters."""
+        return self.id.rstrip("0123456789")
+
+    @property
+    def doc(self) -> str:
+        return inspect.cleandoc(self.check.__doc__ or "")
+
+    @property
+    def summary(self) -> str:
+        """The first sentence of "What it does"."""
+        lines = self.doc.splitlines()
+        try:
+            start = lines.index(REQUIRED_SECTIONS[0]) + 1
+        except ValueError:
+            return ""
+        text = " ".join(line.strip() for line in lines[start:] if line.strip())
+        head = text.split("## ")[0]
+        return head.split(". ")[0].rstrip(".") + "."
+
+
+_REGISTRY: dict[str, Rule] = {}
+
+
+def rule(
+    id: str, name: str, severity: Severity, scope: Scope, version: int = 1
+) -> Callable[[CheckFn], CheckFn]:
+    """Register a check function as a rule.  Bump `version` when the rule's
+    logic changes so cached results of the old logic are not reused."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        if id in _REGISTRY and _REGISTRY[id].check is not fn:
+            raise ValueError(f"rule ID {id} registered twice")
+        _REGISTRY[id] = Rule(id, name, severity, scope, version, fn)
+        return fn
+
+    return register
+
+
+def _load_rule_modules() -> None:
+    """Import every module under reviewer.checks so their rules register."""
+    import reviewer.checks as pkg
+
+    for info in pkgutil.walk_packages(pkg.__path__, prefix="reviewer.checks."):
+        importlib.import_module(info.name)
+
+
+def all_rules() -> list[Rule]:
+    if not _REGISTRY:
+        _load_rule_modules()
+    return sorted(_REGISTRY.values(), key=lambda r: (r.family, r.id))
+
+
+def get_rule(rule_id: str) -> Rule:
+    all_rules()
+    try:
+        return _REGISTRY[rule_id.upper()]
+    except KeyError:
+        from reviewer.errors import ReviewerError
+
+        raise ReviewerError(f"unknown rule {rule_id!r} (see `reviewer rules`)") from None

@@ -1,0 +1,146 @@
+"""The check report: a revision × rule summary, then every finding, as text
+(Rich), JSON (stable, documented in docs/json.md) or Markdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from reviewer.checks.engine import RevisionReport
+from reviewer.checks.registry import Rule
+from reviewer.listing import apply_to_json, inert
+from reviewer.model import Finding, Series, Severity
+
+__all__ = ["SCHEMA_VERSION", "SeriesReport", "exit_code", "to_json", "to_markdown", "to_text"]
+
+SCHEMA_VERSION = 1
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+@dataclass(frozen=True)
+class SeriesReport:
+    series: Series
+    revisions: tuple[RevisionReport, ...]
+
+
+def worst(findings: tuple[Finding, ...] | list[Finding]) -> Severity | None:
+    return max((f.severity for f in findings), key=lambda s: s.rank, default=None)
+
+
+def exit_code(reports: list[SeriesReport], fail_on: Severity) -> int:
+    """1 when any finding is at or above `fail_on`, else 0."""
+    found = [f for r in reports for rev in r.revisions for f in rev.findings]
+    return int(any(f.severity.rank >= fail_on.rank for f in found))
+
+
+def counts(findings: tuple[Finding, ...]) -> dict[str, int]:
+    return {s.value: sum(f.severity is s for f in findings) for s in Severity}
+
+
+def finding_to_json(f: Finding) -> dict[str, Any]:
+    return {"rule": f.rule_id, "severity": f.severity.value, "message": f.message,
+            "version": f.version, "patch": f.patch, "file": f.file, "line": f.line,
+            "level": f.level, "fingerprint": f.fingerprint}
+
+
+def to_json(reports: list[SeriesReport], rules: list[Rule], source: str) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_VERSION,
+        "source": source,
+        "rules": [{"id": r.id, "name": r.name, "severity": r.severity.value,
+                   "scope": r.scope.value, "version": r.version} for r in rules],
+        "series": [{
+            "title": rep.series.title,
+            "revisions": [{
+                "version": rev.version,
+                "label": rev.label,
+                "apply": apply_to_json(rev.apply) if rev.apply else None,
+                "counts": counts(rev.findings),
+                "rules": {o.rule_id: {"status": o.status, "level": o.level, "reason": o.reason,
+                                      "cached": o.cached} for o in rev.outcomes},
+                "findings": [finding_to_json(f) for f in rev.findings],
+            } for rev in rep.revisions],
+        } for rep in reports],
+    }
+
+
+def _cell(rev: RevisionReport, rule: Rule) -> Text:
+    outcome = rev.outcome(rule.id)
+    if outcome is None:
+        return Text("")
+    if outcome.status != "ran":
+        return Text(outcome.status, style="dim" if outcome.status == "skipped" else "magenta")
+    mine = [f for f in rev.findings if f.rule_id == rule.id]
+    if not mine:
+        return Text("·", style="green")
+    sev = worst(mine)
+    return Text(str(len(mine)), style=SEVERITY_STYLE[sev] if sev else "")
+
+
+def _summary_table(rep: SeriesReport, rules: list[Rule]) -> Table:
+    table = Table(title=inert(rep.series.title), title_justify="left")
+    table.add_column("rule")
+    for rev in rep.revisions:
+        table.add_column(rev.label, justify="center")
+    for rule in rules:
+        table.add_row(f"{rule.id} {rule.name}", *(_cell(rev, rule) for rev in rep.revisions))
+    return table
+
+
+def _location(f: Finding) -> str:
+    where = f"v{f.version}"
+    if f.patch:
+        where += f" {f.patch}"
+    if f.file:
+        where += f" {f.file}" + (f":{f.line}" if f.line else "")
+    return where
+
+
+def to_text(reports: list[SeriesReport], rules: list[Rule]) -> RenderableType:
+    parts: list[RenderableType] = []
+    for rep in reports:
+        parts.append(_summary_table(rep, rules))
+        for rev in rep.revisions:
+            for o in rev.outcomes:
+                if o.status != "ran":
+                    parts.append(Text(f"{rev.label} {o.rule_id} {o.status}: {o.reason}",
+                                      style="dim"))
+            for f in rev.findings:
+                line = Text()
+                line.append(f"{_location(f)}: ", style="bold")
+                line.append(f"{f.rule_id} ", style=SEVERITY_STYLE[f.severity])
+                line.append(f"[{f.severity.value}] ")
+                line.append_text(inert(f.message))
+                if f.level == "tree":
+                    line.append(" (tree)", style="dim")
+                parts.append(line)
+    return Group(*parts)
+
+
+def _md(text: str) -> str:
+    return inert(text).plain.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(reports: list[SeriesReport], rules: list[Rule]) -> str:
+    out: list[str] = []
+    for rep in reports:
+        out.append(f"## {_md(rep.series.title)}\n")
+        out.append("| rule | " + " | ".join(r.label for r in rep.revisions) + " |")
+        out.append("|---|" + "---|" * len(rep.revisions))
+        for rule in rules:
+            cells = [_cell(rev, rule).plain for rev in rep.revisions]
+            out.append(f"| {rule.id} {rule.name} | " + " | ".join(cells) + " |")
+        out.append("")
+        for rev in rep.revisions:
+            if not rev.findings:
+                continue
+            out.append(f"### {rev.label}\n")
+            for f in rev.findings:
+                out.append(f"- **{f.rule_id}** ({f.severity.value}) `{_md(_location(f))}`: "
+                           f"{_md(f.message)}")
+            out.append("")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,263 @@
+"""Split a thread into series and their revisions (v1, v2 …).
+
+Two steps.  First, *postings*: the mails sent together as one revision (a
+cover and its k/n patches), found through the reply tree, or — for mail
+without reference headers — by sender, version and counters.  Second,
+*series*: postings linked into one series by change-id, by one replying
+into the other's thread, or by the same author with a similar subject or
+overlapping files.  Each link keeps its reason and a confidence.
+b4's `LoreMailbox` keys revisions by version alone, so it cannot tell two
+series apart nor see a revision whose subject changed; this module can.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from reviewer.mail import to_patch
+from reviewer.model import Message, Patch, Reply, Revision, RevisionLink, Series, Thread
+
+__all__ = ["group_series"]
+
+_BASE = re.compile(r"^base-commit:\s*([0-9a-f]{7,40})\s*$", re.M)
+_CHANGE_ID = re.compile(r"^change-id:\s*(\S+)\s*$", re.M)
+_PREFIX = re.compile(r"^[\w./,-]+(?:\s*/\s*[\w.-]+)*:\s+")
+# Postings sent without any reference header are joined only this close in time.
+_LOOSE_WINDOW_S = 12 * 3600
+_SERIES_WINDOW_S = 180 * 86400
+
+
+@dataclass
+class _Posting:
+    first: Message
+    cover: Message | None = None
+    patches: dict[int, Message] = field(default_factory=dict)
+    duplicates: list[int] = field(default_factory=list)
+    total: int = 1
+
+    @property
+    def version(self) -> int:
+        return self.first.subject.version
+
+    @property
+    def members(self) -> list[Message]:
+        return ([self.cover] if self.cover else []) + list(self.patches.values())
+
+    def accepts(self, msg: Message) -> bool:
+        return msg.subject.counter not in self.patches
+
+
+def _is_cover(msg: Message) -> bool:
+    s = msg.subject
+    return s.counters_given and s.counter == 0 and not s.is_reply
+
+
+def _is_patch(msg: Message) -> bool:
+    return msg.has_diff and not msg.subject.is_reply and not _is_cover(msg)
+
+
+def _same_author(a: Message, b: Message) -> bool:
+    return a.sender.email.lower() == b.sender.email.lower() or (
+        bool(a.sender.name) and a.sender.name.lower() == b.sender.name.lower()
+    )
+
+
+def _find_postings(thread: Thread) -> list[_Posting]:
+    msgs = sorted(thread.messages.values(), key=lambda m: (m.date, m.msgid))
+    owner: dict[str, _Posting] = {}
+    postings: list[_Posting] = []
+    for msg in msgs:
+        if not (_is_cover(msg) or _is_patch(msg)):
+            continue
+        posting = _threaded_posting(msg, thread, owner) or _loose_posting(msg, postings)
+        if posting is None or (_is_cover(msg) and posting.cover is not None):
+            posting = _Posting(first=msg)
+            postings.append(posting)
+        if _is_cover(msg):
+            posting.cover = msg
+        elif msg.subject.counter in posting.patches:
+            posting.duplicates.append(msg.subject.counter)
+            continue
+        else:
+            posting.patches[msg.subject.counter] = msg
+        posting.total = max(posting.total, msg.subject.total)
+        owner[msg.msgid] = posting
+    return [p for p in postings if p.patches]
+
+
+def _threaded_posting(msg: Message, thread: Thread, owner: dict[str, _Posting]) -> _Posting | None:
+    """The posting of the nearest ancestor sent with it (same sender and
+    version, or no version given: `[PATCH 1/4]` under a `v3 0/4` cover)."""
+    if not msg.subject.counters_given or msg.subject.total < 2 or _is_cover(msg):
+        return None
+    for anc in thread.ancestors(msg.msgid):
+        posting = owner.get(anc)
+        if posting is None or not _same_author(posting.first, msg):
+            continue
+        version_ok = not msg.subject.version_given or msg.subject.version == posting.version
+        if version_ok and posting.accepts(msg):
+            return posting
+        return None
+    return None
+
+
+def _loose_posting(msg: Message, postings: list[_Posting]) -> _Posting | None:
+    """A k/n patch without a usable parent: the latest open posting of the
+    same sender, version and size, sent shortly before."""
+    s = msg.subject
+    if not s.counters_given or s.total < 2 or msg.parent_id:
+        return None
+    for posting in reversed(postings):
+        close = 0 <= (msg.date - posting.first.date).total_seconds() <= _LOOSE_WINDOW_S
+        if (close and _same_author(posting.first, msg) and posting.version == s.version
+                and posting.total == s.total and posting.accepts(msg)
+                and posting.first.parent_id is None):
+            return posting
+    return None
+
+
+def _norm_title(msg: Message) -> str:
+    return _PREFIX.sub("", msg.subject.summary.lower()).strip()
+
+
+def _similarity(a: str, b: str) -> float:
+    ta, tb = set(a.split()), set(b.split())
+    tokens = len(ta & tb) / len(ta | tb) if ta | tb else 0.0
+    return max(tokens, SequenceMatcher(None, a, b).ratio())
+
+
+def _paths(p: _Posting) -> set[str]:
+    out: set[str] = set()
+    for msg in p.patches.values():
+        out.update(line[len("diff --git a/"):].split(" ")[0]
+                   for line in msg.body.splitlines() if line.startswith("diff --git a/"))
+    return out
+
+
+def _meta(p: _Posting, pattern: re.Pattern[str]) -> str | None:
+    for msg in p.members:
+        if m := pattern.search(msg.body):
+            return m.group(1)
+    return None
+
+
+@dataclass
+class _Chain:
+    postings: list[_Posting]
+    links: list[RevisionLink | None]
+
+
+def _link(p: _Posting, chain: _Chain, thread: Thread) -> RevisionLink | None:
+    last = chain.postings[-1]
+    if (cid := _meta(p, _CHANGE_ID)) and cid == _meta(last, _CHANGE_ID):
+        return RevisionLink("change-id", 1.0, f"change-id {cid}")
+    if not _same_author(p.first, last.first):
+        return None
+    members = {m.msgid for q in chain.postings for m in q.members}
+    newer = p.version > last.version or not p.first.subject.version_given
+    if newer and any(a in members for a in thread.ancestors(p.first.msgid)):
+        return RevisionLink("thread", 0.95, "sent in reply to an earlier revision")
+    gap = (p.first.date - last.first.date).total_seconds()
+    if not 0 <= gap <= _SERIES_WINDOW_S or p.version < last.version:
+        return None
+    title = _norm_title(p.cover or p.patches[min(p.patches)])
+    subj = max(_similarity(title, _norm_title(q.cover or q.patches[min(q.patches)]))
+               for q in chain.postings)
+    mine, theirs = _paths(p), set().union(*(_paths(q) for q in chain.postings))
+    files = len(mine & theirs) / min(len(mine), len(theirs)) if mine and theirs else 0.0
+    if subj < 0.6 and files < 0.5:
+        return None
+    if p.version == last.version and p.first.subject.version_given and subj < 0.9:
+        return None  # same explicit version, different content: another series
+    confidence = round(0.5 * subj + 0.4 * files + 0.1 * (1 - gap / _SERIES_WINDOW_S), 2)
+    return RevisionLink("author+subject+files", confidence,
+                        f"same author, subject similarity {subj:.2f}, file overlap {files:.2f}")
+
+
+def _chains(postings: list[_Posting], thread: Thread) -> list[_Chain]:
+    chains: list[_Chain] = []
+    for p in sorted(postings, key=lambda q: (q.first.date, q.first.msgid)):
+        best: tuple[float, _Chain, RevisionLink] | None = None
+        for chain in chains:
+            link = _link(p, chain, thread)
+            if link and (best is None or link.confidence > best[0]):
+                best = (link.confidence, chain, link)
+        if best:
+            best[1].postings.append(p)
+            best[1].links.append(best[2])
+        else:
+            chains.append(_Chain([p], [None]))
+    return chains
+
+
+def _replies(thread: Thread, owner: dict[str, tuple[int, int]]) -> dict[int, list[Reply]]:
+    """Replies keyed by revision id, each attached to the nearest patch or cover."""
+    out: dict[int, list[Reply]] = {}
+    for msg in thread.messages.values():
+        if msg.msgid in owner:
+            continue
+        for anc in thread.ancestors(msg.msgid):
+            if anc in owner:
+                rev_id, index = owner[anc]
+                out.setdefault(rev_id, []).append(Reply(msg, anc, index))
+                break
+    for replies in out.values():
+        replies.sort(key=lambda r: (r.message.date, r.message.msgid))
+    return out
+
+
+def _build_revision(p: _Posting, version: int, link: RevisionLink | None, resend: bool,
+                    replies: list[Reply], carried: dict[int, Patch]) -> Revision:
+    patches = [to_patch(m, k, p.total) for k, m in sorted(p.patches.items())]
+    have = {pt.index for pt in patches}
+    carry = {k: pt for k, pt in carried.items() if k not in have and k <= p.total}
+    if carry and link is not None and link.reason == "thread":
+        patches = sorted(patches + list(carry.values()), key=lambda pt: pt.index)
+        link = RevisionLink(link.reason, link.confidence,
+                            link.detail + f"; carried forward {sorted(carry)} unchanged")
+    expected = max(p.total, max((pt.index for pt in patches), default=0))
+    indexes = {pt.index for pt in patches}
+    first = p.cover or p.first
+    return Revision(
+        version=version,
+        rfc=first.subject.rfc,
+        resend=resend or first.subject.resend,
+        cover=p.cover,
+        patches=tuple(patches),
+        replies=tuple(replies),
+        expected=expected,
+        missing=tuple(k for k in range(1, expected + 1) if k not in indexes),
+        duplicates=tuple(sorted(set(p.duplicates))),
+        base_commit=_meta(p, _BASE),
+        change_id=_meta(p, _CHANGE_ID),
+        link=link,
+    )
+
+
+def group_series(thread: Thread) -> list[Series]:
+    """All series found in the thread, each with its revisions oldest first."""
+    chains = _chains(_find_postings(thread), thread)
+    owner: dict[str, tuple[int, int]] = {}
+    for chain in chains:
+        for p in chain.postings:
+            for m in p.members:
+                owner[m.msgid] = (id(p), 0 if m is p.cover else m.subject.counter)
+    replies = _replies(thread, owner)
+    result: list[Series] = []
+    for chain in chains:
+        revisions: list[Revision] = []
+        for p, link in zip(chain.postings, chain.links, strict=True):
+            prev = revisions[-1] if revisions else None
+            version, resend = p.version, False
+            if prev is not None and version <= prev.version:
+                if p.first.subject.version_given:
+                    resend = True
+                else:  # an unlabeled re-roll: the next version
+                    version = prev.version + 1
+            carried = {pt.index: pt for pt in prev.patches} if prev else {}
+            revisions.append(_build_revision(p, version, link, resend,
+                                             replies.get(id(p), []), carried))
+        result.append(Series(tuple(sorted(revisions, key=lambda r: (r.version, r.resend)))))
+    return result

@@ -1,0 +1,1 @@
+"""The Textual TUI of reviewer, built only on `reviewer`'s public API."""
