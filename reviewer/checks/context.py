@@ -69,7 +69,8 @@ class CheckContext:
     @property
     def applied(self) -> bool:
         """True when every patch applied, so tree-level checks can run."""
-        return self.data.repo is not None and self.data.apply is not None and self.data.apply.applied
+        res = self.data.apply
+        return self.data.repo is not None and res is not None and res.applied
 
     @property
     def base(self) -> str | None:
