@@ -8,6 +8,11 @@ else from this package):
 """
 
 from reviewer.apply import apply_revision, apply_series, choose_base, series_slug
+from reviewer.cache import ResultCache
+from reviewer.checks.engine import RevisionReport, RuleOutcome, check_series, selected_rules
+from reviewer.checks.registry import Rule, Scope, all_rules, get_rule
+from reviewer.compare import Comparison, PatchPair, compare_revisions, diff_findings
+from reviewer.config import Config, load_config
 from reviewer.errors import (
     ApplyError,
     ConfigError,
@@ -38,7 +43,9 @@ from reviewer.model import (
     Trailer,
 )
 from reviewer.pipeline import Opened, open_source
+from reviewer.report import SeriesReport
 from reviewer.revisions import group_series
+from reviewer.sample import demo_paths, write_sample
 from reviewer.sources import Loaded, load
 from reviewer.thread import build_thread
 
@@ -49,6 +56,8 @@ __all__ = [
     "ApplyFailure",
     "ApplyResult",
     "BaseChoice",
+    "Comparison",
+    "Config",
     "ConfigError",
     "FileChange",
     "Finding",
@@ -57,26 +66,42 @@ __all__ = [
     "Loaded",
     "Message",
     "Opened",
+    "PatchPair",
     "Patch",
     "PatchApply",
     "PatchStatus",
     "Reply",
+    "ResultCache",
     "ReviewerError",
     "Revision",
     "RevisionLink",
+    "RevisionReport",
+    "Rule",
+    "RuleOutcome",
+    "Scope",
     "Series",
+    "SeriesReport",
     "Severity",
     "SourceError",
     "SubjectInfo",
     "Thread",
     "Trailer",
     "TreeError",
+    "all_rules",
     "apply_revision",
     "apply_series",
     "build_thread",
+    "check_series",
+    "compare_revisions",
     "choose_base",
+    "demo_paths",
+    "diff_findings",
+    "get_rule",
     "group_series",
     "load",
+    "load_config",
     "open_source",
+    "selected_rules",
     "series_slug",
+    "write_sample",
 ]
