@@ -156,6 +156,14 @@ class Hunk:
                 n += 1
         return out
 
+    def pre_image(self) -> str:
+        """The hunk's lines as they read before the patch (context + removed)."""
+        return "".join(line[1:] + "\n" for line in self.lines if line[:1] in (" ", "-"))
+
+    def post_image(self) -> str:
+        """The hunk's lines as they read after the patch (context + added)."""
+        return "".join(line[1:] + "\n" for line in self.lines if line[:1] in (" ", "+"))
+
     def removed(self) -> list[tuple[int, str]]:
         """(pre-image line number, text) of each removed line."""
         out: list[tuple[int, str]] = []

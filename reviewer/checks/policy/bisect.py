@@ -1,0 +1,141 @@
+"""Bisectability of API changes: a patch that changes a function's number of
+parameters, or removes it, must update every caller in the same patch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from reviewer import cparse
+from reviewer.checks.context import CheckContext
+from reviewer.checks.registry import Scope, rule
+from reviewer.model import Finding, Patch, Severity
+
+_C_FILES = (".c", ".h")
+
+
+@dataclass(frozen=True)
+class ApiChange:
+    patch: int
+    name: str
+    old_arity: int
+    new_arity: int | None  # None: the function was removed
+    file: str
+    line: int | None
+
+    def describe(self) -> str:
+        if self.new_arity is None:
+            return f"removes {self.name}()"
+        return f"changes {self.name}() from {self.old_arity} to {self.new_arity} parameters"
+
+
+def _arities(text: str) -> dict[str, int]:
+    return {p.name: p.nparams for p in cparse.prototypes(text) if not p.variadic}
+
+
+def api_changes(patch: Patch) -> list[ApiChange]:
+    """Signature changes and removals the patch's hunks show."""
+    before: dict[str, tuple[int, str]] = {}
+    after: dict[str, tuple[int, str, int]] = {}
+    for change in patch.files:
+        if not change.path.endswith(_C_FILES):
+            continue
+        for hunk in change.hunks:
+            for name, n in _arities(hunk.pre_image()).items():
+                before.setdefault(name, (n, change.path))
+            for p in cparse.prototypes(hunk.post_image()):
+                after.setdefault(p.name, (p.nparams, change.path, hunk.new_start + p.line - 1))
+    out: list[ApiChange] = []
+    for name, (old, path) in before.items():
+        if name in after and after[name][0] != old:
+            _n, file, line = after[name]
+            out.append(ApiChange(patch.index, name, old, after[name][0], file, line))
+        elif name not in after:
+            out.append(ApiChange(patch.index, name, old, None, path, None))
+    return out
+
+
+def _updates_callers(patch: Patch, change: ApiChange) -> bool:
+    """Does the patch rewrite a call that used the old form?"""
+    for f in patch.files:
+        for hunk in f.hunks if f.path.endswith(_C_FILES) else ():
+            def old_form(text: str) -> int:
+                return sum(c.name == change.name and c.nargs == change.old_arity
+                           for c in cparse.calls(text))
+
+            if old_form(hunk.pre_image()) > old_form(hunk.post_image()):
+                return True
+    return False
+
+
+def _stale_callers(ctx: CheckContext, change: ApiChange, after: int) -> list[str]:
+    """file:line of calls still using the old form in the tree after patch `after`."""
+    repo, res = ctx.repo, ctx.data.apply
+    commit = res.commit_after(after) if res else None
+    if repo is None or commit is None:
+        return []
+    ctx.used_tree = True
+    grep = repo.run("grep", "-l", "-w", "-F", "-e", change.name, commit, "--", "*.c", "*.h")
+    stale: list[str] = []
+    for entry in grep.stdout.splitlines():
+        path = entry.split(":", 1)[1]
+        text = ctx.post_file(path, after_patch=after) or ""
+        stale += [f"{path}:{c.line}" for c in cparse.calls(text)
+                  if c.name == change.name and c.nargs == change.old_arity]
+    return stale
+
+
+@rule("POL012", "not-bisectable", Severity.ERROR, Scope.SERIES)
+def not_bisectable(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags a patch that changes the number of parameters of a function, or
+    removes a function, while callers are only converted by later patches
+    of the series (or never): the tree does not build between the two.
+    Reports the first and the last broken patch.  Without a tree it reads
+    the declarations and call sites in the hunks; with the applied tree it
+    looks for remaining callers with the old arity after each patch.
+
+    ## Why is this bad?
+    Every commit must build: `git bisect` lands on any of them, and a
+    broken one makes a bisection of an unrelated bug fail or lie.
+
+    ## Example
+    ```
+    [PATCH 1/3] vfs: add a flags argument to lookup_one_len_unlocked()
+    [PATCH 2/3] cifs: pass 0 flags
+    [PATCH 3/3] nfsd: pass 0 flags
+    ```
+    Use instead: change the prototype and convert every caller in one
+    patch, then use the new argument in the following patches.
+    """
+    patches = ctx.revision.patches
+    last = patches[-1].index if patches else 0
+    for patch in patches:
+        for change in api_changes(patch):
+            if ctx.applied:
+                broken = [p.index for p in patches if p.index >= patch.index
+                          and _stale_callers(ctx, change, p.index)]
+                level = "tree"
+            else:
+                fixers = [p.index for p in patches if p.index > patch.index
+                          and _updates_callers(p, change)]
+                broken = list(range(patch.index, max(fixers))) if fixers else []
+                level = "diff"
+            if not broken:
+                continue
+            first, worst = broken[0], broken[-1]
+            total = ctx.revision.expected
+            if worst == last and level == "tree":
+                stale = _stale_callers(ctx, change, last)
+                tail = (f"callers with the old form remain after the whole series: "
+                        f"{', '.join(stale[:5])}")
+            else:
+                tail = f"callers are only converted later, so {first}/{total} to {worst}/{total}" \
+                       " do not build"
+            message = f"{change.describe()}; {tail}"
+            yield ctx.report(message, patch=first, file=change.file, line=change.line,
+                             key=f"api {change.name}", level=level)
+            if worst != first:
+                yield ctx.report(f"last patch that does not build because of {first}/{total}: "
+                                 f"{change.describe()}", patch=worst, file=change.file,
+                                 key=f"api-last {change.name}", level=level)

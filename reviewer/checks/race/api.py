@@ -1,0 +1,195 @@
+"""The kernel API table (kernel_api.toml) loaded into typed specs, merged
+with user extensions from the config file."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from reviewer.errors import ConfigError
+
+__all__ = ["FnSpec", "KernelApi", "LockSpec", "default_api", "load_api"]
+
+_NO_ARG_KINDS = frozenset({"rcu", "preempt"})
+_FLAGS = frozenset({"shared", "dentry", "if-true", "if-false"})
+_SECTIONS = ("kinds", "gfp", "fields", "functions")
+
+
+@dataclass(frozen=True)
+class LockSpec:
+    """A lock named relative to a call: `spin_lock(&x->d_lock)` -> kind spin, arg 0."""
+
+    kind: str
+    arg: int | None
+    shared: bool = False
+    of_dentry: bool = False  # the argument is a dentry; its inode is locked
+    when: bool | None = None  # acquired only when the call returns this truth value
+
+    @classmethod
+    def parse(cls, text: str, where: str) -> LockSpec:
+        parts = [p.strip() for p in text.split(":") if p.strip()]
+        if not parts:
+            raise ConfigError(f"{where}: empty lock spec")
+        kind, arg, flags = parts[0], None, set()
+        for p in parts[1:]:
+            if p.isdigit():
+                arg = int(p)
+            elif p in _FLAGS:
+                flags.add(p)
+            else:
+                raise ConfigError(f"{where}: unknown lock flag {p!r} in {text!r}")
+        if arg is None and kind not in _NO_ARG_KINDS:
+            raise ConfigError(f"{where}: lock spec {text!r} needs an argument index")
+        when = True if "if-true" in flags else False if "if-false" in flags else None
+        return cls(kind, arg, "shared" in flags, "dentry" in flags, when)
+
+
+@dataclass(frozen=True)
+class FnSpec:
+    name: str
+    acquires: tuple[LockSpec, ...] = ()
+    releases: tuple[LockSpec, ...] = ()
+    requires: tuple[LockSpec, ...] = ()
+    forbids: tuple[LockSpec, ...] = ()
+    takes: tuple[LockSpec, ...] = ()
+    asserts: tuple[LockSpec, ...] = ()
+    sleeps: bool = False
+    gfp_arg: int | None = None
+    unhashes: int | None = None
+    acts_on: int | None = None
+    puts: int | None = None
+    returns_ref: bool = False
+    parent_arg: int | None = None
+    alias_arg: int | None = None
+    parent_of_arg: int | None = None
+    fresh: bool = False
+    publishes: int | None = None
+    tests_negative: int | None = None
+    tests_positive: int | None = None
+    tests_flags_negative: int | None = None
+    refcount_of: int | None = None
+    inode_of: int | None = None
+    transparent: int | None = None
+    value_only: bool = False
+
+
+_LOCK_KEYS = ("acquires", "releases", "requires", "forbids", "takes", "asserts")
+_INT_KEYS = ("gfp_arg", "unhashes", "acts_on", "puts", "parent_arg", "alias_arg",
+             "parent_of_arg", "publishes", "tests_negative", "tests_positive",
+             "tests_flags_negative", "refcount_of", "inode_of", "transparent")
+_BOOL_KEYS = ("sleeps", "returns_ref", "fresh", "value_only")
+
+
+def _fn_spec(name: str, raw: Mapping[str, Any]) -> FnSpec:
+    where = f"race api `{name}`"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: expected a table")
+    kw: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _LOCK_KEYS:
+            items = [value] if isinstance(value, str) else value
+            if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+                raise ConfigError(f"{where}: `{key}` must be a lock spec or a list of them")
+            kw[key] = tuple(LockSpec.parse(v, where) for v in items)
+        elif key in _INT_KEYS:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"{where}: `{key}` must be an argument index")
+            kw[key] = value
+        elif key in _BOOL_KEYS:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: `{key}` must be true or false")
+            kw[key] = value
+        else:
+            raise ConfigError(f"{where}: unknown key `{key}`")
+    return FnSpec(name=name, **kw)
+
+
+@dataclass(frozen=True)
+class KernelApi:
+    functions: Mapping[str, FnSpec]
+    atomic_kinds: frozenset[str]
+    nestable_kinds: frozenset[str]
+    sleeping_gfp: frozenset[str]
+    inode_fields: tuple[str, ...] = ("d_inode",)
+    parent_field: str = "d_parent"
+    refcount_fields: tuple[str, ...] = ("d_lockref.count",)
+    flags_fields: tuple[str, ...] = ("d_flags",)
+    d_lock_fields: tuple[str, ...] = ("d_lock",)
+    inode_lock_fields: tuple[str, ...] = ("i_rwsem",)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def get(self, name: str) -> FnSpec | None:
+        return self.functions.get(name)
+
+    def atomic(self, kind: str) -> bool:
+        return kind in self.atomic_kinds
+
+
+def _merge(base: dict[str, Any], ext: Mapping[str, Any]) -> dict[str, Any]:
+    """Extensions come either in the file's shape ({"functions": {...}, ...})
+    or flat ({"my_helper": {...}}, as `[race.api.my_helper]` gives)."""
+    out = {k: dict(v) if isinstance(v, Mapping) else v for k, v in base.items()}
+    for key, value in ext.items():
+        if key in _SECTIONS:
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"race api: `{key}` must be a table")
+            section = out.setdefault(key, {})
+            for k, v in value.items():
+                if key == "functions" and isinstance(v, Mapping) and k in section:
+                    section[k] = {**section[k], **v}
+                else:
+                    section[k] = v
+        else:
+            fns = out.setdefault("functions", {})
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"race api: `{key}` must be a table")
+            fns[key] = {**fns.get(key, {}), **value}
+    return out
+
+
+def _strs(value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def _build(data: Mapping[str, Any]) -> KernelApi:
+    kinds = data.get("kinds", {})
+    fields = data.get("fields", {})
+    fns = {name: _fn_spec(name, raw) for name, raw in data.get("functions", {}).items()}
+    return KernelApi(
+        functions=fns,
+        atomic_kinds=frozenset(k for k, v in kinds.items() if v.get("atomic")),
+        nestable_kinds=frozenset(k for k, v in kinds.items() if v.get("nestable")),
+        sleeping_gfp=frozenset(_strs(data.get("gfp", {}).get("sleeping"), ())),
+        inode_fields=_strs(fields.get("inode"), ("d_inode",)),
+        parent_field=str(fields.get("parent", "d_parent")),
+        refcount_fields=_strs(fields.get("refcount"), ("d_lockref.count",)),
+        flags_fields=_strs(fields.get("flags"), ("d_flags",)),
+        d_lock_fields=_strs(fields.get("d_lock"), ("d_lock",)),
+        inode_lock_fields=_strs(fields.get("inode_lock"), ("i_rwsem",)),
+        raw=data,
+    )
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, Any]:
+    text = resources.files("reviewer.checks.race").joinpath("kernel_api.toml").read_text()
+    return tomllib.loads(text)
+
+
+def load_api(extensions: Mapping[str, Any] | None = None) -> KernelApi:
+    """The shipped table, with `extensions` (same shape, or flat per function)
+    merged over it: a user's entry for a known function overrides its keys."""
+    return _build(_merge(_table(), extensions or {}))
+
+
+@lru_cache(maxsize=1)
+def default_api() -> KernelApi:
+    return load_api()
