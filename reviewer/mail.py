@@ -23,14 +23,20 @@ logging.getLogger("b4").setLevel(logging.CRITICAL)
 # Mercurial's patchbomb writes "[PATCH 1 of 3]"; b4 only knows "1/3".
 _HG_COUNTER = re.compile(r"(\[[^\]]*?)\b(\d{1,4}) of (\d{1,4})\b")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# The leading "[...]" groups (after any "Re:"), where patchwork-style
+# "[net,v2,1/2]" separates tags with commas; b4 splits on spaces only.
+_LEADING_TAGS = re.compile(r"^(?:\s*(?:\w{2,3}:\s*)*\[[^\]]*\])+")
 
 
 def parse_subject(subject: str) -> SubjectInfo:
     subject = _HG_COUNTER.sub(r"\1\2/\3", _CONTROL.sub(" ", subject or ""))
+    full = b4.LoreSubject(subject).full_subject
+    if m := _LEADING_TAGS.match(subject):
+        subject = m.group(0).replace(",", " ") + subject[m.end():]
     ls = b4.LoreSubject(subject)
     counter, total = ls.counter, max(ls.expected, ls.counter)
     return SubjectInfo(
-        full=ls.full_subject,
+        full=full,
         summary=ls.subject,
         version=ls.revision,
         version_given=not ls.revision_inferred,
@@ -89,18 +95,20 @@ def to_message(msg: EmailMessage, raw: bytes) -> Message:
     )
 
 
-def _in_body_author(githeaders: list[b4.LoreTrailer], fallback: Address) -> Address:
-    for h in githeaders:
-        if h.lname == "from":
-            name, addr = email.utils.parseaddr(h.value)
-            if addr:
-                return Address(name, addr)
+def _in_body_author(body: str, fallback: Address) -> Address:
+    """git send-email puts `From: author` first in the body when the sender
+    is not the author (b4's header detection misses it before a blank line)."""
+    first = body.lstrip("\n").split("\n", 1)[0]
+    if first.lower().startswith("from:"):
+        name, addr = email.utils.parseaddr(b4.LoreMessage.clean_header(first[5:].strip()))
+        if addr:
+            return Address(name, addr)
     return fallback
 
 
 def to_patch(message: Message, index: int, total: int) -> Patch:
     """Split a patch mail into commit message, notes below `---` and diff."""
-    githeaders, text, trailers, basement, _sig = b4.LoreMessage.get_body_parts(message.body)
+    _headers, text, trailers, basement, _sig = b4.LoreMessage.get_body_parts(message.body)
     notes, diff = split_notes_and_diff(basement)
     if not diff:  # no '---' line: the diff follows the message directly
         notes, diff = split_notes_and_diff(text)
@@ -113,7 +121,7 @@ def to_patch(message: Message, index: int, total: int) -> Patch:
         message=message,
         index=index,
         total=total,
-        author=_in_body_author(githeaders, message.sender),
+        author=_in_body_author(message.body, message.sender),
         title=message.subject.summary,
         commit_message=commit_message,
         notes=notes.strip("\n"),

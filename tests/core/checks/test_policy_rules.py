@@ -1,0 +1,110 @@
+"""Each policy rule on small mails of our own: one case that fires, one
+that does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mailfactory import mail, mbox, run_rule
+
+
+def rules_fired(report, rule_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f.message for f in report.findings if f.rule_id == rule_id]
+
+
+def test_pol001_missing_signoff(tmp_path: Path) -> None:
+    bad = run_rule("POL001", mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x", signoff=None)))
+    assert rules_fired(bad, "POL001") == ["no Signed-off-by: trailer"]
+    assert bad.findings[0].patch == 1
+    good = run_rule("POL001", mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x")))
+    assert not good.findings
+
+
+def test_pol002_author_must_sign(tmp_path: Path) -> None:
+    bad = run_rule("POL002", mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x",
+                                                 signoff="Sam Other <sam@example.org>")))
+    assert rules_fired(bad, "POL002") == ["author Lin Author <lin@example.org> has no Signed-off-by"]
+    # An in-body From: makes that person the author.
+    body = "From: Sam Other <sam@example.org>\n\nExplain why."
+    good = run_rule("POL002", mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x", body=body,
+                                                  signoff="Sam Other <sam@example.org>")))
+    assert not good.findings
+
+
+def test_pol003_submitter_last(tmp_path: Path) -> None:
+    chain = "Lin Author <lin@example.org>\nSigned-off-by: Sam Other <sam@example.org>"
+    bad = run_rule("POL003", mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x", signoff=chain)))
+    assert rules_fired(bad, "POL003") == ["submitter lin@example.org signs off, but not last"]
+    good = run_rule("POL003", mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x")))
+    assert not good.findings
+
+
+def test_pol004_malformed_trailer(tmp_path: Path) -> None:
+    body = "Explain why.\n\nReviewed-by: rev@example\nSigned-off-by Lin Author <lin@example.org>"
+    bad = run_rule("POL004", mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x", body=body)))
+    messages = rules_fired(bad, "POL004")
+    assert any("needs 'Name <address>'" in m for m in messages)
+    good = run_rule("POL004", mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x")))
+    assert not good.findings
+
+
+def test_pol006_subject_format(tmp_path: Path) -> None:
+    long = "ovl: " + "very " * 20 + "long"
+    bad = run_rule("POL006", mbox(tmp_path, mail("drop the negative dentries", msgid="a@x")))
+    assert {m.split("': ")[-1] for m in rules_fired(bad, "POL006")} == {
+        "no PATCH tag", "no 'subsystem: ' prefix"}
+    too_long = run_rule("POL006", mbox(tmp_path, mail(f"[PATCH] {long}", msgid="a@x")))
+    assert any("columns" in m for m in rules_fired(too_long, "POL006"))
+    good = run_rule("POL006", mbox(tmp_path, mail("[PATCH] ovl: drop negatives", msgid="a@x")))
+    assert not good.findings
+
+
+def test_pol007_subject_version(tmp_path: Path) -> None:
+    cover = mail("[PATCH v3 0/2] ovl: series", msgid="c@x", diff=None, signoff=None)
+    p1 = mail("[PATCH v3 1/2] ovl: one", msgid="p1@x", in_reply_to="c@x")
+    p2 = mail("[PATCH 2/2] ovl: two", msgid="p2@x", in_reply_to="c@x")
+    report = run_rule("POL007", mbox(tmp_path, cover, p1, p2), version=3)
+    assert rules_fired(report, "POL007") == ["subject has no version but the mail belongs to v3"]
+    assert report.findings[0].patch == 2
+
+
+def test_pol009_changelog(tmp_path: Path) -> None:
+    v1 = mail("[PATCH] ovl: drop negatives", msgid="v1@x")
+    v2 = mail("[PATCH v2] ovl: drop negatives", msgid="v2@x",
+              date="Tue, 05 Mar 2024 10:00:00 +0000")
+    bad = run_rule("POL009", mbox(tmp_path, v1, v2), version=2)
+    assert rules_fired(bad, "POL009") == ["v2 does not say what changed since v1 (below '---')"]
+    v2_ok = mail("[PATCH v2] ovl: drop negatives", msgid="v2@x", notes="v1 -> v2: lock it",
+                 date="Tue, 05 Mar 2024 10:00:00 +0000")
+    assert not run_rule("POL009", mbox(tmp_path, v1, v2_ok), version=2).findings
+    assert not run_rule("POL009", mbox(tmp_path, v1, v2), version=1).findings
+
+
+def test_pol010_and_pol011_series_shape(tmp_path: Path) -> None:
+    p1 = mail("[PATCH 1/3] ovl: one", msgid="p1@x")
+    p3 = mail("[PATCH 3/3] ovl: three", msgid="p3@x", in_reply_to="p1@x")
+    path = mbox(tmp_path, p1, p3)
+    assert rules_fired(run_rule("POL010", path), "POL010") == ["patch 2/3 is missing"]
+    assert rules_fired(run_rule("POL011", path), "POL011") == [
+        "v1 has 3 patches but no cover letter"]
+    single = mbox(tmp_path, mail("[PATCH] ovl: one", msgid="s@x"))
+    assert not run_rule("POL010", single).findings
+    assert not run_rule("POL011", single).findings
+
+
+def test_pol015_fixes_format(tmp_path: Path) -> None:
+    sob = "\nSigned-off-by: Lin Author <lin@example.org>"
+    body = "Explain why.\n\nFixes: 1a2b3c4 ovl: lookup fix" + sob
+    bad = run_rule("POL015", mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x", body=body,
+                                                 signoff=None)))
+    assert len(rules_fired(bad, "POL015")) == 1
+    body = 'Explain why.\n\nFixes: 1a2b3c4d5e6f ("ovl: lookup fix")' + sob
+    good = run_rule("POL015", mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x", body=body,
+                                                  signoff=None)))
+    assert not good.findings
+
+
+def test_pol016_without_tree_is_skipped(tmp_path: Path) -> None:
+    report = run_rule("POL016", mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x")))
+    outcome = report.outcome("POL016")
+    assert outcome is not None and outcome.status == "skipped" and outcome.reason == "no tree"
