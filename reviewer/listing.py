@@ -103,14 +103,15 @@ def apply_table(series: Series, results: list[ApplyResult]) -> Table:
     table = Table(title=inert(series.title), title_justify="left")
     table.add_column("rev")
     table.add_column("base")
+    table.add_column("from")
     for k in range(1, width + 1):
         table.add_column(str(k), justify="center")
     table.add_column("result")
     for res in results:
         cells = [Text(_short(p.status), style=STATUS_STYLE[p.status]) for p in res.patches]
         cells += [Text("")] * (width - len(cells))
-        base = f"{res.base.commit[:12]} ({res.base.source})" if res.base else "-"
-        table.add_row(f"v{res.version}", base, *cells, _summary(res))
+        base, source = (res.base.commit[:12], res.base.source) if res.base else ("-", "")
+        table.add_row(f"v{res.version}", base, source, *cells, _summary(res))
     return table
 
 
@@ -123,7 +124,7 @@ def _summary(res: ApplyResult) -> Text:
     if res.error:
         return Text(res.error, style="red")
     if res.applied:
-        return Text(f"applied → {res.ref}", style="green")
+        return Text("applied", style="green")
     failed = res.failed
     reason = failed.failure.reason if failed and failed.failure else "not applied"
     return Text(f"{failed.index if failed else '?'}/{len(res.patches)}: {reason}", style="red")

@@ -1,0 +1,140 @@
+"""The tree's own scripts/checkpatch.pl, taken from the revision's base
+commit and run on each decoded patch (Documentation/dev-tools/checkpatch.rst)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from reviewer.checks.context import CheckContext
+from reviewer.checks.registry import Scope, Skipped, rule
+from reviewer.model import Finding, Patch, Severity
+from reviewer.toolrun import ToolMissing, base_files, run_perl
+
+SCRIPT = "scripts/checkpatch.pl"
+# What checkpatch.pl opens: its data files beside it ($D/...) and the
+# .checkpatch.conf of the directory it runs in (the tree top).
+FILES = (SCRIPT, "scripts/spelling.txt", "scripts/const_structs.checkpatch", ".checkpatch.conf")
+# --no-tree: the temporary top is no kernel tree, and nothing of the tree
+# beyond the files above may be read.  The patch comes on stdin, named "-".
+ARGS = ("--no-tree", "--terse", "--show-types", "--no-summary", "-")
+_SEVERITY = {"ERROR": Severity.ERROR, "WARNING": Severity.WARNING, "CHECK": Severity.INFO}
+_TERSE = re.compile(r"^(?:(?P<src>[^:\s]+):(?:(?P<line>\d+):)?\s+)?"
+                    r"(?P<level>ERROR|WARNING|CHECK):(?P<code>[A-Z0-9_]+):\s*(?P<text>.*)$")
+_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_NUMBERS = re.compile(r"\d+")
+
+Position = tuple[str | None, int | None]
+
+
+def mail_text(patch: Patch) -> tuple[str, int]:
+    """The patch as `git mailinfo`/b4 hand it to checkpatch (decoded, no
+    transfer encoding), and the number of lines before the diff."""
+    head = f"From: {patch.author}\nSubject: [PATCH] {patch.title}\n\n{patch.commit_message}\n---\n"
+    diff = patch.diff if patch.diff.endswith("\n") else patch.diff + "\n"
+    return head + diff, head.count("\n")
+
+
+def diff_positions(diff: str) -> dict[int, Position]:
+    """1-based diff line → (file, post-image line).  A removed line maps to
+    the post-image line where it was; headers map to their file only."""
+    out: dict[int, Position] = {}
+    path: str | None = None
+    new = old_left = new_left = 0
+    for n, line in enumerate(diff.splitlines(), 1):
+        if old_left > 0 or new_left > 0:
+            out[n] = (path, new)
+            if line.startswith("+"):
+                new, new_left = new + 1, new_left - 1
+            elif line.startswith("-"):
+                old_left -= 1
+            elif not line.startswith("\\"):
+                new, old_left, new_left = new + 1, old_left - 1, new_left - 1
+            continue
+        if line.startswith("diff --git "):
+            path = line.rsplit(" b/", 1)[-1]
+        elif line.startswith("+++ ") and not line.startswith("+++ /dev/null"):
+            path = line[4:].split("\t")[0].removeprefix("b/")
+        elif m := _HUNK.match(line):
+            new = int(m.group(2))
+            old_left = int(m.group(1) or 1)
+            new_left = int(m.group(3) or 1)
+            out[n] = (path, new)
+            continue
+        out[n] = (path, None)
+    return out
+
+
+def parse_terse(output: str, head_lines: int, diff: str) -> list[tuple[str, str, str, Position]]:
+    """(level, code, text, position) of each `-:LINE: LEVEL:CODE: text` line.
+    A tree whose .checkpatch.conf asks for --showfile prints the file and its
+    line itself instead of the patch line."""
+    positions = diff_positions(diff)
+    found = []
+    for line in output.splitlines():
+        m = _TERSE.match(line.strip())
+        if not m:
+            continue
+        src, num = m.group("src"), int(m.group("line") or 0)
+        pos: Position = (None, None)
+        if src not in (None, "-"):
+            pos = (src, num or None)
+        elif num > head_lines:
+            pos = positions.get(num - head_lines, (None, None))
+        found.append((m.group("level"), m.group("code"), m.group("text").strip(), pos))
+    return found
+
+
+@rule("POL005", "checkpatch", Severity.WARNING, Scope.PATCH)
+def checkpatch(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Runs the tree's own `scripts/checkpatch.pl`, taken from the revision's
+    base commit, on each patch (decoded, as `git mailinfo` or b4 produce
+    it) and reports each of its findings with its type, e.g.
+    `ERROR:TRAILING_WHITESPACE`, at the file and post-image line it names.
+    ERROR is an error, WARNING a warning, CHECK (only with `--strict` in the
+    tree's `.checkpatch.conf`) an info.  Nothing a patch adds is ever run:
+    the script comes from the base, never from the patched tree.
+
+    ## Why is this bad?
+    Maintainers run checkpatch on every patch they take; a patch it
+    complains about comes back for a respin, costing a review round.
+
+    ## Example
+    ```
+    +	if (!dentry) {
+    +		return -ENOENT;
+    +	}
+    ```
+    gets `WARNING:BRACES: braces {} are not necessary for single statement
+    blocks`.
+
+    Use instead:
+    ```
+    +	if (!dentry)
+    +		return -ENOENT;
+    ```
+    """
+    if ctx.repo is None or ctx.base is None:
+        raise Skipped("no tree")
+    if ctx.repo.read_file(ctx.base, SCRIPT) is None:
+        raise Skipped(f"the tree has no {SCRIPT}")
+    timeout = ctx.config.checkpatch_timeout
+    with base_files(ctx.repo, ctx.base, FILES) as top:
+        for patch in ctx.revision.patches:
+            if not patch.diff.strip():
+                continue
+            text, head_lines = mail_text(patch)
+            res = run_perl(top, SCRIPT, ARGS, timeout=timeout, stdin=text.encode())
+            if isinstance(res, ToolMissing):
+                raise Skipped(res.reason)
+            if res.timed_out:
+                raise Skipped(f"checkpatch {res.timeout_reason}")
+            found = parse_terse(res.stdout, head_lines, patch.diff)
+            if not found and res.status not in (0, 1):
+                tail = (res.stderr.strip().splitlines() or ["no output"])[-1]
+                raise Skipped(f"{SCRIPT} failed (exit {res.status}): {tail}")
+            for level, code, msg, (file, line) in found:
+                yield ctx.report(f"{level}:{code}: {msg}", patch=patch.index, file=file,
+                                 line=line, severity=_SEVERITY[level],
+                                 key=f"{code} {_NUMBERS.sub('#', msg)}")

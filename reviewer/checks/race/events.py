@@ -1,0 +1,367 @@
+"""What each call and assignment does to a path's state, and the rule checks
+that fire on them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from reviewer.checks.race.api import FnSpec, KernelApi, LockSpec
+from reviewer.checks.race.exprs import Exprs, args_of, callee_name, compact, unwrap
+from reviewer.checks.race.state import WILDCARD, Fact, Held, LockKey, State, root_of
+from reviewer.cparse import line_of, node_text
+
+__all__ = ["Events", "FnContext", "Hit"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    code: str
+    line: int
+    subject: str
+    message: str
+    related: tuple[int, ...] = ()
+
+
+@dataclass
+class FnContext:
+    name: str
+    entry_keys: set[LockKey] = field(default_factory=set)  # held by the caller
+    acquired_keys: set[LockKey] = field(default_factory=set)  # taken somewhere in the body
+    returns_locked: bool = False  # __acquires() or a *lock* name: may return holding
+    assumes_locked: bool = False  # *_locked: the caller holds what it needs
+    complete: bool = True  # the whole body is known (not rebuilt from hunks with gaps)
+    hits: dict[tuple[str, int, str], Hit] = field(default_factory=dict)
+
+    def hit(self, h: Hit) -> None:
+        self.hits.setdefault((h.code, h.line, h.subject), h)
+
+
+def _cd(f: Fact, peers: Sequence[State]) -> bool:
+    """Is the current statement reached only through `f`'s outcome (control
+    dependent on the decision), rather than whatever it decided?"""
+    seen = {g.polarity for p in peers for g in p.facts
+            if g.decision == f.decision and g.subject == f.subject and g.kind == f.kind}
+    return seen == {f.polarity}
+
+
+class Events:
+    def __init__(self, api: KernelApi, ctx: FnContext) -> None:
+        self.api, self.ctx, self.x = api, ctx, Exprs(api)
+
+    # --- expressions, in evaluation order ---------------------------------------------
+    def visit(self, node: Node, st: State, peers: Sequence[State]) -> None:
+        t = node.type
+        if t in ("sizeof_expression", "comment", "string_literal", "number_literal"):
+            return
+        if t == "call_expression":
+            args = args_of(node)
+            for a in args:
+                self.visit(a, st, peers)
+            fn = node.child_by_field_name("function")
+            if fn is not None and fn.type != "identifier":
+                self.visit(fn, st, peers)
+            self.on_call(node, args, st, peers)
+        elif t == "assignment_expression":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if right is not None:
+                self.visit(right, st, peers)
+            if left is not None:
+                if left.type != "identifier":
+                    self.visit(left, st, peers)
+                op = node_text(node.child_by_field_name("operator") or node)
+                self.on_assign(left, right, op, st, peers, line_of(node))
+        elif t == "update_expression":
+            arg = node.child_by_field_name("argument")
+            if arg is not None and arg.type == "identifier":
+                st.assign(node_text(arg), line_of(node))
+        elif t in ("field_expression", "subscript_expression") or (
+                t == "pointer_expression" and node.children and node.children[0].type == "*"):
+            base = node.child_by_field_name("argument")
+            if base is not None:
+                self.visit(base, st, peers)
+                self.use(base, st, line_of(node))
+            if t == "subscript_expression" and (idx := node.child_by_field_name("index")):
+                self.visit(idx, st, peers)
+        else:
+            for c in node.named_children:
+                self.visit(c, st, peers)
+
+    def use(self, node: Node, st: State, line: int) -> None:
+        """RACE008: the dentry is dereferenced or passed on after its dput()."""
+        subj = self.x.canon(node, st, ref=True)
+        put = st.put.get(subj)
+        if put is not None and put != line:
+            self.ctx.hit(Hit("RACE008", line, subj,
+                             f"{subj} is used after dput({subj}) at line {put} dropped "
+                             "the reference held on it", (put,)))
+
+    # --- calls ---------------------------------------------------------------------------
+    def on_call(self, call: Node, args: list[Node], st: State, peers: Sequence[State]) -> None:
+        name = callee_name(call)
+        spec = self.api.get(name) if name else None
+        line, text = line_of(call), compact(call)
+        if spec is None or not (spec.puts is not None or spec.value_only):
+            if not (spec and (spec.transparent is not None or spec.inode_of is not None)):
+                for a in args:
+                    self.use(a, st, line)
+        if spec is None:
+            return
+        self._sleep(spec, args, st, line, text)
+        for ls in spec.takes:
+            key = self._req_key(ls, args, st)
+            h = st.held(key) if key else None
+            if key and h is not None and key[1] != WILDCARD:
+                self.ctx.hit(Hit("RACE006", line, key[1],
+                                 f"{text} takes {self.x.describe(key)} itself, but it is "
+                                 f"already held {self._since(h)}: self-deadlock",
+                                 (h.line,) if h.line else ()))
+        for ls in spec.requires:
+            self._require(ls, args, st, line, text)
+        for ls in spec.forbids:
+            key = self._req_key(ls, args, st)
+            h = st.held(key) if key else None
+            if key and h is not None and key[1] != WILDCARD:
+                self.ctx.hit(Hit("RACE005", line, key[1],
+                                 f"{text} takes {self.x.describe(key)} itself, but it is "
+                                 f"already held {self._since(h)}", (h.line,) if h.line else ()))
+        if spec.unhashes is not None and spec.unhashes < len(args):
+            self._unhash(args[spec.unhashes], st, peers, line, text)
+        if spec.acts_on is not None and spec.acts_on < len(args):
+            self._act(self.x.canon(args[spec.acts_on], st), st, peers, line, text)
+        statement = call.parent is not None and call.parent.type == "expression_statement"
+        for ls in spec.acquires:
+            if ls.when is None or statement:
+                self.acquire(ls, args, st, line, text)
+        for ls in spec.releases:
+            self._release(ls, args, st, line, text)
+        for ls in spec.asserts:
+            key = self.x.lock_key(ls, args, st)
+            if key is not None and st.held(key) is None:
+                st.add_lock(Held(key, 0, False, self.api.atomic(key[0]), text))
+        if spec.puts is not None and spec.puts < len(args):
+            subj = self.x.canon(args[spec.puts], st, ref=True)
+            st.put[subj] = line
+        if spec.publishes is not None and spec.publishes < len(args):
+            subj = self.x.canon(args[spec.publishes], st)
+            st.fresh = st.fresh - {subj}
+
+    def _since(self, h: Held) -> str:
+        return f"since line {h.line}" if h.line else "on entry"
+
+    def _req_key(self, ls: LockSpec, args: list[Node], st: State) -> LockKey | None:
+        if ls.arg is None or ls.arg >= len(args):
+            return None
+        if ls.kind in ("d_lock", "parent_inode", "inode"):
+            return self.x.required_key(ls.kind, self.x.canon(args[ls.arg], st))
+        return self.x.lock_key(ls, args, st)
+
+    def _sleep(self, spec: FnSpec, args: list[Node], st: State, line: int, text: str) -> None:
+        sleeps = spec.sleeps
+        if not sleeps and spec.gfp_arg is not None and spec.gfp_arg < len(args):
+            words = node_text(args[spec.gfp_arg]).replace("|", " ").replace("(", " ").split()
+            sleeps = any(w in self.api.sleeping_gfp for w in words)
+        h = st.atomic_held() if sleeps else None
+        if h is not None:
+            self.ctx.hit(Hit("RACE007", line, h.key[1],
+                             f"{text} may sleep while {h.how} {self._since(h)} holds "
+                             f"{self.x.describe(h.key)}", (h.line,) if h.line else ()))
+
+    def _require(self, ls: LockSpec, args: list[Node], st: State, line: int, text: str) -> None:
+        key = self._req_key(ls, args, st)
+        if key is None or self.ctx.assumes_locked or st.held(key) is not None:
+            return
+        subj = self.x.dentry_of_lock(key[1]) or key[1]
+        if key[0] == "d_lock":
+            if key[1] in st.fresh:
+                return
+            others = [h.key[1] for h in st.locks if h.key[0] == "d_lock"]
+            extra = f" (the d_lock held is {others[-1]}'s)" if others else ""
+            self.ctx.hit(Hit("RACE002", line, key[1],
+                             f"{text} requires {key[1]}->d_lock held, but it is not held "
+                             f"here{extra}"))
+        elif key[0] == "inode":
+            what = self.x.describe(key)
+            self.ctx.hit(Hit("RACE005", line, subj,
+                             f"{text} needs {what} held (inode_lock or inode_lock_shared), "
+                             "but it is not held here"))
+        else:
+            self.ctx.hit(Hit("RACE002", line, key[1],
+                             f"{text} requires {self.x.describe(key)} held, but it is not "
+                             "held here"))
+
+    def acquire(self, ls: LockSpec, args: list[Node], st: State, line: int, text: str) -> None:
+        key = self.x.lock_key(ls, args, st)
+        if key is None:
+            return
+        h = st.held(key)
+        if h is not None and key[0] not in self.api.nestable_kinds and key[1] != WILDCARD:
+            self.ctx.hit(Hit("RACE006", line, key[1],
+                             f"{text} takes {self.x.describe(key)}, which is already held "
+                             f"{self._since(h)}", (h.line,) if h.line else ()))
+            return
+        st.add_lock(Held(key, line, ls.shared, self.api.atomic(key[0]), text))
+
+    def _release(self, ls: LockSpec, args: list[Node], st: State, line: int, text: str) -> None:
+        key = self.x.lock_key(ls, args, st)
+        if key is None:
+            return
+        h = st.held(key)
+        if h is not None and h.key[1] != WILDCARD:
+            st.drop_lock(h, line)
+            return
+        if not self.ctx.complete:
+            return
+        if key in st.released:
+            first = st.released[key]
+            self.ctx.hit(Hit("RACE006", line, key[1],
+                             f"{text} releases {self.x.describe(key)}, already released at "
+                             f"line {first} on this path", (first,)))
+        elif key in self.ctx.acquired_keys and key not in self.ctx.entry_keys:
+            self.ctx.hit(Hit("RACE006", line, key[1],
+                             f"{text} releases {self.x.describe(key)}, which is not held on "
+                             "this path"))
+        st.released[key] = line
+
+    # --- dentry state changes -----------------------------------------------------------------
+    def parent_keys(self, subj: str, st: State) -> list[LockKey]:
+        parents = {f"{subj}->{self.api.parent_field}"}
+        if subj in st.parents:
+            parents.add(st.parents[subj])
+        return [("inode", f"{p}->d_inode") for p in parents] + [("inode", WILDCARD)]
+
+    def _parent_pred(self, subj: str, st: State) -> set[LockKey] | None:
+        """Lock keys that count as the parent's inode lock; None = any inode
+        lock not on subj itself (we do not know where subj came from)."""
+        keys = set(self.parent_keys(subj, st))
+        return keys if subj in st.parents else None
+
+    def _is_parent(self, key: LockKey, subj: str, st: State) -> bool:
+        if key[0] != "inode":
+            return False
+        keys = self._parent_pred(subj, st)
+        if keys is not None:
+            return key in keys
+        r = root_of(key[1])
+        return key[1] == WILDCARD or (r != root_of(subj) and key[1] != f"{subj}->d_inode")
+
+    def _kept(self, f: Fact, st: State, subj: str, parent_too: bool) -> bool:
+        """Was `f` read under subj's d_lock (or its parent's inode lock), and is
+        that same acquisition still held now?"""
+        for key, taken in f.locks:
+            if key == ("d_lock", subj) or (parent_too and self._is_parent(key, subj, st)):
+                if st.still_held((key, taken)):
+                    return True
+        return False
+
+    def _unhash(self, arg: Node, st: State, peers: Sequence[State], line: int,
+                text: str) -> None:
+        subj = self.x.canon(arg, st)
+        self._act(subj, st, peers, line, text)
+        if subj in st.fresh:
+            return
+        negs = [f for f in st.facts
+                if f.subject == subj and f.kind == "neg" and f.polarity is True and _cd(f, peers)]
+        if not negs:
+            return  # not discarding a negative: unlink/rename style drops are fine
+        last = max(negs, key=lambda f: f.line)
+        if not any(self._kept(f, st, subj, True) for f in negs):
+            self.ctx.hit(Hit("RACE001", line, subj,
+                             f"{text} unhashes a dentry whose negativity was tested at line "
+                             f"{last.line} without {subj}->d_lock or the parent's inode lock "
+                             "held across the test and the drop", (last.line,)))
+        if any(self._is_parent(h.key, subj, st) for h in st.locks):
+            return
+        counted = any(f.subject == subj and f.kind == "count" and self._kept(f, st, subj, False)
+                      for f in st.facts)
+        if not counted:
+            self.ctx.hit(Hit("RACE003", line, subj,
+                             f"{text} discards a negative dentry without checking under "
+                             f"{subj}->d_lock that d_lockref.count == 1 (that ours is the only "
+                             "reference)", (last.line,)))
+
+    def _act(self, subj: str, st: State, peers: Sequence[State], line: int, text: str) -> None:
+        """RACE004: a state change decided on an unlocked refcount/d_flags read."""
+        for kind, what in (("count", "the reference count"), ("flags", "d_flags")):
+            read = [f for f in st.facts if f.subject == subj and f.kind == kind and _cd(f, peers)]
+            unlocked = [f for f in read if not self._kept(f, st, subj, True)]
+            if not unlocked:
+                continue
+            kinds = {kind, "neg"} if kind == "flags" else {kind}
+            rechecked = any(f.subject == subj and f.kind in kinds and
+                            self._kept(f, st, subj, False) for f in st.facts)
+            if not rechecked:
+                first = min(unlocked, key=lambda f: f.line)
+                self.ctx.hit(Hit("RACE004", line, subj,
+                                 f"{text} acts on {what} of {subj} read at line {first.line} "
+                                 f"outside {subj}->d_lock, without rechecking it under the lock",
+                                 (first.line,)))
+
+    # --- assignments ---------------------------------------------------------------------------------
+    def on_assign(self, left: Node, right: Node | None, op: str, st: State,
+                  peers: Sequence[State], line: int) -> None:
+        left = unwrap(left)
+        if left.type == "identifier":
+            self.bind(node_text(left), right if op == "=" else None, st, line)
+            return
+        target = self.x.canon(left, st)
+        flags_of = self.x.flags_subject(left, st)
+        if flags_of is not None:
+            if st.held(("d_lock", flags_of)) is None and flags_of not in st.fresh \
+                    and not self.ctx.assumes_locked:
+                self.ctx.hit(Hit("RACE002", line, flags_of,
+                                 f"{compact(left)} is written without {flags_of}->d_lock held"))
+            self._act(flags_of, st, peers, line, f"writing {compact(left)}")
+        st.forget_subject(target)
+
+    def bind(self, var: str, value: Node | None, st: State, line: int) -> None:
+        """`var = value` (value None: an unknown new value)."""
+        if value is None:
+            st.assign(var, line)
+            return
+        v = unwrap(value)
+        plain = self.x.is_plain(v)
+        canon = self.x.canon(v, st)
+        parent: str | None = None
+        fresh, own_ref = False, False
+        pending: tuple[Held, bool] | None = None
+        if v.type == "call_expression":
+            spec, args = self.x.spec(v), args_of(v)
+            if spec is not None:
+                own_ref = spec.returns_ref
+                if spec.parent_arg is not None and spec.parent_arg < len(args):
+                    parent = self.x.canon(args[spec.parent_arg], st)
+                elif spec.returns_ref and spec.alias_arg is None and spec.parent_of_arg is None:
+                    inode = [h.key[1] for h in st.locks if h.key[0] == "inode"
+                             and h.key[1].endswith("->d_inode")]
+                    parent = inode[-1][: -len("->d_inode")] if inode else None
+                fresh = spec.fresh
+                for ls in spec.acquires:
+                    key = self.x.lock_key(ls, args, st)
+                    if ls.when is not None and key is not None:
+                        pending = (Held(key, line, ls.shared, self.api.atomic(key[0]),
+                                        compact(v)), ls.when)
+        reads = v.type != "call_expression" or not own_ref
+        keep = reads and (list(self.x.reads(v, st)) or list(self.x.atoms(v, True, st)))
+        locks = st.insts()
+        st.assign(var, line)
+        if root_of(canon) == var:  # `d = d->d_parent`: the old d is gone
+            canon = f"{var}@{line}{canon[len(var):]}"
+        if plain:
+            st.alias[var] = (canon, own_ref)
+        if parent:
+            st.parents[var] = parent
+        if fresh:
+            st.fresh = st.fresh | {var}
+        if pending is not None:
+            st.pending[var] = pending
+        if keep:
+            st.valfacts[var] = (v, locks)
+        if v.type in ("true", "false", "null", "number_literal") or \
+                node_text(v) in ("NULL", "true", "false"):
+            truth = self.x.truth(v, st)
+            if truth is not None:
+                st.truth[var] = (truth, frozenset({var}))
+

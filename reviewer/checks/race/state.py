@@ -1,0 +1,141 @@
+"""What the walker knows at one point of one path through a function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+__all__ = ["Fact", "Held", "Inst", "LockKey", "State", "root_of"]
+
+LockKey = tuple[str, str]  # (kind, normalised expression): ("d_lock", "this")
+Inst = tuple[LockKey, int]  # one acquisition of a lock: (key, line taken; 0 = on entry)
+WILDCARD = "*"  # subject of a lock assumed held on entry on an unknown object
+
+
+@dataclass(frozen=True)
+class Held:
+    key: LockKey
+    line: int  # where it was taken; 0 when held on entry
+    shared: bool
+    atomic: bool
+    how: str  # the call that took it, for messages
+
+    @property
+    def inst(self) -> Inst:
+        return (self.key, self.line)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A test or read of a dentry's state on this path.
+
+    kind "neg": negativity test, polarity True = found negative, False = found
+    positive, None = outcome unknown (one arm of a failed `&&`).  kind "count"
+    / "flags": a refcount / d_flags read that a branch decided on; polarity
+    says which arm.  `decision` identifies the condition (its byte offset),
+    `locks` the lock instances held when the value was read."""
+
+    subject: str
+    kind: str
+    polarity: bool | None
+    decision: int
+    line: int
+    locks: frozenset[Inst]
+
+
+def root_of(expr: str) -> str:
+    """Leading identifier of a normalised expression ("a->b.c" -> "a")."""
+    out = []
+    for ch in expr.lstrip("&*("):
+        if ch.isalnum() or ch in "_@":
+            out.append(ch)
+        else:
+            break
+    return "".join(out)
+
+
+class State:
+    __slots__ = ("alias", "facts", "fresh", "locks", "parents", "pending", "put",
+                 "released", "truth", "valfacts")
+
+    def __init__(self) -> None:
+        self.locks: tuple[Held, ...] = ()
+        self.released: dict[LockKey, int] = {}
+        self.facts: frozenset[Fact] = frozenset()
+        # var -> (normalised value, True when the var holds its own new reference)
+        self.alias: dict[str, tuple[str, bool]] = {}
+        self.parents: dict[str, str] = {}  # dentry -> the dentry it was looked up in
+        self.put: dict[str, int] = {}  # dentry -> line of the dput() that dropped it
+        self.truth: dict[str, tuple[bool, frozenset[str]]] = {}  # condition -> value
+        self.valfacts: dict[str, tuple[Node, frozenset[Inst]]] = {}  # var = predicate
+        self.pending: dict[str, tuple[Held, bool]] = {}  # var = trylock-style result
+        self.fresh: frozenset[str] = frozenset()  # dentries nobody else can see yet
+
+    def copy(self) -> State:
+        s = State()
+        s.locks, s.facts, s.fresh = self.locks, self.facts, self.fresh
+        s.released, s.alias = dict(self.released), dict(self.alias)
+        s.parents, s.put = dict(self.parents), dict(self.put)
+        s.truth, s.valfacts = dict(self.truth), dict(self.valfacts)
+        s.pending = dict(self.pending)
+        return s
+
+    def signature(self) -> tuple[object, ...]:
+        return (self.locks, tuple(sorted(self.released.items())), self.facts,
+                tuple(sorted(self.alias.items())), tuple(sorted(self.parents.items())),
+                tuple(sorted(self.put.items())),
+                tuple(sorted((k, v[0]) for k, v in self.truth.items())),
+                tuple(sorted((k, v[0].start_byte) for k, v in self.valfacts.items())),
+                tuple(sorted((k, v[0].key) for k, v in self.pending.items())), self.fresh)
+
+    # --- locks -----------------------------------------------------------------
+    def held(self, key: LockKey) -> Held | None:
+        for h in reversed(self.locks):
+            if h.key == key or (h.key[0] == key[0] and h.key[1] == WILDCARD):
+                return h
+        return None
+
+    def insts(self) -> frozenset[Inst]:
+        return frozenset(h.inst for h in self.locks)
+
+    def still_held(self, inst: Inst) -> bool:
+        return any(h.inst == inst for h in self.locks)
+
+    def atomic_held(self) -> Held | None:
+        return next((h for h in reversed(self.locks) if h.atomic), None)
+
+    def add_lock(self, h: Held) -> None:
+        self.locks = self.locks + (h,)
+        self.released.pop(h.key, None)
+
+    def drop_lock(self, h: Held, line: int) -> None:
+        i = len(self.locks) - 1 - self.locks[::-1].index(h)
+        self.locks = self.locks[:i] + self.locks[i + 1:]
+        self.released[h.key] = line
+
+    # --- values ------------------------------------------------------------------
+    def add_facts(self, facts: list[Fact]) -> None:
+        if facts:
+            self.facts = self.facts | frozenset(facts)
+
+    def forget_subject(self, subject: str) -> None:
+        """A field holding a dentry was overwritten: what we knew is stale."""
+        self.facts = frozenset(f for f in self.facts if f.subject != subject)
+        self.put.pop(subject, None)
+        self.parents.pop(subject, None)
+
+    def assign(self, var: str, line: int) -> None:
+        """`var` gets a new value: forget what was known about the old one."""
+        stale = f"{var}@{line}"
+        self.facts = frozenset(f for f in self.facts if root_of(f.subject) != var)
+        self.put = {k: v for k, v in self.put.items() if root_of(k) != var}
+        self.parents = {k: v for k, v in self.parents.items() if root_of(k) != var}
+        self.truth = {k: v for k, v in self.truth.items() if var not in v[1]}
+        self.valfacts.pop(var, None)
+        self.pending.pop(var, None)
+        self.fresh = frozenset(f for f in self.fresh if root_of(f) != var)
+        self.alias.pop(var, None)
+        for k, (value, ref) in list(self.alias.items()):
+            if root_of(value) == var:  # keep other names of the old value distinct
+                self.alias[k] = (stale + value.lstrip("&*")[len(var):], ref)

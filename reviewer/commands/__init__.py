@@ -1,0 +1,5 @@
+"""One module per command family; each exposes `register(subparsers)`."""
+
+from reviewer.commands import apply, check, revisions, sample
+
+COMMANDS = [revisions, apply, check, sample]

@@ -1,0 +1,53 @@
+"""`reviewer apply` and `reviewer refs`: isolated apply and its refs."""
+
+from __future__ import annotations
+
+import argparse
+
+from reviewer.commands.common import print_json, run_apply, stdout
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    from reviewer.listing import apply_table, apply_to_json
+
+    _opened, out = run_apply(args.source, args.tree, args.base)
+    if args.json:
+        print_json({"series": [{"title": s.title, "revisions": [apply_to_json(r) for r in rs]}
+                                for s, rs in out]})
+        return 0
+    for series, results in out:
+        stdout.print(apply_table(series, results))
+        for res in results:
+            if res.base:
+                stdout.print(f"v{res.version}: base {res.base.commit[:12]}: {res.base.reason}",
+                             markup=False)
+            if res.ref:
+                stdout.print(f"v{res.version}: kept as {res.ref}", markup=False)
+    return 0
+
+
+def cmd_refs(args: argparse.Namespace) -> int:
+    from reviewer.gitrepo import REF_NAMESPACE, GitRepo
+
+    repo = GitRepo(args.tree)
+    if args.delete:
+        stdout.print(f"deleted {repo.delete_refs()} ref(s) under {REF_NAMESPACE}", markup=False)
+        return 0
+    for name, sha in sorted(repo.refs().items()):
+        stdout.print(f"{sha[:12]} {name}", markup=False)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    sp = sub.add_parser("apply", help="apply every revision to a git tree, isolated from "
+                        "its checkout")
+    sp.set_defaults(func=cmd_apply)
+    sp.add_argument("source")
+    sp.add_argument("--tree", required=True, help="the kernel git tree")
+    sp.add_argument("--base", help="base commit for revisions without a usable base-commit")
+    sp.add_argument("--json", action="store_true")
+
+    sp = sub.add_parser("refs", help="list (or --delete) the refs/reviewer/ refs apply wrote")
+    sp.set_defaults(func=cmd_refs)
+    sp.add_argument("--tree", required=True)
+    sp.add_argument("--delete", action="store_true")

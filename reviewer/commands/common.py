@@ -1,0 +1,44 @@
+"""What the command modules share: the consoles, progress, JSON output and
+applying with progress."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+# Piped output (CI logs, files) gets a wide page instead of Rich's 80 columns.
+stdout = Console(highlight=False, soft_wrap=False,
+                 width=None if sys.stdout.isatty() else 140)
+stderr = Console(stderr=True, highlight=False)
+
+
+def progress() -> Progress:
+    """Rich progress on stderr (only on a terminal, so pipes stay clean)."""
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    console=stderr, transient=True, disable=not stderr.is_terminal)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def run_apply(source: str, tree: str, base: str | None) -> tuple[Any, list[Any]]:
+    from reviewer.apply import apply_series
+    from reviewer.gitrepo import GitRepo
+    from reviewer.pipeline import open_source
+
+    opened = open_source(source)
+    repo = GitRepo(tree)
+    out = []
+    total = sum(len(s.revisions) for s in opened.series)
+    with progress() as bar:
+        task = bar.add_task("applying", total=total)
+        for series in opened.series:
+            results = apply_series(repo, series, base,
+                                   on_done=lambda r: bar.advance(task))
+            out.append((series, results))
+    return opened, out
