@@ -3,12 +3,12 @@ reads it, and get_maintainer.pl itself run from the base commit.
 
 An entry is a title line followed by `X: value` lines (blank lines do not
 end it, the next title does).  F:/X: patterns follow get_maintainer.pl:
-`.` is literal, `*` and `?` are globs (`*` crosses `/`), a trailing `/`
-covers everything below the directory, and a pattern without one matches
-only at its own depth (`drivers/net/*` is the files directly in
-drivers/net).  A plain pattern naming a directory (no slash) gets one added
-by get_maintainer.pl, so it covers everything below too.  N: is a regex on
-the path; K: (content keywords) is ignored.
+`.` is literal, `*` and `?` are globs, a trailing `/` covers everything
+below the directory, and a pattern without one matches only paths as deep
+as itself (`drivers/net/*` is the files directly in drivers/net).  A plain
+pattern naming a directory (`fs/overlayfs`) gets the slash added by the
+script, so it covers everything below too.  N: is a regex on the path;
+K: (content keywords) is ignored.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import email.utils
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, cached_property
 
 from reviewer.gitrepo import GitRepo
@@ -64,7 +64,7 @@ class Entry:
     status: str = ""
     files: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
-    regexes: tuple[str, ...] = field(default=())  # N: lines
+    regexes: tuple[str, ...] = ()  # N: lines
 
     @property
     def catch_all(self) -> bool:

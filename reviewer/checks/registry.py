@@ -74,6 +74,7 @@ class Rule:
 
 
 _REGISTRY: dict[str, Rule] = {}
+_loaded = False
 
 
 def rule(
@@ -100,8 +101,10 @@ def _load_rule_modules() -> None:
 
 
 def all_rules() -> list[Rule]:
-    if not _REGISTRY:
+    global _loaded
+    if not _loaded:  # a rule module imported on its own must not hide the others
         _load_rule_modules()
+        _loaded = True
     return sorted(_REGISTRY.values(), key=lambda r: (r.family, r.id))
 
 

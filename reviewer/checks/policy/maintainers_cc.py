@@ -67,7 +67,8 @@ def missing_cc(ctx: CheckContext) -> Iterator[Finding]:
     if text is None:
         raise Skipped("the base tree has no MAINTAINERS")
     paths = sorted(ctx.revision.paths)
-    entries = entries_for(parse_maintainers(text), paths)
+    # Shared with the other rules of the revision (subject-prefix reads it too).
+    entries = entries_for(ctx.memo("base-maintainers", lambda: parse_maintainers(text)), paths)
     specific = [e for e in entries if not e.catch_all]
     only_catch_all = ({a for e in entries if e.catch_all for a in e.addresses}
                       - {a for e in specific for a in e.addresses})

@@ -50,10 +50,11 @@ def _fallback_words(ctx: CheckContext, paths: list[str]) -> set[str]:
     """Without history: the touched directories' and files' names and the
     words of the MAINTAINERS entry titles covering them."""
     words = {d for p in paths for d in p.split("/")[:-1]}
-    words.update(n for p in paths for n in _path_names(p))
+    words.update(posixpath.splitext(posixpath.basename(p))[0] for p in paths)
     text = ctx.base_file("MAINTAINERS")
     if text is not None:
-        for entry in entries_for(parse_maintainers(text), paths):
+        parsed = ctx.memo("base-maintainers", lambda: parse_maintainers(text))
+        for entry in entries_for(parsed, paths):
             if not entry.catch_all:
                 words.update(_WORD.findall(entry.title.lower()))
     return {w.lower() for w in words if w}

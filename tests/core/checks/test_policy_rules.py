@@ -23,7 +23,8 @@ def test_pol001_missing_signoff(tmp_path: Path) -> None:
 def test_pol002_author_must_sign(tmp_path: Path) -> None:
     bad = run_rule("POL002", mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x",
                                                  signoff="Sam Other <sam@example.org>")))
-    assert rules_fired(bad, "POL002") == ["author Lin Author <lin@example.org> has no Signed-off-by"]
+    assert rules_fired(bad, "POL002") == [
+        "author Lin Author <lin@example.org> has no Signed-off-by"]
     # An in-body From: makes that person the author.
     body = "From: Sam Other <sam@example.org>\n\nExplain why."
     good = run_rule("POL002", mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x", body=body,
