@@ -1,7 +1,9 @@
 """A SQLite cache in the user cache dir.  Check results are keyed by what
 determines them (see `engine.cache_key`), so a second run on the same thread
-re-checks nothing.  A corrupt database is rebuilt; a failed write (disk
-full, read-only) is ignored: the cache only ever saves time.
+re-checks nothing.  Mail fetched from an archive is kept keyed by Message-ID
+(`messages`), with what each fetch found (`fetches`).  A corrupt database is
+rebuilt; a failed write (disk full, read-only) is ignored: the cache only
+ever saves time (and, for fetched mail, lets a command run offline).
 """
 
 from __future__ import annotations
@@ -9,8 +11,11 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_cache_dir
 
@@ -23,6 +28,18 @@ CREATE TABLE IF NOT EXISTS findings (
     key TEXT PRIMARY KEY,
     rule_id TEXT NOT NULL,
     payload TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    msgid TEXT PRIMARY KEY,
+    raw BLOB NOT NULL,
+    origin TEXT NOT NULL,
+    fetched REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fetches (
+    seed TEXT PRIMARY KEY,
+    origin TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    fetched REAL NOT NULL
 );
 """
 
@@ -87,6 +104,56 @@ class ResultCache:
                            (key, rule_id, payload))
         except sqlite3.Error:
             pass
+
+    # Mail fetched from an archive (reviewer.fetch), keyed by Message-ID, and
+    # what each fetch found, so the same command works offline.
+    def put_fetch(self, seed: str, origin: str, raws: dict[str, bytes],
+                  payload: dict[str, Any]) -> bool:
+        """Store the mails and the fetch record in one transaction; False
+        when the cache cannot be written."""
+        db = self._connect()
+        if db is None:
+            return False
+        now = time.time()
+        try:
+            with db:
+                db.executemany("INSERT OR REPLACE INTO messages VALUES (?, ?, ?, ?)",
+                               [(m, raw, origin, now) for m, raw in raws.items()])
+                db.execute("INSERT OR REPLACE INTO fetches VALUES (?, ?, ?, ?)",
+                           (seed, origin, json.dumps(payload), now))
+        except sqlite3.Error:
+            return False
+        return True
+
+    def get_fetch(self, seed: str) -> tuple[str, dict[str, Any]] | None:
+        """(origin, payload) stored by `put_fetch` for `seed`, or None."""
+        db = self._connect()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT origin, payload FROM fetches WHERE seed = ?",
+                             (seed,)).fetchone()
+            return None if row is None else (str(row[0]), dict(json.loads(row[1])))
+        except (sqlite3.Error, ValueError, TypeError):
+            return None
+
+    def get_messages(self, msgids: Iterable[str] | None = None) -> dict[str, bytes]:
+        """Cached raw mails by Message-ID (all of them when `msgids` is None)."""
+        db = self._connect()
+        if db is None:
+            return {}
+        try:
+            if msgids is None:
+                rows = db.execute("SELECT msgid, raw FROM messages ORDER BY fetched, msgid")
+                return {str(m): bytes(r) for m, r in rows}
+            out: dict[str, bytes] = {}
+            for mid in msgids:
+                row = db.execute("SELECT raw FROM messages WHERE msgid = ?", (mid,)).fetchone()
+                if row is not None:
+                    out[mid] = bytes(row[0])
+            return out
+        except sqlite3.Error:
+            return {}
 
     def close(self) -> None:
         if self._db is not None:

@@ -21,6 +21,12 @@ __all__ = ["main"]
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="reviewer", description=__doc__.splitlines()[0])
+    # Any SOURCE may be a Message-ID or lore URL (reviewer.fetch); own dests,
+    # since a subcommand's defaults would overwrite same-named globals.
+    p.add_argument("--lore", dest="global_lore", metavar="URL",
+                   help="public-inbox archive for Message-ID sources (default: b4.midmask)")
+    p.add_argument("--offline", dest="global_offline", action="store_true",
+                   help="Message-ID sources come from the cache only")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
@@ -29,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from reviewer.fetch import set_defaults
+
+    set_defaults(args.global_lore, args.global_offline)
     for name in ("select", "ignore"):  # accept both --select A --select B and A,B
         if getattr(args, name, None):
             setattr(args, name, [p.strip() for v in getattr(args, name) for p in v.split(",")
@@ -37,7 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except ReviewerError as exc:
-        stderr.print(f"reviewer: {exc}", markup=False, highlight=False)
+        # soft_wrap: one line even when longer than the terminal is wide
+        stderr.print(f"reviewer: {exc}", markup=False, highlight=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         stderr.print("reviewer: interrupted", markup=False)
@@ -47,7 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the user gets one line; REVIEWER_DEBUG shows the traceback
         if os.environ.get("REVIEWER_DEBUG"):
             raise
-        stderr.print(f"reviewer: internal error: {exc.__class__.__name__}: {exc}", markup=False)
+        stderr.print(f"reviewer: internal error: {exc.__class__.__name__}: {exc}", markup=False,
+                     soft_wrap=True)
         return 3
 
 

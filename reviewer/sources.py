@@ -1,5 +1,6 @@
 """Read the mails of a SOURCE: an mbox (optionally .gz), a maildir, a
-directory of .eml/.patch/.mbox files, or a single mail file."""
+directory of .eml/.patch/.mbox files, a single mail file, or a Message-ID or
+lore URL (fetched by reviewer.fetch)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import email.parser
 import gzip
 import mailbox
 import re
+import zlib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -50,7 +52,7 @@ def _read_bytes(path: Path) -> bytes:
     if data[:2] == b"\x1f\x8b":
         try:
             return gzip.decompress(data)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise SourceError(f"{path}: corrupt gzip data ({exc})") from None
     return data
 
@@ -88,7 +90,13 @@ def _parse(raw: bytes) -> EmailMessage:
 
 def load(source: str | Path) -> Loaded:
     """Load every readable mail of SOURCE; unreadable ones are listed in
-    `problems`.  Raises SourceError when nothing usable is there."""
+    `problems`.  Raises SourceError when nothing usable is there.  A
+    Message-ID or archive URL is fetched with its other revisions (or read
+    from the cache offline): see reviewer.fetch."""
+    from reviewer.fetch import is_remote, load_remote  # lazy: network code only when used
+
+    if is_remote(source):
+        return load_remote(str(source))
     path = Path(source).expanduser()
     try:
         kind, raws = _raw_mails(path)

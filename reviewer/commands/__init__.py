@@ -1,5 +1,5 @@
 """One module per command family; each exposes `register(subparsers)`."""
 
-from reviewer.commands import apply, check, revisions, sample
+from reviewer.commands import apply, check, fetch, revisions, sample
 
-COMMANDS = [revisions, apply, check, sample]
+COMMANDS = [revisions, apply, check, sample, fetch]
