@@ -7,9 +7,12 @@ kept under `refs/reviewer/<series>/v<N>` (see `reviewer refs --delete`).
 from __future__ import annotations
 
 import email.utils
+import os
 import re
-import tempfile
+import signal
+import threading
 from collections.abc import Callable, Iterable
+from types import FrameType
 
 from reviewer.errors import TreeError
 from reviewer.gitrepo import REF_NAMESPACE, GitRepo, TempIndex
@@ -109,7 +112,7 @@ def apply_revision(repo: GitRepo, revision: Revision, base: BaseChoice, ref: str
     revision (later patches are NOT_TRIED) and is described per file/hunk."""
     results: list[PatchApply] = []
     tip = base.commit
-    with repo.temp_index(base.commit) as index, tempfile.TemporaryDirectory() as tmp:
+    with repo.temp_index(base.commit) as index:
         for patch in revision.patches:
             if cancelled() or (results and not results[-1].status.ok):
                 results.append(PatchApply(patch.index, patch.title, PatchStatus.NOT_TRIED, None))
@@ -119,7 +122,7 @@ def apply_revision(repo: GitRepo, revision: Revision, base: BaseChoice, ref: str
                 results.append(PatchApply(patch.index, patch.title, PatchStatus.FAILED, None,
                                           failure))
                 continue
-            patch_file = f"{tmp}/{patch.index:04d}.patch"
+            patch_file = os.path.join(index.dir, f"{patch.index:04d}.patch")
             with open(patch_file, "w", encoding="utf-8", errors="surrogateescape") as fh:
                 fh.write(patch.diff if patch.diff.endswith("\n") else patch.diff + "\n")
             status, failure = _apply_one(repo, index, patch, patch_file)
@@ -133,6 +136,34 @@ def apply_revision(repo: GitRepo, revision: Revision, base: BaseChoice, ref: str
     return ApplyResult(revision.version, base, tuple(results), ref if wrote else None)
 
 
+class _DeferredCtrlC:
+    """Ctrl-C while applying sets a flag instead of raising at a random point,
+    where an object finalizer (GitPython has some) would swallow it, or a git
+    killed by the same Ctrl-C would pass for a failed patch.  The current step
+    ends, temporary files go, then KeyboardInterrupt is raised.  Only in the
+    main thread, and only over Python's default SIGINT handler."""
+
+    def __init__(self) -> None:
+        self.hit = False
+        self._installed = False
+
+    def __enter__(self) -> _DeferredCtrlC:
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+            signal.signal(signal.SIGINT, self._handler)
+            self._installed = True
+        return self
+
+    def _handler(self, signum: int, frame: FrameType | None) -> None:
+        self.hit = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        if self.hit:
+            raise KeyboardInterrupt
+
+
 def apply_series(repo: GitRepo, series: Series, base_ref: str | None = None,
                  on_done: Callable[[ApplyResult], None] | None = None,
                  cancelled: Callable[[], bool] = lambda: False,
@@ -143,17 +174,21 @@ def apply_series(repo: GitRepo, series: Series, base_ref: str | None = None,
         raise TreeError(f"--base {base_ref!r}: no such commit in {repo.path}")
     slug = series_slug(series)
     results: list[ApplyResult] = []
-    for rev in revisions if revisions is not None else series.revisions:
-        if cancelled():
-            break
-        suffix = "-resend" if rev.resend else ""
-        ref = f"{REF_NAMESPACE}{slug}/{rev.label}{suffix}"
-        try:
-            base = choose_base(repo, rev, base_ref)
-        except TreeError as exc:
-            results.append(ApplyResult(rev.version, None, (), None, str(exc)))
-        else:
-            results.append(apply_revision(repo, rev, base, ref, cancelled))
-        if on_done:
-            on_done(results[-1])
+    with _DeferredCtrlC() as ctrl_c:
+        def stop() -> bool:
+            return ctrl_c.hit or cancelled()
+
+        for rev in revisions if revisions is not None else series.revisions:
+            if stop():
+                break
+            suffix = "-resend" if rev.resend else ""
+            ref = f"{REF_NAMESPACE}{slug}/{rev.label}{suffix}"
+            try:
+                base = choose_base(repo, rev, base_ref)
+            except TreeError as exc:
+                results.append(ApplyResult(rev.version, None, (), None, str(exc)))
+            else:
+                results.append(apply_revision(repo, rev, base, ref, stop))
+            if on_done:
+                on_done(results[-1])
     return results

@@ -10,6 +10,9 @@ commits go to the object store, and the only refs written live under
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,12 +53,12 @@ class GitRepo:
     def run(self, *args: str, env: dict[str, str] | None = None,
             stdin: bytes | None = None) -> GitOutput:
         full_env = {**os.environ, **_QUIET_ENV, **(env or {})}
-        proc = self.repo.git.execute(
-            ["git", *args], env=full_env, with_extended_output=True, with_exceptions=False,
-            istream=None if stdin is None else _stdin_file(stdin), strip_newline_in_stdout=False,
-        )
-        status, out, err = proc
-        return GitOutput(int(status or 0), str(out), str(err))
+        # subprocess.run kills and reaps git when we are interrupted (Ctrl-C),
+        # so no git process outlives us, e.g. writing into a temporary index.
+        proc = subprocess.run(["git", *args], cwd=self.repo.working_tree_dir or self.git_dir,
+                              env=full_env, input=stdin, capture_output=True, check=False)
+        return GitOutput(proc.returncode, proc.stdout.decode("utf-8", "surrogateescape"),
+                         proc.stderr.decode("utf-8", "replace"))
 
     # -- objects -----------------------------------------------------------
     def resolve(self, ref: str) -> str | None:
@@ -84,6 +87,31 @@ class GitRepo:
 
     def tree_id(self, commit: str) -> str:
         return str(self.repo.commit(commit).tree.hexsha)
+
+    def blob_ids(self, commit: str, paths: list[str]) -> dict[str, str]:
+        """path → blob id at `commit` for those of `paths` that are files
+        there (one `git ls-tree`, however many paths)."""
+        if not paths:
+            return {}
+        out = self.run("ls-tree", "-z", "--full-tree", commit, "--", *paths)
+        ids = {}
+        for entry in out.stdout.split("\0") if out.status == 0 else ():
+            meta, _, path = entry.partition("\t")
+            if meta.split(" ")[1:2] == ["blob"]:
+                ids[path] = meta.split(" ")[2]
+        return ids
+
+    def read_blob(self, sha: str) -> bytes:
+        """A blob by id, through GitPython's persistent `git cat-file --batch`."""
+        data: bytes = self.repo.odb.stream(bytes.fromhex(sha)).read()
+        return data
+
+    def grep_files(self, commit: str, words: list[str], globs: tuple[str, ...]) -> list[str]:
+        """Files at `commit` matching `globs` that contain one of `words` as a
+        whole word (the one walk over every blob a tree-wide question needs)."""
+        patterns = [arg for w in words for arg in ("-e", w)]
+        out = self.run("grep", "-l", "-w", "-F", *patterns, commit, "--", *globs)
+        return [line.split(":", 1)[1] for line in out.stdout.splitlines() if ":" in line]
 
     def commit_tree(self, tree: str, parent: str, message: str, author: tuple[str, str],
                     date: str) -> str:
@@ -126,19 +154,28 @@ class GitRepo:
 
     @contextmanager
     def temp_index(self, base: str) -> Iterator[TempIndex]:
-        """A throw-away index holding `base`'s tree, removed on exit (also on
-        Ctrl-C); the user's own index is never opened."""
-        with tempfile.TemporaryDirectory(prefix="reviewer-index-") as tmp:
-            index = TempIndex(self, os.path.join(tmp, "index"))
-            out = index.run("read-tree", base)
-            if out.status != 0:
-                raise TreeError(f"cannot read tree of {base[:12]}: {out.stderr.strip()}")
-            yield index
+        """A throw-away index holding `base`'s tree, in a temporary directory
+        (`TempIndex.dir`, also for scratch files) removed on exit, also on
+        Ctrl-C; the user's own index is never opened."""
+        # The unique prefix finds the directory even when Ctrl-C lands between
+        # mkdtemp() and TemporaryDirectory's bookkeeping.
+        prefix = f"reviewer-index-{secrets.token_hex(6)}-"
+        try:
+            with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+                index = TempIndex(self, os.path.join(tmp, "index"))
+                out = index.run("read-tree", base)
+                if out.status != 0:
+                    raise TreeError(f"cannot read tree of {base[:12]}: {out.stderr.strip()}")
+                yield index
+        finally:
+            for leftover in Path(tempfile.gettempdir()).glob(prefix + "*"):
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 class TempIndex:
     def __init__(self, repo: GitRepo, path: str) -> None:
         self.repo, self.path = repo, path
+        self.dir = os.path.dirname(path)
 
     def run(self, *args: str, stdin: bytes | None = None) -> GitOutput:
         return self.repo.run(*args, env={"GIT_INDEX_FILE": self.path}, stdin=stdin)
@@ -151,10 +188,3 @@ class TempIndex:
         if out.status != 0:
             raise TreeError(f"git write-tree failed: {out.stderr.strip()}")
         return out.stdout.strip()
-
-
-def _stdin_file(data: bytes):  # type: ignore[no-untyped-def]
-    tmp = tempfile.TemporaryFile()
-    tmp.write(data)
-    tmp.seek(0)
-    return tmp

@@ -103,6 +103,7 @@ class Thread:
     absent Message-IDs are kept in `missing` so nothing is silently lost."""
 
     messages: dict[str, Message]
+    parents: dict[str, str | None]  # as placed: In-Reply-To, else References
     children: dict[str, tuple[str, ...]]
     roots: tuple[str, ...]
     missing: frozenset[str]
@@ -111,14 +112,12 @@ class Thread:
         return len(self.messages)
 
     def ancestors(self, msgid: str) -> list[str]:
-        """Present ancestors of `msgid`, nearest first."""
+        """Ancestors of `msgid` in the tree, nearest first."""
         out: list[str] = []
-        seen = {msgid}
-        cur = self.messages[msgid].parent_id
-        while cur and cur in self.messages and cur not in seen:
+        cur = self.parents.get(msgid)
+        while cur is not None and cur not in out:
             out.append(cur)
-            seen.add(cur)
-            cur = self.messages[cur].parent_id
+            cur = self.parents.get(cur)
         return out
 
     def depth(self, msgid: str) -> int:

@@ -27,6 +27,9 @@ _PREFIX = re.compile(r"^[\w./,-]+(?:\s*/\s*[\w.-]+)*:\s+")
 # Postings sent without any reference header are joined only this close in time.
 _LOOSE_WINDOW_S = 12 * 3600
 _SERIES_WINDOW_S = 180 * 86400
+# Mails without a Message-ID (git format-patch files) get one in this domain
+# (reviewer.mail): they were never sent, their Date is the author date.
+_UNSENT = "@reviewer.invalid"
 
 
 @dataclass
@@ -105,12 +108,15 @@ def _threaded_posting(msg: Message, thread: Thread, owner: dict[str, _Posting]) 
 
 def _loose_posting(msg: Message, postings: list[_Posting]) -> _Posting | None:
     """A k/n patch without a usable parent: the latest open posting of the
-    same sender, version and size, sent shortly before."""
+    same sender, version and size, sent shortly before (at any date for
+    unsent format-patch files, whose dates are the commits' author dates)."""
     s = msg.subject
     if not s.counters_given or s.total < 2 or msg.parent_id:
         return None
     for posting in reversed(postings):
-        close = 0 <= (msg.date - posting.first.date).total_seconds() <= _LOOSE_WINDOW_S
+        unsent = msg.msgid.endswith(_UNSENT) and posting.first.msgid.endswith(_UNSENT)
+        gap = (msg.date - posting.first.date).total_seconds()
+        close = unsent or 0 <= gap <= _LOOSE_WINDOW_S
         if (close and _same_author(posting.first, msg) and posting.version == s.version
                 and posting.total == s.total and posting.accepts(msg)
                 and posting.first.parent_id is None):

@@ -37,7 +37,7 @@ def build_thread(messages: Iterable[Message]) -> Thread:
     for mid, msg in present.items():
         parent, absent = _parent(msg, present)
         parents[mid] = parent
-        missing |= absent if parent is None else set()
+        missing |= absent
     _break_cycles(parents)
     children: dict[str, list[str]] = {}
     for mid, parent in parents.items():
@@ -50,6 +50,7 @@ def build_thread(messages: Iterable[Message]) -> Thread:
     roots = sorted((m for m, p in parents.items() if p is None), key=by_date)
     return Thread(
         messages=present,
+        parents=parents,
         children={k: tuple(sorted(v, key=by_date)) for k, v in children.items()},
         roots=tuple(roots),
         missing=frozenset(missing),
