@@ -7,11 +7,20 @@ else from this package):
     results = apply_series(GitRepo(tree), opened.series[0])
 """
 
+from reviewer.apidiff import ApiDiff, ApiSurface, SurfaceChange, api_surface, diff_surfaces
 from reviewer.apply import apply_revision, apply_series, choose_base, series_slug
+from reviewer.b4check import b4_results
 from reviewer.cache import ResultCache
 from reviewer.checks.engine import RevisionReport, RuleOutcome, check_series, selected_rules
 from reviewer.checks.registry import Rule, Scope, all_rules, get_rule
-from reviewer.compare import Comparison, PatchPair, compare_revisions, diff_findings
+from reviewer.compare import (
+    Comparison,
+    PatchPair,
+    compare_revisions,
+    comparison_to_json,
+    diff_findings,
+)
+from reviewer.concerns import Concern, Evidence, review_concerns
 from reviewer.config import Config, load_config
 from reviewer.errors import (
     ApplyError,
@@ -51,14 +60,18 @@ from reviewer.thread import build_thread
 
 __all__ = [
     "REF_NAMESPACE",
+    "ApiDiff",
+    "ApiSurface",
     "Address",
     "ApplyError",
     "ApplyFailure",
     "ApplyResult",
     "BaseChoice",
     "Comparison",
+    "Concern",
     "Config",
     "ConfigError",
+    "Evidence",
     "FileChange",
     "Finding",
     "GitRepo",
@@ -84,23 +97,29 @@ __all__ = [
     "Severity",
     "SourceError",
     "SubjectInfo",
+    "SurfaceChange",
     "Thread",
     "Trailer",
     "TreeError",
     "all_rules",
+    "api_surface",
     "apply_revision",
     "apply_series",
+    "b4_results",
     "build_thread",
     "check_series",
     "compare_revisions",
+    "comparison_to_json",
     "choose_base",
     "demo_paths",
     "diff_findings",
+    "diff_surfaces",
     "get_rule",
     "group_series",
     "load",
     "load_config",
     "open_source",
+    "review_concerns",
     "selected_rules",
     "series_slug",
     "write_sample",
