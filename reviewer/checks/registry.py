@@ -13,6 +13,7 @@ import enum
 import importlib
 import inspect
 import pkgutil
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -69,8 +70,9 @@ class Rule:
         except ValueError:
             return ""
         text = " ".join(line.strip() for line in lines[start:] if line.strip())
-        head = text.split("## ")[0]
-        return head.split(". ")[0].rstrip(".") + "."
+        head = text.split("## ")[0].strip()
+        # The first sentence: a full stop before a capital, not an ellipsis.
+        return re.split(r"(?<!\.)\.\s+(?=[A-Z`])", head)[0].rstrip(".") + "."
 
 
 _REGISTRY: dict[str, Rule] = {}
