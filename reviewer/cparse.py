@@ -18,7 +18,7 @@ from tree_sitter import Language, Node, Parser, Tree
 __all__ = [
     "CFunction", "Call", "DiffHunk", "Prototype", "calls", "exported_symbols",
     "function_at", "function_name", "function_nodes", "functions", "functions_touching",
-    "line_of", "macros", "node_text", "param_names", "parse", "prototypes",
+    "line_of", "macros", "node_text", "param_names", "params", "parse", "prototypes",
     "rebuild_post_image",
 ]
 
@@ -97,19 +97,28 @@ def function_name(node: Node) -> str | None:
     return node_text(ident) if ident is not None and ident.type == "identifier" else None
 
 
-def param_names(node: Node) -> list[str | None]:
-    """Parameter names of a function definition, in order (None if unnamed)."""
+def params(node: Node) -> list[tuple[str | None, str]]:
+    """(name or None, type text such as "struct dentry *") of each parameter."""
     decl = _fn_declarator(node)
-    params = decl.child_by_field_name("parameters") if decl is not None else None
-    out: list[str | None] = []
-    for p in params.named_children if params is not None else []:
+    plist = decl.child_by_field_name("parameters") if decl is not None else None
+    out: list[tuple[str | None, str]] = []
+    for p in plist.named_children if plist is not None else []:
         if p.type != "parameter_declaration":
             continue
         d = p.child_by_field_name("declarator")
+        stars = 0
         while d is not None and d.type != "identifier":
+            stars += d.type == "pointer_declarator"
             d = d.child_by_field_name("declarator")
-        out.append(node_text(d) if d is not None else None)
+        base = p.child_by_field_name("type")
+        out.append((node_text(d) if d is not None else None,
+                    " ".join(node_text(base).split()) + " " + "*" * stars if base else ""))
     return out
+
+
+def param_names(node: Node) -> list[str | None]:
+    """Parameter names of a function definition, in order (None if unnamed)."""
+    return [name for name, _ in params(node)]
 
 
 def _walk_defs(node: Node) -> Iterator[Node]:

@@ -4,50 +4,27 @@ that fire on them."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
 from reviewer.checks.race.api import FnSpec, KernelApi, LockSpec
-from reviewer.checks.race.exprs import Exprs, args_of, callee_name, compact, unwrap
-from reviewer.checks.race.state import WILDCARD, Fact, Held, LockKey, State, root_of
+from reviewer.checks.race.drops import DropChecks
+from reviewer.checks.race.exprs import (
+    Exprs,
+    args_of,
+    callee_name,
+    compact,
+    strip_addr,
+    unwrap,
+)
+from reviewer.checks.race.hits import FnContext, Hit
+from reviewer.checks.race.state import WILDCARD, Held, LockKey, State, root_of
 from reviewer.cparse import line_of, node_text
 
 __all__ = ["Events", "FnContext", "Hit"]
 
 
-@dataclass(frozen=True)
-class Hit:
-    code: str
-    line: int
-    subject: str
-    message: str
-    related: tuple[int, ...] = ()
-
-
-@dataclass
-class FnContext:
-    name: str
-    entry_keys: set[LockKey] = field(default_factory=set)  # held by the caller
-    acquired_keys: set[LockKey] = field(default_factory=set)  # taken somewhere in the body
-    returns_locked: bool = False  # __acquires() or a *lock* name: may return holding
-    assumes_locked: bool = False  # *_locked: the caller holds what it needs
-    complete: bool = True  # the whole body is known (not rebuilt from hunks with gaps)
-    hits: dict[tuple[str, int, str], Hit] = field(default_factory=dict)
-
-    def hit(self, h: Hit) -> None:
-        self.hits.setdefault((h.code, h.line, h.subject), h)
-
-
-def _cd(f: Fact, peers: Sequence[State]) -> bool:
-    """Is the current statement reached only through `f`'s outcome (control
-    dependent on the decision), rather than whatever it decided?"""
-    seen = {g.polarity for p in peers for g in p.facts
-            if g.decision == f.decision and g.subject == f.subject and g.kind == f.kind}
-    return seen == {f.polarity}
-
-
-class Events:
+class Events(DropChecks):
     def __init__(self, api: KernelApi, ctx: FnContext) -> None:
         self.api, self.ctx, self.x = api, ctx, Exprs(api)
 
@@ -95,8 +72,8 @@ class Events:
         put = st.put.get(subj)
         if put is not None and put != line:
             self.ctx.hit(Hit("RACE008", line, subj,
-                             f"{subj} is used after dput({subj}) at line {put} dropped "
-                             "the reference held on it", (put,)))
+                             f"{compact(node)} is used after the dput() at line {put} that "
+                             "dropped the reference held on it", (put,)))
 
     # --- calls ---------------------------------------------------------------------------
     def on_call(self, call: Node, args: list[Node], st: State, peers: Sequence[State]) -> None:
@@ -107,6 +84,11 @@ class Events:
             if not (spec and (spec.transparent is not None or spec.inode_of is not None)):
                 for a in args:
                     self.use(a, st, line)
+        if spec is None or not (spec.acquires or spec.releases or spec.requires or spec.takes):
+            if not (name and "for_each" in name):  # loop macros: cursors set by the walker
+                self._out_params(args, st, line)
+        if spec is None or not spec.releases:
+            self._unknown_call(name, args, st, line, publishes=spec is None)
         if spec is None:
             return
         self._sleep(spec, args, st, line, text)
@@ -124,16 +106,18 @@ class Events:
             key = self._req_key(ls, args, st)
             h = st.held(key) if key else None
             if key and h is not None and key[1] != WILDCARD:
-                self.ctx.hit(Hit("RACE005", line, key[1],
+                self.ctx.hit(Hit("RACE005", line, self.x.dentry_of_inode(key[1]),
                                  f"{text} takes {self.x.describe(key)} itself, but it is "
                                  f"already held {self._since(h)}", (h.line,) if h.line else ()))
         if spec.unhashes is not None and spec.unhashes < len(args):
-            self._unhash(args[spec.unhashes], st, peers, line, text)
+            self._unhash(args[spec.unhashes], st, peers, line, text, call.start_byte,
+                         self._takes_d_lock(spec, spec.unhashes))
         if spec.acts_on is not None and spec.acts_on < len(args):
-            self._act(self.x.canon(args[spec.acts_on], st), st, peers, line, text)
-        statement = call.parent is not None and call.parent.type == "expression_statement"
+            self._act(self.x.canon(args[spec.acts_on], st), st, peers, line, text,
+                      call.start_byte, self._takes_d_lock(spec, spec.acts_on))
+        discarded = call.parent is not None and call.parent.type == "expression_statement"
         for ls in spec.acquires:
-            if ls.when is None or statement:
+            if ls.when is None or discarded:
                 self.acquire(ls, args, st, line, text)
         for ls in spec.releases:
             self._release(ls, args, st, line, text)
@@ -143,10 +127,51 @@ class Events:
                 st.add_lock(Held(key, 0, False, self.api.atomic(key[0]), text))
         if spec.puts is not None and spec.puts < len(args):
             subj = self.x.canon(args[spec.puts], st, ref=True)
-            st.put[subj] = line
+            if st.extra.get(subj, 0) > 0:  # drops the dget() this function took
+                st.extra[subj] -= 1
+            else:
+                st.put[subj] = line
+        if discarded and spec.returns_ref and spec.alias_arg is not None \
+                and spec.alias_arg < len(args):  # `dget(d);`: one more reference on d
+            subj = self.x.canon(args[spec.alias_arg], st, ref=True)
+            st.extra[subj] = st.extra.get(subj, 0) + 1
         if spec.publishes is not None and spec.publishes < len(args):
             subj = self.x.canon(args[spec.publishes], st)
             st.fresh = st.fresh - {subj}
+
+    def _unknown_call(self, name: str | None, args: list[Node], st: State, line: int,
+                      publishes: bool) -> None:
+        """Code the table does not know may publish a fresh dentry it gets; a
+        function of this file may release a lock its caller took (its summary
+        says which, relative to its parameters)."""
+        if publishes:
+            st.fresh = st.fresh - {strip_addr(self.x.canon(a, st)) for a in args}
+        for idx, kind, rest in self.ctx.callee_releases(name) if name else ():
+            if idx < len(args):
+                key = (kind, strip_addr(self.x.canon(args[idx], st)) + rest)
+                h = st.held(key)
+                if h is not None and h.key[1] != WILDCARD:
+                    st.drop_lock(h, line)
+
+    def _out_params(self, args: list[Node], st: State, line: int) -> None:
+        """`f(..., &this)` may store a new value in `this` (or in `path.dentry`)."""
+        for a in args:
+            a = unwrap(a)
+            if a.type != "pointer_expression" or not a.children or a.children[0].type != "&":
+                continue
+            target = a.child_by_field_name("argument")
+            if target is None:
+                continue
+            target = unwrap(target)
+            # The object keeps its identity (and its locks): only values change.
+            if target.type == "identifier":
+                st.assign(node_text(target), line, rename_locks=False)
+            elif target.type == "field_expression" and "->" not in node_text(target):
+                st.assign(root_of(node_text(target)), line, rename_locks=False)
+
+    @staticmethod
+    def _takes_d_lock(spec: FnSpec, arg: int) -> bool:
+        return any(ls.kind == "d_lock" and ls.arg == arg for ls in spec.takes)
 
     def _since(self, h: Held) -> str:
         return f"since line {h.line}" if h.line else "on entry"
@@ -165,15 +190,16 @@ class Events:
             sleeps = any(w in self.api.sleeping_gfp for w in words)
         h = st.atomic_held() if sleeps else None
         if h is not None:
+            how = f"{h.how} (line {h.line})" if h.line else "the caller"
             self.ctx.hit(Hit("RACE007", line, h.key[1],
-                             f"{text} may sleep while {h.how} {self._since(h)} holds "
-                             f"{self.x.describe(h.key)}", (h.line,) if h.line else ()))
+                             f"{text} may sleep while {self.x.describe(h.key)} is held, "
+                             f"taken by {how}", (h.line,) if h.line else ()))
 
     def _require(self, ls: LockSpec, args: list[Node], st: State, line: int, text: str) -> None:
         key = self._req_key(ls, args, st)
         if key is None or self.ctx.assumes_locked or st.held(key) is not None:
             return
-        subj = self.x.dentry_of_lock(key[1]) or key[1]
+        subj = self.x.dentry_of_inode(key[1])
         if key[0] == "d_lock":
             if key[1] in st.fresh:
                 return
@@ -183,6 +209,9 @@ class Events:
                              f"{text} requires {key[1]}->d_lock held, but it is not held "
                              f"here{extra}"))
         elif key[0] == "inode":
+            if any(h.key[1].startswith("?") for h in st.locks) and any(
+                    subj == f"{p}->{self.api.parent_field}" for p in self.ctx.dentry_params):
+                return  # inode op: the VFS holds the dir, dentry's parent
             what = self.x.describe(key)
             self.ctx.hit(Hit("RACE005", line, subj,
                              f"{text} needs {what} held (inode_lock or inode_lock_shared), "
@@ -197,6 +226,9 @@ class Events:
         if key is None:
             return
         h = st.held(key)
+        if h is not None and (h.line == line or (h.line == 0 and h.key in self.ctx.inferred_keys)):
+            st.drop_lock(h, line)  # a loop's next object, or a hold we only guessed
+            h = None
         if h is not None and key[0] not in self.api.nestable_kinds and key[1] != WILDCARD:
             self.ctx.hit(Hit("RACE006", line, key[1],
                              f"{text} takes {self.x.describe(key)}, which is already held "
@@ -225,81 +257,7 @@ class Events:
                              "this path"))
         st.released[key] = line
 
-    # --- dentry state changes -----------------------------------------------------------------
-    def parent_keys(self, subj: str, st: State) -> list[LockKey]:
-        parents = {f"{subj}->{self.api.parent_field}"}
-        if subj in st.parents:
-            parents.add(st.parents[subj])
-        return [("inode", f"{p}->d_inode") for p in parents] + [("inode", WILDCARD)]
-
-    def _parent_pred(self, subj: str, st: State) -> set[LockKey] | None:
-        """Lock keys that count as the parent's inode lock; None = any inode
-        lock not on subj itself (we do not know where subj came from)."""
-        keys = set(self.parent_keys(subj, st))
-        return keys if subj in st.parents else None
-
-    def _is_parent(self, key: LockKey, subj: str, st: State) -> bool:
-        if key[0] != "inode":
-            return False
-        keys = self._parent_pred(subj, st)
-        if keys is not None:
-            return key in keys
-        r = root_of(key[1])
-        return key[1] == WILDCARD or (r != root_of(subj) and key[1] != f"{subj}->d_inode")
-
-    def _kept(self, f: Fact, st: State, subj: str, parent_too: bool) -> bool:
-        """Was `f` read under subj's d_lock (or its parent's inode lock), and is
-        that same acquisition still held now?"""
-        for key, taken in f.locks:
-            if key == ("d_lock", subj) or (parent_too and self._is_parent(key, subj, st)):
-                if st.still_held((key, taken)):
-                    return True
-        return False
-
-    def _unhash(self, arg: Node, st: State, peers: Sequence[State], line: int,
-                text: str) -> None:
-        subj = self.x.canon(arg, st)
-        self._act(subj, st, peers, line, text)
-        if subj in st.fresh:
-            return
-        negs = [f for f in st.facts
-                if f.subject == subj and f.kind == "neg" and f.polarity is True and _cd(f, peers)]
-        if not negs:
-            return  # not discarding a negative: unlink/rename style drops are fine
-        last = max(negs, key=lambda f: f.line)
-        if not any(self._kept(f, st, subj, True) for f in negs):
-            self.ctx.hit(Hit("RACE001", line, subj,
-                             f"{text} unhashes a dentry whose negativity was tested at line "
-                             f"{last.line} without {subj}->d_lock or the parent's inode lock "
-                             "held across the test and the drop", (last.line,)))
-        if any(self._is_parent(h.key, subj, st) for h in st.locks):
-            return
-        counted = any(f.subject == subj and f.kind == "count" and self._kept(f, st, subj, False)
-                      for f in st.facts)
-        if not counted:
-            self.ctx.hit(Hit("RACE003", line, subj,
-                             f"{text} discards a negative dentry without checking under "
-                             f"{subj}->d_lock that d_lockref.count == 1 (that ours is the only "
-                             "reference)", (last.line,)))
-
-    def _act(self, subj: str, st: State, peers: Sequence[State], line: int, text: str) -> None:
-        """RACE004: a state change decided on an unlocked refcount/d_flags read."""
-        for kind, what in (("count", "the reference count"), ("flags", "d_flags")):
-            read = [f for f in st.facts if f.subject == subj and f.kind == kind and _cd(f, peers)]
-            unlocked = [f for f in read if not self._kept(f, st, subj, True)]
-            if not unlocked:
-                continue
-            kinds = {kind, "neg"} if kind == "flags" else {kind}
-            rechecked = any(f.subject == subj and f.kind in kinds and
-                            self._kept(f, st, subj, False) for f in st.facts)
-            if not rechecked:
-                first = min(unlocked, key=lambda f: f.line)
-                self.ctx.hit(Hit("RACE004", line, subj,
-                                 f"{text} acts on {what} of {subj} read at line {first.line} "
-                                 f"outside {subj}->d_lock, without rechecking it under the lock",
-                                 (first.line,)))
-
-    # --- assignments ---------------------------------------------------------------------------------
+    # --- assignments -------------------------------------------------------------------
     def on_assign(self, left: Node, right: Node | None, op: str, st: State,
                   peers: Sequence[State], line: int) -> None:
         left = unwrap(left)
@@ -313,17 +271,21 @@ class Events:
                     and not self.ctx.assumes_locked:
                 self.ctx.hit(Hit("RACE002", line, flags_of,
                                  f"{compact(left)} is written without {flags_of}->d_lock held"))
-            self._act(flags_of, st, peers, line, f"writing {compact(left)}")
+            self._act(flags_of, st, peers, line, f"writing {compact(left)}", left.start_byte,
+                      False)
         st.forget_subject(target)
 
-    def bind(self, var: str, value: Node | None, st: State, line: int) -> None:
-        """`var = value` (value None: an unknown new value)."""
+    def bind(self, var: str, value: Node | None, st: State, line: int,
+             declared: bool = False) -> None:
+        """`var = value` (value None: an unknown new value); `declared`: a
+        declaration, so no lock was taken through an older value of var."""
         if value is None:
-            st.assign(var, line)
+            st.assign(var, line, rename_locks=not declared)
             return
         v = unwrap(value)
         plain = self.x.is_plain(v)
         canon = self.x.canon(v, st)
+        ref_canon = self.x.canon(v, st, ref=True)
         parent: str | None = None
         fresh, own_ref = False, False
         pending: tuple[Held, bool] | None = None
@@ -344,13 +306,16 @@ class Events:
                         pending = (Held(key, line, ls.shared, self.api.atomic(key[0]),
                                         compact(v)), ls.when)
         reads = v.type != "call_expression" or not own_ref
-        keep = reads and (list(self.x.reads(v, st)) or list(self.x.atoms(v, True, st)))
+        keep = reads and (any(True for _ in self.x.reads(v, st))
+                          or any(True for _ in self.x.atoms(v, True, st)))
         locks = st.insts()
-        st.assign(var, line)
+        st.assign(var, line, rename_locks=not declared)
         if root_of(canon) == var:  # `d = d->d_parent`: the old d is gone
             canon = f"{var}@{line}{canon[len(var):]}"
-        if plain:
-            st.alias[var] = (canon, own_ref)
+        if root_of(ref_canon) == var:
+            ref_canon = f"{var}@{line}{ref_canon[len(var):]}"
+        if plain:  # a copied field is its own name for use-after-dput purposes
+            st.alias[var] = (canon, None if own_ref or v.type != "identifier" else ref_canon)
         if parent:
             st.parents[var] = parent
         if fresh:

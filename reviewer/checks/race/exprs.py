@@ -15,6 +15,9 @@ from reviewer.cparse import line_of, node_text
 __all__ = ["Atom", "Exprs", "args_of", "callee_name", "compact", "strip_addr", "unwrap"]
 
 _NULLS = frozenset({"NULL", "0", "false"})
+Read = tuple[str, str, int, frozenset[Inst]]  # (subject, "count" | "flags", line, locks)
+_KIND_NAMES = {"rcu": "the RCU read lock", "preempt": "preemption disabled",
+               "inode": "an inode lock", "d_lock": "a d_lock"}
 _WRAPPERS = frozenset({"parenthesized_expression", "cast_expression"})
 
 
@@ -71,6 +74,9 @@ class Atom:
 class Exprs:
     def __init__(self, api: KernelApi) -> None:
         self.api = api
+        fields = api.refcount_fields + api.flags_fields
+        self._needles = {f.rsplit(".", 1)[-1] for f in fields} | {
+            n for n, spec in api.functions.items() if spec.refcount_of is not None}
 
     def spec(self, call: Node) -> FnSpec | None:
         name = callee_name(call)
@@ -87,8 +93,8 @@ class Exprs:
         if t == "identifier":
             name = node_text(node)
             if name in st.alias:
-                value, own_ref = st.alias[name]
-                return name if ref and own_ref else value
+                value, ref_value = st.alias[name]
+                return (ref_value or name) if ref else value
             return name
         if t == "field_expression":
             base = node.child_by_field_name("argument")
@@ -127,6 +133,13 @@ class Exprs:
     def dentry_of_lock(self, expr: str) -> str | None:
         return _suffix(expr, self.api.d_lock_fields)
 
+    def inode_of_lock(self, expr: str) -> str | None:
+        return _suffix(expr, self.api.inode_lock_fields)
+
+    def dentry_of_inode(self, expr: str) -> str:
+        """"dir->d_inode" -> "dir" (an inode with no dentry stays as it is)."""
+        return _suffix(expr, self.api.inode_fields) or expr
+
     # --- lock identity ------------------------------------------------------------------
     def lock_key(self, ls: LockSpec, args: list[Node], st: State) -> LockKey | None:
         """`spin_lock(&a->d_lock)` -> ("d_lock", "a"); `inode_lock(d_inode(a))`
@@ -146,6 +159,8 @@ class Exprs:
             return ("inode", i)
         if ls.kind == "any":
             return None
+        if expr.endswith(".lock") and expr[: -len(".lock")].endswith("lockref"):
+            expr = expr[: -len(".lock")]  # `&x->lockref.lock` is what lockref helpers take
         return (ls.kind, expr)
 
     def required_key(self, kind: str, expr: str) -> LockKey:
@@ -163,7 +178,9 @@ class Exprs:
         if kind == "inode":
             d = _suffix(subj, self.api.inode_fields)
             return f"the inode lock of {d}" if d else f"the inode lock of {subj}"
-        return f"{kind} {subj}".strip() if subj != WILDCARD else kind
+        if not subj or subj == WILDCARD:
+            return _KIND_NAMES.get(kind, kind)
+        return subj
 
     # --- reads of dentry state --------------------------------------------------------------
     def refcount_subject(self, node: Node, st: State) -> str | None:
@@ -188,8 +205,11 @@ class Exprs:
             spec.tests_negative, spec.tests_positive, spec.tests_flags_negative))
 
     def reads(self, node: Node, st: State,
-              locks: frozenset[Inst] | None = None) -> Iterator[tuple[str, str, int, frozenset[Inst]]]:
+              locks: frozenset[Inst] | None = None) -> Iterator[Read]:
         """(subject, "count" | "flags", line, locks at the read) in an expression."""
+        text = node_text(node)
+        if not any(n in text for n in self._needles) and not any(v in text for v in st.valfacts):
+            return  # fast path: nothing here can read a count or d_flags
         here = locks if locks is not None else st.insts()
         stack = [node]
         while stack:
@@ -269,13 +289,15 @@ class Exprs:
         if subj:
             yield Atom(subj, not want, line_of(node), locks)
 
-    def facts(self, cond: Node, want: bool, st: State) -> list[Fact]:
-        """Facts the branch where `cond` is `want` adds to the path."""
+    def facts(self, cond: Node, want: bool, st: State,
+              scope: tuple[int, int] = (0, 0)) -> list[Fact]:
+        """Facts the branch where `cond` is `want` (its body spanning bytes
+        `scope`) adds to the path."""
         now = st.insts()
         out = [Fact(a.subject, "neg", a.negative, cond.start_byte, a.line,
-                    a.locks if a.locks is not None else now)
+                    a.locks if a.locks is not None else now, scope)
                for a in self.atoms(cond, want, st)]
-        out += [Fact(s, kind, want, cond.start_byte, line, at)
+        out += [Fact(s, kind, want, cond.start_byte, line, at, scope)
                 for s, kind, line, at in self.reads(cond, st)]
         return out
 
@@ -283,6 +305,9 @@ class Exprs:
     def truth(self, node: Node, st: State) -> bool | None:
         node = unwrap(node)
         t, text = node.type, " ".join(node_text(node).split())
+        known = st.truth.get(text)
+        if known is not None:
+            return known[0]
         if t in ("true", "false"):
             return t == "true"
         if t == "number_literal":
@@ -302,16 +327,17 @@ class Exprs:
                     return False if False in (lv, rv) else True if lv and rv else None
                 return True if True in (lv, rv) else False if lv is False and rv is False \
                     else None
-        known = st.truth.get(text)
-        return known[0] if known is not None else None
+        return None
 
     def _side(self, node: Node, field: str, st: State) -> bool | None:
         side = node.child_by_field_name(field)
         return self.truth(side, st) if side is not None else None
 
     def record_truth(self, node: Node, want: bool, st: State) -> None:
-        """Remember a pure condition's value on this branch (`if (locked)`)."""
+        """Remember a pure condition's value on this branch (`if (locked)`),
+        and that of its parts when the value says what they are."""
         node = unwrap(node)
+        self._record(node, want, st)
         if node.type == "unary_expression" and node_text(node.children[0]) == "!":
             arg = node.child_by_field_name("argument")
             if arg is not None:
@@ -324,7 +350,8 @@ class Exprs:
                     side = node.child_by_field_name(f)
                     if side is not None:
                         self.record_truth(side, want, st)
-                return
+
+    def _record(self, node: Node, want: bool, st: State) -> None:
         idents: set[str] = set()
         stack = [node]
         while stack:

@@ -42,6 +42,7 @@ class Fact:
     decision: int
     line: int
     locks: frozenset[Inst]
+    scope: tuple[int, int] = (0, 0)  # bytes of the branch this outcome governs
 
 
 def root_of(expr: str) -> str:
@@ -56,25 +57,27 @@ def root_of(expr: str) -> str:
 
 
 class State:
-    __slots__ = ("alias", "facts", "fresh", "locks", "parents", "pending", "put",
+    __slots__ = ("alias", "extra", "facts", "fresh", "locks", "parents", "pending", "put",
                  "released", "truth", "valfacts")
 
     def __init__(self) -> None:
         self.locks: tuple[Held, ...] = ()
         self.released: dict[LockKey, int] = {}
         self.facts: frozenset[Fact] = frozenset()
-        # var -> (normalised value, True when the var holds its own new reference)
-        self.alias: dict[str, tuple[str, bool]] = {}
+        # var -> (normalised value, name of the reference it holds: None = its own)
+        self.alias: dict[str, tuple[str, str | None]] = {}
         self.parents: dict[str, str] = {}  # dentry -> the dentry it was looked up in
         self.put: dict[str, int] = {}  # dentry -> line of the dput() that dropped it
         self.truth: dict[str, tuple[bool, frozenset[str]]] = {}  # condition -> value
         self.valfacts: dict[str, tuple[Node, frozenset[Inst]]] = {}  # var = predicate
         self.pending: dict[str, tuple[Held, bool]] = {}  # var = trylock-style result
         self.fresh: frozenset[str] = frozenset()  # dentries nobody else can see yet
+        self.extra: dict[str, int] = {}  # dentry -> references taken here with dget()
 
     def copy(self) -> State:
         s = State()
         s.locks, s.facts, s.fresh = self.locks, self.facts, self.fresh
+        s.extra = dict(self.extra)
         s.released, s.alias = dict(self.released), dict(self.alias)
         s.parents, s.put = dict(self.parents), dict(self.put)
         s.truth, s.valfacts = dict(self.truth), dict(self.valfacts)
@@ -87,7 +90,8 @@ class State:
                 tuple(sorted(self.put.items())),
                 tuple(sorted((k, v[0]) for k, v in self.truth.items())),
                 tuple(sorted((k, v[0].start_byte) for k, v in self.valfacts.items())),
-                tuple(sorted((k, v[0].key) for k, v in self.pending.items())), self.fresh)
+                tuple(sorted((k, v[0].key) for k, v in self.pending.items())), self.fresh,
+                tuple(sorted(self.extra.items())))
 
     # --- locks -----------------------------------------------------------------
     def held(self, key: LockKey) -> Held | None:
@@ -122,20 +126,41 @@ class State:
     def forget_subject(self, subject: str) -> None:
         """A field holding a dentry was overwritten: what we knew is stale."""
         self.facts = frozenset(f for f in self.facts if f.subject != subject)
+        root = root_of(subject)
+        self.truth = {k: v for k, v in self.truth.items() if root not in v[1]}
         self.put.pop(subject, None)
         self.parents.pop(subject, None)
 
-    def assign(self, var: str, line: int) -> None:
+    def assign(self, var: str, line: int, rename_locks: bool = True) -> None:
         """`var` gets a new value: forget what was known about the old one."""
         stale = f"{var}@{line}"
-        self.facts = frozenset(f for f in self.facts if root_of(f.subject) != var)
-        self.put = {k: v for k, v in self.put.items() if root_of(k) != var}
-        self.parents = {k: v for k, v in self.parents.items() if root_of(k) != var}
+        self._forget({var, stale})  # a loop may reach this site again: reuse its name
         self.truth = {k: v for k, v in self.truth.items() if var not in v[1]}
         self.valfacts.pop(var, None)
         self.pending.pop(var, None)
-        self.fresh = frozenset(f for f in self.fresh if root_of(f) != var)
         self.alias.pop(var, None)
+        # keep other names of the old value distinct
         for k, (value, ref) in list(self.alias.items()):
-            if root_of(value) == var:  # keep other names of the old value distinct
-                self.alias[k] = (stale + value.lstrip("&*")[len(var):], ref)
+            if root_of(value) == var or (ref is not None and root_of(ref) == var):
+                self.alias[k] = (_restale(value, var, stale),
+                                 _restale(ref, var, stale) if ref is not None else None)
+        if rename_locks and any(root_of(h.key[1]) == var for h in self.locks):
+            # `commit = next;` the locks taken through the old value stay on it
+            renamed = {h.key: (h.key[0], _restale(h.key[1], var, stale)) for h in self.locks}
+            self.locks = tuple(Held(renamed[h.key], h.line, h.shared, h.atomic, h.how)
+                               for h in self.locks)
+
+
+    def _forget(self, roots: set[str]) -> None:
+        self.facts = frozenset(f for f in self.facts if root_of(f.subject) not in roots)
+        self.put = {k: v for k, v in self.put.items() if root_of(k) not in roots}
+        self.parents = {k: v for k, v in self.parents.items() if root_of(k) not in roots}
+        self.fresh = frozenset(f for f in self.fresh if root_of(f) not in roots)
+        self.extra = {k: v for k, v in self.extra.items() if root_of(k) not in roots}
+
+
+def _restale(value: str, var: str, stale: str) -> str:
+    if root_of(value) != var:
+        return value
+    head = value[: len(value) - len(value.lstrip("&*("))]
+    return head + stale + value[len(head) + len(var):]

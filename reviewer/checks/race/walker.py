@@ -71,7 +71,14 @@ class Walker:
         if t in ("compound_statement", "ERROR", "translation_unit"):
             return self.seq(node.named_children, states)
         if t == "expression_statement":
-            return self.expr(node.named_children[0], states) if node.named_children else states
+            if not node.named_children:
+                return states
+            expr = node.named_children[0]
+            states = self.expr(expr, states)
+            if expr.type == "call_expression" and (spec := self.ev.x.spec(expr)) is not None \
+                    and spec.noreturn:
+                return []  # BUG(), panic(): this path ends here
+            return states
         if t == "declaration":
             return self.declaration(node, states)
         if t == "if_statement":
@@ -85,7 +92,7 @@ class Walker:
             name = node_text(label) if label is not None else ""
             self.seen_labels.add(name)
             states = _dedupe(states + self.pending.pop(name, []))
-            inner = [c for c in node.named_children if c is not label]
+            inner = [c for c in node.named_children if c != label]
             return self.seq(inner, states)
         if t == "goto_statement":
             label = node.child_by_field_name("label")
@@ -94,9 +101,10 @@ class Walker:
                 self.pending.setdefault(name, []).extend(states)
             return []
         if t == "return_statement":
-            if node.named_children:
-                states = self.expr(node.named_children[0], states)
-            self.exit(states, line_of(node))
+            value = node.named_children[0] if node.named_children else None
+            if value is not None:
+                states = self.expr(value, states)
+            self.exit(states, line_of(node), value)
             return []
         if t in ("break_statement", "continue_statement"):
             if self.loops:
@@ -106,8 +114,8 @@ class Walker:
         if t in ("preproc_if", "preproc_ifdef", "preproc_elif", "preproc_else"):
             return self.preproc(node, states)
         if t in ("case_statement", "attributed_statement"):
-            return self.seq(node.named_children[1:] if t == "case_statement" else
-                            node.named_children, states)
+            value = node.child_by_field_name("value")
+            return self.seq([c for c in node.named_children if c != value], states)
         if t.endswith("_expression") or t == "identifier":
             return self.expr(node, states)
         return states
@@ -117,8 +125,10 @@ class Walker:
         while i < len(nodes):
             node = nodes[i]
             if _loop_macro(node) and i + 1 < len(nodes):
-                states = self.expr(node.named_children[0], states)
-                states = self.loop_body(None, nodes[i + 1], None, states)
+                call = unwrap(node.named_children[0])
+                states = self.expr(call, states)
+                cursors = [node_text(a) for a in args_of(call)[:2] if a.type == "identifier"]
+                states = self.loop_body(None, nodes[i + 1], None, states, cursors=cursors)
                 i += 2
                 continue
             if not states and node.type != "labeled_statement":
@@ -148,23 +158,27 @@ class Walker:
                 if value is not None:
                     self.ev.visit(value, s2, states)
                 if name_node is not None:
-                    self.ev.bind(node_text(name_node), value, s2, line_of(d))
+                    self.ev.bind(node_text(name_node), value, s2, line_of(d), declared=True)
                 out.append(s2)
             states = _dedupe(out)
         return states
 
-    def branch(self, cond: Node | None, states: list[State]) -> tuple[list[State], list[State]]:
+    def branch(self, cond: Node | None, states: list[State], yes: Node | None = None,
+               no: Node | None = None) -> tuple[list[State], list[State]]:
+        """Split on `cond`; `yes` / `no` are the statements each outcome governs."""
         if cond is None:
-            return states, list(states)
+            return states, [s.copy() for s in states]
         arms: tuple[list[State], list[State]] = ([], [])
         x = self.ev.x
+        scopes = {want: (n.start_byte, n.end_byte) if n is not None else (0, 0)
+                  for want, n in ((True, yes), (False, no))}
         for s in states:
             value = x.truth(cond, s)
             for want, arm in ((True, arms[0]), (False, arms[1])):
                 if value is not None and value != want:
                     continue
                 s2 = s.copy()
-                s2.add_facts(x.facts(cond, want, s))
+                s2.add_facts(x.facts(cond, want, s, scopes[want]))
                 x.record_truth(cond, want, s2)
                 for call, ls in x.cond_acquires(cond, want, s):
                     self.ev.acquire(ls, args_of(call), s2, line_of(call), node_text(call))
@@ -181,11 +195,15 @@ class Walker:
                 return
             node, value = unwrap(arg), not value
         if node.type == "binary_expression":
-            left = node.child_by_field_name("left")
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             op = node_text(node.child_by_field_name("operator") or node)
-            if left is None or op not in ("==", "!=", "<"):
+            if left is None or right is None or op not in ("==", "!=", "<"):
                 return
-            node, value = unwrap(left), value != (op == "==")
+            if op != "<" and node_text(unwrap(right)) in ("0", "NULL", "false"):
+                value = value != (op == "==")  # `ret == 0`: ret is false
+            elif not value:
+                return  # `ret != -EINTR` false says little
+            node, value = unwrap(left), True  # `ret < 0`, `ret == -EINTR`: ret is set
         name = node_text(node)
         if node.type == "identifier" and name in st.pending:
             held, when = st.pending.pop(name)
@@ -196,10 +214,10 @@ class Walker:
         cond = node.child_by_field_name("condition")
         if cond is not None:
             states = self.expr(cond, states)
-        yes, no = self.branch(cond, states)
         body = node.child_by_field_name("consequence")
-        yes = self.exec(body, yes) if body is not None else yes
         alt = node.child_by_field_name("alternative")
+        yes, no = self.branch(cond, states, body, alt)
+        yes = self.exec(body, yes) if body is not None else yes
         if alt is not None:
             inner = [c for c in alt.named_children] if alt.type == "else_clause" else [alt]
             no = self.seq(inner, no)
@@ -221,15 +239,17 @@ class Walker:
             first = _dedupe(first + loop.continues)
             if cond is not None:
                 first = self.expr(cond, first)
-            again, out = self.branch(cond, first)
+            again, out = self.branch(cond, first, body)
             if again:
                 out += self.loop_body(cond, body, None, again)
             return _dedupe(out + loop.breaks)
         return self.loop_body(cond, body, None, states)
 
     def loop_body(self, cond: Node | None, body: Node | None, update: Node | None,
-                  states: list[State], for_loop: bool = False) -> list[State]:
-        """Two iterations; `for (;;)` and `while (1)` leave only by break/return."""
+                  states: list[State], for_loop: bool = False,
+                  cursors: Sequence[str] = ()) -> list[State]:
+        """Two iterations; `for (;;)` and `while (1)` leave only by break/return.
+        `cursors`: variables a `*for_each*` macro sets on every iteration."""
         self.loops.append(_Loop())
         out: list[State] = []
         cur = states
@@ -238,7 +258,10 @@ class Walker:
                 break
             if cond is not None:
                 cur = self.expr(cond, cur)
-            go, leave = self.branch(cond, cur)
+            go, leave = self.branch(cond, cur, body)
+            for s in go:
+                for var in cursors:
+                    s.assign(var, line_of(body) if body is not None else 0)
             if cond is None and for_loop:
                 leave = []
             out += leave
@@ -264,7 +287,7 @@ class Walker:
         for case in cases:
             has_default |= case.child_by_field_name("value") is None
             value = case.child_by_field_name("value")
-            stmts = [c for c in case.named_children if c is not value]
+            stmts = [c for c in case.named_children if c != value]
             fall = self.seq(stmts, _dedupe(states + fall))
         loop = self.loops.pop()
         out = fall + loop.breaks + ([] if has_default else states)
@@ -272,21 +295,39 @@ class Walker:
 
     def preproc(self, node: Node, states: list[State]) -> list[State]:
         alt = node.child_by_field_name("alternative")
-        skip = {id(c) for c in (alt, node.child_by_field_name("condition"),
-                                node.child_by_field_name("name")) if c is not None}
-        yes = self.seq([c for c in node.named_children if id(c) not in skip], states)
+        skip = {c for c in (alt, node.child_by_field_name("condition"),
+                            node.child_by_field_name("name")) if c is not None}
+        yes = self.seq([c for c in node.named_children if c not in skip], states)
         no = self.exec(alt, states) if alt is not None else states
         return _dedupe(yes + no)
 
     # --- leaving the function ---------------------------------------------------------
-    def exit(self, states: list[State], line: int) -> None:
+    def exit(self, states: list[State], line: int, value: Node | None = None) -> None:
+        """RACE006 leaks.  Kernel functions often return holding a lock on
+        success (the caller unlocks), so only leaks on a path that returns
+        nothing or an error, of a lock the function releases elsewhere, count."""
         ctx = self.ev.ctx
         if ctx.returns_locked or not ctx.complete:
             return
         for s in states:
+            if value is not None and not self._error_value(value, s):
+                continue
             for h in s.locks:
-                if h.line > 0:
+                if h.line > 0 and h.key not in ctx.entry_keys and h.key in ctx.released_keys:
                     self._leak(h, line)
+
+    def _error_value(self, value: Node, st: State) -> bool:
+        """-EINVAL, ERR_PTR(err), NULL, false, or `err` known set on this path."""
+        v = unwrap(value)
+        text = node_text(v)
+        if v.type == "unary_expression" and text.startswith("-"):
+            return True
+        if v.type == "call_expression" and callee_name(v) in ("ERR_PTR", "ERR_CAST"):
+            return True
+        if v.type in ("null", "false") or text in ("NULL", "false"):
+            return True
+        return v.type == "identifier" and self.ev.x.truth(v, st) is True and \
+            text in ("err", "error", "ret", "rc", "retval", "status", "res", "rv")
 
     def _leak(self, h: Held, line: int) -> None:
         self.ev.ctx.hit(Hit("RACE006", line, h.key[1],

@@ -1,0 +1,46 @@
+"""The per-function context the rules report into, and their hits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from reviewer.checks.race.state import Fact, LockKey, State
+
+__all__ = ["FnContext", "Hit", "control_dependent"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    code: str
+    line: int
+    subject: str
+    message: str
+    related: tuple[int, ...] = ()
+
+
+@dataclass
+class FnContext:
+    name: str
+    entry_keys: set[LockKey] = field(default_factory=set)  # held by the caller
+    acquired_keys: set[LockKey] = field(default_factory=set)  # taken somewhere in the body
+    released_keys: set[LockKey] = field(default_factory=set)  # dropped somewhere in it
+    inferred_keys: set[LockKey] = field(default_factory=set)  # entry holds we only guess
+    dentry_params: set[str] = field(default_factory=set)  # `struct dentry *` parameters
+    returns_locked: bool = False  # __acquires() or a *lock* name: may return holding
+    assumes_locked: bool = False  # *_locked: the caller holds what it needs
+    complete: bool = True  # the whole body is known (not rebuilt from hunks with gaps)
+    hits: dict[tuple[str, int, str], Hit] = field(default_factory=dict)
+    # callee name -> locks it releases for its caller: (param index, kind, suffix)
+    callee_releases: Callable[[str], list[tuple[int, str, str]]] = lambda name: []
+
+    def hit(self, h: Hit) -> None:
+        self.hits.setdefault((h.code, h.line, h.subject), h)
+
+
+def control_dependent(f: Fact, peers: Sequence[State]) -> bool:
+    """Is the current statement reached only through `f`'s outcome (control
+    dependent on the decision), rather than whatever it decided?"""
+    seen = {g.polarity for p in peers for g in p.facts
+            if g.decision == f.decision and g.subject == f.subject and g.kind == f.kind}
+    return seen == {f.polarity}

@@ -1,0 +1,110 @@
+"""The analysis on post-images rebuilt from hunks (the patch did not apply),
+and on the real reference thread when its corpus is present."""
+
+from __future__ import annotations
+
+import mailbox
+from pathlib import Path
+
+import pytest
+
+from reviewer.checks.race import SourceFile, analyze
+from reviewer.cparse import DiffHunk, rebuild_post_image
+from reviewer.diff import parse_diff
+
+CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/overlayfs-dcache/thread.mbox"
+
+# A v1-style change in the middle of a function whose header is not in the hunk.
+V1_HUNKS = [
+    DiffHunk(40, [
+        " \tstruct dentry *this;",
+        " ",
+        "-\tthis = lookup_positive_unlocked(name, base, len);",
+        "+\tthis = lookup_one_len_unlocked(name, base, len);",
+        " \tif (IS_ERR(this))",
+        " \t\treturn PTR_ERR(this);",
+        "+\tif (d_is_negative(this)) {",
+        "+\t\td_drop(this);",
+        "+\t\tdput(this);",
+        "+\t\treturn -ENOENT;",
+        "+\t}",
+        " \t*ret = this;",
+        " \treturn 0;",
+    ], "static int layer_lookup(struct dentry *base, const char *name, int len,"),
+]
+
+
+def hunk_file(hunks: list[DiffHunk], path: str = "fs/layer.c") -> SourceFile:
+    text, line_map = rebuild_post_image(hunks)
+    changed = frozenset(n for h in hunks for n in _added(h))
+    return SourceFile(path, text, changed, "hunks", frozenset(line_map))
+
+
+def _added(h: DiffHunk) -> list[int]:
+    out, n = [], h.new_start
+    for line in h.lines:
+        if line.startswith("+"):
+            out.append(n)
+        if line[:1] in ("+", " "):
+            n += 1
+    return out
+
+
+def test_v1_style_from_hunks_alone() -> None:
+    hits = analyze([hunk_file(V1_HUNKS)])
+    assert {(h.code, h.line) for h in hits} == {("RACE001", 46), ("RACE003", 46)}
+    assert all(h.origin == "hunks" and h.function == "layer_lookup" for h in hits)
+
+
+def test_no_leak_verdict_on_a_partial_function() -> None:
+    # The unlock may sit in the lines the hunk does not show.
+    hunks = [DiffHunk(10, [" \tint err;", "+\tspin_lock(&p->lock);", "+\tif (err)",
+                           "+\t\treturn err;"], "static int part(struct p *p)")]
+    assert analyze([hunk_file(hunks)]) == []
+    # The same function complete in the hunk is judged.
+    whole = [DiffHunk(10, ["+static int part(struct p *p, int err)", "+{",
+                           "+\tspin_lock(&p->lock);", "+\tif (err)", "+\t\treturn err;",
+                           "+\tspin_unlock(&p->lock);", "+\treturn 0;", "+}"])]
+    assert [(h.code, h.line) for h in analyze([hunk_file(whole)])] == [("RACE006", 14)]
+
+
+def _patches() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for msg in mailbox.mbox(str(CORPUS)):
+        subject = str(msg["Subject"])
+        if "PATCH" not in subject or subject.startswith("Re:"):
+            continue
+        payload = msg.get_payload(decode=True)
+        if payload is None:
+            payload = msg.get_payload()[0].get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        out[subject] = payload.decode("utf-8", "replace")
+    return out
+
+
+def _analyze_mail(body: str) -> list[tuple[str, str, int]]:
+    files = []
+    for change in parse_diff(body[body.index("\ndiff --git"):]):
+        if change.path.endswith(".c"):
+            text, line_map = rebuild_post_image(
+                [DiffHunk(h.new_start, h.lines, h.section) for h in change.hunks])
+            files.append(SourceFile(change.path, text, change.changed_lines, "hunks",
+                                    frozenset(line_map)))
+    return [(h.code, h.function, h.line) for h in analyze(files)]
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="reference thread corpus not present")
+def test_reference_thread_from_hunks() -> None:
+    patches = _patches()
+    by_version = {k: v for k, v in patches.items()}
+    v1 = next(v for k, v in by_version.items() if k.startswith("[RFC PATCH] "))
+    v4 = next(v for k, v in by_version.items() if "v4" in k)
+    # v1's unlocked drop of a negative dentry, found from its hunks alone.
+    assert _analyze_mail(v1) == [("RACE001", "ovl_lookup_single", 214),
+                                 ("RACE003", "ovl_lookup_single", 214)]
+    # v4 takes d_lock and rechecks negativity and the count: nothing.
+    assert _analyze_mail(v4) == []
+    # v2 (parent lock held) and v3 1/9 (inside __lookup_slow) are fine too.
+    for key in patches:
+        if " v2]" in key or "v3 1/9" in key:
+            assert _analyze_mail(patches[key]) == [], key
