@@ -93,6 +93,12 @@ def load_config(path: Path | None = None) -> Config:
     api = race.get("api", {})
     if not isinstance(api, dict):
         raise ConfigError(f"{path}: [race.api] must be a table")
+    from reviewer.checks.race.api import load_api
+
+    try:
+        load_api(api)  # a bad entry is the user's to fix now, not a crash per rule later
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     return Config(
         select=_strings(data, "select", path),
         ignore=_strings(data, "ignore", path),
