@@ -1,42 +1,167 @@
-"""The Textual application: screens are installed here, work happens in the
-`reviewer` core called from workers."""
+"""The Textual application: it owns the session, installs the screens and
+the global bindings, and routes navigation.  Screens show things; the
+`reviewer` core does things, in workers."""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+import gc
 
-import reviewer
+from textual import on
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui.commands import ReviewerCommands
+from tui.helpdata import HelpEntry, HelpSection, sections
+from tui.screens.base import BaseScreen, CompareAt, PatchAt, RuleAt, Target, ThreadAt
+from tui.screens.compare import CompareScreen
+from tui.screens.explain import ExplainScreen
+from tui.screens.help import HelpScreen
+from tui.screens.patch import PatchScreen
+from tui.screens.revisions import RevisionsScreen
+from tui.screens.thread import ThreadScreen
+from tui.session import Session
+from tui.widgets.lineview import LineView
+from tui.widgets.matrix import RevisionMatrix
+from tui.widgets.searchbar import SearchBar
+from tui.widgets.sidelists import FindingList, ReplyList
+from tui.widgets.threadtree import ThreadTree
+
+Work = RevisionsScreen
 
 
 class ReviewerApp(App[int]):
     """Open a thread (and optionally a tree) for review."""
 
-    CSS_PATH = "styles/app.tcss"
+    CSS_PATH = ["styles/app.tcss", "styles/revisions.tcss", "styles/thread.tcss",
+                "styles/patch.tcss", "styles/compare.tcss"]
     TITLE = "reviewer"
-    BINDINGS = [Binding("q", "quit", "Quit", id="quit", tooltip="Leave reviewer")]
+    COMMANDS = App.COMMANDS | {ReviewerCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="help", tooltip="Show every key binding"),
+        Binding("escape", "cancel_work", "Cancel", show=False, id="cancel",
+                tooltip="Cancel the running apply/check work"),
+        Binding("R", "home", "Revisions", show=False, id="home",
+                tooltip="Back to the revision matrix from anywhere"),
+    ]
 
     def __init__(self, source: str, tree: str | None = None) -> None:
         super().__init__()
-        self.source = source
-        self.tree = tree
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(id="body")
-        yield Footer()
+        self.session = Session(source, tree)
+        self.revisions = RevisionsScreen()
 
     def on_mount(self) -> None:
-        self.sub_title = self.source
-        try:
-            opened = reviewer.open_source(self.source)
-        except reviewer.ReviewerError as exc:
-            self.query_one("#body", Static).update(f"error: {exc}")
+        self.sub_title = self.session.title
+        self.push_screen(self.revisions)
+
+    # -- results flow in from the work, and down to the screens --------------
+
+    @on(Work.SourceLoaded)
+    def _loaded(self, event: Work.SourceLoaded) -> None:
+        self.session.opened = event.opened
+        # A big thread is a few million long-lived objects: without this, each
+        # full garbage collection scanned them all (100-300 ms pauses on keys).
+        gc.freeze()
+        self._refresh()
+
+    @on(Work.WorkStarted)
+    def _started(self, event: Work.WorkStarted) -> None:
+        self.session.state = event.phase
+        self._refresh()
+
+    @on(Work.RevisionApplied)
+    def _applied(self, event: Work.RevisionApplied) -> None:
+        self.session.applies[event.key] = event.result
+        self._refresh()
+
+    @on(Work.RevisionChecked)
+    def _checked(self, event: Work.RevisionChecked) -> None:
+        self.session.state = "checking"
+        self.session.reports[event.key] = event.report
+        self._refresh()
+
+    @on(Work.WorkFinished)
+    def _finished(self, event: Work.WorkFinished) -> None:
+        self.session.state = event.state
+        gc.freeze()  # the results are long-lived too
+        self._refresh()
+
+    @on(Work.ProblemFound)
+    def _problem(self, event: Work.ProblemFound) -> None:
+        self.session.problem = event.problem
+        if event.fatal:
+            self.session.state = "failed"
+        self._refresh()
+
+    def _refresh(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, BaseScreen):
+                screen.refresh_session()
+
+    # -- navigation -----------------------------------------------------------
+
+    @on(BaseScreen.OpenRequested)
+    def _open(self, event: BaseScreen.OpenRequested) -> None:
+        self.go(event.target)
+
+    def go(self, target: Target) -> None:
+        if self.session.opened is None and not isinstance(target, RuleAt):
+            self.notify("the thread is still loading", markup=False)
             return
-        lines = [f"{s.title}: {', '.join(r.label for r in s.revisions)}" for s in opened.series]
-        self.query_one("#body", Static).update("\n".join(lines))
+        screen: Screen[None]
+        if isinstance(target, ThreadAt):
+            screen = ThreadScreen(target.msgid)
+        elif isinstance(target, PatchAt):
+            screen = PatchScreen(target.key, target.index, target.finding)
+        elif isinstance(target, CompareAt):
+            screen = CompareScreen(target.new)
+        else:
+            screen = ExplainScreen(target.rule_id)
+        self.push_screen(screen)
+
+    def action_home(self) -> None:
+        while len(self.screen_stack) > 2:  # [default screen, revisions, …]
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.help_sections(type(self.screen))))
+
+    def help_sections(self, current: type | None = None) -> list[HelpSection]:
+        contexts: list[tuple[str, str, list[type]]] = [
+            ("Everywhere", "", [ReviewerApp, BaseScreen]),
+            ("Revisions", RevisionsScreen.HELP, [RevisionsScreen, RevisionMatrix]),
+            ("Lists", "The findings and replies lists also move with j/k/g/G.",
+             [FindingList, ReplyList]),
+            ("Thread", ThreadScreen.HELP, [ThreadScreen, ThreadTree, LineView, SearchBar]),
+            ("Patch", PatchScreen.HELP, [PatchScreen]),
+            ("Compare", CompareScreen.HELP, [CompareScreen]),
+            ("Pop-ups", "The help and the rule explanation.", [HelpScreen, ExplainScreen]),
+        ]
+        contexts.sort(key=lambda c: current not in c[2])  # the current screen first
+        palette = HelpEntry(("^p",), "Commands", "Open the command palette", "command-palette")
+        return sections(contexts, lambda k: self.get_key_display(Binding(k, "")),
+                        {"Everywhere": [palette]})
+
+    def action_cancel_work(self) -> None:
+        if self.revisions.cancel_work():
+            self.notify("cancelling…", markup=False)
+
+    def rerun(self) -> None:
+        if self.session.opened is None:
+            return
+        self.session.reset_results()
+        self.session.problem = None
+        self.session.state = "applying" if self.session.tree else "checking"
+        self._refresh()
+        self.revisions.start_work(self.session.opened)
+
+
+def make_app(source: str, tree: str | None = None) -> ReviewerApp:
+    """The one factory, used by the CLI and the tests."""
+    return ReviewerApp(source, tree)
 
 
 def run_app(source: str, tree: str | None = None) -> int:
-    return ReviewerApp(source, tree).run() or 0
+    return make_app(source, tree).run() or 0

@@ -1,0 +1,90 @@
+"""End to end: `reviewer demo` in a real terminal (tmux), driven with keys,
+checked by what a person would see on the screen."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Terminal:
+    """A tmux server of our own (its own socket and no user config)."""
+
+    def __init__(self, name: str) -> None:
+        self.socket = f"reviewer-e2e-{os.getpid()}-{name}"
+
+    def tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["tmux", "-L", self.socket, "-f", os.devnull, *args],
+                              capture_output=True, text=True, check=check, timeout=30)
+
+    def start(self, command: str) -> None:
+        self.tmux("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", "-c", str(REPO),
+                  command)
+
+    def screen(self) -> str:
+        out = self.tmux("capture-pane", "-p", "-t", "e2e", check=False)
+        return out.stdout
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "e2e", *keys)
+
+    def wait_for(self, test: Callable[[str], bool], what: str, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.screen()
+            if test(text):
+                return text
+            time.sleep(0.2)
+        raise AssertionError(f"never saw {what}; the screen was:\n{self.screen()}")
+
+    def alive(self) -> bool:
+        return self.tmux("has-session", "-t", "e2e", check=False).returncode == 0
+
+    def stop(self) -> None:
+        self.tmux("kill-server", check=False)
+
+
+def test_demo_in_a_real_terminal() -> None:
+    term = Terminal("demo")
+    # COLUMNS/LINES may be inherited from the test run: they would win over
+    # the real terminal size
+    env = f"-u COLUMNS -u LINES PYTHONPATH={REPO} TERM=xterm-256color"
+    term.start(f"env {env} {sys.executable} -m reviewer.cli demo")
+    try:
+        screen = term.wait_for(lambda s: "applied and checked" in s, "the matrix", timeout=120)
+        for words in ("v1 RFC", "v4 RFC", "✓ 9/9", "31 messages, 4 revisions", "Quit"):
+            assert words in screen
+        assert "Traceback" not in screen
+
+        term.keys("t")  # the thread reader on the first mail
+        term.wait_for(lambda s: "Subject: [RFC PATCH] ovl:" in s
+                      and "From: Lin Author <lin.author@example.org>" in s, "the reader")
+        term.keys("j")  # the first reply, quoted text and all
+        # (wait for the whole mail: tmux may be caught half-way through a repaint)
+        screen = term.wait_for(lambda s: "From: Anika Rosen" in s
+                               and "> When a name exists only in a lower layer" in s,
+                               "the first reply with its quote")
+        assert "Revision: v1 patch 1" in screen
+
+        term.keys("q", "?")  # back to the matrix, then the help
+        term.wait_for(lambda s: "Keys" in s and "Read the thread" in s, "the help")
+        term.keys("Escape")
+        term.wait_for(lambda s: "Keys" not in s and "applied and checked" in s, "the matrix")
+
+        term.keys("q")  # q on the matrix leaves the program
+        deadline = time.monotonic() + 20
+        while term.alive() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not term.alive()
+    finally:
+        term.stop()

@@ -1,0 +1,133 @@
+"""Errors are shown in place, never as a traceback: a source that cannot be
+read, a tree that is not a repository, a revision that does not apply, a
+hostile mail, and work cancelled half-way."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from mailfactory import mail, mbox
+
+import reviewer
+from tests.tui.helpers import screen_text, settle
+from tui.app import make_app, run_app
+from tui.screens.patch import PatchScreen
+from tui.screens.revisions import RevisionsScreen
+from tui.screens.thread import ThreadScreen
+from tui.widgets.matrix import RevisionMatrix
+
+SIZE = (120, 40)
+
+
+def test_the_cli_entry_point_keeps_its_signature() -> None:
+    params = list(__import__("inspect").signature(run_app).parameters)
+    assert params == ["source", "tree"]
+
+
+async def test_an_unreadable_source_is_reported_in_place(tmp_path: Path) -> None:
+    app = make_app(str(tmp_path / "nope.mbox"), None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.session.state == "failed" and app.session.problem is not None
+        text = screen_text(app)
+        assert "source:" in text and "nope.mbox" in text
+        assert "Traceback" not in text
+        await pilot.press("t")  # nothing to read yet: says so, stays put
+        assert isinstance(app.screen, RevisionsScreen)
+        await pilot.press("q")
+    assert app.return_code in (0, None)
+
+
+async def test_a_tree_that_is_not_a_repository_still_checks_the_mails(
+        sample: tuple[Path, Path], tmp_path: Path) -> None:
+    _tree, thread = sample
+    app = make_app(str(thread), str(tmp_path))  # an empty directory
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.session.state == "done" and len(app.session.reports) == 4
+        assert app.session.problem is not None and app.session.problem.title == "tree"
+        matrix = app.screen.query_one(RevisionMatrix)
+        assert matrix.get_row_at(0)[3].plain == "no tree"
+        assert "checked (no tree given)" in screen_text(app)
+
+
+def _git(tree: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(tree), *args], check=True, capture_output=True)
+
+
+async def test_a_revision_that_does_not_apply_shows_why(tmp_path: Path) -> None:
+    tree, thread = reviewer.write_sample(tmp_path / "s")
+    # v2 names no base-commit, so it goes on HEAD: make HEAD conflict with it
+    target = tree / "fs/overlayfs/namei.c"
+    target.write_text(target.read_text().replace("lookup_positive_unlocked(name, base, namelen)",
+                                                 "lookup_conflicting_change(name, base, 0)"))
+    _git(tree, "commit", "-qam", "conflict with v2")
+    app = make_app(str(thread), str(tree))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        result = app.session.applies[(0, 2)]
+        assert not result.applied and result.failed is not None
+        matrix = app.screen.query_one(RevisionMatrix)
+        assert matrix.get_row_at(1)[3].plain == "✗ at 1/1"
+        await pilot.press("j", "l", "l", "l")
+        detail = str(app.screen.query_one("#cell-detail").render())
+        assert "patch 1/1 does not apply" in detail
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, PatchScreen) and screen.key == (0, 2)
+        text = screen_text(app)
+        assert "✗ does not apply" in text and "Traceback" not in text
+
+
+async def test_hostile_mail_text_stays_inert(tmp_path: Path) -> None:
+    evil = ("Hi \x1b[31mred\x1b[0m and [bold]markup[/bold] and \x1b]0;title\x07\n"
+            "[link=http://x]click[/link]")
+    path = mbox(tmp_path,
+                mail("[PATCH] ovl: fix \x1b[2J [b]it[/b]", msgid="p1@x", body=evil),
+                mail("Re: [PATCH] ovl: fix", msgid="r1@x", in_reply_to="p1@x",
+                     body="> quoted [red]x[/red]\n\x1b[1mreply", diff=None, signoff=None))
+    app = make_app(str(path), None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        assert isinstance(app.screen, ThreadScreen)
+        text = screen_text(app)
+        assert "␛[31mred␛[0m and [bold]markup[/bold]" in text
+        assert "[link=http://x]click[/link]" in text
+        await pilot.press("j")
+        assert "␛[1mreply" in screen_text(app)
+
+
+async def test_escape_cancels_the_work_and_says_so(sample: tuple[Path, Path],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    original = reviewer.check_series
+
+    def slow_check(series, applies, repo, config, cache=None, on_done=None,  # type: ignore[no-untyped-def]
+                   cancelled=lambda: False):
+        def done(report):  # type: ignore[no-untyped-def]
+            assert on_done is not None
+            on_done(report)
+            time.sleep(0.4)  # slow enough to press Esc between revisions
+        return original(series, applies, repo, config, cache, on_done=done,
+                        cancelled=cancelled)
+
+    monkeypatch.setattr(reviewer, "check_series", slow_check)
+    _tree, thread = sample
+    app = make_app(str(thread), None)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if app.session.reports:
+                break
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.session.state == "cancelled"
+        assert 1 <= len(app.session.reports) < 4
+        assert "cancelled:" in screen_text(app)
+        monkeypatch.setattr(reviewer, "check_series", original)
+        await pilot.press("r")  # re-run finishes the job
+        await settle(pilot)
+        assert app.session.state == "done" and len(app.session.reports) == 4

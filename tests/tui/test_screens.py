@@ -1,0 +1,217 @@
+"""Pilot tests on the sample: each screen's content and the way between them."""
+
+from __future__ import annotations
+
+from tests.tui.helpers import screen_text, settle
+from tui.screens.base import PatchAt
+from tui.screens.compare import CompareScreen
+from tui.screens.explain import ExplainScreen
+from tui.screens.help import HelpScreen
+from tui.screens.patch import PatchScreen
+from tui.screens.revisions import RevisionsScreen
+from tui.screens.thread import ThreadScreen
+from tui.widgets.lineview import LineView
+from tui.widgets.matrix import RevisionMatrix
+from tui.widgets.sidelists import FindingList, ReplyList
+from tui.widgets.threadtree import ThreadTree
+
+SIZE = (120, 40)
+
+
+async def test_matrix_shows_every_revision_applied_and_checked(demo_app) -> None:
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, RevisionsScreen)
+        matrix = app.screen.query_one(RevisionMatrix)
+        assert matrix.row_count == 4
+        rows = [[cell.plain for cell in matrix.get_row_at(i)] for i in range(4)]
+        assert [r[0].split()[0] for r in rows] == ["v1", "v2", "v3", "v4"]
+        assert rows[2][2] == "9/9" and all(r[3].startswith("✓") for r in rows)
+        assert app.session.state == "done" and len(app.session.reports) == 4
+        text = screen_text(app)
+        assert "4 revision(s) applied and checked" in text
+        assert "31 messages, 4 revisions" in text
+        assert "Findings of v1" in text
+
+
+async def test_cell_detail_explains_the_cell_under_the_cursor(demo_app) -> None:
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "l", "l")  # the apply column of v1
+        detail = str(app.screen.query_one("#cell-detail").render())
+        assert "base" in detail and "all 1 patches apply" in detail
+        await pilot.press("l")  # POL: a rule that could not run says why
+        detail = str(app.screen.query_one("#cell-detail").render())
+        assert "POL:" in detail and "skipped" in detail
+
+
+async def test_enter_on_a_family_cell_opens_its_first_finding(demo_app) -> None:
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "l", "l", "l", "l", "enter")  # v3, POL
+        screen = app.screen
+        assert isinstance(screen, PatchScreen) and screen.key == (0, 3)
+        first = [f for f in app.session.findings((0, 3)) if f.rule_id.startswith("POL")][0]
+        assert screen.current_finding() == first
+        assert screen.index == (first.patch or 0)
+
+
+async def test_patch_screen_walks_findings_and_explains_rules(demo_app) -> None:
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        finding = next(f for f in app.session.findings((0, 3)) if f.rule_id == "POL012")
+        app.go(PatchAt((0, 3), finding.patch, finding))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PatchScreen) and screen.index == finding.patch
+        diff = screen.query_one("#diff", LineView)
+        row = diff.row_text(diff.cursor)
+        assert "POL012" in row and "╰" in row
+        # the diff line above the annotation carries the gutter mark and number
+        anchor = dict((f, i) for f, i in screen.anchors)[finding]
+        assert diff.lines[anchor - 1].text.plain.startswith("● ")
+        assert f"{finding.line:>6}" in diff.lines[anchor - 1].text.plain
+        flist = screen.query_one(FindingList)
+        assert flist.findings == [f for f, _ in screen.anchors] and flist.findings
+        assert flist.current() == finding
+        replies = screen.query_one(ReplyList)
+        assert "Anika Rosen" in replies.text()  # patch 1/9 of v3 was answered
+        await pilot.press("n")
+        after = screen.current_finding()
+        assert after is not None and after != finding
+        await pilot.press("p")
+        assert screen.current_finding() == finding
+        await pilot.press("e")
+        assert isinstance(app.screen, ExplainScreen) and app.screen.rule_id == "POL012"
+        assert "What it does" in screen_text(app)
+        await pilot.press("escape")
+        assert app.screen is screen
+        await pilot.press("right_square_bracket")
+        assert screen.index == finding.patch + 1
+        await pilot.press("q")
+        assert isinstance(app.screen, RevisionsScreen)
+
+
+async def test_revision_wide_findings_live_on_the_cover_letter(demo_app) -> None:
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.go(PatchAt((0, 3), 0))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PatchScreen)
+        wide = [f for f in app.session.findings((0, 3)) if f.patch is None]
+        assert [f for f, _ in screen.anchors] == wide
+        assert "0/9 Drop negative dentries" in screen_text(app)
+        await pilot.press("left_square_bracket")  # nothing before the cover
+        assert screen.index == 0
+        await pilot.press("right_square_bracket")
+        assert screen.index == 1
+
+
+async def test_thread_reader_tree_reader_and_search(demo_app) -> None:
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        screen = app.screen
+        assert isinstance(screen, ThreadScreen)
+        tree = screen.query_one(ThreadTree)
+        assert tree.has_focus
+        opened = app.session.opened
+        assert opened is not None
+        first = opened.thread.walk()[0][1]
+        assert screen.shown == first.msgid
+        reader = screen.query_one(LineView)
+        assert reader.text().startswith(f"From: {first.sender}")
+        await pilot.press("j")  # the first reply
+        second = opened.thread.walk()[1][1]
+        assert screen.shown == second.msgid
+        assert "Revision: v1" in reader.text()
+        label = tree.cursor_node.label.plain  # type: ignore[union-attr]
+        assert label.startswith("v1 Anika Rosen 2024-03-04")
+        await pilot.press("tab")
+        assert reader.has_focus
+        await pilot.press("slash", *"overlay", "enter")
+        assert "overlay" in reader.row_text(reader.cursor).lower()
+        first_hit = reader.cursor
+        await pilot.press("n")
+        assert reader.cursor != first_hit
+        await pilot.press("N")
+        assert reader.cursor == first_hit
+        await pilot.press("shift+tab", "j", "j")
+        await pilot.press("d")  # a reply to patch v1: opens that patch
+        assert isinstance(app.screen, PatchScreen) and app.screen.key == (0, 1)
+        await pilot.press("q", "q")
+        assert isinstance(app.screen, RevisionsScreen)
+
+
+async def test_thread_tree_collapses_and_expands(demo_app) -> None:
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        tree = app.screen.query_one(ThreadTree)
+        total = tree.last_line
+        await pilot.press("h")  # collapse the first revision's branch
+        assert tree.last_line < total
+        await pilot.press("l")
+        assert tree.last_line == total
+        await pilot.press("G")
+        assert tree.cursor_line == total
+        await pilot.press("g")
+        assert tree.cursor_line == 0
+
+
+async def test_compare_shows_pairs_rangediff_and_findings(demo_app) -> None:
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "c")  # v3 against v2
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        comparison = screen.comparison
+        assert (comparison.old, comparison.new) == (2, 3)
+        pairs = screen.query_one("#pairs")
+        assert pairs.row_count == len(comparison.pairs) == 9
+        findings = screen.query_one("#compare-findings", LineView).text()
+        assert "New in v3" in findings and "Fixed since v2" in findings
+        rangediff = screen.query_one("#range-diff", LineView).text()
+        assert rangediff == comparison.range_diff.expandtabs(8).rstrip("\n")
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert (screen.comparison.old, screen.comparison.new) == (3, 4)
+        await pilot.press("q")
+        assert isinstance(app.screen, RevisionsScreen)
+
+
+async def test_help_lists_the_bindings_and_closes(demo_app) -> None:
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.query_one(LineView).text()
+        assert text.startswith("Revisions")  # the current screen first
+        for words in ("Open what is behind the cell", "Search the mail in the reader",
+                      "Jump to the next finding", "Open the command palette"):
+            assert words in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, RevisionsScreen)
+
+
+async def test_command_palette_offers_the_main_actions(demo_app) -> None:
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"compare")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CompareScreen)

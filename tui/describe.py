@@ -1,0 +1,126 @@
+"""Words for the triage matrix: what a cell means and what Enter opens.
+Errors (a revision that does not apply, a skipped check) are explained here,
+in place, rather than raised.  No Textual here."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+import reviewer
+from tui.render import SEVERITY_STYLE, clean, finding_text, inert
+from tui.session import Key, Session
+
+
+def _family(rule_id: str) -> str:
+    return rule_id.rstrip("0123456789")
+
+
+def _apply_detail(session: Session, key: Key) -> Text:
+    result = session.applies.get(key)
+    if result is None:
+        return Text(session.apply_state(key), style="dim")
+    if result.error:
+        return inert(f"not applied: {result.error}", "red")
+    out = Text()
+    if result.base:
+        out.append_text(inert(f"base {result.base.commit[:12]} ({result.base.source}): "
+                              f"{result.base.reason}. "))
+    if result.applied:
+        out.append(f"all {len(result.patches)} patches apply", style="green")
+        if result.ref:
+            out.append_text(inert(f" → {result.ref}", "dim"))
+        return out
+    failed = result.failed
+    if failed is not None:
+        reason = failed.failure.reason if failed.failure else "git apply failed"
+        out.append_text(inert(f"patch {failed.index}/{len(result.patches)} does not apply: "
+                              f"{reason}", "bold red"))
+        out.append("  Enter: open it", style="dim")
+    return out
+
+
+def _family_detail(session: Session, key: Key, family: str) -> Text:
+    report = session.reports.get(key)
+    if report is None:
+        return Text("not checked yet" if session.state in ("loading", "applying", "checking")
+                    else f"not checked (work {session.state})", style="dim")
+    outcomes = [o for o in report.outcomes if _family(o.rule_id) == family]
+    if not outcomes:
+        return Text(f"no {family} rules are selected or registered", style="dim")
+    found = [f for f in report.findings if _family(f.rule_id) == family]
+    out = Text(f"{family}: {len(outcomes)} rules, {len(found)} findings. ")
+    for o in outcomes:
+        if o.status != "ran":
+            out.append_text(inert(f"{o.rule_id} {o.status}: {o.reason}. ",
+                                  "magenta" if o.status == "error" else "dim"))
+    if found:
+        out.append_text(finding_text(found[0], with_location=True))
+        out.append("  Enter: open the first one", style="dim")
+    return out
+
+
+def _severity_detail(session: Session, key: Key, severity: reviewer.Severity) -> Text:
+    found = [f for f in session.findings(key) if f.severity is severity]
+    if key not in session.reports:
+        return Text("not checked yet", style="dim")
+    out = Text(f"{len(found)} {severity.value} finding(s). ", style=SEVERITY_STYLE[severity])
+    if found:
+        out.append_text(finding_text(found[0], with_location=True))
+        out.append("  Enter: open the first one", style="dim")
+    return out
+
+
+def cell_detail(session: Session, key: Key, column: str) -> Text:
+    rev = session.revision(key)
+    if column == "apply":
+        return _apply_detail(session, key)
+    if column in session.families:
+        return _family_detail(session, key, column)
+    severities = {s.value: s for s in reviewer.Severity}
+    if column in severities:
+        return _severity_detail(session, key, severities[column])
+    if column == "patches":
+        out = Text(f"{len(rev.patches)} of {rev.expected} patches")
+        if rev.missing:
+            out.append(f"; missing {', '.join(map(str, rev.missing))}", style="bold red")
+        if rev.duplicates:
+            out.append(f"; sent twice: {', '.join(map(str, rev.duplicates))}", style="yellow")
+        return out.append("  Enter: read the thread", style="dim")
+    if column == "replies":
+        names = sorted({clean(r.message.sender.name or r.message.sender.email)
+                        for r in rev.replies})
+        out = Text(f"{len(rev.replies)} replies" + (f" from {', '.join(names)}" if names else ""))
+        return out.append("  Enter: read them", style="dim")
+    out = inert(f"{rev.label}: {rev.title} — {rev.sender}, "
+                f"{rev.first_message.date:%Y-%m-%d}")
+    if rev.link is not None:
+        out.append_text(inert(f" (follows the previous revision by {rev.link.reason}, "
+                              f"{rev.link.confidence:.0%})", "dim"))
+    return out.append("  Enter: read the thread", style="dim")
+
+
+def cell_target(session: Session, key: Key, column: str
+                ) -> tuple[str, int, reviewer.Finding | None] | str:
+    """What Enter on a cell opens: ("patch", index, finding), ("thread", 0,
+    None), or a sentence saying why there is nothing to open."""
+    rev = session.revision(key)
+    if column == "apply":
+        result = session.applies.get(key)
+        if not rev.patches:
+            return f"{rev.label} has no patches"
+        failed = result.failed if result else None
+        return ("patch", failed.index if failed else rev.patches[0].index, None)
+    families = session.families
+    severities = {s.value for s in reviewer.Severity}
+    if column in families or column in severities:
+        found = [f for f in session.findings(key)
+                 if (_family(f.rule_id) == column if column in families
+                     else f.severity.value == column)]
+        if key not in session.reports:
+            return f"{rev.label} is not checked yet"
+        if not found:
+            return f"no {column} findings in {rev.label}"
+        first = found[0]
+        home = 0 if rev.cover is not None or not rev.patches else rev.patches[0].index
+        return ("patch", first.patch or home, first)
+    return ("thread", 0, None)

@@ -1,0 +1,80 @@
+"""What every screen shares: the session, `q` to go back, Tab between panes,
+and `OpenRequested`, the one message screens send to go somewhere else (the
+app decides which screen that is, so screens never import each other)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+
+import reviewer
+from tui.session import Key, Session
+
+if TYPE_CHECKING:
+    from tui.app import ReviewerApp
+
+
+@dataclass(frozen=True)
+class ThreadAt:
+    msgid: str | None = None
+
+
+@dataclass(frozen=True)
+class PatchAt:
+    key: Key
+    index: int
+    finding: reviewer.Finding | None = None
+
+
+@dataclass(frozen=True)
+class CompareAt:
+    new: Key | None = None
+
+
+@dataclass(frozen=True)
+class RuleAt:
+    rule_id: str
+
+
+Target = ThreadAt | PatchAt | CompareAt | RuleAt
+
+
+class BaseScreen(Screen[None]):
+    HELP: ClassVar[str] = ""  # one paragraph for the help screen
+    BINDINGS = [
+        Binding("q", "back", "Back", id="back", tooltip="Go back to the previous screen"),
+        Binding("tab", "app.focus_next", "Next pane", show=False, id="pane.next",
+                tooltip="Move the focus to the next pane"),
+        Binding("shift+tab", "app.focus_previous", "Previous pane", show=False,
+                id="pane.previous", tooltip="Move the focus to the previous pane"),
+    ]
+
+    class OpenRequested(Message):
+        """Open another screen at `target`."""
+
+        def __init__(self, target: Target) -> None:
+            super().__init__()
+            self.target = target
+
+    @property
+    def reviewer_app(self) -> ReviewerApp:
+        from tui.app import ReviewerApp
+
+        return cast(ReviewerApp, self.app)
+
+    @property
+    def session(self) -> Session:
+        return self.reviewer_app.session
+
+    def open(self, target: Target) -> None:
+        self.post_message(self.OpenRequested(target))
+
+    def refresh_session(self) -> None:
+        """Results changed (a revision applied or checked): show them."""
+
+    def action_back(self) -> None:
+        self.dismiss()

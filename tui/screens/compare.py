@@ -1,0 +1,226 @@
+"""Compare two revisions: which patches correspond, their range-diff, and
+how the findings changed (new, fixed, persisting)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Header, Label, Select, Static
+
+import reviewer
+from tui.render import Line, finding_text, inert, rangediff_lines
+from tui.screens.base import BaseScreen, PatchAt
+from tui.session import Key, Problem
+from tui.widgets.keyfooter import KeyFooter
+from tui.widgets.lineview import LineView
+
+PAIR_STYLE = {"same": "green", "changed": "yellow", "added": "cyan", "removed": "red"}
+
+
+def findings_lines(comparison: Any, old_checked: bool, new_checked: bool) -> list[Line]:
+    """New / fixed / persisting findings as sections of lines."""
+    old, new = comparison.old, comparison.new
+    if not (old_checked and new_checked):
+        waiting = " and ".join(f"v{v}" for v, ok in ((old, old_checked), (new, new_checked))
+                               if not ok)
+        return [Line(Text(f"{waiting} not checked yet: findings appear when the checks end",
+                          style="dim italic"))]
+    lines: list[Line] = []
+    sections = (
+        (f"New in v{new}", "bold red", list(comparison.new_findings)),
+        (f"Fixed since v{old}", "bold green", list(comparison.fixed)),
+        ("Persisting", "bold yellow", [n for _, n in comparison.persisting]),
+    )
+    for title, style, found in sections:
+        lines.append(Line(Text(f"{title} ({len(found)})", style=style), tag=("section", title)))
+        for f in found:
+            lines.append(Line(Text("  ").append_text(finding_text(f, with_location=True)),
+                              tag=("finding", f), indent=4))
+        if not found:
+            lines.append(Line(Text("  none", style="dim")))
+        lines.append(Line(Text("")))
+    return lines
+
+
+class CompareScreen(BaseScreen):
+    HELP = ("Compare two revisions of a series: how their patches pair up, the range-diff "
+            "of the applied commits and which findings are new, fixed or persist.  "
+            "[ and ] move both revisions back or forward.")
+    BINDINGS = [
+        Binding("left_square_bracket", "shift(-1)", "Earlier pair", id="compare.earlier",
+                tooltip="Compare the revisions one step earlier"),
+        Binding("right_square_bracket", "shift(1)", "Later pair", id="compare.later",
+                tooltip="Compare the revisions one step later"),
+    ]
+
+    class Compared(Message):
+        def __init__(self, comparison: Any, old: Key, new: Key) -> None:
+            super().__init__()
+            self.comparison = comparison
+            self.old = old
+            self.new = new
+
+    class CompareFailed(Message):
+        def __init__(self, problem: Problem) -> None:
+            super().__init__()
+            self.problem = problem
+
+    def __init__(self, new: Key | None = None) -> None:
+        super().__init__()
+        self._wanted = new
+        self._pair: tuple[Key, Key] | None = None
+        self._inputs: tuple[bool, bool, bool, bool] | None = None  # what the last run had
+        self.comparison: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="compare-pick"):
+            yield Label("old")
+            yield Select[str]([], id="old", allow_blank=True, prompt="old")
+            yield Label("new")
+            yield Select[str]([], id="new", allow_blank=True, prompt="new")
+            yield Static(id="compare-note")
+        with Horizontal(id="compare-body"):
+            with Vertical(id="compare-left"):
+                yield Static("Patches", classes="side-title")
+                yield DataTable[Text](id="pairs", cursor_type="row")
+                yield Static("Findings", classes="side-title")
+                yield LineView(id="compare-findings")
+            with Vertical(id="compare-right"):
+                yield Static("Range-diff", classes="side-title")
+                yield LineView(id="range-diff")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        pairs = self.query_one("#pairs", DataTable)
+        for col in ("old", "new", "status", "title"):
+            pairs.add_column(col, key=col)
+        pairs.focus()
+        if not hasattr(reviewer, "compare_revisions"):
+            self._note(Text("comparison not available in this version of reviewer",
+                            style="yellow"))
+            return
+        revs = self.session.revisions()
+        if self.session.opened is None or len(revs) < 2:
+            self._note(Text("needs at least two revisions", style="dim"))
+            return
+        new = self._wanted or revs[-1][0]
+        same = [k for k, _ in revs if k[0] == new[0]]
+        if same.index(new) == 0:
+            new = same[1] if len(same) > 1 else new
+        old = same[max(0, same.index(new) - 1)]
+        options = [(f"{rev.label} · {len(rev.patches)} patch(es)", f"{k[0]}:{k[1]}")
+                   for k, rev in revs if k[0] == new[0]]
+        self.query_one("#old", Select).set_options(options)
+        self.query_one("#new", Select).set_options(options)
+        self.choose(old, new)
+
+    def _note(self, text: Text) -> None:
+        self.query_one("#compare-note", Static).update(text, layout=False)
+
+    def choose(self, old: Key, new: Key) -> None:
+        """Compare `old` with `new` (sets both pickers and starts the work)."""
+        with self.prevent(Select.Changed):
+            self.query_one("#old", Select).value = f"{old[0]}:{old[1]}"
+            self.query_one("#new", Select).value = f"{new[0]}:{new[1]}"
+        self._start(old, new)
+
+    def _start(self, old: Key, new: Key) -> None:
+        if old == new:
+            self._note(Text("pick two different revisions", style="yellow"))
+            return
+        s = self.session
+        self._pair = (old, new)
+        self._inputs = (old in s.reports, new in s.reports, old in s.applies, new in s.applies)
+        self._note(Text(f"comparing v{old[1]} with v{new[1]}…", style="dim"))
+        # copies: the worker must not read dicts the UI thread keeps filling
+        applies = {k[1]: v for k, v in s.applies.items() if k[0] == new[0]}
+        reports = {k[1]: v for k, v in s.reports.items() if k[0] == new[0]}
+        self.compare(s.series(new), old, new, s.tree, applies, reports)
+
+    @work(thread=True, exclusive=True, group="compare", name="compare", exit_on_error=False)
+    def compare(self, series: reviewer.Series, old: Key, new: Key, tree: str | None,
+                applies: dict[int, reviewer.ApplyResult],
+                reports: dict[int, reviewer.RevisionReport]) -> None:
+        try:
+            repo = reviewer.GitRepo(tree) if tree else None
+            result = reviewer.compare_revisions(series, series.revision(old[1]),
+                                                series.revision(new[1]), repo=repo,
+                                                applies=applies, reports=reports)
+        except reviewer.ReviewerError as exc:
+            self.post_message(self.CompareFailed(Problem(exc.title, str(exc))))
+            return
+        except Exception as exc:  # shown in place, never as a traceback
+            self.post_message(self.CompareFailed(
+                Problem("internal error", f"{exc.__class__.__name__}: {exc}")))
+            return
+        self.post_message(self.Compared(result, old, new))
+
+    @on(Compared)
+    def _compared(self, event: Compared) -> None:
+        if (event.old, event.new) != self._pair:
+            return  # a stale answer for a pair no longer shown
+        c = self.comparison = event.comparison
+        self._note(inert(c.range_diff_note, "dim"))
+        pairs = self.query_one("#pairs", DataTable)
+        pairs.clear()
+        for p in c.pairs:
+            pairs.add_row(Text("-" if p.old is None else str(p.old)),
+                          Text("-" if p.new is None else str(p.new)),
+                          Text(p.status, style=PAIR_STYLE.get(p.status, "")),
+                          inert(p.title))
+        s = self.session
+        self.query_one("#compare-findings", LineView).set_lines(
+            findings_lines(c, event.old in s.reports, event.new in s.reports))
+        diff = rangediff_lines(c.range_diff) if c.range_diff else [
+            Line(inert(f"no range-diff: {c.range_diff_note}", "dim italic"))]
+        self.query_one("#range-diff", LineView).set_lines(diff)
+
+    @on(CompareFailed)
+    def _failed(self, event: CompareFailed) -> None:
+        self._note(inert(f"{event.problem.title}: {event.problem.message}", "bold red"))
+
+    @on(Select.Changed)
+    def _picked(self, event: Select.Changed) -> None:
+        old, new = self.query_one("#old", Select).value, self.query_one("#new", Select).value
+        if isinstance(old, str) and isinstance(new, str):
+            self._start(_key(old), _key(new))
+
+    @on(DataTable.RowSelected, "#pairs")
+    def _pair_selected(self, event: DataTable.RowSelected) -> None:
+        if self.comparison is None or self._pair is None:
+            return
+        pair = self.comparison.pairs[event.cursor_row]
+        if pair.new is not None:
+            self.open(PatchAt(self._pair[1], pair.new))
+        elif pair.old is not None:
+            self.open(PatchAt(self._pair[0], pair.old))
+
+    def action_shift(self, step: int) -> None:
+        if self._pair is None:
+            return
+        keys = [k for k, _ in self.session.revisions() if k[0] == self._pair[1][0]]
+        i, j = keys.index(self._pair[0]) + step, keys.index(self._pair[1]) + step
+        if 0 <= min(i, j) and max(i, j) < len(keys):
+            self.choose(keys[i], keys[j])
+
+    def refresh_session(self) -> None:
+        """Re-compare when results the last comparison lacked have arrived."""
+        if self._pair is None or self._inputs is None:
+            return
+        old, new = self._pair
+        s = self.session
+        now = (old in s.reports, new in s.reports, old in s.applies, new in s.applies)
+        if now != self._inputs:
+            self._start(old, new)
+
+
+def _key(value: str) -> Key:
+    si, version = value.split(":")
+    return int(si), int(version)

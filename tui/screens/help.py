@@ -1,0 +1,60 @@
+"""`?`: every binding of the app, the current screen's first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.helpdata import HelpEntry, HelpSection
+from tui.render import Line
+from tui.widgets.lineview import LineView
+
+
+def help_lines(sections: Sequence[HelpSection]) -> list[Line]:
+    lines: list[Line] = []
+    for section in sections:
+        lines.append(Line(Text(section.title, style="bold cyan"), tag=("section", section.title)))
+        if section.text:
+            lines.append(Line(Text(section.text, style="italic")))
+        for e in section.entries:
+            text = Text(f"  {' '.join(e.keys):<16}", style="bold")
+            text.append(f"{e.description:<16}", style="yellow")
+            text.append(f" {e.tooltip}")
+            lines.append(Line(text, tag=("binding", e.id)))
+        lines.append(Line(Text("")))
+    return lines
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close",
+                tooltip="Close the help"),
+    ]
+
+    def __init__(self, sections: Sequence[HelpSection]) -> None:
+        super().__init__()
+        self.sections = list(sections)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Static(Text("Keys  (j/k scroll, Esc or q closes)", style="bold"),
+                         id="help-title")
+            yield LineView(id="help-lines")
+
+    def on_mount(self) -> None:
+        view = self.query_one(LineView)
+        view.set_lines(help_lines(self.sections))
+        view.focus()
+
+    @property
+    def entries(self) -> list[HelpEntry]:
+        return [e for s in self.sections for e in s.entries]
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

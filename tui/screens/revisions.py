@@ -1,0 +1,313 @@
+"""The triage screen (the default): the revision matrix, an explanation of
+the cell under the cursor, and the progress of the work.
+
+It owns the background work because it is where the work is shown: one
+thread worker loads the source, applies each revision and checks it,
+posting a typed message per result.  The messages bubble up to the app,
+which stores the results in the session and hands them down to screens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Header, Static
+from textual.worker import get_current_worker
+
+import reviewer
+from tui.describe import cell_detail, cell_target
+from tui.render import inert
+from tui.screens.base import BaseScreen, CompareAt, PatchAt, ThreadAt
+from tui.session import Key, Problem
+from tui.widgets.keyfooter import KeyFooter
+from tui.widgets.matrix import RevisionMatrix
+from tui.widgets.sidelists import FindingList
+from tui.widgets.workbar import WorkBar
+
+
+class RevisionsScreen(BaseScreen):
+    HELP = ("Triage: one row per revision with whether it applies, what each check "
+            "family found and the findings by severity.  Enter opens what is behind a "
+            "cell: the failing patch, the first finding, or the thread.")
+    BINDINGS = [
+        Binding("q", "app.quit", "Quit", id="quit", tooltip="Leave reviewer"),
+        Binding("enter", "open_cell", "Open", id="revisions.open",
+                tooltip="Open what is behind the cell: patch, finding or thread"),
+        Binding("t", "thread", "Thread", id="revisions.thread",
+                tooltip="Read the thread (reply tree and mails)"),
+        Binding("c", "compare", "Compare", id="revisions.compare",
+                tooltip="Compare this revision with the one before"),
+        Binding("r", "rerun", "Re-run", id="revisions.rerun",
+                tooltip="Apply and check every revision again"),
+    ]
+
+    class WorkReported(Message):
+        """Base of the work's messages; `run` tells a stale run's apart."""
+
+        def __init__(self, run: int) -> None:
+            super().__init__()
+            self.run = run
+
+    class SourceLoaded(WorkReported):
+        def __init__(self, run: int, opened: reviewer.Opened) -> None:
+            super().__init__(run)
+            self.opened = opened
+
+    class WorkStarted(WorkReported):
+        def __init__(self, run: int, total: int, phase: str) -> None:
+            super().__init__(run)
+            self.total = total
+            self.phase = phase
+
+    class RevisionApplied(WorkReported):
+        def __init__(self, run: int, key: Key, result: reviewer.ApplyResult) -> None:
+            super().__init__(run)
+            self.key = key
+            self.result = result
+
+    class RevisionChecked(WorkReported):
+        def __init__(self, run: int, key: Key, report: reviewer.RevisionReport) -> None:
+            super().__init__(run)
+            self.key = key
+            self.report = report
+
+    class ProblemFound(WorkReported):
+        """Something failed; `fatal` when nothing more can be shown."""
+
+        def __init__(self, run: int, problem: Problem, fatal: bool) -> None:
+            super().__init__(run)
+            self.problem = problem
+            self.fatal = fatal
+
+    class WorkFinished(WorkReported):
+        def __init__(self, run: int, state: str, applied: int, checked: int) -> None:
+            super().__init__(run)
+            self.state = state  # "done" or "cancelled"
+            self.applied = applied
+            self.checked = checked
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.run_id = 0
+        self._listed: tuple[Key, bool, int] | None = None  # what the list shows
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text("opening…", style="dim"), id="series-title")
+        yield RevisionMatrix(id="matrix")
+        yield Static(id="cell-detail")
+        yield Static("Findings", id="findings-title", classes="side-title")
+        yield FindingList(id="rev-findings")
+        yield WorkBar(id="workbar")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one(WorkBar).start(None, f"opening {self.session.title}…")
+        self.start_work(None)
+
+    def start_work(self, opened: reviewer.Opened | None) -> None:
+        """(Re)start the work; a running one is cancelled (exclusive worker)."""
+        self.run_id += 1
+        self.run_work(self.run_id, self.session.source, self.session.tree, opened)
+
+    # -- the work (runs in a thread; talks only through post_message) ---------
+
+    @work(thread=True, exclusive=True, group="analysis", name="analysis", exit_on_error=False)
+    def run_work(self, run: int, source: str, tree: str | None,
+                 opened: reviewer.Opened | None) -> None:
+        worker = get_current_worker()
+
+        def cancelled() -> bool:
+            return worker.is_cancelled
+
+        try:
+            if opened is None:
+                opened = reviewer.open_source(source)
+                self.post_message(self.SourceLoaded(run, opened))
+            self._analyse(run, opened, tree, cancelled)
+        except reviewer.ReviewerError as exc:
+            self.post_message(self.ProblemFound(run, Problem(exc.title, str(exc)), fatal=True))
+        except Exception as exc:  # shown in place; a traceback would wreck the screen
+            self.post_message(self.ProblemFound(
+                run, Problem("internal error", f"{exc.__class__.__name__}: {exc}"), fatal=True))
+
+    def _analyse(self, run: int, opened: reviewer.Opened, tree: str | None,
+                 cancelled: Callable[[], bool]) -> None:
+        config = reviewer.load_config()
+        repo = None
+        if tree is not None:
+            try:
+                repo = reviewer.GitRepo(tree)
+            except reviewer.ReviewerError as exc:  # still check what the mails say
+                self.post_message(self.ProblemFound(run, Problem(exc.title, str(exc)), False))
+        count = sum(len(s.revisions) for s in opened.series)
+        self.post_message(self.WorkStarted(run, count * (2 if repo else 1),
+                                           "applying" if repo else "checking"))
+        cache = reviewer.ResultCache()
+        applied = checked = 0
+        for si, series in enumerate(opened.series):
+            applies = None
+            if repo is not None:
+                applies = reviewer.apply_series(repo, series, cancelled=cancelled,
+                                                on_done=partial(self._applied_one, run, si))
+                applied += len(applies)
+            if cancelled():
+                break
+            checked += len(reviewer.check_series(series, applies, repo, config, cache,
+                                                 cancelled=cancelled,
+                                                 on_done=partial(self._checked_one, run, si)))
+        state = "cancelled" if cancelled() else "done"
+        self.post_message(self.WorkFinished(run, state, applied, checked))
+
+    def _applied_one(self, run: int, si: int, result: reviewer.ApplyResult) -> None:
+        self.post_message(self.RevisionApplied(run, (si, result.version), result))
+
+    def _checked_one(self, run: int, si: int, report: reviewer.RevisionReport) -> None:
+        self.post_message(self.RevisionChecked(run, (si, report.version), report))
+
+    def cancel_work(self) -> bool:
+        running = [w for w in self.workers if w.group == "analysis" and w.is_running]
+        for w in running:
+            w.cancel()
+        return bool(running)
+
+    # -- progress (the app stores the results; this only moves the bar) -------
+
+    @on(SourceLoaded)
+    @on(WorkStarted)
+    @on(RevisionApplied)
+    @on(RevisionChecked)
+    @on(ProblemFound)
+    @on(WorkFinished)
+    def _drop_stale(self, event: WorkReported) -> None:
+        """A cancelled run may still report: keep that from the app."""
+        if event.run != self.run_id:
+            event.stop()
+            event.prevent_default()
+
+    @on(WorkStarted)
+    def _started(self, event: WorkStarted) -> None:
+        if event.run != self.run_id:
+            return
+        self.query_one(WorkBar).start(event.total, f"{event.phase}…")
+
+    @on(RevisionApplied)
+    def _applied(self, event: RevisionApplied) -> None:
+        if event.run != self.run_id:
+            return
+        self.query_one(WorkBar).advance(f"applied v{event.key[1]}")
+
+    @on(RevisionChecked)
+    def _checked(self, event: RevisionChecked) -> None:
+        if event.run != self.run_id:
+            return
+        self.query_one(WorkBar).advance(f"checked v{event.key[1]}")
+
+    @on(WorkFinished)
+    def _finished(self, event: WorkFinished) -> None:
+        if event.run != self.run_id:
+            return
+        if event.state == "cancelled":
+            status = Text(f"cancelled: {event.applied} revision(s) applied, {event.checked} "
+                          "checked; r re-runs", style="yellow")
+        else:
+            did = "applied and checked" if event.applied else "checked (no tree given)"
+            status = Text(f"{event.checked} revision(s) {did}", style="green")
+        self.query_one(WorkBar).finish(status)
+
+    @on(ProblemFound)
+    def _problem(self, event: ProblemFound) -> None:
+        if event.run != self.run_id:
+            return
+        text = inert(f"{event.problem.title}: {event.problem.message}", "bold red")
+        if event.fatal:
+            self.query_one(WorkBar).finish(text)
+            if self.session.opened is None:
+                self.query_one("#series-title", Static).update(text)
+        else:
+            self.notify(str(text), title=event.problem.title, severity="warning", markup=False)
+
+    # -- showing the session --------------------------------------------------
+
+    def refresh_session(self) -> None:
+        opened = self.session.opened
+        if opened is None:
+            return
+        titles = " · ".join(s.title for s in opened.series)
+        head = inert(titles, "bold")
+        head.append(f"   {len(opened.thread)} messages, "
+                    f"{sum(len(s.revisions) for s in opened.series)} revisions", style="dim")
+        if opened.thread.missing:
+            head.append(f", {len(opened.thread.missing)} missing parent(s)", style="dim")
+        self.query_one("#series-title", Static).update(head, layout=False)
+        matrix = self.query_one(RevisionMatrix)
+        matrix.show(self.session)
+        self._explain()
+
+    def _explain(self) -> None:
+        where = self.query_one(RevisionMatrix).current()
+        if where is not None:
+            self._show_cell(*where)
+
+    def _show_cell(self, key: Key, column: str) -> None:
+        """The cell's explanation, and the findings of its revision below."""
+        self.query_one("#cell-detail", Static).update(cell_detail(self.session, key, column),
+                                                      layout=False)
+        findings = list(self.session.findings(key))
+        state = (key, key in self.session.reports, len(findings))
+        if state == self._listed:
+            return
+        self._listed = state
+        rev = self.session.revision(key)
+        self.query_one("#findings-title", Static).update(
+            f"Findings of {rev.label} ({len(findings)}) — Enter opens one", layout=False)
+        empty = "no findings" if key in self.session.reports else "not checked yet"
+        self.query_one(FindingList).show(findings, empty)
+
+    @on(RevisionMatrix.CellFocused)
+    def _focused(self, event: RevisionMatrix.CellFocused) -> None:
+        self._show_cell(event.key, event.column)
+
+    @on(FindingList.FindingChosen)
+    def _finding_chosen(self, event: FindingList.FindingChosen) -> None:
+        key = self._listed[0] if self._listed else None
+        if key is None:
+            return
+        rev = self.session.revision(key)
+        home = 0 if rev.cover is not None or not rev.patches else rev.patches[0].index
+        self.open(PatchAt(key, event.finding.patch or home, event.finding))
+
+    @on(RevisionMatrix.CellOpened)
+    def _opened(self, event: RevisionMatrix.CellOpened) -> None:
+        self._open(event.key, event.column)
+
+    def _open(self, key: Key, column: str) -> None:
+        target = cell_target(self.session, key, column)
+        if isinstance(target, str):
+            self.notify(target, markup=False)
+        elif target[0] == "patch":
+            self.open(PatchAt(key, target[1], target[2]))
+        else:
+            self.open(ThreadAt(self.session.revision(key).first_message.msgid))
+
+    def action_open_cell(self) -> None:
+        if (where := self.query_one(RevisionMatrix).current()) is not None:
+            self._open(*where)
+
+    def action_thread(self) -> None:
+        where = self.query_one(RevisionMatrix).current()
+        msgid = self.session.revision(where[0]).first_message.msgid if where else None
+        self.open(ThreadAt(msgid))
+
+    def action_compare(self) -> None:
+        where = self.query_one(RevisionMatrix).current()
+        self.open(CompareAt(where[0] if where else None))
+
+    def action_rerun(self) -> None:
+        self.reviewer_app.rerun()

@@ -1,0 +1,112 @@
+"""What the app knows about the thread under review: the opened source and
+the apply and check results as they arrive.  The app owns one `Session`
+and screens read it; nothing here imports Textual."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import reviewer
+
+Key = tuple[int, int]  # (series index, revision version)
+FAMILIES = ("POL", "RACE")  # always shown, even before a family has rules
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An error the user can act on: a title and a message."""
+
+    title: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a message sits: its series, revision and patch (0 = cover)."""
+
+    series: int
+    version: int
+    patch: int | None
+
+
+@dataclass
+class Session:
+    source: str
+    tree: str | None
+    opened: reviewer.Opened | None = None
+    problem: Problem | None = None
+    state: str = "loading"  # loading, applying, checking, done, cancelled, failed
+    applies: dict[Key, reviewer.ApplyResult] = field(default_factory=dict)
+    reports: dict[Key, reviewer.RevisionReport] = field(default_factory=dict)
+    _places: dict[str, Place] | None = None
+
+    @property
+    def title(self) -> str:
+        return Path(self.source).name
+
+    @cached_property
+    def families(self) -> tuple[str, ...]:
+        found = {r.family for r in reviewer.all_rules()}
+        return tuple(sorted(found | set(FAMILIES)))
+
+    def revisions(self) -> list[tuple[Key, reviewer.Revision]]:
+        if self.opened is None:
+            return []
+        return [((si, rev.version), rev) for si, series in enumerate(self.opened.series)
+                for rev in series.revisions]
+
+    def series(self, key: Key) -> reviewer.Series:
+        assert self.opened is not None
+        return self.opened.series[key[0]]
+
+    def revision(self, key: Key) -> reviewer.Revision:
+        return self.series(key).revision(key[1])
+
+    def findings(self, key: Key) -> tuple[reviewer.Finding, ...]:
+        report = self.reports.get(key)
+        return report.findings if report else ()
+
+    def patch_apply(self, key: Key, index: int) -> reviewer.PatchApply | None:
+        result = self.applies.get(key)
+        if result is None:
+            return None
+        return next((p for p in result.patches if p.index == index), None)
+
+    def apply_state(self, key: Key) -> str:
+        """Why there is no apply result for this revision (yet)."""
+        if key in self.applies:
+            result = self.applies[key]
+            if result.error:
+                return f"not applied: {result.error}"
+            return "applied" if result.applied else "not applied"
+        if self.tree is None:
+            return "not applied: no tree given (--tree PATH)"
+        if self.problem is not None:
+            return f"not applied: {self.problem.message}"
+        if self.state in ("cancelled", "failed", "done"):
+            return f"not applied (work {self.state})"
+        return "waiting to be applied…"
+
+    def place(self, msgid: str) -> Place | None:
+        """The series/revision/patch a message belongs to (built once)."""
+        if self._places is None:
+            places: dict[str, Place] = {}
+            for (si, version), rev in self.revisions():
+                if rev.cover is not None:
+                    places[rev.cover.msgid] = Place(si, version, 0)
+                for p in rev.patches:
+                    places[p.msgid] = Place(si, version, p.index)
+                for reply in rev.replies:
+                    places.setdefault(reply.message.msgid, Place(si, version, reply.patch_index))
+            self._places = places
+        return self._places.get(msgid)
+
+    def label(self, msgid: str) -> str:
+        place = self.place(msgid)
+        return f"v{place.version}" if place else ""
+
+    def reset_results(self) -> None:
+        self.applies.clear()
+        self.reports.clear()

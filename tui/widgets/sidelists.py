@@ -1,0 +1,110 @@
+"""Lists of findings and of review replies.
+
+They are `LineView`s rather than OptionLists: refilling an OptionList on
+every cursor move in the matrix cost a relayout of the whole screen (about
+20 ms a key on the big thread); a LineView only repaints.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.message import Message
+
+import reviewer
+from tui.render import Line, clean, finding_text
+from tui.widgets.lineview import LineView
+
+
+class FindingList(LineView):
+    """Findings, one entry each; Enter jumps to the finding."""
+
+    BINDINGS = [
+        Binding("enter", "choose", "Open", show=False, id="findings.open",
+                tooltip="Open the finding under the cursor"),
+    ]
+
+    class FindingChosen(Message):
+        def __init__(self, finding: reviewer.Finding) -> None:
+            super().__init__()
+            self.finding = finding
+
+    def show(self, findings: list[reviewer.Finding], empty: str) -> None:
+        lines: list[Line] = []
+        for f in findings:
+            where = f"{f.file}:{f.line}" if f.file and f.line else f.file or "(patch)"
+            if f.patch is None:
+                where = "(revision)"
+            text = finding_text(f).append(f"  {clean(where)}", style="dim")
+            lines.append(Line(text, tag=("finding", f), indent=2))
+        self.set_lines(lines or [Line(Text(empty, style="dim italic"))])
+
+    @property
+    def findings(self) -> list[reviewer.Finding]:
+        return [line.tag[1] for line in self.lines if line.tag]
+
+    def current(self) -> reviewer.Finding | None:
+        tag = self.lines[self.current_line].tag if self.lines else None
+        return tag[1] if tag else None
+
+    def point_at(self, finding: reviewer.Finding) -> None:
+        """Put the cursor on `finding` (without choosing it)."""
+        for i, line in enumerate(self.lines):
+            if line.tag and line.tag[1] == finding:
+                self.goto_line(i, center=False)
+                return
+
+    def action_choose(self) -> None:
+        if (finding := self.current()) is not None:
+            self.post_message(self.FindingChosen(finding))
+
+    @on(LineView.Clicked)
+    def _clicked(self, event: LineView.Clicked) -> None:
+        event.stop()
+        self.action_choose()
+
+
+class ReplyList(LineView):
+    """The replies a patch received; Enter opens one in the thread reader."""
+
+    BINDINGS = [
+        Binding("enter", "choose", "Open", show=False, id="replies.open",
+                tooltip="Read the reply under the cursor in the thread"),
+    ]
+
+    class ReplyChosen(Message):
+        def __init__(self, msgid: str) -> None:
+            super().__init__()
+            self.msgid = msgid
+
+    def show(self, replies: list[reviewer.Reply]) -> None:
+        lines: list[Line] = []
+        for reply in replies:
+            msg = reply.message
+            tag = ("reply", msg.msgid)
+            head = Text(clean(msg.sender.name or msg.sender.email), style="yellow")
+            head.append(f" {msg.date:%Y-%m-%d %H:%M}", style="dim")
+            lines.append(Line(head, tag=tag))
+            for t in msg.trailers:
+                if t.lname.endswith("-by"):
+                    lines.append(Line(Text(f"  {clean(t.name)}", style="bold magenta"),
+                                      tag=tag))
+            first = next((ln.strip() for ln in msg.body.splitlines()
+                          if sum(c.isalpha() for c in ln) > 3
+                          and not ln.lstrip().startswith(">")
+                          and not ln.rstrip().endswith("wrote:")), "")
+            if first:
+                lines.append(Line(Text("  " + clean(first[:120]), style="italic"), tag=tag,
+                                  indent=2))
+        self.set_lines(lines or [Line(Text("no replies to this patch", style="dim italic"))])
+
+    def action_choose(self) -> None:
+        tag = self.lines[self.current_line].tag if self.lines else None
+        if tag:
+            self.post_message(self.ReplyChosen(tag[1]))
+
+    @on(LineView.Clicked)
+    def _clicked(self, event: LineView.Clicked) -> None:
+        event.stop()
+        self.action_choose()
