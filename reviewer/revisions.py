@@ -13,16 +13,17 @@ series apart nor see a revision whose subject changed; this module can.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
-from reviewer.mail import to_patch
+from reviewer.mail import patch_ids, to_patch
 from reviewer.model import Message, Patch, Reply, Revision, RevisionLink, Series, Thread
 
 __all__ = ["group_series"]
 
 _BASE = re.compile(r"^base-commit:\s*([0-9a-f]{7,40})\s*$", re.M)
 _CHANGE_ID = re.compile(r"^change-id:\s*(\S+)\s*$", re.M)
+_DIFFSTAT = re.compile(r"^ \d+ files? changed, ", re.M)
 _PREFIX = re.compile(r"^[\w./,-]+(?:\s*/\s*[\w.-]+)*:\s+")
 # Postings sent without any reference header are joined only this close in time.
 _LOOSE_WINDOW_S = 12 * 3600
@@ -87,7 +88,28 @@ def _find_postings(thread: Thread) -> list[_Posting]:
             posting.patches[msg.subject.counter] = msg
         posting.total = max(posting.total, msg.subject.total)
         owner[msg.msgid] = posting
-    return [p for p in postings if p.patches]
+    postings = [p for p in postings if p.patches]
+    for p in postings:
+        if p.cover is None:
+            p.cover = _naked_cover(p, thread, {q.cover.msgid for q in postings if q.cover})
+    return postings
+
+
+def _naked_cover(p: _Posting, thread: Thread, taken: set[str]) -> Message | None:
+    """A cover letter without `[PATCH 0/N]` (b4's rule): the mail a patch
+    answers, when it holds no diff and has a diffstat or is a thread root
+    sent by the patch's author.  A bug report by someone else that the
+    patch answers is not a cover."""
+    for _k, msg in sorted(p.patches.items()):
+        parent = thread.messages.get(msg.in_reply_to or "")
+        if (parent is None or parent.has_diff or parent.msgid in taken
+                or parent.subject.is_reply or _is_cover(parent)):
+            continue
+        root_by_author = (parent.parent_id is None
+                          and parent.sender.email.lower() == msg.sender.email.lower())
+        if root_by_author or _DIFFSTAT.search(parent.body):
+            return parent
+    return None
 
 
 def _threaded_posting(msg: Message, thread: Thread, owner: dict[str, _Posting]) -> _Posting | None:
@@ -109,19 +131,25 @@ def _threaded_posting(msg: Message, thread: Thread, owner: dict[str, _Posting]) 
 def _loose_posting(msg: Message, postings: list[_Posting]) -> _Posting | None:
     """A k/n patch without a usable parent: the latest open posting of the
     same sender, version and size, sent shortly before (at any date for
-    unsent format-patch files, whose dates are the commits' author dates)."""
+    unsent format-patch files, whose dates are the commits' author dates).
+    An unsent file's From is its commit's author, and a series may hold
+    patches by several: failing a posting by the same author, one by
+    another that still lacks this counter is taken."""
     s = msg.subject
     if not s.counters_given or s.total < 2 or msg.parent_id:
         return None
+    fallback = None
     for posting in reversed(postings):
         unsent = msg.msgid.endswith(_UNSENT) and posting.first.msgid.endswith(_UNSENT)
         gap = (msg.date - posting.first.date).total_seconds()
         close = unsent or 0 <= gap <= _LOOSE_WINDOW_S
-        if (close and _same_author(posting.first, msg) and posting.version == s.version
-                and posting.total == s.total and posting.accepts(msg)
-                and posting.first.parent_id is None):
-            return posting
-    return None
+        if (close and posting.version == s.version and posting.total == s.total
+                and posting.accepts(msg) and posting.first.parent_id is None):
+            if _same_author(posting.first, msg):
+                return posting
+            if unsent and fallback is None:
+                fallback = posting
+    return fallback
 
 
 def _norm_title(msg: Message) -> str:
@@ -216,7 +244,7 @@ def _replies(thread: Thread, owner: dict[str, tuple[int, int]]) -> dict[int, lis
 
 def _build_revision(p: _Posting, version: int, link: RevisionLink | None, resend: bool,
                     replies: list[Reply], carried: dict[int, Patch]) -> Revision:
-    patches = [to_patch(m, k, p.total) for k, m in sorted(p.patches.items())]
+    patches = [to_patch(m, k, p.total, with_id=False) for k, m in sorted(p.patches.items())]
     have = {pt.index for pt in patches}
     carry = {k: pt for k, pt in carried.items() if k not in have and k <= p.total}
     if carry and link is not None and link.reason == "thread":
@@ -266,4 +294,16 @@ def group_series(thread: Thread) -> list[Series]:
             revisions.append(_build_revision(p, version, link, resend,
                                              replies.get(id(p), []), carried))
         result.append(Series(tuple(sorted(revisions, key=lambda r: (r.version, r.resend)))))
-    return result
+    return _with_patch_ids(result)
+
+
+def _with_patch_ids(all_series: list[Series]) -> list[Series]:
+    """Fill every patch's patch-id with one git process for the whole thread."""
+    patches = {id(pt): pt for s in all_series for r in s.revisions for pt in r.patches}
+    ids = dict(zip(patches, patch_ids([pt.diff for pt in patches.values()]), strict=True))
+
+    def fill(rev: Revision) -> Revision:
+        return replace(rev, patches=tuple(replace(pt, patch_id=ids[id(pt)])
+                                          for pt in rev.patches))
+
+    return [Series(tuple(fill(r) for r in s.revisions)) for s in all_series]
