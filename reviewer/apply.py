@@ -7,12 +7,16 @@ kept under `refs/reviewer/<series>/v<N>` (see `reviewer refs --delete`).
 from __future__ import annotations
 
 import email.utils
+import hashlib
+import json
 import os
 import re
 import signal
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from reviewer.errors import TreeError
 from reviewer.gitrepo import REF_NAMESPACE, GitRepo, TempIndex
@@ -26,6 +30,9 @@ from reviewer.model import (
     Revision,
     Series,
 )
+
+if TYPE_CHECKING:
+    from reviewer.cache import ResultCache
 
 __all__ = ["apply_revision", "apply_series", "choose_base", "series_slug"]
 
@@ -85,19 +92,32 @@ def _failure(repo: GitRepo, patch: Patch, stderr: str, stderr_3way: str) -> Appl
     return ApplyFailure(None, None, None, reason.splitlines()[0][:200])
 
 
-def _apply_one(repo: GitRepo, index: TempIndex, patch: Patch,
-               patch_file: str) -> tuple[PatchStatus, ApplyFailure | None]:
+def _apply_one(repo: GitRepo, index: TempIndex, patch: Patch, patch_file: str,
+               fuzzy: bool = False) -> tuple[PatchStatus, ApplyFailure | None, bool]:
+    """(status, why it did not apply exactly, applied only approximately)."""
     check = index.apply(patch_file, "--check")
     if check.status == 0:
         out = index.apply(patch_file)
         if out.status == 0:
-            return PatchStatus.APPLIED, None
+            return PatchStatus.APPLIED, None, False
     if index.apply(patch_file, "--check", "-R").status == 0:
-        return PatchStatus.ALREADY_APPLIED, None
+        return PatchStatus.ALREADY_APPLIED, None, False
     three = index.apply(patch_file, "--3way")
     if three.status == 0:
-        return PatchStatus.APPLIED_3WAY, None
-    return PatchStatus.FAILED, _failure(repo, patch, check.stderr, three.stderr)
+        return PatchStatus.APPLIED_3WAY, None, False
+    failure = _failure(repo, patch, check.stderr, three.stderr)
+    # --fuzzy: one line of context on each side must still match.
+    if fuzzy and index.apply(patch_file, "-C1").status == 0:
+        return PatchStatus.APPLIED, failure, True
+    return PatchStatus.FAILED, failure, False
+
+
+def _with_base(failure: ApplyFailure | None, base: BaseChoice) -> ApplyFailure | None:
+    """A failure on a base the mail did not name says so: that is often why."""
+    if failure is None or base.source == "base-commit":
+        return failure
+    return ApplyFailure(failure.file, failure.hunk, failure.line,
+                        f"{failure.reason} (base not the author's: {base.reason})")
 
 
 def _commit(repo: GitRepo, tree: str, parent: str, patch: Patch) -> str:
@@ -107,33 +127,57 @@ def _commit(repo: GitRepo, tree: str, parent: str, patch: Patch) -> str:
 
 
 def apply_revision(repo: GitRepo, revision: Revision, base: BaseChoice, ref: str,
-                   cancelled: Callable[[], bool] = lambda: False) -> ApplyResult:
+                   cancelled: Callable[[], bool] = lambda: False,
+                   fuzzy: bool = False) -> ApplyResult:
     """Apply the revision's patches in order on `base`; a failure stops this
-    revision (later patches are NOT_TRIED) and is described per file/hunk."""
+    revision (later patches are NOT_TRIED, each with why it would fail on
+    its own, if it would) and is described per file/hunk.  `fuzzy` retries a
+    failed patch with reduced context and marks it approximate."""
     results: list[PatchApply] = []
     tip = base.commit
-    with repo.temp_index(base.commit) as index:
+    # Only the files the patches name: applying costs the same in any tree size.
+    paths = {p for patch in revision.patches for f in patch.files
+             for p in (f.old_path, f.new_path) if p}
+    with repo.temp_index(base.commit, paths) as index:
         for patch in revision.patches:
-            if cancelled() or (results and not results[-1].status.ok):
+            if cancelled():
                 results.append(PatchApply(patch.index, patch.title, PatchStatus.NOT_TRIED, None))
                 continue
             if not patch.diff.strip():
                 failure = ApplyFailure(None, None, None, "the mail holds no diff")
-                results.append(PatchApply(patch.index, patch.title, PatchStatus.FAILED, None,
-                                          failure))
+                status = PatchStatus.FAILED if not results or results[-1].status.ok \
+                    else PatchStatus.NOT_TRIED
+                results.append(PatchApply(patch.index, patch.title, status, None, failure))
                 continue
             patch_file = os.path.join(index.dir, f"{patch.index:04d}.patch")
             with open(patch_file, "w", encoding="utf-8", errors="surrogateescape") as fh:
                 fh.write(patch.diff if patch.diff.endswith("\n") else patch.diff + "\n")
-            status, failure = _apply_one(repo, index, patch, patch_file)
+            if results and not results[-1].status.ok:
+                results.append(_not_tried(repo, index, patch, patch_file, base))
+                continue
+            status, why, approximate = _apply_one(repo, index, patch, patch_file, fuzzy)
             commit = None
             if status.ok:
                 commit = tip = _commit(repo, index.write_tree(), tip, patch)
-            results.append(PatchApply(patch.index, patch.title, status, commit, failure))
+            results.append(PatchApply(patch.index, patch.title, status, commit,
+                                      _with_base(why, base), approximate))
     wrote = any(r.commit for r in results)
     if wrote:
         repo.update_ref(ref, tip)
     return ApplyResult(revision.version, base, tuple(results), ref if wrote else None)
+
+
+def _not_tried(repo: GitRepo, index: TempIndex, patch: Patch, patch_file: str,
+               base: BaseChoice) -> PatchApply:
+    """A patch after a failed one is not applied, but whether it would apply
+    where the revision stopped is still worth saying (one `--check`)."""
+    check = index.apply(patch_file, "--check")
+    failure = None
+    if check.status != 0:
+        found = _failure(repo, patch, check.stderr, "")
+        failure = _with_base(ApplyFailure(found.file, found.hunk, found.line,
+                                          f"would not apply either: {found.reason}"), base)
+    return PatchApply(patch.index, patch.title, PatchStatus.NOT_TRIED, None, failure)
 
 
 class _DeferredCtrlC:
@@ -141,25 +185,41 @@ class _DeferredCtrlC:
     where an object finalizer (GitPython has some) would swallow it, or a git
     killed by the same Ctrl-C would pass for a failed patch.  The current step
     ends, temporary files go, then KeyboardInterrupt is raised.  Only in the
-    main thread, and only over Python's default SIGINT handler."""
+    main thread, and only over Python's default SIGINT handler.  SIGTERM
+    (unless ignored) is deferred the same way, then sent again to the handler
+    it found: the CLI's raises, the default one ends the process."""
 
     def __init__(self) -> None:
         self.hit = False
         self._installed = False
+        self._term: Callable[[int, FrameType | None], object] | int | None = None
+        self._term_hit = False
 
     def __enter__(self) -> _DeferredCtrlC:
-        if (threading.current_thread() is threading.main_thread()
-                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             signal.signal(signal.SIGINT, self._handler)
             self._installed = True
+        term = signal.getsignal(signal.SIGTERM)
+        if term is not None and term != signal.SIG_IGN:
+            self._term = term
+            signal.signal(signal.SIGTERM, self._term_handler)
         return self
 
     def _handler(self, signum: int, frame: FrameType | None) -> None:
         self.hit = True
 
+    def _term_handler(self, signum: int, frame: FrameType | None) -> None:
+        self.hit = self._term_hit = True
+
     def __exit__(self, *exc: object) -> None:
         if self._installed:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+        if self._term is not None:
+            signal.signal(signal.SIGTERM, self._term)
+            if self._term_hit:
+                signal.raise_signal(signal.SIGTERM)
         if self.hit:
             raise KeyboardInterrupt
 
@@ -167,9 +227,12 @@ class _DeferredCtrlC:
 def apply_series(repo: GitRepo, series: Series, base_ref: str | None = None,
                  on_done: Callable[[ApplyResult], None] | None = None,
                  cancelled: Callable[[], bool] = lambda: False,
-                 revisions: Iterable[Revision] | None = None) -> list[ApplyResult]:
+                 revisions: Iterable[Revision] | None = None, *, fuzzy: bool = False,
+                 cache: ResultCache | None = None) -> list[ApplyResult]:
     """Apply each revision on its own base.  An unknown --base raises before
-    anything is written; a revision without a usable base reports why."""
+    anything is written; a revision without a usable base reports why.
+    With `cache`, a revision whose mails, base and ref are as recorded, and
+    whose ref still points where it did, is not applied again."""
     if base_ref and not repo.resolve(base_ref):
         raise TreeError(f"--base {base_ref!r}: no such commit in {repo.path}")
     slug = series_slug(series)
@@ -188,7 +251,50 @@ def apply_series(repo: GitRepo, series: Series, base_ref: str | None = None,
             except TreeError as exc:
                 results.append(ApplyResult(rev.version, None, (), None, str(exc)))
             else:
-                results.append(apply_revision(repo, rev, base, ref, stop))
+                results.append(_cached_apply(repo, rev, base, ref, stop, fuzzy, cache))
             if on_done:
                 on_done(results[-1])
     return results
+
+
+# Bump when what apply_revision() records for the same input changes.
+_APPLY_VERSION = 1
+
+
+def _apply_key(repo: GitRepo, rev: Revision, base: BaseChoice, ref: str, fuzzy: bool) -> str:
+    mails = [f"{p.msgid}:{hashlib.sha1(p.message.raw).hexdigest()}" for p in rev.patches]
+    parts = [_APPLY_VERSION, str(repo.git_dir.resolve()), base.commit, base.source, base.reason,
+             ref, fuzzy, mails]
+    return "apply:" + hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def _cached_apply(repo: GitRepo, rev: Revision, base: BaseChoice, ref: str,
+                  cancelled: Callable[[], bool], fuzzy: bool,
+                  cache: ResultCache | None) -> ApplyResult:
+    key = _apply_key(repo, rev, base, ref, fuzzy) if cache is not None else ""
+    if cache is not None and (hit := cache.get_json(key)) is not None:
+        try:
+            result = _from_json(hit, base)
+        except (KeyError, TypeError, ValueError):
+            result = None
+        # The refs are the user's to delete or move: only trust an intact one.
+        if result is not None and repo.refs(ref).get(ref) == result.tip:
+            return result
+    result = apply_revision(repo, rev, base, ref, cancelled, fuzzy)
+    if cache is not None and not cancelled():
+        cache.put_json(key, "apply", _to_json(result))
+    return result
+
+
+def _to_json(result: ApplyResult) -> dict[str, Any]:
+    return {"version": result.version, "ref": result.ref, "error": result.error,
+            "patches": [{**asdict(p), "status": p.status.value} for p in result.patches]}
+
+
+def _from_json(data: dict[str, Any], base: BaseChoice) -> ApplyResult:
+    patches = []
+    for p in data["patches"]:
+        failure = ApplyFailure(**p["failure"]) if p["failure"] else None
+        patches.append(PatchApply(p["index"], p["title"], PatchStatus(p["status"]), p["commit"],
+                                  failure, bool(p.get("approximate", False))))
+    return ApplyResult(data["version"], base, tuple(patches), data["ref"], data["error"])

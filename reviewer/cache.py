@@ -29,6 +29,11 @@ CREATE TABLE IF NOT EXISTS findings (
     rule_id TEXT NOT NULL,
     payload TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS results (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS messages (
     msgid TEXT PRIMARY KEY,
     raw BLOB NOT NULL,
@@ -60,10 +65,18 @@ class ResultCache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = self._open()
+        except sqlite3.OperationalError:
+            # Locked past the timeout, read-only, disk full: this run goes
+            # without the cache; the database (maybe another process's) stays.
+            self._db = None
         except sqlite3.DatabaseError:
-            # Corrupt or not a database: start over rather than fail the run.
-            self.path.unlink(missing_ok=True)
+            # Corrupt or not a database: start over rather than fail the run,
+            # but only over a file (never a device or link REVIEWER_CACHE names).
             try:
+                if self.path.is_symlink() or not self.path.is_file():
+                    raise OSError(f"{self.path} is not a regular file")
+                for stale in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+                    stale.unlink(missing_ok=True)
                 self._db = self._open()
             except (sqlite3.Error, OSError):
                 self._db = None
@@ -73,9 +86,15 @@ class ResultCache:
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.executescript(_SCHEMA)
-        db.execute("SELECT count(*) FROM findings").fetchone()
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+            # A cut or damaged file often still opens: read every page once.
+            if db.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("database disk image is malformed")
+        except BaseException:
+            db.close()
+            raise
         return db
 
     def get(self, key: str) -> tuple[str, list[Finding]] | None:
@@ -102,6 +121,29 @@ class ResultCache:
             with db:
                 db.execute("INSERT OR REPLACE INTO findings VALUES (?, ?, ?)",
                            (key, rule_id, payload))
+        except sqlite3.Error:
+            pass
+
+    # Other results keyed by what determines them (e.g. apply results, see
+    # reviewer.apply): any JSON value, `kind` saying what it is.
+    def get_json(self, key: str) -> Any:
+        db = self._connect()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT payload FROM results WHERE key = ?", (key,)).fetchone()
+            return None if row is None else json.loads(row[0])
+        except (sqlite3.Error, ValueError):
+            return None
+
+    def put_json(self, key: str, kind: str, value: Any) -> None:
+        db = self._connect()
+        if db is None:
+            return
+        try:
+            with db:
+                db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?)",
+                           (key, kind, json.dumps(value)))
         except sqlite3.Error:
             pass
 

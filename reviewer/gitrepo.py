@@ -9,12 +9,14 @@ commits go to the object store, and the only refs written live under
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +25,24 @@ import git
 
 from reviewer.errors import TreeError
 
-__all__ = ["REF_NAMESPACE", "GitRepo", "TempIndex"]
+__all__ = ["REF_NAMESPACE", "GitRepo", "SparseIndex", "TempIndex"]
 
 REF_NAMESPACE = "refs/reviewer/"
 
 # Keep the user's and the system's config from changing how plumbing behaves
 # (hooks, attributes filters and pagers are not involved in what we run).
 _QUIET_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"}
+
+
+_BACKGROUND: set[subprocess.Popen[bytes]] = set()
+
+
+@atexit.register
+def _stop_background() -> None:
+    """No background git outlives us (e.g. a grep nobody waited for)."""
+    for proc in list(_BACKGROUND):
+        proc.kill()
+        proc.wait()
 
 
 @dataclass(frozen=True)
@@ -102,16 +115,38 @@ class GitRepo:
         return ids
 
     def read_blob(self, sha: str) -> bytes:
-        """A blob by id, through GitPython's persistent `git cat-file --batch`."""
+        """An object's content by id (a blob's bytes, a tree's raw entries),
+        through GitPython's persistent `git cat-file --batch`."""
         data: bytes = self.repo.odb.stream(bytes.fromhex(sha)).read()
         return data
 
     def grep_files(self, commit: str, words: list[str], globs: tuple[str, ...]) -> list[str]:
         """Files at `commit` matching `globs` that contain one of `words` as a
         whole word (the one walk over every blob a tree-wide question needs)."""
+        return self.grep_files_async(commit, words, globs)()
+
+    def grep_files_async(self, commit: str, words: list[str],
+                         globs: tuple[str, ...]) -> Callable[[], list[str]]:
+        """grep_files() started now in a background git; call the result to
+        wait for it (meanwhile other work runs on the other cores)."""
         patterns = [arg for w in words for arg in ("-e", w)]
-        out = self.run("grep", "-l", "-w", "-F", *patterns, commit, "--", *globs)
-        return [line.split(":", 1)[1] for line in out.stdout.splitlines() if ":" in line]
+        proc = subprocess.Popen(
+            ["git", "grep", "-l", "-w", "-F", *patterns, commit, "--", *globs],
+            cwd=self.repo.working_tree_dir or self.git_dir, env={**os.environ, **_QUIET_ENV},
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        _BACKGROUND.add(proc)
+        lock, found = threading.Lock(), list[str]()
+
+        def wait() -> list[str]:
+            with lock:  # any number of waiters, in any threads, one result
+                if proc in _BACKGROUND:
+                    out, _err = proc.communicate()
+                    _BACKGROUND.discard(proc)
+                    lines = out.decode("utf-8", "surrogateescape").splitlines()
+                    found.extend(line.split(":", 1)[1] for line in lines if ":" in line)
+            return list(found)
+
+        return wait
 
     def commit_tree(self, tree: str, parent: str, message: str, author: tuple[str, str],
                     date: str) -> str:
@@ -153,17 +188,23 @@ class GitRepo:
         return len(refs)
 
     @contextmanager
-    def temp_index(self, base: str) -> Iterator[TempIndex]:
+    def temp_index(self, base: str, paths: Iterable[str] | None = None) -> Iterator[TempIndex]:
         """A throw-away index holding `base`'s tree, in a temporary directory
         (`TempIndex.dir`, also for scratch files) removed on exit, also on
-        Ctrl-C; the user's own index is never opened."""
+        Ctrl-C; the user's own index is never opened.  With `paths`, only
+        those files (a `SparseIndex`: its cost does not grow with the tree)."""
         # The unique prefix finds the directory even when Ctrl-C lands between
         # mkdtemp() and TemporaryDirectory's bookkeeping.
         prefix = f"reviewer-index-{secrets.token_hex(6)}-"
         try:
             with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-                index = TempIndex(self, os.path.join(tmp, "index"))
-                out = index.run("read-tree", base)
+                index: TempIndex
+                if paths is None:
+                    index = TempIndex(self, os.path.join(tmp, "index"))
+                    out = index.run("read-tree", base)
+                else:
+                    index = sparse = SparseIndex(self, os.path.join(tmp, "index"), base)
+                    out = sparse.load(paths)
                 if out.status != 0:
                     raise TreeError(f"cannot read tree of {base[:12]}: {out.stderr.strip()}")
                 yield index
@@ -188,3 +229,90 @@ class TempIndex:
         if out.status != 0:
             raise TreeError(f"git write-tree failed: {out.stderr.strip()}")
         return out.stdout.strip()
+
+
+Entry = tuple[str, str]  # (mode, object id) of a file
+
+
+class SparseIndex(TempIndex):
+    """A temporary index holding only some files of `base` (those a
+    revision's patches name), for `git apply --cached`.  write_tree() gives
+    the FULL tree: base's tree with the files that changed spliced in, one
+    tree object per changed directory, written through GitPython's object
+    database (no git process per directory)."""
+
+    def __init__(self, repo: GitRepo, path: str, base: str) -> None:
+        super().__init__(repo, path)
+        self.tree = repo.tree_id(base)  # the full tree as of the last write_tree()
+        self.files: dict[str, Entry] = {}  # the index's files as of then
+
+    def load(self, paths: Iterable[str]) -> GitOutput:
+        wanted = sorted(set(paths))
+        if not wanted:
+            return GitOutput(0, "", "")
+        listing = self.repo.run("ls-tree", "-r", "-z", "--full-tree", self.tree, "--", *wanted,
+                                env={"GIT_LITERAL_PATHSPECS": "1"})
+        if listing.status != 0:
+            return listing
+        for item in filter(None, listing.stdout.split("\0")):
+            meta, _, name = item.partition("\t")
+            mode, _kind, sha = meta.split(" ")
+            self.files[name] = (mode, sha)
+        return self.run("update-index", "-z", "--index-info", stdin=listing.stdout.encode())
+
+    def write_tree(self) -> str:
+        out = self.run("ls-files", "-s", "-z")
+        now: dict[str, Entry] = {}
+        for item in filter(None, out.stdout.split("\0")):
+            meta, _, name = item.partition("\t")
+            mode, sha, stage = meta.split(" ")
+            if stage != "0":  # what `git write-tree` refuses too
+                raise TreeError(f"git write-tree failed: {name}: unmerged entry")
+            now[name] = (mode, sha)
+        changes: dict[str, Entry | None] = {p: e for p, e in now.items() if self.files.get(p) != e}
+        changes.update({p: None for p in self.files if p not in now})
+        if changes:
+            self.tree = _splice(self.repo, self.tree, changes) or _store_tree(self.repo, {})
+            self.files = now
+        return self.tree
+
+
+def _store_tree(repo: GitRepo, entries: dict[str, Entry]) -> str:
+    """Write a tree object (git's entry order: a directory sorts as `name/`)."""
+    from io import BytesIO
+
+    from gitdb.base import IStream
+
+    order = sorted(entries, key=lambda n: n + "/" if entries[n][0] == "40000" else n)
+    data = b"".join(entries[n][0].encode() + b" " + n.encode("utf-8", "surrogateescape")
+                    + b"\0" + bytes.fromhex(entries[n][1]) for n in order)
+    stored = repo.repo.odb.store(IStream(b"tree", len(data), BytesIO(data)))
+    return str(stored.hexsha.decode() if isinstance(stored.hexsha, bytes) else stored.hexsha)
+
+
+def _splice(repo: GitRepo, tree: str | None, changes: dict[str, Entry | None]) -> str | None:
+    """`tree` with each changed path set to its entry or removed; None when
+    nothing is left.  Only the directories on changed paths are rewritten."""
+    entries: dict[str, Entry] = {}
+    if tree is not None:
+        from git.objects.fun import tree_entries_from_data
+
+        for binsha, mode, name in tree_entries_from_data(repo.read_blob(tree)):
+            entries[name] = (f"{mode:o}", binsha.hex())
+    below: dict[str, dict[str, Entry | None]] = {}
+    for path, entry in changes.items():
+        head, slash, rest = path.partition("/")
+        if slash:
+            below.setdefault(head, {})[rest] = entry
+        elif entry is None:
+            entries.pop(head, None)
+        else:
+            entries[head] = entry
+    for name, inner in below.items():
+        old = entries.get(name)
+        sub = _splice(repo, old[1] if old and old[0] == "40000" else None, inner)
+        if sub is None:
+            entries.pop(name, None)
+        else:
+            entries[name] = ("40000", sub)
+    return _store_tree(repo, entries) if entries else None

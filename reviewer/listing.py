@@ -82,6 +82,7 @@ def apply_to_json(result: ApplyResult) -> dict[str, Any]:
     return {
         "version": result.version,
         "applied": result.applied,
+        "approximate": result.approximate,
         "base": None if result.base is None else {
             "commit": result.base.commit, "source": result.base.source,
             "reason": result.base.reason},
@@ -90,6 +91,7 @@ def apply_to_json(result: ApplyResult) -> dict[str, Any]:
         "error": result.error,
         "patches": [{
             "index": p.index, "title": p.title, "status": p.status.value, "commit": p.commit,
+            "approximate": p.approximate,
             "failure": None if p.failure is None else {
                 "file": p.failure.file, "hunk": p.failure.hunk, "line": p.failure.line,
                 "reason": p.failure.reason},
@@ -108,7 +110,9 @@ def apply_table(series: Series, results: list[ApplyResult]) -> Table:
         table.add_column(str(k), justify="center")
     table.add_column("result")
     for res in results:
-        cells = [Text(_short(p.status), style=STATUS_STYLE[p.status]) for p in res.patches]
+        cells = [Text(_short(p.status) + ("~" if p.approximate else ""),
+                      style="yellow" if p.approximate else STATUS_STYLE[p.status])
+                 for p in res.patches]
         cells += [Text("")] * (width - len(cells))
         base, source = (res.base.commit[:12], res.base.source) if res.base else ("-", "")
         table.add_row(f"v{res.version}", base, source, *cells, _summary(res))
@@ -123,6 +127,8 @@ def _short(status: PatchStatus) -> str:
 def _summary(res: ApplyResult) -> Text:
     if res.error:
         return Text(res.error, style="red")
+    if res.applied and res.approximate:
+        return Text("applied, approximate (~: reduced context, --fuzzy)", style="yellow")
     if res.applied:
         return Text("applied", style="green")
     failed = res.failed

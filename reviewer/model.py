@@ -320,7 +320,10 @@ class PatchApply:
     title: str
     status: PatchStatus
     commit: str | None
-    failure: ApplyFailure | None = None
+    failure: ApplyFailure | None = None  # also why an approximate patch missed exactly
+    # Applied only with reduced context (`--fuzzy`, `git apply -C1`): the tree
+    # it gives is a guess, and so is every tree-level result on it.
+    approximate: bool = False
 
 
 @dataclass(frozen=True)
@@ -346,6 +349,11 @@ class ApplyResult:
     def tip(self) -> str | None:
         commits = [p.commit for p in self.patches if p.commit]
         return commits[-1] if commits else None
+
+    @property
+    def approximate(self) -> bool:
+        """Some patch applied only with reduced context (`--fuzzy`)."""
+        return any(p.approximate for p in self.patches)
 
     @property
     def failed(self) -> PatchApply | None:
@@ -380,3 +388,4 @@ class Finding:
     line: int | None  # post-image line
     level: str  # "diff" (from the mails) or "tree" (from the applied tree)
     fingerprint: str  # stable across revisions for the same problem
+    approximate: bool = False  # read a tree that applied only with `--fuzzy`

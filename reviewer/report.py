@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -15,7 +15,8 @@ from reviewer.checks.registry import Rule
 from reviewer.listing import apply_to_json, inert
 from reviewer.model import Finding, Series, Severity
 
-__all__ = ["SCHEMA_VERSION", "SeriesReport", "exit_code", "to_json", "to_markdown", "to_text"]
+__all__ = ["SCHEMA_VERSION", "SeriesReport", "exit_code", "mark_approximate", "to_json",
+           "to_markdown", "to_text"]
 
 SCHEMA_VERSION = 1
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -25,6 +26,15 @@ SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severi
 class SeriesReport:
     series: Series
     revisions: tuple[RevisionReport, ...]
+
+
+def mark_approximate(rev: RevisionReport) -> RevisionReport:
+    """Flag the tree-level findings of a revision applied with `--fuzzy`:
+    they read a tree that is only a guess."""
+    if rev.apply is None or not rev.apply.approximate:
+        return rev
+    return replace(rev, findings=tuple(replace(f, approximate=True) if f.level == "tree" else f
+                                       for f in rev.findings))
 
 
 def worst(findings: tuple[Finding, ...] | list[Finding]) -> Severity | None:
@@ -44,7 +54,7 @@ def counts(findings: tuple[Finding, ...]) -> dict[str, int]:
 def finding_to_json(f: Finding) -> dict[str, Any]:
     return {"rule": f.rule_id, "severity": f.severity.value, "message": f.message,
             "version": f.version, "patch": f.patch, "file": f.file, "line": f.line,
-            "level": f.level, "fingerprint": f.fingerprint}
+            "level": f.level, "fingerprint": f.fingerprint, "approximate": f.approximate}
 
 
 def to_json(reports: list[SeriesReport], rules: list[Rule], source: str) -> dict[str, Any]:
@@ -58,6 +68,7 @@ def to_json(reports: list[SeriesReport], rules: list[Rule], source: str) -> dict
             "revisions": [{
                 "version": rev.version,
                 "label": rev.label,
+                "approximate": bool(rev.apply and rev.apply.approximate),
                 "apply": apply_to_json(rev.apply) if rev.apply else None,
                 "counts": counts(rev.findings),
                 "rules": {o.rule_id: {"status": o.status, "level": o.level, "reason": o.reason,
@@ -85,7 +96,8 @@ def _summary_table(rep: SeriesReport, rules: list[Rule]) -> Table:
     table = Table(title=inert(rep.series.title), title_justify="left")
     table.add_column("rule")
     for rev in rep.revisions:
-        table.add_column(rev.label, justify="center")
+        approx = rev.apply is not None and rev.apply.approximate
+        table.add_column(rev.label + (" (approx.)" if approx else ""), justify="center")
     for rule in rules:
         table.add_row(f"{rule.id} {rule.name}", *(_cell(rev, rule) for rev in rep.revisions))
     return table
@@ -116,7 +128,8 @@ def to_text(reports: list[SeriesReport], rules: list[Rule]) -> RenderableType:
                 line.append(f"[{f.severity.value}] ")
                 line.append_text(inert(f.message))
                 if f.level == "tree":
-                    line.append(" (tree)", style="dim")
+                    line.append(" (tree, approximate)" if f.approximate else " (tree)",
+                                style="yellow" if f.approximate else "dim")
                 parts.append(line)
     return Group(*parts)
 
@@ -129,7 +142,9 @@ def to_markdown(reports: list[SeriesReport], rules: list[Rule]) -> str:
     out: list[str] = []
     for rep in reports:
         out.append(f"## {_md(rep.series.title)}\n")
-        out.append("| rule | " + " | ".join(r.label for r in rep.revisions) + " |")
+        out.append("| rule | " + " | ".join(
+            r.label + (" (approx.)" if r.apply and r.apply.approximate else "")
+            for r in rep.revisions) + " |")
         out.append("|---|" + "---|" * len(rep.revisions))
         for rule in rules:
             cells = [_cell(rev, rule).plain for rev in rep.revisions]
@@ -141,6 +156,6 @@ def to_markdown(reports: list[SeriesReport], rules: list[Rule]) -> str:
             out.append(f"### {rev.label}\n")
             for f in rev.findings:
                 out.append(f"- **{f.rule_id}** ({f.severity.value}) `{_md(_location(f))}`: "
-                           f"{_md(f.message)}")
+                           f"{_md(f.message)}" + (" *(approximate)*" if f.approximate else ""))
             out.append("")
     return "\n".join(out) + "\n"

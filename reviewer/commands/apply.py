@@ -10,7 +10,7 @@ from reviewer.commands.common import print_json, run_apply, stdout
 def cmd_apply(args: argparse.Namespace) -> int:
     from reviewer.listing import apply_table, apply_to_json
 
-    _opened, out = run_apply(args.source, args.tree, args.base)
+    _opened, out = run_apply(args.source, args.tree, args.base, fuzzy=args.fuzzy)
     if args.json:
         print_json({"series": [{"title": s.title, "revisions": [apply_to_json(r) for r in rs]}
                                 for s, rs in out]})
@@ -23,6 +23,11 @@ def cmd_apply(args: argparse.Namespace) -> int:
                              markup=False)
             if res.ref:
                 stdout.print(f"v{res.version}: kept as {res.ref}", markup=False)
+            for p in res.patches:
+                if p.failure is not None and (p.approximate or not p.status.ok):
+                    what = "approximate" if p.approximate else p.status.value
+                    stdout.print(f"v{res.version} {p.index}/{len(res.patches)} {what}: "
+                                 f"{p.failure.reason}", markup=False, soft_wrap=True)
     return 0
 
 
@@ -46,6 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sp.add_argument("--tree", required=True, help="the kernel git tree")
     sp.add_argument("--base", help="base commit for revisions without a usable base-commit")
     sp.add_argument("--json", action="store_true")
+    sp.add_argument("--fuzzy", action="store_true",
+                    help="retry a patch that does not apply with reduced context (git apply -C1);"
+                    " what applies that way is marked approximate")
 
     sp = sub.add_parser("refs", help="list (or --delete) the refs/reviewer/ refs apply wrote")
     sp.set_defaults(func=cmd_refs)

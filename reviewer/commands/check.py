@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from reviewer.commands.common import print_json, progress, run_apply, stdout
@@ -11,14 +15,23 @@ from reviewer.commands.common import print_json, progress, run_apply, stdout
 
 def cmd_check(args: argparse.Namespace) -> int:
     from reviewer.cache import ResultCache
-    from reviewer.checks.engine import check_series, selected_rules
+    from reviewer.checks.engine import selected_rules
     from reviewer.config import load_config
     from reviewer.pipeline import open_source
-    from reviewer.report import SeriesReport, exit_code, to_json, to_markdown, to_text
+    from reviewer.report import (
+        SeriesReport,
+        exit_code,
+        mark_approximate,
+        to_json,
+        to_markdown,
+        to_text,
+    )
 
     config = load_config().with_cli(args.select, args.ignore, args.fail_on, args.all)
+    cache = None if args.no_cache else ResultCache()
     if args.tree:
-        opened, applied = run_apply(args.source, args.tree, args.base)
+        opened, applied = run_apply(args.source, args.tree, args.base,
+                                    fuzzy=getattr(args, "fuzzy", False), cache=cache)
         from reviewer.gitrepo import GitRepo
 
         repo: Any = GitRepo(args.tree)
@@ -26,15 +39,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         opened = open_source(args.source)
         applied = [(s, None) for s in opened.series]
         repo = None
-    cache = None if args.no_cache else ResultCache()
-    reports = []
     total = sum(len(s.revisions) for s in opened.series)
     with progress() as bar:
         task = bar.add_task("checking", total=total)
-        for series, results in applied:
-            revs = check_series(series, results, repo, config, cache,
-                                on_done=lambda r: bar.advance(task))
-            reports.append(SeriesReport(series, tuple(revs)))
+        checked = _check_all(applied, repo, config, cache is not None,
+                             lambda: bar.advance(task))
+    reports = [SeriesReport(s, tuple(mark_approximate(r) for r in revs)) for s, revs in checked]
     rules = selected_rules(config)
     if getattr(args, "show_apply", False):
         from reviewer.listing import apply_table
@@ -49,6 +59,58 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         stdout.print(to_text(reports, rules))
     return exit_code(reports, config.fail_on)
+
+
+def _check_all(applied: list[tuple[Any, Any]], repo: Any, config: Any, use_cache: bool,
+               advance: Callable[[], None]) -> list[tuple[Any, list[Any]]]:
+    """check_series() for every series, with the revisions (independent of
+    each other, see engine.py) spread over the cores: the rules mostly wait
+    on perl and git.  Each worker has its own git processes and cache
+    connection; the biggest revisions start first."""
+    from reviewer.cache import ResultCache
+    from reviewer.checks.engine import check_revision, selected_rules
+    from reviewer.checks.policy.bisect import prefetch
+    from reviewer.gitrepo import GitRepo
+
+    rules = selected_rules(config)
+    jobs = [(series, rev, results[i] if results and i < len(results) else None)
+            for series, results in applied for i, rev in enumerate(series.revisions)]
+    grepping = False
+    for series, _rev, res in jobs:
+        if repo is not None and res is not None and res.applied and res.base is not None:
+            grepping |= prefetch(repo, series, res.base.commit)  # the one tree-wide read
+    local = threading.local()
+
+    def check(job: tuple[Any, Any, Any]) -> Any:
+        if not hasattr(local, "cache"):
+            local.repo = GitRepo(repo.path) if repo is not None else None
+            local.cache = ResultCache() if use_cache else None
+        series, rev, res = job
+        report = check_revision(series, rev, res, local.repo, config, rules, local.cache)
+        advance()
+        return report
+
+    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1].patches))
+    # A base grep reads every C file of the tree: leave it a core of its own,
+    # so that on a big tree it is done by the time the bisect rule needs it.
+    cores = (os.cpu_count() or 1) - (1 if grepping else 0)
+    workers = max(1, min(len(jobs), cores, 4))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {i: pool.submit(check, jobs[i]) for i in order}
+        try:
+            done = [futures[i].result() for i in range(len(jobs))]
+        except BaseException:  # Ctrl-C, SIGTERM: start no revision, stop every perl
+            from reviewer.toolrun import stop_all
+
+            pool.shutdown(wait=False, cancel_futures=True)
+            stop_all()
+            raise
+    out: list[tuple[Any, list[Any]]] = []
+    for (series, _rev, _res), report in zip(jobs, done, strict=True):
+        if not out or out[-1][0] is not series:
+            out.append((series, []))
+        out[-1][1].append(report)
+    return out
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -88,6 +150,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sp.add_argument("--all", action="store_true",
                     help="race checks: also report pre-existing code of touched functions")
     sp.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    sp.add_argument("--fuzzy", action="store_true",
+                    help="with --tree: retry a patch that does not apply with reduced context "
+                    "(git apply -C1); results on such a tree are marked approximate")
 
     sp = sub.add_parser("rules", help="list the rules, or --explain one")
     sp.set_defaults(func=cmd_rules)

@@ -26,7 +26,8 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def run_apply(source: str, tree: str, base: str | None) -> tuple[Any, list[Any]]:
+def run_apply(source: str, tree: str, base: str | None, *, fuzzy: bool = False,
+              cache: Any = None) -> tuple[Any, list[Any]]:
     from reviewer.apply import apply_series
     from reviewer.gitrepo import GitRepo
     from reviewer.pipeline import open_source
@@ -38,7 +39,7 @@ def run_apply(source: str, tree: str, base: str | None) -> tuple[Any, list[Any]]
     with progress() as bar:
         task = bar.add_task("applying", total=total)
         for series in opened.series:
-            results = apply_series(repo, series, base,
-                                   on_done=lambda r: bar.advance(task))
+            results = apply_series(repo, series, base, on_done=lambda r: bar.advance(task),
+                                   fuzzy=fuzzy, cache=cache)
             out.append((series, results))
     return opened, out

@@ -3,13 +3,16 @@ parameters, or removes it, must update every caller in the same patch."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from reviewer import cparse
 from reviewer.checks.context import CheckContext
 from reviewer.checks.registry import Scope, rule
-from reviewer.model import Finding, Patch, Severity
+from reviewer.gitrepo import GitRepo
+from reviewer.model import Finding, Patch, Revision, Series, Severity
 
 _C_FILES = (".c", ".h")
 
@@ -68,20 +71,85 @@ def _updates_callers(patch: Patch, change: ApiChange) -> bool:
     return False
 
 
+def _old_form_calls(data: bytes, name: str) -> list[tuple[int, int]]:
+    """(line, argument count) of each call `name(...)`: tree-sitter is asked
+    about each textual occurrence only, not walked over the whole file."""
+    tree = cparse.parse(data)
+    out: list[tuple[int, int]] = []
+    for m in re.finditer(rb"\b" + re.escape(name.encode()) + rb"\b", data):
+        node = tree.root_node.descendant_for_byte_range(m.start(), m.end())
+        call = node.parent if node is not None and node.type == "identifier" else None
+        callee = call.child_by_field_name("function") if call is not None else None
+        if call is None or call.type != "call_expression" or callee is None \
+                or callee.start_byte != m.start():
+            continue
+        args = call.child_by_field_name("arguments")
+        nargs = sum(a.type != "comment" for a in args.named_children) if args else 0
+        out.append((call.start_point.row + 1, nargs))
+    return out
+
+
+# Base greps started ahead of need: (git dir, base, names) → wait for the files.
+# Kept for the process (a few file names each), so no grep runs twice.
+_PREFETCHED: dict[tuple[str, str, tuple[str, ...]], Callable[[], list[str]]] = {}
+_GLOBS = tuple(f"*{e}" for e in _C_FILES)
+_LOCK = threading.Lock()
+
+
+def _changed_names(rev: Revision) -> tuple[str, ...]:
+    return tuple(sorted({c.name for p in rev.patches for c in api_changes(p)}))
+
+
+def _start(repo: GitRepo, base: str, names: tuple[str, ...]) -> Callable[[], list[str]]:
+    key = (str(repo.git_dir), base, names)
+    with _LOCK:  # revisions are checked in parallel threads
+        if key not in _PREFETCHED:
+            _PREFETCHED[key] = repo.grep_files_async(base, list(names), _GLOBS)
+        return _PREFETCHED[key]
+
+
+def prefetch(repo: GitRepo, series: Series, base: str) -> bool:
+    """Start the base grep of every revision of `series` that changes an
+    API, in the background: it reads every C blob of the base (seconds on
+    a full kernel) while other rules and revisions are checked.  Called by
+    the rule itself and, earlier still, by `reviewer check`.  True when
+    there is such a grep."""
+    started = False
+    for rev in series.revisions:
+        if names := _changed_names(rev):
+            _start(repo, base, names)
+            started = True
+    return started
+
+
+def _candidates(ctx: CheckContext, commit: str) -> set[str]:
+    """C files of the base that name any changed function: one `git grep`
+    over the base per revision; after that only these files and the ones
+    the patches touch can hold a caller."""
+    def grep() -> set[str]:
+        assert ctx.repo is not None
+        return set(_start(ctx.repo, commit, _changed_names(ctx.revision))())
+
+    return ctx.memo(f"bisect-candidates {commit}", grep)
+
+
 def _stale_callers(ctx: CheckContext, change: ApiChange, after: int) -> list[str]:
     """file:line of calls still using the old form in the tree after patch `after`."""
     repo, res = ctx.repo, ctx.data.apply
     commit = res.commit_after(after) if res else None
-    if repo is None or commit is None:
+    if repo is None or commit is None or ctx.base is None:
         return []
     ctx.used_tree = True
-    grep = repo.run("grep", "-l", "-w", "-F", "-e", change.name, commit, "--", "*.c", "*.h")
+    touched = {f.path for p in ctx.revision.patches if p.index <= after for f in p.files
+               if f.path.endswith(_C_FILES)}
+    paths = sorted(_candidates(ctx, ctx.base) | touched)
+    parsed: dict[tuple[str, str], list[tuple[int, int]]] = ctx.memo("bisect-parsed", dict)
     stale: list[str] = []
-    for entry in grep.stdout.splitlines():
-        path = entry.split(":", 1)[1]
-        text = ctx.post_file(path, after_patch=after) or ""
-        stale += [f"{path}:{c.line}" for c in cparse.calls(text)
-                  if c.name == change.name and c.nargs == change.old_arity]
+    for path, blob in repo.blob_ids(commit, paths).items():
+        if (blob, change.name) not in parsed:  # each version of a file is parsed once
+            parsed[blob, change.name] = _old_form_calls(repo.read_blob(blob), change.name)
+        stale += [f"{path}:{line}" for line, nargs in parsed[blob, change.name]
+                  if nargs == change.old_arity]
     return stale
 
 
@@ -108,6 +176,8 @@ def not_bisectable(ctx: CheckContext) -> Iterator[Finding]:
     Use instead: change the prototype and convert every caller in one
     patch, then use the new argument in the following patches.
     """
+    if ctx.applied and ctx.repo is not None and ctx.base is not None:
+        prefetch(ctx.repo, ctx.series, ctx.base)
     patches = ctx.revision.patches
     last = patches[-1].index if patches else 0
     for patch in patches:

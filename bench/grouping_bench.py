@@ -1,0 +1,70 @@
+"""P3: loading and grouping a big synthetic thread (bench/synth.py: 1,000
+messages, 20 revisions) — mbox → messages → reply tree → series/revisions.
+
+    python bench/grouping_bench.py [--messages 1000] [--revisions 20]
+                                   [--repeat 5] [--json out.json]
+
+`in_process_s` is reviewer.open_source() in this process (median of
+--repeat runs, modules already imported): the goal is ≤ 1 s.  `cli_s` is
+`reviewer revisions --json` as a user runs it (interpreter start included),
+for information.  Prints a table, then the JSON.  Figures, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import reviewer  # noqa: E402
+from bench.synth import synthetic_thread  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--messages", type=int, default=1000)
+    ap.add_argument("--revisions", type=int, default=20)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        mbox = Path(tmp) / "big.mbox"
+        mbox.write_bytes(synthetic_thread(messages=args.messages, revisions=args.revisions))
+        times = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            opened = reviewer.open_source(mbox)
+            times.append(time.perf_counter() - start)
+        revisions = sum(len(s.revisions) for s in opened.series)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPATH"] = str(ROOT)
+        cli = [sys.executable, "-m", "reviewer.cli", "revisions", str(mbox), "--json"]
+        subprocess.run(cli, env=env, capture_output=True, check=True)  # byte-code cache warm
+        start = time.perf_counter()
+        subprocess.run(cli, env=env, capture_output=True, check=True)
+        cli_s = time.perf_counter() - start
+    figures = {"messages": len(opened.loaded.messages), "revisions_found": revisions,
+               "in_process_s": statistics.median(times), "runs_s": times, "cli_s": cli_s,
+               "goal_s": 1.0}
+    print(f"{'figure':28}  {'value':>9}  goal")
+    print(f"{'P3 load+group (in process)':28}  {figures['in_process_s']:>7.3f} s  ≤ 1 s")
+    print(f"{'P3 reviewer revisions (CLI)':28}  {cli_s:>7.3f} s")
+    print(f"{'messages / revisions found':28}  {figures['messages']:>5} / {revisions}")
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
