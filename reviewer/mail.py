@@ -38,7 +38,7 @@ class _PlainHeaders(email.policy.EmailPolicy):
     on each access, which made loading a 1,000-mail thread take seconds.
     Encoded words stay encoded; b4's clean_header decodes them where read."""
 
-    def header_fetch_parse(self, name: str, value: str) -> str:  # type: ignore[override]
+    def header_fetch_parse(self, name: str, value: str) -> str:
         if hasattr(value, "name"):  # already a header object (set by us)
             return str(value)
         if not value.isascii() and any("\udc80" <= c <= "\udcff" for c in value):
@@ -52,7 +52,8 @@ _POLICY = _PlainHeaders(utf8=True, cte_type="8bit", max_line_length=None,
 
 
 def parse_bytes(raw: bytes) -> EmailMessage:
-    message: EmailMessage = email.parser.BytesParser(policy=_POLICY).parsebytes(raw)
+    parser = email.parser.BytesParser(_class=EmailMessage, policy=_POLICY)
+    message: EmailMessage = parser.parsebytes(raw)  # type: ignore[assignment]
     return message
 
 
