@@ -1,6 +1,7 @@
 """How responsive the TUI is on a big thread (1,000 messages, 20 revisions).
 
     python bench/tui_bench.py [--messages 1000] [--revisions 20] [--json out.json]
+                              [--poll 0.001]
 
 Prints a table and a JSON object (set BENCH_ALL=1 to list every key):
   load_core_s     reviewer.open_source() alone (the core's share)
@@ -38,15 +39,20 @@ from tui.widgets.matrix import RevisionMatrix  # noqa: E402
 SIZE = (120, 40)
 
 
+POLL_S = 0.0  # --poll: how long _settled() sleeps between its checks
+
+
 async def _settled(app: App[object]) -> None:
     """Wait until every message queue is empty and the screen has repainted.
 
     Pilot.press() is no latency meter: it waits for the *process* to go idle
     (up to 1 s per key while a worker thread is busy).  This reads Textual's
-    internals instead, which is fine for a benchmark."""
+    internals instead, which is fine for a benchmark.  With POLL_S = 0 this
+    loop spins while Textual waits for its next frame (up to 1/60 s), and that
+    spinning counts as UI-thread CPU; --poll 0.001 leaves it out."""
     quiet = 0
     while quiet < 2:
-        await asyncio.sleep(0)
+        await asyncio.sleep(POLL_S)
         screen = app.screen
         busy = (app.message_queue_size or screen.message_queue_size
                 or any(w.message_queue_size for w in screen.walk_children())
@@ -137,7 +143,12 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--revisions", type=int, default=20)
     parser.add_argument("--json", type=Path, help="also write the JSON here")
+    parser.add_argument("--poll", type=float, default=0.0, metavar="SECONDS",
+                        help="sleep between settle checks (0: spin, the bench's own "
+                             "polling then counts as UI-thread CPU; 0.001 leaves it out)")
     args = parser.parse_args()
+    global POLL_S
+    POLL_S = args.poll
     with tempfile.TemporaryDirectory() as tmp:
         # keep the user's config and cache out of the figures
         os.environ["XDG_CACHE_HOME"] = os.environ["XDG_CONFIG_HOME"] = tmp

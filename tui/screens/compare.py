@@ -144,7 +144,10 @@ class CompareScreen(BaseScreen):
         reports = {k[1]: v for k, v in s.reports.items() if k[0] == new[0]}
         self.compare(s.series(new), old, new, s.tree, applies, reports)
 
-    @work(thread=True, exclusive=True, group="compare", name="compare", exit_on_error=False)
+    # a fixed description: Textual would otherwise repr() every argument (the whole
+    # series and its results: tens of ms on a big thread) on each call
+    @work(thread=True, exclusive=True, group="compare", name="compare", exit_on_error=False,
+          description="compare two revisions")
     def compare(self, series: reviewer.Series, old: Key, new: Key, tree: str | None,
                 applies: dict[int, reviewer.ApplyResult],
                 reports: dict[int, reviewer.RevisionReport]) -> None:

@@ -47,6 +47,8 @@ class PatchScreen(BaseScreen):
         self._focus_finding = finding
         self._text = PatchText()
         self._results: tuple[object, object] = (None, None)  # what _show() drew
+        self._built: dict[int, tuple[Text, PatchText | None, list[reviewer.Reply]]] = {}
+        self._built_for: tuple[object, ...] = (None, None, None, None)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -86,36 +88,50 @@ class PatchScreen(BaseScreen):
         return [f for f in found if (f.patch or home) == index
                 or (f.patch is None and index == home)]
 
-    def _show(self) -> None:
-        self._results = (self.session.reports.get(self.key), self.session.applies.get(self.key))
-        rev, patch = self.revision, self.patch
+    def _build(self, index: int) -> tuple[Text, PatchText | None, list[reviewer.Reply]]:
+        """Title, lines and replies of patch `index` (None: it is missing)."""
+        rev = self.revision
+        patch = next((p for p in rev.patches if p.index == index), None)
         title = Text(f"{rev.label} ", style="bold cyan")
-        diff = self.query_one("#diff", LineView)
         checked = self.key in self.session.reports
-        if self.index == 0 and rev.cover is not None:
+        if index == 0 and rev.cover is not None:
             findings = self.findings_for(0)
             title.append(f"0/{rev.expected} ", style="bold")
             title.append_text(inert(rev.cover.subject.summary))
-            self._text = cover_text(rev, findings)
-            replies = [r for r in rev.replies if r.patch_index == 0]
+            text = cover_text(rev, findings)
         elif patch is None:
-            title.append(f"patch {self.index} is missing from this revision", style="red")
-            self.query_one("#patch-title", Static).update(title, layout=False)
-            diff.set_lines([])
-            return
+            title.append(f"patch {index} is missing from this revision", style="red")
+            return title, None, []
         else:
             title.append(f"{patch.index}/{patch.total} ", style="bold")
             title.append_text(inert(patch.title))
             findings = self.findings_for(patch.index)
-            self._text = patch_text(rev, patch, findings, self.session.patch_apply(
+            text = patch_text(rev, patch, findings, self.session.patch_apply(
                 self.key, patch.index), self.session.apply_state(self.key))
-            replies = [r for r in rev.replies if r.patch_index == patch.index]
         title.append(f"   {len(findings)} finding(s)" if checked else "   not checked yet",
                      style="dim")
+        return title, text, [r for r in rev.replies if r.patch_index == index]
+
+    def _show(self, keep_cursor: bool = True) -> None:
+        results = (self.session.reports.get(self.key), self.session.applies.get(self.key))
+        # new results (or a work state the apply line tells): rebuild every patch
+        built_for = (*results, self.session.state, self.session.problem)
+        if any(a is not b for a, b in zip(built_for, self._built_for, strict=True)):
+            self._built.clear()
+            self._built_for = built_for
+        self._results = results
+        if self.index not in self._built:  # [ ] n p come back to patches: build once
+            self._built[self.index] = self._build(self.index)
+        title, text, replies = self._built[self.index]
         self.query_one("#patch-title", Static).update(title, layout=False)
-        diff.set_lines(self._text.lines, keep_cursor=True)
-        empty = "no findings here" if checked else "not checked yet"
-        self.query_one(FindingList).show([f for f, _ in self._text.anchors], empty)
+        diff = self.query_one("#diff", LineView)
+        if text is None:
+            diff.set_lines([])
+            return
+        self._text = text
+        diff.set_lines(text.lines, keep_cursor=keep_cursor)
+        empty = "no findings here" if self.key in self.session.reports else "not checked yet"
+        self.query_one(FindingList).show([f for f, _ in text.anchors], empty)
         self.query_one(ReplyList).show(replies)
 
     def refresh_session(self) -> None:
@@ -136,8 +152,7 @@ class PatchScreen(BaseScreen):
 
     def _show_patch(self, index: int) -> None:
         self.index = index
-        self.query_one("#diff", LineView).set_lines([])
-        self._show()
+        self._show(keep_cursor=False)
 
     def _patch_indexes(self) -> list[int]:
         """0 stands for the cover letter, when there is one."""

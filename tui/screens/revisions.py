@@ -118,7 +118,8 @@ class RevisionsScreen(BaseScreen):
 
     # -- the work (runs in a thread; talks only through post_message) ---------
 
-    @work(thread=True, exclusive=True, group="analysis", name="analysis", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="analysis", name="analysis", exit_on_error=False,
+          description="open, apply and check the thread")  # no repr() of the arguments
     def run_work(self, run: int, source: str, tree: str | None,
                  opened: reviewer.Opened | None) -> None:
         worker = get_current_worker()

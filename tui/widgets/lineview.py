@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -203,10 +203,23 @@ class LineView(ScrollView, can_focus=True):
         self._rows, self._first_row = rows, first
         self._plain = [t.plain.lower() for _, t in rows]
         self._built_width = width
-        self.virtual_size = Size(max(widest, width), len(rows))
+        self._set_virtual_size(Size(max(widest, width), len(rows)))
         if keep is not None and keep < len(first) and first[keep] != self.cursor:
             self.set_reactive(LineView.cursor, first[keep])
         self._invalidate()
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """New content size without a relayout of the whole screen (the
+        reactive would ask for one): only a scrollbar that appears or goes
+        changes the layout, and `_scroll_update` asks for that itself."""
+        if size == self.virtual_size:
+            return
+        if not self.container_size:  # not laid out yet
+            self.virtual_size = size
+            return
+        self.set_reactive(LineView.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
 
     def _invalidate(self) -> None:
         self._generation += 1
@@ -257,9 +270,14 @@ class LineView(ScrollView, can_focus=True):
         top = int(self.scroll_y)
         if new < top:
             self.scroll_to(y=new, animate=False)
+            self.refresh()
         elif new >= top + height:
             self.scroll_to(y=new - height + 1, animate=False)
-        self.refresh()
+            self.refresh()
+        else:  # no scrolling: repaint only the two rows the cursor left and entered
+            width = self.size.width
+            self.refresh(*(Region(0, row - top, width, 1) for row in {old, new}
+                           if top <= row < top + height))
         line = self._rows[new][0]
         self.post_message(self.CursorMoved(self, line, self._source[line].tag))
 

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.binding import Binding
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -88,6 +89,22 @@ class ThreadTree(Tree[str]):
         self._label_of: Callable[[str], str] = lambda _msgid: ""
         self._by_id: dict[str, TreeNode[str]] = {}
         self._loaded: set[str] = set()
+        self._styled_focus = False  # has_focus at the last style update
+
+    def notify_style_update(self) -> None:
+        """Tree rebuilds its lines and lays the screen out again on any style
+        change; gaining or losing the focus (Tab) only changes colours, so
+        then repaint from an empty line cache (a Tab cost ~15 ms more)."""
+        focused = self.has_focus
+        if focused == self._styled_focus or self._tree_lines_cached is None:
+            self._styled_focus = focused
+            super().notify_style_update()
+            return
+        self._styled_focus = focused
+        Widget.notify_style_update(self)  # skip Tree's relayout, keep the base's work
+        self._line_cache.clear()
+        self._updates += 1
+        self.refresh()
 
     def show_thread(self, thread: reviewer.Thread, revision_of: Callable[[str], str]) -> None:
         """Attributes down: the screen hands over the thread once."""
