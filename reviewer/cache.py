@@ -58,9 +58,10 @@ class ResultCache:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_cache_path()
         self._db: sqlite3.Connection | None = None
+        self._retry_at = 0.0  # after a failed open, when to try again
 
     def _connect(self) -> sqlite3.Connection | None:
-        if self._db is not None:
+        if self._db is not None or time.monotonic() < self._retry_at:
             return self._db
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,6 +83,8 @@ class ResultCache:
                 self._db = None
         except OSError:
             self._db = None
+        if self._db is None:  # not on every get/put: each would wait out the lock timeout
+            self._retry_at = time.monotonic() + 60
         return self._db
 
     def _open(self) -> sqlite3.Connection:

@@ -2,21 +2,36 @@
 Each command lives in reviewer/commands/.
 
 Exit codes: 0 fine, 1 findings at or above --fail-on (check), 2 bad input
-(one line on stderr, never a traceback), 130 interrupted.
+(one line on stderr, never a traceback), 130 interrupted, 143 terminated
+(SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from types import FrameType
+
+from rich.text import Text
 
 from reviewer.commands import COMMANDS
 from reviewer.commands.common import stderr
 from reviewer.errors import ReviewerError
+from reviewer.listing import inert
 
-__all__ = ["main"]
+__all__ = ["Terminated", "main"]
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that the same cleanups run; exit 143."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,13 +57,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, name, None):
             setattr(args, name, [p.strip() for v in getattr(args, name) for p in v.split(",")
                                  if p.strip()])
+    # SIGTERM cleans up as Ctrl-C does (temporary files, a running perl);
+    # not around the TUI, a child that restores the terminal itself.
+    term = (signal.signal(signal.SIGTERM, _terminate) if args.command not in ("tui", "demo")
+            and threading.current_thread() is threading.main_thread() else None)
     try:
         code: int = args.func(args)
         return code
     except ReviewerError as exc:
-        # soft_wrap: one line even when longer than the terminal is wide
-        stderr.print(f"reviewer: {exc}", markup=False, highlight=False, soft_wrap=True)
+        # soft_wrap: one line even when longer than the terminal is wide;
+        # inert: the message may quote mail (a Message-ID, a file name)
+        stderr.print(Text("reviewer: ").append_text(inert(str(exc))), highlight=False,
+                     soft_wrap=True)
         return 2
+    except Terminated:
+        stderr.print("reviewer: terminated", markup=False)
+        return 143
     except KeyboardInterrupt:
         stderr.print("reviewer: interrupted", markup=False)
         return 130
@@ -57,9 +81,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the user gets one line; REVIEWER_DEBUG shows the traceback
         if os.environ.get("REVIEWER_DEBUG"):
             raise
-        stderr.print(f"reviewer: internal error: {exc.__class__.__name__}: {exc}", markup=False,
-                     soft_wrap=True)
+        stderr.print(Text("reviewer: internal error: ").append_text(
+            inert(f"{exc.__class__.__name__}: {exc}")), soft_wrap=True)
         return 3
+    finally:
+        if term is not None:
+            signal.signal(signal.SIGTERM, term)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,13 @@ _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$")
 _GIT_HEADER = re.compile(r"^diff --git (?:a/)?(\S+) (?:b/)?(\S+)")
 _INDEX = re.compile(r"^index ([0-9a-f]+)\.\.([0-9a-f]+)")
 _DIFF_START = re.compile(r"^(diff --git |--- (?:a/|/dev/null)|Index: )", re.M)
+# A mailing list's footer (mailman's rule of underscores and what follows):
+# no line of a diff starts with "_".
+_LIST_FOOTER = re.compile(r"^_{10,}[ \t]*$", re.M)
+# No source file is this long: a hunk header naming a later line is forged,
+# and would cost time and memory in proportion where a post-image is rebuilt
+# from the hunks, so it is not read as a hunk (git apply rejects the patch).
+MAX_LINE = 2_000_000
 
 
 def split_notes_and_diff(basement: str) -> tuple[str, str]:
@@ -19,7 +26,10 @@ def split_notes_and_diff(basement: str) -> tuple[str, str]:
     m = _DIFF_START.search(basement)
     if m is None:
         return basement, ""
-    return basement[: m.start()], basement[m.start() :]
+    diff = basement[m.start() :]
+    if footer := _LIST_FOOTER.search(diff):
+        diff = diff[: footer.start()]
+    return basement[: m.start()], diff
 
 
 def _strip_prefix(path: str) -> str | None:
@@ -48,7 +58,10 @@ def parse_diff(diff: str) -> tuple[FileChange, ...]:
     lines it has."""
     files: list[_FileBuilder] = []
     cur: _FileBuilder | None = None
-    lines = diff.splitlines()
+    # Not splitlines(): a form feed, \x1c-\x1e, \x85 or \u2028 is part of a line.
+    lines = diff.split("\n")
+    if lines[-1] == "":
+        lines.pop()
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -75,11 +88,15 @@ def parse_diff(diff: str) -> tuple[FileChange, ...]:
             else:
                 cur.old, cur.new = old, new
             i += 1
-        elif cur is not None and (m := _HUNK.match(line)):
+        elif cur is not None and (m := _HUNK.match(line)) and _plausible(m):
             i = _read_hunk(lines, i, m, cur)
             continue
         i += 1
     return tuple(f.build() for f in files)
+
+
+def _plausible(m: re.Match[str]) -> bool:
+    return all(len(g) < 9 and int(g) <= MAX_LINE for g in m.group(1, 2, 3, 4) if g is not None)
 
 
 def _read_hunk(lines: list[str], i: int, m: re.Match[str], cur: _FileBuilder) -> int:

@@ -68,7 +68,10 @@ class GitRepo:
         full_env = {**os.environ, **_QUIET_ENV, **(env or {})}
         # subprocess.run kills and reaps git when we are interrupted (Ctrl-C),
         # so no git process outlives us, e.g. writing into a temporary index.
-        proc = subprocess.run(["git", *args], cwd=self.repo.working_tree_dir or self.git_dir,
+        # No hook of the user's runs on our plumbing (post-index-change on a
+        # temporary index, reference-transaction on refs/reviewer/).
+        proc = subprocess.run(["git", "-c", "core.hooksPath=/dev/null", *args],
+                              cwd=self.repo.working_tree_dir or self.git_dir,
                               env=full_env, input=stdin, capture_output=True, check=False)
         return GitOutput(proc.returncode, proc.stdout.decode("utf-8", "surrogateescape"),
                          proc.stderr.decode("utf-8", "replace"))
@@ -222,7 +225,25 @@ class TempIndex:
         return self.repo.run(*args, env={"GIT_INDEX_FILE": self.path}, stdin=stdin)
 
     def apply(self, patch_file: str, *flags: str) -> GitOutput:
-        return self.run("apply", "--cached", *flags, patch_file)
+        if "--3way" not in flags:
+            return self.run("apply", "--cached", *flags, patch_file)
+        # A 3-way merge runs the merge driver that the attributes name, and
+        # those come from this index, which the patches may have written (a
+        # `* merge=x` .gitattributes).  So it runs in a repository of its own
+        # over the same objects, with no config at all: no driver is defined,
+        # nothing but git runs.
+        return self.repo.run("apply", "--cached", *flags, patch_file, env={
+            "GIT_INDEX_FILE": self.path, "GIT_DIR": self._sandbox(),
+            "GIT_OBJECT_DIRECTORY": str(Path(self.repo.repo.common_dir) / "objects"),
+            "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull})
+
+    def _sandbox(self) -> str:
+        path = os.path.join(self.dir, "sandbox.git")
+        if not os.path.isdir(path):
+            os.makedirs(os.path.join(path, "refs"))
+            with open(os.path.join(path, "HEAD"), "w", encoding="ascii") as fh:
+                fh.write("ref: refs/heads/sandbox\n")
+        return path
 
     def write_tree(self) -> str:
         out = self.run("write-tree")

@@ -21,9 +21,11 @@ STATUS_STYLE = {
 }
 
 
-def inert(text: str) -> Text:
-    """Mail text shown as plain characters: no markup, no terminal escapes."""
-    return Text("".join(ch if ch.isprintable() or ch in "\t" else "\ufffd" for ch in text))
+def inert(text: str, style: str = "") -> Text:
+    """Mail text shown as plain characters: no markup, no terminal escapes
+    (ESC, CSI, OSC and the other controls, bidi overrides: each one \ufffd)."""
+    return Text("".join(ch if ch.isprintable() or ch in "\t" else "\ufffd" for ch in text),
+                style=style)
 
 
 def _flags(rev: Revision) -> str:
@@ -126,11 +128,11 @@ def _short(status: PatchStatus) -> str:
 
 def _summary(res: ApplyResult) -> Text:
     if res.error:
-        return Text(res.error, style="red")
+        return inert(res.error, "red")
     if res.applied and res.approximate:
         return Text("applied, approximate (~: reduced context, --fuzzy)", style="yellow")
     if res.applied:
         return Text("applied", style="green")
     failed = res.failed
     reason = failed.failure.reason if failed and failed.failure else "not applied"
-    return Text(f"{failed.index if failed else '?'}/{len(res.patches)}: {reason}", style="red")
+    return inert(f"{failed.index if failed else '?'}/{len(res.patches)}: {reason}", "red")

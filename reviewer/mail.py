@@ -13,6 +13,7 @@ import logging
 import re
 import subprocess
 from email.message import EmailMessage
+from typing import Any
 
 import b4
 
@@ -23,6 +24,67 @@ __all__ = ["parse_bytes", "parse_subject", "patch_ids", "to_message", "to_patch"
 
 # b4 reports unparsable bits through logging; we report them ourselves.
 logging.getLogger("b4").setLevel(logging.CRITICAL)
+
+# b4's trailer regexes (`(.*\S+)(\s+#[^#]+)$` and others) backtrack in
+# cubic time on a long line: a 2,000-character "Name: value" line takes
+# 20 s, a hostile mail hours.  No trailer is that long, so b4 is handed a
+# short stand-in for each such line, and the line is put back in the
+# non-trailer lines it returns.  Done once, for every caller of b4 here.
+_LONG_LINE = re.compile(r"[^\n]{256,}")
+
+
+def _bounded_find_trailers(find: Any) -> Any:
+    def find_trailers(body: str, followup: bool = False) -> tuple[list[Any], list[str]]:
+        long: dict[str, str] = {}
+
+        def stand_in(m: re.Match[str]) -> str:
+            key = f"\ue000{len(long)}\ue001"
+            long[key] = m.group(0).strip("\r")
+            return key
+
+        short = _LONG_LINE.sub(stand_in, body)
+        if not long:
+            return find(body, followup)  # type: ignore[no-any-return]
+        trailers, others = find(short, followup)
+        return trailers, [long.get(line.strip(), line) for line in others]
+
+    find_trailers.bounded = True  # type: ignore[attr-defined]
+    return find_trailers
+
+
+if not getattr(b4.LoreMessage.find_trailers, "bounded", False):
+    b4.LoreMessage.find_trailers = staticmethod(  # type: ignore[method-assign]
+        _bounded_find_trailers(b4.LoreMessage.find_trailers))
+
+# b4's clean_header raises on a broken encoded-word (bad base64, an unknown
+# or NUL-ridden charset), which made the whole mail unreadable: such a word
+# is then left as it is, and the others decoded one by one.
+_ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
+
+
+def _decode_word(m: re.Match[str]) -> str:
+    try:
+        return "".join(p.decode(cs or "ascii", "replace") if isinstance(p, bytes) else p
+                       for p, cs in email.header.decode_header(m.group(0)))
+    except Exception:  # noqa: BLE001 - whatever the codec or base64 raise
+        return m.group(0)
+
+
+def _lenient_clean_header(clean: Any) -> Any:
+    def clean_header(hdrval: str | None) -> str:
+        try:
+            return str(clean(hdrval))
+        except Exception:  # noqa: BLE001
+            decoded = _ENCODED_WORD.sub(_decode_word, hdrval or "")
+            return re.sub(r"\n?\s+", " ", decoded).strip()
+
+    clean_header.lenient = True  # type: ignore[attr-defined]
+    return clean_header
+
+
+if not getattr(b4.LoreMessage.clean_header, "lenient", False):
+    b4.LoreMessage.clean_header = staticmethod(  # type: ignore[method-assign]
+        _lenient_clean_header(b4.LoreMessage.clean_header))
 
 # Mercurial's patchbomb writes "[PATCH 1 of 3]"; b4 only knows "1/3".
 _HG_COUNTER = re.compile(r"(\[[^\]]*?)\b(\d{1,4}) of (\d{1,4})\b")
@@ -57,8 +119,23 @@ def parse_bytes(raw: bytes) -> EmailMessage:
     return message
 
 
+def _few_brackets(subject: str, keep: int = 16) -> str:
+    """b4 takes nested brackets apart one level per pass, each pass scanning
+    the subject: a thousand "[" take minutes.  Brackets past the 16th "["
+    or "]" are dropped (a real subject has a handful)."""
+    if subject.count("[") <= keep and subject.count("]") <= keep:
+        return subject
+    seen = {"[": 0, "]": 0}
+
+    def bracket(m: re.Match[str]) -> str:
+        seen[m.group(0)] += 1
+        return m.group(0) if seen[m.group(0)] <= keep else ""
+
+    return re.sub(r"[\[\]]", bracket, subject)
+
+
 def parse_subject(subject: str) -> SubjectInfo:
-    subject = _HG_COUNTER.sub(r"\1\2/\3", _CONTROL.sub(" ", subject or ""))
+    subject = _HG_COUNTER.sub(r"\1\2/\3", _few_brackets(_CONTROL.sub(" ", subject or "")))
     full = b4.LoreSubject(subject).full_subject
     if m := _LEADING_TAGS.match(subject):
         subject = m.group(0).replace(",", " ") + subject[m.end():]
@@ -103,7 +180,13 @@ def _without_bad_date(msg: EmailMessage) -> EmailMessage:
     field that overflows) would make the whole mail unreadable: the mail is
     kept without it, dated like one that has no Date."""
     try:
-        msg.get("Date")
+        value = str(msg.get("Date") or "")
+        if value and (t := email.utils.parsedate_tz(value)) is not None:
+            # what b4 then makes of it (a timezone past a day: the fields as UTC)
+            if t[-1] is not None and abs(t[-1]) > 86400:
+                dt.datetime(*t[:6], tzinfo=dt.UTC)
+            else:
+                email.utils.parsedate_to_datetime(value)
     except (ValueError, OverflowError, TypeError, IndexError):
         del msg["Date"]
     return msg
@@ -172,9 +255,19 @@ def _joined_name(raw: str, name: str) -> str:
     return text if text and same else name
 
 
+def _usable_charsets(msg: EmailMessage) -> EmailMessage:
+    """A charset name no codec could have (NULs, quotes) makes b4 raise
+    where an unknown one makes it fall back to UTF-8: make it UTF-8."""
+    for part in msg.walk():
+        charset = part.get_param("charset")
+        if isinstance(charset, str) and not re.fullmatch(r"[\w.:+-]{1,64}", charset, re.A):
+            part.set_param("charset", "utf-8")
+    return msg
+
+
 def to_message(msg: EmailMessage, raw: bytes) -> Message:
     """Convert a parsed mail.  Raises ValueError on mail b4 cannot read."""
-    lmsg = b4.LoreMessage(_with_msgid(_without_bad_date(msg), raw))
+    lmsg = b4.LoreMessage(_with_msgid(_without_bad_date(_usable_charsets(msg)), raw))
     subject = parse_subject(str(msg.get("Subject", "") or ""))
     body = _body(msg, lmsg.body)
     if lmsg.reply:

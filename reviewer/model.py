@@ -114,9 +114,11 @@ class Thread:
     def ancestors(self, msgid: str) -> list[str]:
         """Ancestors of `msgid` in the tree, nearest first."""
         out: list[str] = []
+        seen: set[str] = set()
         cur = self.parents.get(msgid)
-        while cur is not None and cur not in out:
+        while cur is not None and cur not in seen:
             out.append(cur)
+            seen.add(cur)
             cur = self.parents.get(cur)
         return out
 

@@ -119,11 +119,11 @@ def to_text(reports: list[SeriesReport], rules: list[Rule]) -> RenderableType:
         for rev in rep.revisions:
             for o in rev.outcomes:
                 if o.status != "ran":
-                    parts.append(Text(f"{rev.label} {o.rule_id} {o.status}: {o.reason}",
-                                      style="dim"))
+                    parts.append(inert(f"{rev.label} {o.rule_id} {o.status}: {o.reason}",
+                                       "dim"))
             for f in rev.findings:
                 line = Text()
-                line.append(f"{_location(f)}: ", style="bold")
+                line.append_text(inert(f"{_location(f)}: ", "bold"))  # a path from the mail
                 line.append(f"{f.rule_id} ", style=SEVERITY_STYLE[f.severity])
                 line.append(f"[{f.severity.value}] ")
                 line.append_text(inert(f.message))

@@ -114,12 +114,15 @@ def _naked_cover(p: _Posting, thread: Thread, taken: set[str]) -> Message | None
 
 def _threaded_posting(msg: Message, thread: Thread, owner: dict[str, _Posting]) -> _Posting | None:
     """The posting of the nearest ancestor sent with it (same sender and
-    version, or no version given: `[PATCH 1/4]` under a `v3 0/4` cover)."""
+    version, or no version given: `[PATCH 1/4]` under a `v3 0/4` cover).
+    Another sender's patch joins only with the same k/n total: unsent
+    `git format-patch --thread` files carry each commit's author in From."""
     if not msg.subject.counters_given or msg.subject.total < 2 or _is_cover(msg):
         return None
     for anc in thread.ancestors(msg.msgid):
         posting = owner.get(anc)
-        if posting is None or not _same_author(posting.first, msg):
+        if posting is None or not (_same_author(posting.first, msg)
+                                   or posting.total == msg.subject.total):
             continue
         version_ok = not msg.subject.version_given or msg.subject.version == posting.version
         if version_ok and posting.accepts(msg):
@@ -229,17 +232,37 @@ def _chains(postings: list[_Posting], thread: Thread) -> list[_Chain]:
 def _replies(thread: Thread, owner: dict[str, tuple[int, int]]) -> dict[int, list[Reply]]:
     """Replies keyed by revision id, each attached to the nearest patch or cover."""
     out: dict[int, list[Reply]] = {}
+    nearest: dict[str, str | None] = {}  # msgid → its nearest owned ancestor
     for msg in thread.messages.values():
         if msg.msgid in owner:
             continue
-        for anc in thread.ancestors(msg.msgid):
-            if anc in owner:
-                rev_id, index = owner[anc]
-                out.setdefault(rev_id, []).append(Reply(msg, anc, index))
-                break
+        anc = _owned_ancestor(thread, msg.msgid, owner, nearest)
+        if anc is not None:
+            rev_id, index = owner[anc]
+            out.setdefault(rev_id, []).append(Reply(msg, anc, index))
     for replies in out.values():
         replies.sort(key=lambda r: (r.message.date, r.message.msgid))
     return out
+
+
+def _owned_ancestor(thread: Thread, msgid: str, owner: dict[str, tuple[int, int]],
+                    nearest: dict[str, str | None]) -> str | None:
+    """The nearest ancestor that is a patch or cover, remembered for every
+    mail on the way: linear in the thread, however deep the reply chain."""
+    path: dict[str, None] = {}  # ordered, and a loop (build_thread cut them all) ends it
+    cur, found = thread.parents.get(msgid), None
+    while cur is not None and cur not in path:
+        if cur in owner:
+            found = cur
+            break
+        if cur in nearest:
+            found = nearest[cur]
+            break
+        path[cur] = None
+        cur = thread.parents.get(cur)
+    for mid in path:
+        nearest[mid] = found
+    return found
 
 
 def _build_revision(p: _Posting, version: int, link: RevisionLink | None, resend: bool,

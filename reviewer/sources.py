@@ -4,7 +4,6 @@ lore URL (fetched by reviewer.fetch)."""
 
 from __future__ import annotations
 
-import email.parser
 import gzip
 import mailbox
 import re
@@ -13,10 +12,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-import b4
-
 from reviewer.errors import SourceError
-from reviewer.mail import to_message
+from reviewer.mail import parse_bytes, to_message
 from reviewer.model import Message
 
 __all__ = ["Loaded", "load"]
@@ -25,6 +22,8 @@ _MAIL_SUFFIXES = {".eml", ".patch", ".mbox", ".mbx", ".txt", ".diff", ".gz"}
 _FROM_LINE = re.compile(rb"^From (\S+ .*\d{4}|mboxrd@z .*)$")
 _MBOXRD_ESCAPE = re.compile(rb"^>(>*From )", re.M)
 _HEADER = re.compile(rb"^[A-Za-z][A-Za-z0-9-]*:")
+# git mailsplit skips whitespace-only lines before the first From_ line.
+_LEADING_BLANK = re.compile(rb"\A(?:[ \t]*\r?\n)+")
 
 
 @dataclass(frozen=True)
@@ -36,15 +35,21 @@ class Loaded:
 
 
 def _split_mbox(data: bytes) -> list[bytes]:
-    """Split mbox bytes on From_ lines, undoing mboxrd escaping."""
+    """Split mbox bytes on From_ lines.  The first line is the envelope
+    whatever follows `From ` (as for email.parser and mailbox.mbox); later
+    ones must look like `From sender date`.  `>From ` escaping is undone
+    only in mboxrd files (public-inbox and b4 write `From mboxrd@...`): git
+    format-patch does not escape, so there `>From ` is the author's text."""
+    lines = data.splitlines(keepends=True)
+    mboxrd = lines[0][5:].startswith(b"mboxrd")
     chunks: list[list[bytes]] = []
-    for line in data.splitlines(keepends=True):
-        if _FROM_LINE.match(line.rstrip(b"\r\n")):
+    for n, line in enumerate(lines):
+        if n == 0 or _FROM_LINE.match(line.rstrip(b"\r\n")):
             chunks.append([])
             continue
-        if chunks:
-            chunks[-1].append(line)
-    return [_MBOXRD_ESCAPE.sub(rb"\1", b"".join(c)) for c in chunks]
+        chunks[-1].append(line)
+    mails = [b"".join(c) for c in chunks]
+    return [_MBOXRD_ESCAPE.sub(rb"\1", m) for m in mails] if mboxrd else mails
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -58,8 +63,8 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _mails_in_file(path: Path) -> list[bytes]:
-    data = _read_bytes(path)
-    if _FROM_LINE.match(data.split(b"\n", 1)[0].rstrip(b"\r")):
+    data = _LEADING_BLANK.sub(b"", _read_bytes(path), count=1)
+    if data.startswith(b"From "):  # an mbox: "From:" would be a header
         return _split_mbox(data)
     if _HEADER.match(data):
         return [data]  # a single RFC 2822 message
@@ -84,8 +89,7 @@ def _raw_mails(path: Path) -> tuple[str, list[bytes]]:
 
 
 def _parse(raw: bytes) -> EmailMessage:
-    parser = email.parser.BytesParser(policy=b4.emlpolicy, _class=EmailMessage)
-    return parser.parsebytes(raw)
+    return parse_bytes(raw)
 
 
 def load(source: str | Path) -> Loaded:

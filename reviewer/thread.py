@@ -58,14 +58,19 @@ def build_thread(messages: Iterable[Message]) -> Thread:
 
 
 def _break_cycles(parents: dict[str, str | None]) -> None:
-    """Forged headers can make A answer B answer A; cut such loops."""
+    """Forged headers can make A answer B answer A; cut such loops.  A walk
+    stops at mails already known to lead to a root: linear in the thread,
+    however deep (a chain of thousands of replies)."""
+    done: set[str] = set()
     for start in parents:
-        seen: set[str] = set()
+        path: list[str] = []
+        on_path: set[str] = set()
         cur: str | None = start
-        while cur is not None and cur not in seen:
-            seen.add(cur)
-            nxt = parents.get(cur)
-            if nxt in seen:
-                parents[cur] = None
+        while cur is not None and cur not in done:
+            if cur in on_path:  # the loop closes: cut the step that closed it
+                parents[path[-1]] = None
                 break
-            cur = nxt
+            path.append(cur)
+            on_path.add(cur)
+            cur = parents.get(cur)
+        done.update(path)

@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from pathlib import Path, PurePosixPath
 
 from reviewer.gitrepo import GitRepo
 
-__all__ = ["ToolMissing", "ToolResult", "base_files", "find_perl", "run_perl"]
+__all__ = ["ToolMissing", "ToolResult", "base_files", "find_perl", "run_perl", "stop_all"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ def run_perl(top: Path, script: str, args: Sequence[str], *, timeout: float,
         return ToolMissing("perl not found")
     if not (top / _safe_relpath(script)).is_file():
         return ToolMissing(f"the tree has no {script}")
+    if _STOPPED.is_set():
+        return ToolMissing("interrupted")
     # A new session makes the script's children (git, which...) killable
     # with it: otherwise they would keep our pipes open past the timeout.
     proc = subprocess.Popen(
@@ -101,6 +104,10 @@ def run_perl(top: Path, script: str, args: Sequence[str], *, timeout: float,
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
+    with _RUNNING_LOCK:
+        _RUNNING.add(proc)
+        if _STOPPED.is_set():
+            _kill_group(proc)
     try:
         out, err = proc.communicate(stdin, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -111,7 +118,30 @@ def run_perl(top: Path, script: str, args: Sequence[str], *, timeout: float,
         _kill_group(proc)
         proc.wait()
         raise
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
+    if _STOPPED.is_set():
+        return ToolMissing("interrupted")
     return ToolResult(proc.returncode, _text(out), _text(err), False, timeout)
+
+
+# The tools running in any thread, so that Ctrl-C or SIGTERM in the main
+# thread ends them: a worker thread's perl would otherwise run on to its
+# timeout while the process waits for that thread.
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+_RUNNING_LOCK = threading.Lock()
+_STOPPED = threading.Event()
+
+
+def stop_all() -> None:
+    """Kill every running tool's process group (in whatever thread it was
+    started) and start no more: their rules are skipped as interrupted.
+    For a process that is being interrupted."""
+    with _RUNNING_LOCK:
+        _STOPPED.set()
+        for proc in _RUNNING:
+            _kill_group(proc)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -8,7 +8,7 @@ from reviewer.commands.common import print_json, run_apply, stdout
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
-    from reviewer.listing import apply_table, apply_to_json
+    from reviewer.listing import apply_table, apply_to_json, inert
 
     _opened, out = run_apply(args.source, args.tree, args.base, fuzzy=args.fuzzy)
     if args.json:
@@ -26,8 +26,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
             for p in res.patches:
                 if p.failure is not None and (p.approximate or not p.status.ok):
                     what = "approximate" if p.approximate else p.status.value
-                    stdout.print(f"v{res.version} {p.index}/{len(res.patches)} {what}: "
-                                 f"{p.failure.reason}", markup=False, soft_wrap=True)
+                    stdout.print(inert(f"v{res.version} {p.index}/{len(res.patches)} {what}: "
+                                       f"{p.failure.reason}"), soft_wrap=True)
     return 0
 
 

@@ -39,22 +39,26 @@ def cmd_fetch(args: argparse.Namespace) -> int:
                     "messages": len(got.raws), "output": args.output, "notes": list(got.notes),
                     "problems": list(got.problems), "series": series})
         return 0
+    from rich.text import Text
+
+    from reviewer.listing import inert  # mail text: no terminal escapes get through
+
     for note in got.notes:
-        stderr.print(note, markup=False)
+        stderr.print(inert(note), soft_wrap=True)
     for problem in got.problems:
-        stderr.print(f"warning: {problem}", markup=False)
+        stderr.print(inert(f"warning: {problem}"), soft_wrap=True)
     where = "the cache" if got.offline else got.origin
-    stdout.print(f"{len(got.raws)} messages of <{got.msgid}> from {where}", markup=False)
+    stdout.print(inert(f"{len(got.raws)} messages of <{got.msgid}> from {where}"))
     for s in series:
-        stdout.print(f"\n{s['title']}", markup=False)
+        stdout.print(Text("\n").append_text(inert(s["title"])))
         for rev in s["revisions"]:
             link = rev["link"]
             linked = (f"{link['reason']} ({link['confidence']:.2f}: {link['detail']})"
                       if link else "first revision")
-            stdout.print(f"  {rev['label']:4} {rev['subject']}\n"
-                         f"       <{rev['msgid']}>\n"
-                         f"       found by {rev['found_by']}; linked by {linked}",
-                         markup=False, soft_wrap=True)
+            stdout.print(Text("\n").join([
+                inert(f"  {rev['label']:4} {rev['subject']}"), inert(f"       <{rev['msgid']}>"),
+                inert(f"       found by {rev['found_by']}; linked by {linked}")]),
+                soft_wrap=True)
     if args.output:
         stdout.print(f"\nwrote {args.output} ({len(got.raws)} messages)", markup=False)
     return 0

@@ -8,7 +8,7 @@ from reviewer.commands.common import print_json, stderr, stdout
 
 
 def cmd_revisions(args: argparse.Namespace) -> int:
-    from reviewer.listing import revisions_table, series_to_json
+    from reviewer.listing import inert, revisions_table, series_to_json
     from reviewer.pipeline import open_source
 
     opened = open_source(args.source)
@@ -19,7 +19,7 @@ def cmd_revisions(args: argparse.Namespace) -> int:
                      "series": [series_to_json(s) for s in opened.series]})
         return 0
     for problem in opened.loaded.problems:
-        stderr.print(f"warning: {problem}", markup=False)
+        stderr.print(inert(f"warning: {problem}"), soft_wrap=True)
     for series in opened.series:
         stdout.print(revisions_table(series))
     return 0
