@@ -52,7 +52,7 @@ from reviewer.model import (
     Trailer,
 )
 from reviewer.pipeline import Opened, open_source
-from reviewer.report import SeriesReport
+from reviewer.report import SeriesReport, finding_location
 from reviewer.revisions import group_series
 from reviewer.sample import demo_paths, write_sample
 from reviewer.sources import Loaded, load
@@ -113,6 +113,7 @@ __all__ = [
     "choose_base",
     "demo_paths",
     "diff_findings",
+    "finding_location",
     "diff_surfaces",
     "get_rule",
     "group_series",

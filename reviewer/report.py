@@ -15,7 +15,8 @@ from reviewer.checks.registry import Rule
 from reviewer.listing import apply_to_json, inert
 from reviewer.model import Finding, Series, Severity
 
-__all__ = ["SCHEMA_VERSION", "SeriesReport", "exit_code", "mark_approximate", "to_json",
+__all__ = [
+    "finding_location","SCHEMA_VERSION", "SeriesReport", "exit_code", "mark_approximate", "to_json",
            "to_markdown", "to_text"]
 
 SCHEMA_VERSION = 1
@@ -103,7 +104,8 @@ def _summary_table(rep: SeriesReport, rules: list[Rule]) -> Table:
     return table
 
 
-def _location(f: Finding) -> str:
+def finding_location(f: Finding) -> str:
+    """Where a finding is: `v3 1 fs/namei.c:116`."""
     where = f"v{f.version}"
     if f.patch:
         where += f" {f.patch}"
@@ -123,7 +125,7 @@ def to_text(reports: list[SeriesReport], rules: list[Rule]) -> RenderableType:
                                        "dim"))
             for f in rev.findings:
                 line = Text()
-                line.append_text(inert(f"{_location(f)}: ", "bold"))  # a path from the mail
+                line.append_text(inert(f"{finding_location(f)}: ", "bold"))  # a path from the mail
                 line.append(f"{f.rule_id} ", style=SEVERITY_STYLE[f.severity])
                 line.append(f"[{f.severity.value}] ")
                 line.append_text(inert(f.message))
@@ -155,7 +157,7 @@ def to_markdown(reports: list[SeriesReport], rules: list[Rule]) -> str:
                 continue
             out.append(f"### {rev.label}\n")
             for f in rev.findings:
-                out.append(f"- **{f.rule_id}** ({f.severity.value}) `{_md(_location(f))}`: "
+                out.append(f"- **{f.rule_id}** ({f.severity.value}) `{_md(finding_location(f))}`: "
                            f"{_md(f.message)}" + (" *(approximate)*" if f.approximate else ""))
             out.append("")
     return "\n".join(out) + "\n"

@@ -70,20 +70,11 @@ def severity_text(severity: reviewer.Severity) -> Text:
     return Text(f"{SEVERITY_MARK[severity]} {severity.value}", style=SEVERITY_STYLE[severity])
 
 
-def location(f: reviewer.Finding) -> str:
-    where = f"v{f.version}"
-    if f.patch:
-        where += f" {f.patch}"
-    if f.file:
-        where += f" {f.file}" + (f":{f.line}" if f.line else "")
-    return where
-
-
 def finding_text(f: reviewer.Finding, with_location: bool = False) -> Text:
     out = Text()
     out.append(f"{SEVERITY_MARK[f.severity]} {f.rule_id} ", style=SEVERITY_STYLE[f.severity])
     if with_location:
-        out.append(clean(location(f)) + ": ", style="bold")
+        out.append(clean(reviewer.finding_location(f)) + ": ", style="bold")
     out.append_text(inert(f.message))
     if f.level == "tree":
         out.append(" (tree)", style="dim")
