@@ -9,7 +9,6 @@ import gc
 from textual import on
 from textual.app import App
 from textual.binding import Binding
-from textual.screen import Screen
 
 from tui.commands import ReviewerCommands
 from tui.helpdata import HelpEntry, HelpSection, sections
@@ -28,6 +27,9 @@ from tui.widgets.sidelists import FindingList, ReplyList
 from tui.widgets.threadtree import ThreadTree
 
 Work = RevisionsScreen
+Kept = ThreadScreen | PatchScreen | CompareScreen  # composed once, reused (see go())
+SCREENS: dict[type, type[Kept]] = {ThreadAt: ThreadScreen, PatchAt: PatchScreen,
+                                   CompareAt: CompareScreen}
 
 
 class ReviewerApp(App[int]):
@@ -50,6 +52,7 @@ class ReviewerApp(App[int]):
         self.session = Session(source, tree)
         self.revisions = RevisionsScreen()
         self._gc_threshold: tuple[int, int, int] | None = None  # before _freeze()
+        self._kept: dict[type[Kept], Kept] = {}  # reused by go()
 
     def on_mount(self) -> None:
         self.sub_title = self.session.title
@@ -125,16 +128,22 @@ class ReviewerApp(App[int]):
         if self.session.opened is None and not isinstance(target, RuleAt):
             self.notify("the thread is still loading", markup=False)
             return
-        screen: Screen[None]
-        if isinstance(target, ThreadAt):
-            screen = ThreadScreen(target.msgid)
-        elif isinstance(target, PatchAt):
-            screen = PatchScreen(target.key, target.index, target.finding)
-        elif isinstance(target, CompareAt):
-            screen = CompareScreen(target.new)
-        else:
+        screen: ThreadScreen | PatchScreen | CompareScreen | ExplainScreen
+        if isinstance(target, RuleAt):
             screen = ExplainScreen(target.rule_id)
+        else:  # the kept one, unless stacked already (thread → patch → thread)
+            kind = SCREENS[type(target)]
+            kept = self._keep(kind)
+            screen = kept if kept not in self.screen_stack else kind()
+            screen.show_target(target)  # type: ignore[arg-type]  # kind matches target
         self.push_screen(screen)
+
+    def _keep(self, kind: type[Kept]) -> Kept:
+        """The one `kind` screen go() reuses: installed, so kept when popped."""
+        if kind not in self._kept:
+            self._kept[kind] = kind()
+            self.install_screen(self._kept[kind], f"kept-{kind.__name__}")
+        return self._kept[kind]
 
     def action_home(self) -> None:
         while len(self.screen_stack) > 2:  # [default screen, revisions, …]

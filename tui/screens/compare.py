@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Header, Label, Select, Static
 
 import reviewer
 from tui.render import Line, finding_text, inert, rangediff_lines
-from tui.screens.base import BaseScreen, PatchAt
+from tui.screens.base import BaseScreen, CompareAt, PatchAt
 from tui.session import Key, Problem
 from tui.widgets.keyfooter import KeyFooter
 from tui.widgets.lineview import LineView
@@ -77,6 +77,7 @@ class CompareScreen(BaseScreen):
         self._pair: tuple[Key, Key] | None = None
         self._inputs: tuple[bool, bool, bool, bool] | None = None  # what the last run had
         self.comparison: Any = None
+        self._options: list[tuple[str, str]] = []  # what the pickers offer
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -101,7 +102,21 @@ class CompareScreen(BaseScreen):
         pairs = self.query_one("#pairs", DataTable)
         for col in ("old", "new", "status", "title"):
             pairs.add_column(col, key=col)
-        pairs.focus()
+        self._goto()
+
+    def show_target(self, target: CompareAt) -> None:
+        """Reuse this screen for another visit: compare up to `new`."""
+        self._wanted = target.new
+        self._pair = self._inputs = self.comparison = None
+        if self.is_mounted:
+            self.query_one("#pairs", DataTable).clear()
+            self.query_one("#compare-findings", LineView).set_lines([])
+            self.query_one("#range-diff", LineView).set_lines([])
+            self._note(Text(""))
+            self._goto()
+
+    def _goto(self) -> None:
+        self.query_one("#pairs", DataTable).focus()
         if not hasattr(reviewer, "compare_revisions"):
             self._note(Text("comparison not available in this version of reviewer",
                             style="yellow"))
@@ -115,11 +130,16 @@ class CompareScreen(BaseScreen):
         if same.index(new) == 0:
             new = same[1] if len(same) > 1 else new
         old = same[max(0, same.index(new) - 1)]
-        options = [(f"{rev.label} · {len(rev.patches)} patch(es)", f"{k[0]}:{k[1]}")
-                   for k, rev in revs if k[0] == new[0]]
-        self.query_one("#old", Select).set_options(options)
-        self.query_one("#new", Select).set_options(options)
+        self._set_options(new[0])
         self.choose(old, new)
+
+    def _set_options(self, series: int) -> None:
+        options = [(f"{rev.label} · {len(rev.patches)} patch(es)", f"{k[0]}:{k[1]}")
+                   for k, rev in self.session.revisions() if k[0] == series]
+        if options != self._options:  # rebuilding a Select's options is not free
+            self._options = options
+            self.query_one("#old", Select).set_options(options)
+            self.query_one("#new", Select).set_options(options)
 
     def _note(self, text: Text) -> None:
         self.query_one("#compare-note", Static).update(text, layout=False)

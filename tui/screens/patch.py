@@ -13,7 +13,7 @@ from textual.widgets import Header, Static
 import reviewer
 from tui.patchtext import PatchText, cover_text, patch_text
 from tui.render import inert
-from tui.screens.base import BaseScreen, RuleAt, ThreadAt
+from tui.screens.base import BaseScreen, PatchAt, RuleAt, ThreadAt
 from tui.session import Key
 from tui.widgets.keyfooter import KeyFooter
 from tui.widgets.lineview import LineView
@@ -40,7 +40,8 @@ class PatchScreen(BaseScreen):
                 tooltip="Read this patch's mail in the thread reader"),
     ]
 
-    def __init__(self, key: Key, index: int, finding: reviewer.Finding | None = None) -> None:
+    def __init__(self, key: Key = (0, 0), index: int = 0,
+                 finding: reviewer.Finding | None = None) -> None:
         super().__init__()
         self.key = key
         self.index = index
@@ -63,7 +64,23 @@ class PatchScreen(BaseScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self._show()
+        self._goto()
+
+    def show_target(self, target: PatchAt) -> None:
+        """Reuse this screen for another visit: show patch `index` of `key`."""
+        if target.key != self.key:
+            self._built.clear()
+            self._built_for = (None, None, None, None)
+        self.key, self.index, self._focus_finding = target.key, target.index, target.finding
+        self._text = PatchText()
+        self._results = (None, None)
+        if self.is_mounted:
+            self.query_one(FindingList).set_lines([])
+            self.query_one(ReplyList).set_lines([])
+            self._goto()
+
+    def _goto(self) -> None:
+        self._show(keep_cursor=False)
         if self._focus_finding is not None:
             self.goto_finding(self._focus_finding)
         self.query_one("#diff", LineView).focus()

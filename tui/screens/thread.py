@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Static
 
 from tui.render import mail_lines
-from tui.screens.base import BaseScreen, PatchAt
+from tui.screens.base import BaseScreen, PatchAt, ThreadAt
 from tui.widgets.keyfooter import KeyFooter
 from tui.widgets.lineview import LineView
 from tui.widgets.searchbar import SearchBar
@@ -48,12 +48,29 @@ class ThreadScreen(BaseScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self._goto()
+
+    def show_target(self, target: ThreadAt) -> None:
+        """Reuse this screen for another visit: start over at `msgid`."""
+        self._start = target.msgid
+        if self.is_mounted:
+            self._goto()
+
+    def _goto(self) -> None:
+        """What a fresh screen shows: the tree folded as new, no search."""
         opened = self.session.opened
         tree = self.query_one(ThreadTree)
         if opened is None:
             self.query_one("#reader-title", Static).update(Text("still loading…", style="dim"))
             return
+        self._shown = None
+        self._term = ""
+        search = self.query_one(SearchBar)
+        search.remove_class("-open")
+        search.value = ""
+        self.query_one(LineView).clear_search()
         tree.show_thread(opened.thread, self.session.label)
+        tree.scroll_to(0, 0, animate=False)
         start = self._start or (opened.thread.roots[0] if opened.thread.roots else None)
         if start:
             tree.reveal(start)
