@@ -32,6 +32,7 @@ from textual import events  # noqa: E402
 from textual.app import App  # noqa: E402
 
 import reviewer  # noqa: E402
+import tui  # noqa: E402, F401  # first: it sets Textual's frame rate (see there)
 from bench.synth import synthetic_thread  # noqa: E402
 from tui.app import make_app  # noqa: E402
 from tui.widgets.matrix import RevisionMatrix  # noqa: E402

@@ -10,6 +10,7 @@ from textual import on
 from textual.app import App
 from textual.binding import Binding
 
+from tui import analysis
 from tui.commands import ReviewerCommands
 from tui.helpdata import HelpEntry, HelpSection, sections
 from tui.screens.base import BaseScreen, CompareAt, PatchAt, RuleAt, Target, ThreadAt
@@ -49,6 +50,7 @@ class ReviewerApp(App[int]):
 
     def __init__(self, source: str, tree: str | None = None) -> None:
         super().__init__()
+        analysis.prepare()  # before run() replaces stderr (see there)
         self.session = Session(source, tree)
         self.revisions = RevisionsScreen()
         self._gc_threshold: tuple[int, int, int] | None = None  # before _freeze()

@@ -5,13 +5,12 @@ hostile mail, and work cancelled half-way."""
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
-import pytest
 from mailfactory import mail, mbox
 
 import reviewer
+from bench.synth import synthetic_thread
 from tests.tui.helpers import screen_text, settle
 from tui.app import make_app, run_app
 from tui.screens.patch import PatchScreen
@@ -101,33 +100,21 @@ async def test_hostile_mail_text_stays_inert(tmp_path: Path) -> None:
         assert "␛[1mreply" in screen_text(app)
 
 
-async def test_escape_cancels_the_work_and_says_so(sample: tuple[Path, Path],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    original = reviewer.check_series
-
-    def slow_check(series, applies, repo, config, cache=None, on_done=None,  # type: ignore[no-untyped-def]
-                   cancelled=lambda: False):
-        def done(report):  # type: ignore[no-untyped-def]
-            assert on_done is not None
-            on_done(report)
-            time.sleep(0.4)  # slow enough to press Esc between revisions
-        return original(series, applies, repo, config, cache, on_done=done,
-                        cancelled=cancelled)
-
-    monkeypatch.setattr(reviewer, "check_series", slow_check)
-    _tree, thread = sample
+async def test_escape_cancels_the_work_and_says_so(tmp_path: Path) -> None:
+    # 12 revisions: checking them takes long enough to press Esc in between
+    thread = tmp_path / "big.mbox"
+    thread.write_bytes(synthetic_thread(messages=120, revisions=12))
     app = make_app(str(thread), None)
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(200):
-            await pilot.pause(0.02)
+        for _ in range(500):
+            await pilot.pause(0.01)
             if app.session.reports:
                 break
         await pilot.press("escape")
         await settle(pilot)
         assert app.session.state == "cancelled"
-        assert 1 <= len(app.session.reports) < 4
+        assert 1 <= len(app.session.reports) < 12
         assert "cancelled:" in screen_text(app)
-        monkeypatch.setattr(reviewer, "check_series", original)
         await pilot.press("r")  # re-run finishes the job
         await settle(pilot)
-        assert app.session.state == "done" and len(app.session.reports) == 4
+        assert app.session.state == "done" and len(app.session.reports) == 12

@@ -2,15 +2,13 @@
 the cell under the cursor, and the progress of the work.
 
 It owns the background work because it is where the work is shown: one
-thread worker loads the source, applies each revision and checks it,
-posting a typed message per result.  The messages bubble up to the app,
+thread worker loads the source and hands the series to a child process
+(tui/analysis.py) that applies and checks each revision; the worker posts a
+typed message per result.  The messages bubble up to the app,
 which stores the results in the session and hands them down to screens.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from functools import partial
 
 from rich.text import Text
 from textual import on, work
@@ -21,6 +19,8 @@ from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
 import reviewer
+from tui import analysis
+from tui.analysis import Analysis
 from tui.describe import cell_detail, cell_target
 from tui.render import inert
 from tui.screens.base import BaseScreen, CompareAt, PatchAt, ThreadAt
@@ -123,54 +123,31 @@ class RevisionsScreen(BaseScreen):
     def run_work(self, run: int, source: str, tree: str | None,
                  opened: reviewer.Opened | None) -> None:
         worker = get_current_worker()
-
-        def cancelled() -> bool:
-            return worker.is_cancelled
-
         try:
-            if opened is None:
-                opened = reviewer.open_source(source)
-                self.post_message(self.SourceLoaded(run, opened))
-            self._analyse(run, opened, tree, cancelled)
+            with Analysis() as analysis:  # starts the child while the source is parsed
+                if opened is None:
+                    opened = reviewer.open_source(source)
+                    self.post_message(self.SourceLoaded(run, opened))
+                for event in analysis.run(opened.series, tree, lambda: worker.is_cancelled):
+                    self.post_message(self._message(run, event))
         except reviewer.ReviewerError as exc:
             self.post_message(self.ProblemFound(run, Problem(exc.title, str(exc)), fatal=True))
         except Exception as exc:  # shown in place; a traceback would wreck the screen
             self.post_message(self.ProblemFound(
                 run, Problem("internal error", f"{exc.__class__.__name__}: {exc}"), fatal=True))
 
-    def _analyse(self, run: int, opened: reviewer.Opened, tree: str | None,
-                 cancelled: Callable[[], bool]) -> None:
-        config = reviewer.load_config()
-        repo = None
-        if tree is not None:
-            try:
-                repo = reviewer.GitRepo(tree)
-            except reviewer.ReviewerError as exc:  # still check what the mails say
-                self.post_message(self.ProblemFound(run, Problem(exc.title, str(exc)), False))
-        count = sum(len(s.revisions) for s in opened.series)
-        self.post_message(self.WorkStarted(run, count * (2 if repo else 1),
-                                           "applying" if repo else "checking"))
-        cache = reviewer.ResultCache()
-        applied = checked = 0
-        for si, series in enumerate(opened.series):
-            applies = None
-            if repo is not None:
-                applies = reviewer.apply_series(repo, series, cancelled=cancelled,
-                                                on_done=partial(self._applied_one, run, si))
-                applied += len(applies)
-            if cancelled():
-                break
-            checked += len(reviewer.check_series(series, applies, repo, config, cache,
-                                                 cancelled=cancelled,
-                                                 on_done=partial(self._checked_one, run, si)))
-        state = "cancelled" if cancelled() else "done"
-        self.post_message(self.WorkFinished(run, state, applied, checked))
-
-    def _applied_one(self, run: int, si: int, result: reviewer.ApplyResult) -> None:
-        self.post_message(self.RevisionApplied(run, (si, result.version), result))
-
-    def _checked_one(self, run: int, si: int, report: reviewer.RevisionReport) -> None:
-        self.post_message(self.RevisionChecked(run, (si, report.version), report))
+    def _message(self, run: int, event: analysis.Event) -> WorkReported:
+        match event:
+            case analysis.Started(total, phase):
+                return self.WorkStarted(run, total, phase)
+            case analysis.Applied(si, result):
+                return self.RevisionApplied(run, (si, result.version), result)
+            case analysis.Checked(si, report):
+                return self.RevisionChecked(run, (si, report.version), report)
+            case analysis.Failed(problem, fatal):
+                return self.ProblemFound(run, problem, fatal)
+            case analysis.Finished(state, applied, checked):
+                return self.WorkFinished(run, state, applied, checked)
 
     def cancel_work(self) -> bool:
         running = [w for w in self.workers if w.group == "analysis" and w.is_running]

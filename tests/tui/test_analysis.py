@@ -1,0 +1,91 @@
+"""The work runs in a child process (tui/analysis.py): it streams each
+result as it is ready, stops when asked, uses the environment the UI has
+*now* (not the fork server's), and a child that dies is reported, not waited
+for forever."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+import reviewer
+from bench.synth import synthetic_thread
+from tui import analysis
+from tui.analysis import Analysis, Applied, Checked, Failed, Finished, Started
+
+
+def _events(series: tuple[reviewer.Series, ...], tree: Path | None,
+            cancelled=lambda: False) -> list[analysis.Event]:  # type: ignore[no-untyped-def]
+    analysis.prepare()
+    with Analysis() as work:
+        return list(work.run(series, str(tree) if tree else None, cancelled))
+
+
+def test_results_stream_in_order_and_match_the_core(sample: tuple[Path, Path]) -> None:
+    tree, thread = sample
+    opened = reviewer.open_source(thread)
+    events = _events(opened.series, tree)
+    assert events[0] == Started(8, "applying")
+    assert isinstance(events[-1], Finished) and events[-1] == Finished("done", 4, 4)
+    applied = [e.result for e in events if isinstance(e, Applied)]
+    checked = [e.report for e in events if isinstance(e, Checked)]
+    assert [r.version for r in applied] == [r.version for r in checked] == [1, 2, 3, 4]
+    assert all(r.applied for r in applied)
+    # the same findings as the core run in this process
+    repo = reviewer.GitRepo(tree)
+    series = opened.series[0]
+    here = reviewer.check_series(series, reviewer.apply_series(repo, series), repo,
+                                 reviewer.load_config())
+    assert [sorted(f.rule_id for f in r.findings) for r in checked] == \
+        [sorted(f.rule_id for f in r.findings) for r in here]
+
+
+def test_the_child_uses_the_environment_of_now(sample: tuple[Path, Path], tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    analysis.prepare()  # the fork server starts with the environment of before
+    _tree, thread = sample
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    events = _events(reviewer.open_source(thread).series, None)
+    assert events[-1] == Finished("done", 0, 4)
+    assert list((tmp_path / "cache").rglob("*.sqlite*")), "the child wrote its cache elsewhere"
+
+
+def test_a_bad_tree_is_reported_and_the_mails_still_checked(sample: tuple[Path, Path],
+                                                            tmp_path: Path) -> None:
+    _tree, thread = sample
+    events = _events(reviewer.open_source(thread).series, tmp_path)
+    assert isinstance(events[0], Failed) and not events[0].fatal
+    assert events[1] == Started(4, "checking")
+    assert events[-1] == Finished("done", 0, 4)
+
+
+def test_cancelling_stops_between_revisions(tmp_path: Path) -> None:
+    thread = tmp_path / "big.mbox"
+    thread.write_bytes(synthetic_thread(messages=120, revisions=12))
+    series = reviewer.open_source(thread).series
+    seen: list[int] = []
+    analysis.prepare()
+    with Analysis() as work:
+        for event in work.run(series, None, lambda: bool(seen)):
+            if isinstance(event, Checked):
+                seen.append(event.report.version)
+    assert event == Finished("cancelled", 0, len(seen))
+    assert 1 <= len(seen) < 12
+
+
+def test_a_child_that_dies_is_reported(tmp_path: Path) -> None:
+    thread = tmp_path / "big.mbox"
+    thread.write_bytes(synthetic_thread(messages=120, revisions=12))
+    series = reviewer.open_source(thread).series
+    analysis.prepare()
+    with Analysis() as work:
+        events = []
+        for event in work.run(series, None, lambda: False):
+            events.append(event)
+            if isinstance(event, Checked) and len(events) == 2:
+                os.kill(work.pid, signal.SIGKILL)
+    assert isinstance(events[-1], Failed) and events[-1].fatal
+    assert "ended unexpectedly" in events[-1].problem.message

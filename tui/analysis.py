@@ -1,0 +1,206 @@
+"""Apply and check in a child process, so the UI thread keeps the interpreter.
+
+Checks are CPU-bound Python (mail parsing, tree-sitter walks).  Run in a
+thread they hold the GIL for 5 ms slices at a time and a key pressed while
+they run waits 100 ms or more.  The child gets the series (pickled: ~20 ms for
+1,000 mails) and the tree's path, and sends each result back as soon as it
+is ready; the parent's worker thread only waits on the pipe.
+
+The child comes from a fork server that has already imported `reviewer`, so
+it starts in milliseconds and shares nothing with the UI's threads.  It runs
+with the parent's environment and directory as they are *now* (the fork
+server keeps those of its own start), and writes nothing to the terminal.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from multiprocessing import forkserver, resource_tracker
+from multiprocessing.connection import Connection
+from typing import Any
+
+import reviewer
+from tui.session import Problem
+
+POLL_S = 0.05  # how often the parent looks at the cancel flag while it waits
+
+
+@dataclass(frozen=True)
+class Started:
+    total: int  # steps: one per revision to check, and one more to apply
+    phase: str  # "applying" or "checking"
+
+
+@dataclass(frozen=True)
+class Applied:
+    series: int
+    result: reviewer.ApplyResult
+
+
+@dataclass(frozen=True)
+class Checked:
+    series: int
+    report: reviewer.RevisionReport
+
+
+@dataclass(frozen=True)
+class Failed:
+    problem: Problem
+    fatal: bool
+
+
+@dataclass(frozen=True)
+class Finished:
+    state: str  # "done" or "cancelled"
+    applied: int
+    checked: int
+
+
+Event = Started | Applied | Checked | Failed | Finished
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def prepare() -> None:
+    """Start the fork server (and multiprocessing's resource tracker) now,
+    before Textual takes over stdout/stderr: its stand-ins have no file
+    descriptor, and both helpers pass stderr's on to the process they start."""
+    ctx = _context()
+    saved = sys.stderr
+    sys.stderr = sys.__stderr__ or saved
+    try:
+        resource_tracker.ensure_running()
+        if ctx.get_start_method() == "forkserver":
+            ctx.set_forkserver_preload(["reviewer"])
+            forkserver.ensure_running()
+    finally:
+        sys.stderr = saved
+
+
+class Analysis:
+    """One run of the work in a child process; start it early (its start
+    overlaps the parent's parsing), then `run()` it and read its events.
+    Call `prepare()` once before the UI starts."""
+
+    def __init__(self) -> None:
+        ctx = _context()
+        self._conn, child_conn = ctx.Pipe()
+        self._stop = ctx.Event()
+        self._proc = ctx.Process(target=_child, name="reviewer-analysis", daemon=True,
+                                 args=(child_conn, self._stop, dict(os.environ), os.getcwd()))
+        self._proc.start()
+        child_conn.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid
+
+    def __enter__(self) -> Analysis:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run(self, series: tuple[reviewer.Series, ...], tree: str | None,
+            cancelled: Callable[[], bool]) -> Iterator[Event]:
+        """Send the work and yield its events until it finishes or the child
+        dies; `cancelled` is asked while waiting and tells the child to stop."""
+        self._conn.send((series, os.path.abspath(tree) if tree else None))
+        while True:
+            if cancelled():
+                self._stop.set()
+            if not self._conn.poll(POLL_S):
+                if not self._proc.is_alive() and not self._conn.poll():
+                    yield self._died()
+                    return
+                continue
+            try:
+                event: Event = self._conn.recv()
+            except (EOFError, OSError):
+                yield self._died()
+                return
+            yield event
+            if isinstance(event, Finished):
+                return
+
+    def _died(self) -> Failed:
+        self._proc.join(timeout=1)
+        return Failed(Problem("internal error", "the analysis process ended unexpectedly "
+                                                f"(exit code {self._proc.exitcode})"), fatal=True)
+
+    def close(self) -> None:
+        """Stop the child (it finishes the step it is in: refs stay clean)."""
+        self._stop.set()
+        try:
+            self._conn.close()
+        finally:
+            self._proc.join(timeout=5)
+            if self._proc.is_alive():
+                self._proc.terminate()  # apply turns SIGTERM into a clean stop too
+                self._proc.join()
+
+
+# -- the child ----------------------------------------------------------------
+
+def _child(conn: Connection, stop: Any, env: dict[str, str], cwd: str) -> None:
+    _quiet()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    try:
+        series, tree = conn.recv()
+    except (EOFError, OSError):
+        return  # the parent gave up before sending the work
+    try:
+        _analyse(series, tree, conn.send, stop.is_set)
+    except reviewer.ReviewerError as exc:
+        conn.send(Failed(Problem(exc.title, str(exc)), fatal=True))
+    except Exception as exc:  # reported in place by the UI, never as a traceback
+        conn.send(Failed(Problem("internal error", f"{exc.__class__.__name__}: {exc}"),
+                         fatal=True))
+    except KeyboardInterrupt:  # a signal stopped apply cleanly
+        conn.send(Finished("cancelled", 0, 0))
+
+
+def _quiet() -> None:
+    """The terminal belongs to the UI: anything the child (or a tool it runs)
+    prints would be drawn over the screen."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
+def _analyse(series: tuple[reviewer.Series, ...], tree: str | None,
+             send: Callable[[Event], None], cancelled: Callable[[], bool]) -> None:
+    config = reviewer.load_config()
+    repo = None
+    if tree is not None:
+        try:
+            repo = reviewer.GitRepo(tree)
+        except reviewer.ReviewerError as exc:  # still check what the mails say
+            send(Failed(Problem(exc.title, str(exc)), fatal=False))
+    count = sum(len(one.revisions) for one in series)
+    send(Started(count * (2 if repo else 1), "applying" if repo else "checking"))
+    cache = reviewer.ResultCache()
+    applied = checked = 0
+    for si, one in enumerate(series):
+        applies = None
+        if repo is not None:
+            applies = reviewer.apply_series(
+                repo, one, cancelled=cancelled,
+                on_done=lambda result, si=si: send(Applied(si, result)))
+            applied += len(applies)
+        if cancelled():
+            break
+        checked += len(reviewer.check_series(
+            one, applies, repo, config, cache, cancelled=cancelled,
+            on_done=lambda report, si=si: send(Checked(si, report))))
+    send(Finished("cancelled" if cancelled() else "done", applied, checked))
