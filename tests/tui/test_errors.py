@@ -49,7 +49,7 @@ async def test_a_tree_that_is_not_a_repository_still_checks_the_mails(
         assert app.session.state == "done" and len(app.session.reports) == 4
         assert app.session.problem is not None and app.session.problem.title == "tree"
         matrix = app.screen.query_one(RevisionMatrix)
-        assert matrix.get_row_at(0)[3].plain == "no tree"
+        assert matrix.cells(0)[3].plain == "no tree"
         assert "checked (no tree given)" in screen_text(app)
 
 
@@ -70,7 +70,7 @@ async def test_a_revision_that_does_not_apply_shows_why(tmp_path: Path) -> None:
         result = app.session.applies[(0, 2)]
         assert not result.applied and result.failed is not None
         matrix = app.screen.query_one(RevisionMatrix)
-        assert matrix.get_row_at(1)[3].plain == "✗ at 1/1"
+        assert matrix.cells(1)[3].plain == "✗ at 1/1"
         await pilot.press("j", "l", "l", "l")
         detail = str(app.screen.query_one("#cell-detail").render())
         assert "patch 1/1 does not apply" in detail

@@ -25,7 +25,7 @@ async def test_matrix_shows_every_revision_applied_and_checked(demo_app) -> None
         assert isinstance(app.screen, RevisionsScreen)
         matrix = app.screen.query_one(RevisionMatrix)
         assert matrix.row_count == 4
-        rows = [[cell.plain for cell in matrix.get_row_at(i)] for i in range(4)]
+        rows = [[cell.plain for cell in matrix.cells(i)] for i in range(4)]
         assert [r[0].split()[0] for r in rows] == ["v1", "v2", "v3", "v4"]
         assert rows[2][2] == "9/9" and all(r[3].startswith("✓") for r in rows)
         assert app.session.state == "done" and len(app.session.reports) == 4

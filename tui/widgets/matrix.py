@@ -1,13 +1,24 @@
 """The triage matrix: one row per revision; apply status, each check family
-and counts by severity as columns, coloured by the worst severity."""
+and counts by severity as columns, coloured by the worst severity.
+
+Drawn with the Line API rather than as a DataTable: a DataTable renders every
+cell anew (through a Rich console) whenever any cell changes, ~15 ms a paint
+on 20 revisions, and results change cells several times a second while the
+work runs.  Here each row is rendered once per change of its cells, and a
+cursor move repaints two rows.
+"""
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from rich.text import Text
-from textual import on
+from textual import events
 from textual.binding import Binding
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 import reviewer
 from tui.render import SEVERITY_MARK, SEVERITY_STYLE, clean, inert
@@ -100,22 +111,57 @@ def patches_cell(rev: reviewer.Revision) -> Text:
     return text
 
 
-class RevisionMatrix(DataTable[Text]):
-    """Revisions × results.  Enter opens what is behind the cell."""
+def _look(text: Text) -> tuple[str, str, list[object]]:
+    """What a cell looks like (Text's == ignores its base style, which is
+    how a row's label shows its worst severity)."""
+    return text.plain, str(text.style), list(text.spans)
 
+
+class RevisionMatrix(ScrollView, can_focus=True):
+    """Revisions × results with a cell cursor; the header row stays put.
+    A click on the cursor's cell opens what is behind it (Enter is the
+    screen's)."""
+
+    DEFAULT_CSS = """
+    RevisionMatrix {
+        background: $surface;
+        height: auto;
+        overflow: auto auto;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .matrix--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+        }
+        & > .matrix--header { text-style: bold; background: $panel; color: $foreground; }
+        & > .matrix--even-row { background: $surface-lighten-1 50%; }
+        &:dark > .matrix--even-row { background: $surface-darken-1 40%; }
+        & > .matrix--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+    COMPONENT_CLASSES = {"matrix--header", "matrix--even-row", "matrix--cursor"}
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="matrix.down",
+        Binding("j,down", "cursor_down", "Down", show=False, id="matrix.down",
                 tooltip="Next revision"),
-        Binding("k", "cursor_up", "Up", show=False, id="matrix.up", tooltip="Previous revision"),
-        Binding("h", "cursor_left", "Left", show=False, id="matrix.left",
+        Binding("k,up", "cursor_up", "Up", show=False, id="matrix.up", tooltip="Previous revision"),
+        Binding("h,left", "cursor_left", "Left", show=False, id="matrix.left",
                 tooltip="Previous column"),
-        Binding("l", "cursor_right", "Right", show=False, id="matrix.right",
+        Binding("l,right", "cursor_right", "Right", show=False, id="matrix.right",
                 tooltip="Next column"),
-        Binding("g", "scroll_top", "First", show=False, id="matrix.top",
+        Binding("g,home", "first", "First", show=False, id="matrix.top",
                 tooltip="First revision"),
-        Binding("G", "scroll_bottom", "Last", show=False, id="matrix.bottom",
+        Binding("G,end", "last", "Last", show=False, id="matrix.bottom",
                 tooltip="Last revision"),
     ]
+    PAD = 1  # blank columns either side of a cell
+
+    cursor: reactive[tuple[int, int]] = reactive((0, 0), repaint=False)
 
     class CellOpened(Message):
         """Enter (or a click) on a cell: open what is behind it."""
@@ -134,12 +180,16 @@ class RevisionMatrix(DataTable[Text]):
             self.column = column
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="cell", zebra_stripes=True)
+        super().__init__(id=id)
         self._keys: list[Key] = []
         self._families: tuple[str, ...] = ()
-        self._shown: dict[tuple[Key, str], Text] = {}
+        self._columns: list[tuple[str, str, int]] = []
+        self._edges: list[int] = [0]  # x where each column starts; the last: the width
+        self._rows: list[list[Text]] = []
+        self._strips: dict[int, Strip] = {}  # row (-1: header) → its cells, unstyled
 
-    def columns_for(self, families: tuple[str, ...]) -> list[tuple[str, str, int]]:
+    @staticmethod
+    def columns_for(families: tuple[str, ...]) -> list[tuple[str, str, int]]:
         """(key, label, width): fixed widths, so an update never re-measures."""
         return ([("rev", "rev", 8), ("title", "title", 24), ("patches", "patches", 7),
                  ("apply", "apply", 10)]
@@ -147,30 +197,31 @@ class RevisionMatrix(DataTable[Text]):
                 + [(s.value, f"{SEVERITY_MARK[s]} {SHORT[s]}", 6) for s in SEVERITIES]
                 + [("replies", "replies", 7)])
 
+    # -- content --------------------------------------------------------------
+
     def show(self, session: Session) -> None:
         """Fill or update the matrix from the session (keeps the cursor)."""
         revisions = session.revisions()
         keys = [key for key, _ in revisions]
-        columns = self.columns_for(session.families)
         if keys != self._keys or session.families != self._families:
-            self.clear(columns=True)
-            self._families = session.families
-            self._shown.clear()
-            for col_key, label, width in columns:
-                self.add_column(label, key=col_key, width=width)
-            for key, rev in revisions:
-                cells = self._cells(session, key, rev)
-                self.add_row(*cells, key=f"{key[0]}:{key[1]}")
-                self._shown.update({(key, c[0]): cell for c, cell in zip(columns, cells,
-                                                                         strict=True)})
-            self._keys = keys
+            self._keys, self._families = keys, session.families
+            self._columns = self.columns_for(session.families)
+            self._edges = [0]
+            for _, _, width in self._columns:
+                self._edges.append(self._edges[-1] + width + 2 * self.PAD)
+            self._rows = [self._cells(session, key, rev) for key, rev in revisions]
+            self._strips.clear()
+            self.virtual_size = Size(self._edges[-1], len(self._rows) + 1)
+            self.cursor = (min(self.cursor[0], max(0, len(keys) - 1)), self.cursor[1])
+            self.refresh(layout=True)  # the height follows the rows
             return
-        for key, rev in revisions:
-            for (col_key, _, _), cell in zip(columns, self._cells(session, key, rev),
-                                             strict=True):
-                if self._shown.get((key, col_key)) != cell:  # repaint only what changed
-                    self._shown[(key, col_key)] = cell
-                    self.update_cell(f"{key[0]}:{key[1]}", col_key, cell)
+        top = int(self.scroll_y)
+        for row, (key, rev) in enumerate(revisions):
+            cells = self._cells(session, key, rev)
+            if list(map(_look, cells)) != list(map(_look, self._rows[row])):  # changed?
+                self._rows[row] = cells
+                self._strips.pop(row, None)
+                self.refresh(Region(0, row - top + 1, self.size.width, 1))
 
     def _cells(self, session: Session, key: Key, rev: reviewer.Revision) -> list[Text]:
         title = clean(rev.title)
@@ -181,21 +232,118 @@ class RevisionMatrix(DataTable[Text]):
                 + [severity_cell(session, key, s) for s in SEVERITIES]
                 + [Text(str(len(rev.replies)))])
 
+    @property
+    def row_count(self) -> int:
+        return len(self._rows)
+
+    def cells(self, row: int) -> list[Text]:
+        """The cells of `row` as shown."""
+        return list(self._rows[row])
+
     def current(self) -> tuple[Key, str] | None:
-        if not self._keys or self.row_count == 0:
+        if not self._keys:
             return None
-        row, col = self.cursor_coordinate
-        columns = self.columns_for(self._families)
-        return self._keys[min(row, len(self._keys) - 1)], columns[min(col, len(columns) - 1)][0]
+        row, col = self.cursor
+        return self._keys[min(row, len(self._keys) - 1)], self._columns[col][0]
 
-    @on(DataTable.CellSelected)
-    def _selected(self, event: DataTable.CellSelected) -> None:
-        event.stop()
-        if (where := self.current()) is not None:
-            self.post_message(self.CellOpened(*where))
+    # -- rendering ------------------------------------------------------------
 
-    @on(DataTable.CellHighlighted)
-    def _highlighted(self, event: DataTable.CellHighlighted) -> None:
-        event.stop()
+    def _row_strip(self, row: int) -> Strip:
+        strip = self._strips.get(row)
+        if strip is None:
+            cells = ([Text(label) for _, label, _ in self._columns] if row < 0
+                     else self._rows[row])
+            pad = " " * self.PAD
+            line = Text(no_wrap=True, overflow="ellipsis")
+            for (_, _, width), cell in zip(self._columns, cells, strict=True):
+                cell = cell.copy()
+                cell.truncate(width, overflow="ellipsis", pad=True)
+                line.append(pad).append_text(cell).append(pad)
+            strip = self._strips[row] = Strip(list(line.render(self.app.console)),
+                                              self._edges[-1])
+        return strip
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        row = -1 if y == 0 else scroll_y + y - 1
+        if row >= len(self._rows) or not self._columns:
+            return Strip.blank(width, base)
+        strip = self._row_strip(row)
+        if row == self.cursor[0]:
+            x0, x1 = self._edges[self.cursor[1]], self._edges[self.cursor[1] + 1]
+            left, cell, right = strip.divide([x0, x1, strip.cell_length])
+            post = self.get_component_rich_style("matrix--cursor")
+            cell = Strip(Segment.apply_style(cell, post_style=post), x1 - x0)
+            strip = Strip.join([left, cell, right])
+        if row < 0:
+            strip = strip.apply_style(self.get_component_rich_style("matrix--header"))
+        elif row % 2 == 0:
+            strip = strip.apply_style(self.get_component_rich_style("matrix--even-row"))
+        return strip.crop_extend(scroll_x, scroll_x + width, None).apply_style(base)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # cells render against the theme's colours
+
+    # -- cursor ---------------------------------------------------------------
+
+    def watch_cursor(self, old: tuple[int, int], new: tuple[int, int]) -> None:
+        if not self._rows:
+            return
+        height = max(1, self.scrollable_content_region.height - 1)  # less the header
+        top, left = int(self.scroll_y), int(self.scroll_x)
+        width = self.scrollable_content_region.width
+        x0, x1 = self._edges[new[1]], self._edges[new[1] + 1]
+        scroll_y = min(new[0], max(top, new[0] - height + 1))
+        scroll_x = min(x0, max(left, x1 - width))
+        if (scroll_x, scroll_y) != (left, top):
+            self.scroll_to(scroll_x, scroll_y, animate=False)
+            self.refresh()
+        else:  # repaint only the rows the cursor left and entered
+            self.refresh(*(Region(0, row - top + 1, self.size.width, 1)
+                           for row in {old[0], new[0]}))
         if (where := self.current()) is not None:
             self.post_message(self.CellFocused(*where))
+
+    def _move(self, rows: int, cols: int) -> None:
+        if self._rows:
+            row, col = self.cursor
+            self.cursor = (max(0, min(len(self._rows) - 1, row + rows)),
+                           max(0, min(len(self._columns) - 1, col + cols)))
+
+    def action_cursor_down(self) -> None:
+        self._move(1, 0)
+
+    def action_cursor_up(self) -> None:
+        self._move(-1, 0)
+
+    def action_cursor_left(self) -> None:
+        self._move(0, -1)
+
+    def action_cursor_right(self) -> None:
+        self._move(0, 1)
+
+    def action_first(self) -> None:
+        self._move(-len(self._rows), 0)
+
+    def action_last(self) -> None:
+        self._move(len(self._rows), 0)
+
+    def on_click(self, event: events.Click) -> None:
+        row = int(self.scroll_y) + event.y - 1
+        x = int(self.scroll_x) + event.x
+        if event.y < 1 or row >= len(self._rows) or not 0 <= x < self._edges[-1]:
+            return
+        col = next(i for i in range(len(self._columns)) if x < self._edges[i + 1])
+        if (row, col) != self.cursor:
+            self.cursor = (row, col)
+        elif (where := self.current()) is not None:
+            self.post_message(self.CellOpened(*where))
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()

@@ -1,0 +1,63 @@
+"""The revision matrix widget: rows follow the results as they arrive (a
+label's colour included), the cell cursor moves, scrolls both ways on a small
+terminal, and a click on the cursor's cell opens it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.synth import synthetic_thread
+from tests.tui.helpers import screen_text, settle
+from tui.app import make_app
+from tui.screens.patch import PatchScreen
+from tui.screens.thread import ThreadScreen
+from tui.widgets.matrix import RevisionMatrix
+
+
+async def test_row_labels_take_the_colour_of_their_worst_finding(demo_app) -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        matrix = app.screen.query_one(RevisionMatrix)
+        # Text == ignores a Text's own style: the label must still be restyled
+        styles = [str(matrix.cells(i)[0].style) for i in range(4)]
+        assert styles == ["bold bold red", "bold yellow", "bold bold red", "bold green"]
+
+
+async def test_cursor_moves_by_cell_and_clicks_open(demo_app) -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        matrix = app.screen.query_one(RevisionMatrix)
+        await pilot.press("j", "l", "l", "l")
+        assert matrix.current() == ((0, 2), "apply")
+        await pilot.press("G", "h", "h")
+        assert matrix.current() == ((0, 4), "title")
+        await pilot.press("g")
+        assert matrix.current() == ((0, 1), "title")
+        # a click moves the cursor; a click on the cursor's cell opens it
+        edges = matrix._edges  # noqa: SLF001  # where the columns start
+        await pilot.click(RevisionMatrix, offset=(edges[0] + 2, 3))  # rev of v3
+        assert matrix.current() == ((0, 3), "rev")
+        await pilot.click(RevisionMatrix, offset=(edges[0] + 2, 3))
+        await pilot.pause()
+        assert isinstance(app.screen, ThreadScreen)
+
+
+async def test_a_small_terminal_scrolls_to_the_cursor(tmp_path: Path) -> None:
+    thread = tmp_path / "big.mbox"
+    thread.write_bytes(synthetic_thread(messages=120, revisions=12))
+    app = make_app(str(thread), None)
+    async with app.run_test(size=(60, 16)) as pilot:
+        await settle(pilot)
+        matrix = app.screen.query_one(RevisionMatrix)
+        assert matrix.row_count == 12
+        await pilot.press("G", *["l"] * 12)
+        await pilot.pause()
+        assert matrix.current() == ((0, 12), "replies")
+        assert matrix.scroll_x > 0 and matrix.scroll_y > 0
+        header = next(line for line in screen_text(app).splitlines() if "replies" in line)
+        assert "title" not in header  # the header stays on top and follows the columns
+        await pilot.press("enter")  # replies of the last revision: the thread
+        await pilot.pause()
+        assert isinstance(app.screen, (ThreadScreen, PatchScreen))
