@@ -24,7 +24,7 @@ from tui.session import Session
 from tui.widgets.lineview import LineView
 from tui.widgets.matrix import RevisionMatrix
 from tui.widgets.searchbar import SearchBar
-from tui.widgets.sidelists import FindingList, ReplyList
+from tui.widgets.sidelists import FindingList, PairList, ReplyList
 from tui.widgets.threadtree import ThreadTree
 
 Work = RevisionsScreen
@@ -164,7 +164,7 @@ class ReviewerApp(App[int]):
              [FindingList, ReplyList]),
             ("Thread", ThreadScreen.HELP, [ThreadScreen, ThreadTree, LineView, SearchBar]),
             ("Patch", PatchScreen.HELP, [PatchScreen]),
-            ("Compare", CompareScreen.HELP, [CompareScreen]),
+            ("Compare", CompareScreen.HELP, [CompareScreen, PairList]),
             ("Pop-ups", "The help and the rule explanation.", [HelpScreen, ExplainScreen]),
         ]
         contexts.sort(key=lambda c: current not in c[2])  # the current screen first

@@ -186,7 +186,13 @@ async def test_compare_shows_pairs_rangediff_and_findings(demo_app) -> None:
         await pilot.press("right_square_bracket")
         await settle(pilot)
         assert (screen.comparison.old, screen.comparison.new) == (3, 4)
-        await pilot.press("q")
+        assert pairs.pairs == list(screen.comparison.pairs)
+        await pilot.press("enter")  # the pair under the cursor: its patch in v4
+        await pilot.pause()
+        patch = app.screen
+        assert isinstance(patch, PatchScreen)
+        assert (patch.key, patch.index) == ((0, 4), screen.comparison.pairs[0].new)
+        await pilot.press("q", "q")
         assert isinstance(app.screen, RevisionsScreen)
 
 

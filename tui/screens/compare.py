@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Header, Label, Select, Static
+from textual.widgets import Header, Label, Select, Static
 
 import reviewer
 from tui.render import Line, finding_text, inert, rangediff_lines
@@ -19,8 +19,7 @@ from tui.screens.base import BaseScreen, CompareAt, PatchAt
 from tui.session import Key, Problem
 from tui.widgets.keyfooter import KeyFooter
 from tui.widgets.lineview import LineView
-
-PAIR_STYLE = {"same": "green", "changed": "yellow", "added": "cyan", "removed": "red"}
+from tui.widgets.sidelists import PairList
 
 
 def findings_lines(comparison: Any, old_checked: bool, new_checked: bool) -> list[Line]:
@@ -89,8 +88,8 @@ class CompareScreen(BaseScreen):
             yield Static(id="compare-note")
         with Horizontal(id="compare-body"):
             with Vertical(id="compare-left"):
-                yield Static("Patches", classes="side-title")
-                yield DataTable[Text](id="pairs", cursor_type="row")
+                yield Static("Patches: old, new, how they pair", classes="side-title")
+                yield PairList(id="pairs")
                 yield Static("Findings", classes="side-title")
                 yield LineView(id="compare-findings")
             with Vertical(id="compare-right"):
@@ -99,9 +98,6 @@ class CompareScreen(BaseScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        pairs = self.query_one("#pairs", DataTable)
-        for col in ("old", "new", "status", "title"):
-            pairs.add_column(col, key=col)
         self._goto()
 
     def show_target(self, target: CompareAt) -> None:
@@ -109,18 +105,14 @@ class CompareScreen(BaseScreen):
         self._wanted = target.new
         self._pair = self._inputs = self.comparison = None
         if self.is_mounted:
-            self.query_one("#pairs", DataTable).clear()
+            self.query_one(PairList).set_lines([])
             self.query_one("#compare-findings", LineView).set_lines([])
             self.query_one("#range-diff", LineView).set_lines([])
             self._note(Text(""))
             self._goto()
 
     def _goto(self) -> None:
-        self.query_one("#pairs", DataTable).focus()
-        if not hasattr(reviewer, "compare_revisions"):
-            self._note(Text("comparison not available in this version of reviewer",
-                            style="yellow"))
-            return
+        self.query_one(PairList).focus()
         revs = self.session.revisions()
         if self.session.opened is None or len(revs) < 2:
             self._note(Text("needs at least two revisions", style="dim"))
@@ -191,13 +183,7 @@ class CompareScreen(BaseScreen):
             return  # a stale answer for a pair no longer shown
         c = self.comparison = event.comparison
         self._note(inert(c.range_diff_note, "dim"))
-        pairs = self.query_one("#pairs", DataTable)
-        pairs.clear()
-        for p in c.pairs:
-            pairs.add_row(Text("-" if p.old is None else str(p.old)),
-                          Text("-" if p.new is None else str(p.new)),
-                          Text(p.status, style=PAIR_STYLE.get(p.status, "")),
-                          inert(p.title))
+        self.query_one(PairList).show(c.pairs)
         s = self.session
         self.query_one("#compare-findings", LineView).set_lines(
             findings_lines(c, event.old in s.reports, event.new in s.reports))
@@ -215,11 +201,11 @@ class CompareScreen(BaseScreen):
         if isinstance(old, str) and isinstance(new, str):
             self._start(_key(old), _key(new))
 
-    @on(DataTable.RowSelected, "#pairs")
-    def _pair_selected(self, event: DataTable.RowSelected) -> None:
-        if self.comparison is None or self._pair is None:
+    @on(PairList.PairChosen)
+    def _pair_chosen(self, event: PairList.PairChosen) -> None:
+        if self._pair is None:
             return
-        pair = self.comparison.pairs[event.cursor_row]
+        pair = event.pair
         if pair.new is not None:
             self.open(PatchAt(self._pair[1], pair.new))
         elif pair.old is not None:

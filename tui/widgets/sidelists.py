@@ -1,4 +1,4 @@
-"""Lists of findings and of review replies.
+"""Lists of findings, of review replies and of patch pairs.
 
 They are `LineView`s rather than OptionLists: refilling an OptionList on
 every cursor move in the matrix cost a relayout of the whole screen (about
@@ -19,6 +19,8 @@ from tui.widgets.lineview import LineView
 
 class FindingList(LineView):
     """Findings, one entry each; Enter jumps to the finding."""
+
+    DEFAULT_CSS = "FindingList { overflow-x: hidden; }"  # entries wrap
 
     BINDINGS = [
         Binding("enter", "choose", "Open", show=False, id="findings.open",
@@ -68,6 +70,8 @@ class FindingList(LineView):
 class ReplyList(LineView):
     """The replies a patch received; Enter opens one in the thread reader."""
 
+    DEFAULT_CSS = "ReplyList { overflow-x: hidden; }"  # entries wrap
+
     BINDINGS = [
         Binding("enter", "choose", "Open", show=False, id="replies.open",
                 tooltip="Read the reply under the cursor in the thread"),
@@ -103,6 +107,49 @@ class ReplyList(LineView):
         tag = self.lines[self.current_line].tag if self.lines else None
         if tag:
             self.post_message(self.ReplyChosen(tag[1]))
+
+    @on(LineView.Clicked)
+    def _clicked(self, event: LineView.Clicked) -> None:
+        event.stop()
+        self.action_choose()
+
+
+PAIR_STYLE = {"same": "green", "changed": "yellow", "added": "cyan", "removed": "red"}
+
+
+class PairList(LineView):
+    """How the patches of two revisions pair up: `old new status title`;
+    Enter opens the pair's patch (the new one, else the old)."""
+
+    DEFAULT_CSS = "PairList { overflow-x: hidden; }"
+    BINDINGS = [
+        Binding("enter", "choose", "Open", show=False, id="pairs.open",
+                tooltip="Open the patch of the pair under the cursor"),
+    ]
+
+    class PairChosen(Message):
+        def __init__(self, pair: reviewer.PatchPair) -> None:
+            super().__init__()
+            self.pair = pair
+
+    def show(self, pairs: tuple[reviewer.PatchPair, ...] | list[reviewer.PatchPair]) -> None:
+        lines: list[Line] = []
+        for p in pairs:
+            text = Text(f"{'-' if p.old is None else p.old:>3}  "
+                        f"{'-' if p.new is None else p.new:>3}  ", no_wrap=True)
+            text.append(f"{p.status:<8}", style=PAIR_STYLE.get(p.status, ""))
+            text.append(f"  {clean(p.title)}")
+            lines.append(Line(text, wrap=False, tag=("pair", p)))
+        self.set_lines(lines)
+
+    @property
+    def pairs(self) -> list[reviewer.PatchPair]:
+        return [line.tag[1] for line in self.lines if line.tag]
+
+    def action_choose(self) -> None:
+        tag = self.lines[self.current_line].tag if self.lines else None
+        if tag:
+            self.post_message(self.PairChosen(tag[1]))
 
     @on(LineView.Clicked)
     def _clicked(self, event: LineView.Clicked) -> None:
