@@ -65,9 +65,7 @@ class ThreadScreen(BaseScreen):
             return
         self._shown = None
         self._term = ""
-        search = self.query_one(SearchBar)
-        search.remove_class("-open")
-        search.value = ""
+        self.query_one(SearchBar).close()
         self.query_one(LineView).clear_search()
         tree.show_thread(opened.thread, self.session.label)
         tree.scroll_to(0, 0, animate=False)

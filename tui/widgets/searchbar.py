@@ -9,12 +9,12 @@ from textual.widgets import Input
 
 
 class SearchBar(Input):
-    # hidden, not display:none: showing it then only repaints one line
-    # instead of laying the screen out again
+    # Always there, see-through while closed: showing it then only repaints
+    # one line (display and visibility both lay the screen out again)
     DEFAULT_CSS = """
-    SearchBar { dock: bottom; height: 1; border: none; padding: 0 1; visibility: hidden; }
+    SearchBar { dock: bottom; height: 1; border: none; padding: 0 1; opacity: 0%; }
     SearchBar:focus { border: none; }
-    SearchBar.-open { visibility: visible; }
+    SearchBar.-open { opacity: 100%; }
     """
     BINDINGS = [
         Binding("escape", "close", "Close search", id="search.close",
@@ -29,21 +29,30 @@ class SearchBar(Input):
     class SearchClosed(Message):
         """The prompt was dismissed with Esc."""
 
+    PROMPT = "search (Enter: find, n/N: next/previous, Esc: close)"
+
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(placeholder="search (Enter: find, n/N: next/previous, Esc: close)",
-                         id=id)
+        super().__init__(id=id)
         self.cursor_blink = False  # deterministic screenshots
+        self.can_focus = False  # while closed: Tab must not land on it
 
     def open(self) -> None:
         self.add_class("-open")
+        self.placeholder = self.PROMPT  # empty while closed: no text to see without colours
+        self.can_focus = True
         self.focus()
 
-    def action_close(self) -> None:
+    def close(self) -> None:
         self.remove_class("-open")
+        self.placeholder = self.value = ""
+        self.can_focus = False
+
+    def action_close(self) -> None:
+        self.close()
         self.post_message(self.SearchClosed())
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.remove_class("-open")
+        self.close()
         self.post_message(self.SearchRequested(event.value))
