@@ -5,6 +5,8 @@ for forever."""
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import os
 import signal
 from pathlib import Path
@@ -15,6 +17,7 @@ import reviewer
 from bench.synth import synthetic_thread
 from tui import analysis
 from tui.analysis import Analysis, Applied, Checked, Failed, Finished, Started
+from tui.app import make_app
 
 
 def _events(series: tuple[reviewer.Series, ...], tree: Path | None,
@@ -89,3 +92,19 @@ def test_a_child_that_dies_is_reported(tmp_path: Path) -> None:
                 os.kill(work.pid, signal.SIGKILL)
     assert isinstance(events[-1], Failed) and events[-1].fatal
     assert "ended unexpectedly" in events[-1].problem.message
+
+
+async def test_quitting_mid_work_leaves_no_child_behind(tmp_path: Path) -> None:
+    thread = tmp_path / "big.mbox"
+    thread.write_bytes(synthetic_thread(messages=120, revisions=12))
+    app = make_app(str(thread), None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not app.session.reports:
+            await pilot.pause(0.02)
+        assert multiprocessing.active_children()
+        await pilot.press("q")
+    for _ in range(100):  # the child ends the step it is in, then stops
+        if not multiprocessing.active_children():
+            break
+        await asyncio.sleep(0.05)
+    assert not multiprocessing.active_children()
