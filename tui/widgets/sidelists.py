@@ -7,6 +7,8 @@ every cursor move in the matrix cost a relayout of the whole screen (about
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.binding import Binding
@@ -17,10 +19,32 @@ from tui.render import Line, clean, finding_text
 from tui.widgets.lineview import LineView
 
 
-class FindingList(LineView):
-    """Findings, one entry each; Enter jumps to the finding."""
+class ChoiceList(LineView):
+    """Entries tagged `(kind, value)`; Enter (bound by each list) or a click
+    chooses the entry under the cursor, which posts `chosen(value)`."""
 
-    DEFAULT_CSS = "FindingList { overflow-x: hidden; }"  # entries wrap
+    DEFAULT_CSS = "ChoiceList { overflow-x: hidden; }"  # entries wrap
+
+    def chosen(self, value: Any) -> Message:
+        raise NotImplementedError
+
+    def current(self) -> Any | None:
+        """The value of the entry under the cursor."""
+        tag = self.lines[self.current_line].tag if self.lines else None
+        return tag[1] if tag else None
+
+    def action_choose(self) -> None:
+        if (value := self.current()) is not None:
+            self.post_message(self.chosen(value))
+
+    @on(LineView.Clicked)
+    def _clicked(self, event: LineView.Clicked) -> None:
+        event.stop()
+        self.action_choose()
+
+
+class FindingList(ChoiceList):
+    """Findings, one entry each; Enter jumps to the finding."""
 
     BINDINGS = [
         Binding("enter", "choose", "Open", show=False, id="findings.open",
@@ -46,10 +70,6 @@ class FindingList(LineView):
     def findings(self) -> list[reviewer.Finding]:
         return [line.tag[1] for line in self.lines if line.tag]
 
-    def current(self) -> reviewer.Finding | None:
-        tag = self.lines[self.current_line].tag if self.lines else None
-        return tag[1] if tag else None
-
     def point_at(self, finding: reviewer.Finding) -> None:
         """Put the cursor on `finding` (without choosing it)."""
         for i, line in enumerate(self.lines):
@@ -57,20 +77,12 @@ class FindingList(LineView):
                 self.goto_line(i, center=False)
                 return
 
-    def action_choose(self) -> None:
-        if (finding := self.current()) is not None:
-            self.post_message(self.FindingChosen(finding))
-
-    @on(LineView.Clicked)
-    def _clicked(self, event: LineView.Clicked) -> None:
-        event.stop()
-        self.action_choose()
+    def chosen(self, value: Any) -> Message:
+        return self.FindingChosen(value)
 
 
-class ReplyList(LineView):
+class ReplyList(ChoiceList):
     """The replies a patch received; Enter opens one in the thread reader."""
-
-    DEFAULT_CSS = "ReplyList { overflow-x: hidden; }"  # entries wrap
 
     BINDINGS = [
         Binding("enter", "choose", "Open", show=False, id="replies.open",
@@ -103,25 +115,16 @@ class ReplyList(LineView):
                                   indent=2))
         self.set_lines(lines or [Line(Text("no replies to this patch", style="dim italic"))])
 
-    def action_choose(self) -> None:
-        tag = self.lines[self.current_line].tag if self.lines else None
-        if tag:
-            self.post_message(self.ReplyChosen(tag[1]))
-
-    @on(LineView.Clicked)
-    def _clicked(self, event: LineView.Clicked) -> None:
-        event.stop()
-        self.action_choose()
+    def chosen(self, value: Any) -> Message:
+        return self.ReplyChosen(value)
 
 
 PAIR_STYLE = {"same": "green", "changed": "yellow", "added": "cyan", "removed": "red"}
 
 
-class PairList(LineView):
+class PairList(ChoiceList):
     """How the patches of two revisions pair up: `old new status title`;
     Enter opens the pair's patch (the new one, else the old)."""
-
-    DEFAULT_CSS = "PairList { overflow-x: hidden; }"
     BINDINGS = [
         Binding("enter", "choose", "Open", show=False, id="pairs.open",
                 tooltip="Open the patch of the pair under the cursor"),
@@ -146,12 +149,5 @@ class PairList(LineView):
     def pairs(self) -> list[reviewer.PatchPair]:
         return [line.tag[1] for line in self.lines if line.tag]
 
-    def action_choose(self) -> None:
-        tag = self.lines[self.current_line].tag if self.lines else None
-        if tag:
-            self.post_message(self.PairChosen(tag[1]))
-
-    @on(LineView.Clicked)
-    def _clicked(self, event: LineView.Clicked) -> None:
-        event.stop()
-        self.action_choose()
+    def chosen(self, value: Any) -> Message:
+        return self.PairChosen(value)
