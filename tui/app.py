@@ -4,8 +4,6 @@ the global bindings, and routes navigation.  Screens show things; the
 
 from __future__ import annotations
 
-import gc
-
 from textual import on
 from textual.app import App
 from textual.binding import Binding
@@ -13,6 +11,7 @@ from textual.binding import Binding
 from tui import analysis
 from tui.commands import ReviewerCommands
 from tui.helpdata import HelpEntry, HelpSection, sections
+from tui.interpreter import Tuning
 from tui.screens.base import BaseScreen, CompareAt, PatchAt, RuleAt, Target, ThreadAt
 from tui.screens.compare import CompareScreen
 from tui.screens.explain import ExplainScreen
@@ -53,11 +52,12 @@ class ReviewerApp(App[int]):
         analysis.prepare()  # before run() replaces stderr (see there)
         self.session = Session(source, tree)
         self.revisions = RevisionsScreen()
-        self._gc_threshold: tuple[int, int, int] | None = None  # before _freeze()
+        self.tuning = Tuning()
         self._kept: dict[type[Kept], Kept] = {}  # reused by go()
 
     def on_mount(self) -> None:
         self.sub_title = self.session.title
+        self.tuning.start()
         self.push_screen(self.revisions)
 
     # -- results flow in from the work, and down to the screens --------------
@@ -65,9 +65,7 @@ class ReviewerApp(App[int]):
     @on(Work.SourceLoaded)
     def _loaded(self, event: Work.SourceLoaded) -> None:
         self.session.opened = event.opened
-        # A big thread is a few million long-lived objects: without this, each
-        # full garbage collection scanned them all (100-300 ms pauses on keys).
-        self._freeze()
+        self.tuning.freeze()
         self._refresh()
 
     @on(Work.WorkStarted)
@@ -89,7 +87,7 @@ class ReviewerApp(App[int]):
     @on(Work.WorkFinished)
     def _finished(self, event: Work.WorkFinished) -> None:
         self.session.state = event.state
-        self._freeze()  # the results are long-lived too
+        self.tuning.freeze()  # the results are long-lived too
         self._refresh()
 
     @on(Work.ProblemFound)
@@ -99,21 +97,8 @@ class ReviewerApp(App[int]):
             self.session.state = "failed"
         self._refresh()
 
-    def _freeze(self) -> None:
-        gc.freeze()
-        # What is left for the collector is the UI's own garbage (closed
-        # screens, old renders): a full collection freed ~20k such objects in
-        # one 20-50 ms pause every few keys.  Ten times rarer keeps them off
-        # all but a few keys; gen 0/1 still collect young cycles as before.
-        if self._gc_threshold is None:
-            self._gc_threshold = gc.get_threshold()
-            gen0, gen1, gen2 = self._gc_threshold
-            gc.set_threshold(gen0, gen1, gen2 * 10)
-
     def on_unmount(self) -> None:
-        if self._gc_threshold is not None:  # the process may go on (tests)
-            gc.set_threshold(*self._gc_threshold)
-            self._gc_threshold = None
+        self.tuning.stop()
 
     def _refresh(self) -> None:
         for screen in self.screen_stack:

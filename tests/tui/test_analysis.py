@@ -1,20 +1,23 @@
 """The work runs in a child process (tui/analysis.py): it streams each
 result as it is ready, stops when asked, uses the environment the UI has
 *now* (not the fork server's), and a child that dies is reported, not waited
-for forever."""
+for forever.  The UI process tunes the interpreter only while the app runs."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 import os
 import signal
+import sys
 from pathlib import Path
 
 import pytest
 
 import reviewer
 from bench.synth import synthetic_thread
+from tests.tui.helpers import settle
 from tui import analysis
 from tui.analysis import Analysis, Applied, Checked, Failed, Finished, Started
 from tui.app import make_app
@@ -108,3 +111,13 @@ async def test_quitting_mid_work_leaves_no_child_behind(tmp_path: Path) -> None:
             break
         await asyncio.sleep(0.05)
     assert not multiprocessing.active_children()
+
+
+async def test_the_interpreter_is_tuned_while_the_app_runs_and_restored(demo_app) -> None:
+    before = (sys.getswitchinterval(), gc.get_threshold())
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert sys.getswitchinterval() == 0.001
+        assert gc.get_threshold()[2] == before[1][2] * 10  # after the results froze
+    assert (sys.getswitchinterval(), gc.get_threshold()) == before

@@ -154,7 +154,8 @@ class CompareScreen(BaseScreen):
         # copies: the worker must not read dicts the UI thread keeps filling
         applies = {k[1]: v for k, v in s.applies.items() if k[0] == new[0]}
         reports = {k[1]: v for k, v in s.reports.items() if k[0] == new[0]}
-        self.compare(s.series(new), old, new, s.tree, applies, reports)
+        # after the next paint: the worker would slow the screen's own layout
+        self.call_after_refresh(self.compare, s.series(new), old, new, s.tree, applies, reports)
 
     # a fixed description: Textual would otherwise repr() every argument (the whole
     # series and its results: tens of ms on a big thread) on each call
