@@ -160,11 +160,8 @@ def _child(conn: Connection, stop: Any, env: dict[str, str], cwd: str) -> None:
         return  # the parent gave up before sending the work
     try:
         _analyse(series, tree, conn.send, stop.is_set)
-    except reviewer.ReviewerError as exc:
-        conn.send(Failed(Problem(exc.title, str(exc)), fatal=True))
-    except Exception as exc:  # reported in place by the UI, never as a traceback
-        conn.send(Failed(Problem("internal error", f"{exc.__class__.__name__}: {exc}"),
-                         fatal=True))
+    except Exception as exc:
+        conn.send(Failed(Problem.of(exc), fatal=True))
     except KeyboardInterrupt:  # a signal stopped apply cleanly
         conn.send(Finished("cancelled", 0, 0))
 
@@ -186,7 +183,7 @@ def _analyse(series: tuple[reviewer.Series, ...], tree: str | None,
         try:
             repo = reviewer.GitRepo(tree)
         except reviewer.ReviewerError as exc:  # still check what the mails say
-            send(Failed(Problem(exc.title, str(exc)), fatal=False))
+            send(Failed(Problem.of(exc), fatal=False))
     count = sum(len(one.revisions) for one in series)
     send(Started(count * (2 if repo else 1), "applying" if repo else "checking"))
     cache = reviewer.ResultCache()

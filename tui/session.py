@@ -21,6 +21,14 @@ class Problem:
     title: str
     message: str
 
+    @classmethod
+    def of(cls, exc: Exception) -> Problem:
+        """A ReviewerError says what went wrong; anything else is a bug of
+        ours, shown in place all the same (a traceback would wreck the screen)."""
+        if isinstance(exc, reviewer.ReviewerError):
+            return cls(exc.title, str(exc))
+        return cls("internal error", f"{exc.__class__.__name__}: {exc}")
+
 
 @dataclass(frozen=True)
 class Place:

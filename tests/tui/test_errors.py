@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from mailfactory import mail, mbox
 
 import reviewer
@@ -16,6 +17,7 @@ from tui.app import make_app, run_app
 from tui.screens.patch import PatchScreen
 from tui.screens.revisions import RevisionsScreen
 from tui.screens.thread import ThreadScreen
+from tui.session import Problem
 from tui.widgets.matrix import RevisionMatrix
 
 SIZE = (120, 40)
@@ -118,3 +120,11 @@ async def test_escape_cancels_the_work_and_says_so(tmp_path: Path) -> None:
         await pilot.press("r")  # re-run finishes the job
         await settle(pilot)
         assert app.session.state == "done" and len(app.session.reports) == 12
+
+
+def test_a_problem_says_what_went_wrong_or_that_it_is_ours(tmp_path: Path) -> None:
+    with pytest.raises(reviewer.ReviewerError) as caught:
+        reviewer.GitRepo(str(tmp_path))  # not a repository
+    problem = Problem.of(caught.value)
+    assert (problem.title, problem.message) == (caught.value.title, str(caught.value))
+    assert Problem.of(KeyError("x")) == Problem("internal error", "KeyError: 'x'")

@@ -169,12 +169,8 @@ class CompareScreen(BaseScreen):
             result = reviewer.compare_revisions(series, series.revision(old[1]),
                                                 series.revision(new[1]), repo=repo,
                                                 applies=applies, reports=reports)
-        except reviewer.ReviewerError as exc:
-            self.post_message(self.CompareFailed(Problem(exc.title, str(exc))))
-            return
-        except Exception as exc:  # shown in place, never as a traceback
-            self.post_message(self.CompareFailed(
-                Problem("internal error", f"{exc.__class__.__name__}: {exc}")))
+        except Exception as exc:
+            self.post_message(self.CompareFailed(Problem.of(exc)))
             return
         self.post_message(self.Compared(result, old, new))
 

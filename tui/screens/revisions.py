@@ -130,11 +130,8 @@ class RevisionsScreen(BaseScreen):
                     self.post_message(self.SourceLoaded(run, opened))
                 for event in analysis.run(opened.series, tree, lambda: worker.is_cancelled):
                     self.post_message(self._message(run, event))
-        except reviewer.ReviewerError as exc:
-            self.post_message(self.ProblemFound(run, Problem(exc.title, str(exc)), fatal=True))
-        except Exception as exc:  # shown in place; a traceback would wreck the screen
-            self.post_message(self.ProblemFound(
-                run, Problem("internal error", f"{exc.__class__.__name__}: {exc}"), fatal=True))
+        except Exception as exc:
+            self.post_message(self.ProblemFound(run, Problem.of(exc), fatal=True))
 
     def _message(self, run: int, event: analysis.Event) -> WorkReported:
         match event:

@@ -212,7 +212,8 @@ class RevisionMatrix(ScrollView, can_focus=True):
             self._rows = [self._cells(session, key, rev) for key, rev in revisions]
             self._strips.clear()
             self.virtual_size = Size(self._edges[-1], len(self._rows) + 1)
-            self.cursor = (min(self.cursor[0], max(0, len(keys) - 1)), self.cursor[1])
+            self.cursor = (min(self.cursor[0], max(0, len(keys) - 1)),
+                           min(self.cursor[1], len(self._columns) - 1))
             self.refresh(layout=True)  # the height follows the rows
             return
         top = int(self.scroll_y)
