@@ -54,6 +54,26 @@ def default_cache_path() -> Path:
     return Path(env) if env else Path(user_cache_dir("reviewer")) / "cache.sqlite3"
 
 
+_LOCK_TIMEOUT_S = 10.0
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch to WAL unless already done.  The switch needs the database to
+    itself and SQLite answers "locked" at once, without waiting out the busy
+    timeout, while another connection is creating the file: wait here
+    instead of running without the cache."""
+    deadline = time.monotonic() + _LOCK_TIMEOUT_S
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class ResultCache:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_cache_path()
@@ -88,9 +108,9 @@ class ResultCache:
         return self._db
 
     def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        db = sqlite3.connect(self.path, timeout=_LOCK_TIMEOUT_S, check_same_thread=False)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            _use_wal(db)
             db.executescript(_SCHEMA)
             # A cut or damaged file often still opens: read every page once.
             if db.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
