@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -55,6 +56,8 @@ def default_cache_path() -> Path:
 
 
 _LOCK_TIMEOUT_S = 10.0
+# Caches of this process (a run's threads each have one) open one at a time.
+_OPEN_LOCK = threading.Lock()
 
 
 def _use_wal(db: sqlite3.Connection) -> None:
@@ -83,6 +86,10 @@ class ResultCache:
     def _connect(self) -> sqlite3.Connection | None:
         if self._db is not None or time.monotonic() < self._retry_at:
             return self._db
+        with _OPEN_LOCK:  # one rebuild of a corrupt file, not one that undoes another's
+            return self._connect_locked()
+
+    def _connect_locked(self) -> sqlite3.Connection | None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = self._open()
