@@ -7,20 +7,17 @@ else from this package):
     results = apply_series(GitRepo(tree), opened.series[0])
 """
 
-from reviewer.apidiff import ApiDiff, ApiSurface, SurfaceChange, api_surface, diff_surfaces
-from reviewer.apply import apply_revision, apply_series, choose_base, series_slug
-from reviewer.b4check import b4_results
-from reviewer.cache import ResultCache
 from reviewer.checks.engine import RevisionReport, RuleOutcome, check_series, selected_rules
 from reviewer.checks.registry import Rule, Scope, all_rules, get_rule
-from reviewer.compare import (
+from reviewer.compare.apidiff import ApiDiff, ApiSurface, SurfaceChange, api_surface, diff_surfaces
+from reviewer.compare.comparison import (
     Comparison,
     PatchPair,
     compare_revisions,
     comparison_to_json,
     diff_findings,
 )
-from reviewer.concerns import Concern, Evidence, review_concerns
+from reviewer.compare.concerns import Concern, Evidence, review_concerns
 from reviewer.config import Config, load_config
 from reviewer.errors import (
     ApplyError,
@@ -29,7 +26,9 @@ from reviewer.errors import (
     SourceError,
     TreeError,
 )
-from reviewer.gitrepo import REF_NAMESPACE, GitRepo
+from reviewer.mail.revisions import group_series
+from reviewer.mail.sources import Loaded, load
+from reviewer.mail.thread import build_thread
 from reviewer.model import (
     Address,
     ApplyFailure,
@@ -51,12 +50,13 @@ from reviewer.model import (
     Thread,
     Trailer,
 )
+from reviewer.output.b4check import b4_results
+from reviewer.output.report import SeriesReport, finding_location
 from reviewer.pipeline import Opened, open_source
-from reviewer.report import SeriesReport, finding_location
-from reviewer.revisions import group_series
 from reviewer.sample import demo_paths, write_sample
-from reviewer.sources import Loaded, load
-from reviewer.thread import build_thread
+from reviewer.store.cache import ResultCache
+from reviewer.tree.apply import apply_revision, apply_series, choose_base, series_slug
+from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo
 
 __all__ = [
     "REF_NAMESPACE",

@@ -21,7 +21,7 @@ from rich.text import Text
 from reviewer.commands import COMMANDS
 from reviewer.commands.common import stderr
 from reviewer.errors import ReviewerError
-from reviewer.listing import inert
+from reviewer.output.listing import inert
 
 __all__ = ["Terminated", "main"]
 
@@ -36,7 +36,7 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="reviewer", description=__doc__.splitlines()[0])
-    # Any SOURCE may be a Message-ID or lore URL (reviewer.fetch); own dests,
+    # Any SOURCE may be a Message-ID or lore URL (reviewer.mail.fetch); own dests,
     # since a subcommand's defaults would overwrite same-named globals.
     p.add_argument("--lore", dest="global_lore", metavar="URL",
                    help="public-inbox archive for Message-ID sources (default: b4.midmask)")
@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from reviewer.fetch import set_defaults
+    from reviewer.mail.fetch import set_defaults
 
     set_defaults(args.global_lore, args.global_offline)
     for name in ("select", "ignore"):  # accept both --select A --select B and A,B

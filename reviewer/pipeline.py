@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer.errors import SourceError
+from reviewer.mail.revisions import group_series
+from reviewer.mail.sources import Loaded, load
+from reviewer.mail.thread import build_thread
 from reviewer.model import Revision, Series, Thread
-from reviewer.revisions import group_series
-from reviewer.sources import Loaded, load
-from reviewer.thread import build_thread
 
 __all__ = ["Opened", "open_source"]
 

@@ -31,7 +31,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-from reviewer.maintainers import parse_maintainers
+from reviewer.checks.maintainers import parse_maintainers
 from samples import build
 from samples.history import COMMITTER
 from samples.kernel_edits import Recipients, v1, v2, v3, v4
@@ -215,7 +215,7 @@ def write_kernel_sample(tarball: str | Path, dest: str | Path,
                         ) -> tuple[Path, Path]:
     """DEST/tree (the imported tarball, a bare repository whose tag `base`
     is the base) and DEST/thread.mbox (the kernel thread)."""
-    from reviewer.treeimport import import_tarball
+    from reviewer.tree.importer import import_tarball
 
     dest = Path(dest).expanduser()
     tree, mbox = dest / "tree", dest / "thread.mbox"

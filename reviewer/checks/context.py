@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 from reviewer.checks.registry import Rule
 from reviewer.config import Config
-from reviewer.gitrepo import GitRepo
 from reviewer.model import ApplyResult, Finding, Revision, Series, Severity
+from reviewer.tree.gitrepo import GitRepo
 
 __all__ = ["CheckContext", "RevisionInput", "fingerprint"]
 

@@ -12,12 +12,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reviewer.cache import ResultCache
 from reviewer.checks.context import CheckContext, RevisionInput
 from reviewer.checks.registry import Rule, Scope, Skipped, all_rules
 from reviewer.config import Config
-from reviewer.gitrepo import GitRepo
 from reviewer.model import ApplyResult, Finding, Revision, Series
+from reviewer.store.cache import ResultCache
+from reviewer.tree.gitrepo import GitRepo
 
 __all__ = ["RevisionReport", "RuleOutcome", "check_series", "selected_rules"]
 

@@ -8,7 +8,7 @@ from reviewer.commands.common import print_json, run_apply, stdout
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
-    from reviewer.listing import apply_table, apply_to_json, inert
+    from reviewer.output.listing import apply_table, apply_to_json, inert
 
     _opened, out = run_apply(args.source, args.tree, args.base, fuzzy=args.fuzzy)
     if args.json:
@@ -32,7 +32,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_refs(args: argparse.Namespace) -> int:
-    from reviewer.gitrepo import REF_NAMESPACE, GitRepo
+    from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo
 
     repo = GitRepo(args.tree)
     if args.delete:

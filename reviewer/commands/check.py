@@ -14,11 +14,9 @@ from reviewer.commands.common import print_json, progress, run_apply, stdout
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from reviewer.cache import ResultCache
     from reviewer.checks.engine import selected_rules
     from reviewer.config import load_config
-    from reviewer.pipeline import open_source
-    from reviewer.report import (
+    from reviewer.output.report import (
         SeriesReport,
         exit_code,
         mark_approximate,
@@ -26,13 +24,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         to_markdown,
         to_text,
     )
+    from reviewer.pipeline import open_source
+    from reviewer.store.cache import ResultCache
 
     config = load_config().with_cli(args.select, args.ignore, args.fail_on, args.all)
     cache = None if args.no_cache else ResultCache()
     if args.tree:
         opened, applied = run_apply(args.source, args.tree, args.base,
                                     fuzzy=getattr(args, "fuzzy", False), cache=cache)
-        from reviewer.gitrepo import GitRepo
+        from reviewer.tree.gitrepo import GitRepo
 
         repo: Any = GitRepo(args.tree)
     else:
@@ -47,7 +47,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     reports = [SeriesReport(s, tuple(mark_approximate(r) for r in revs)) for s, revs in checked]
     rules = selected_rules(config)
     if getattr(args, "show_apply", False):
-        from reviewer.listing import apply_table
+        from reviewer.output.listing import apply_table
 
         for series, results in applied:
             if results is not None:
@@ -67,10 +67,10 @@ def _check_all(applied: list[tuple[Any, Any]], repo: Any, config: Any, use_cache
     each other, see engine.py) spread over the cores: the rules mostly wait
     on perl and git.  Each worker has its own git processes and cache
     connection; the biggest revisions start first."""
-    from reviewer.cache import ResultCache
     from reviewer.checks.engine import check_revision, selected_rules
     from reviewer.checks.policy.bisect import prefetch
-    from reviewer.gitrepo import GitRepo
+    from reviewer.store.cache import ResultCache
+    from reviewer.tree.gitrepo import GitRepo
 
     rules = selected_rules(config)
     jobs = [(series, rev, results[i] if results and i < len(results) else None)
@@ -100,7 +100,7 @@ def _check_all(applied: list[tuple[Any, Any]], repo: Any, config: Any, use_cache
         try:
             done = [futures[i].result() for i in range(len(jobs))]
         except BaseException:  # Ctrl-C, SIGTERM: start no revision, stop every perl
-            from reviewer.toolrun import stop_all
+            from reviewer.checks.toolrun import stop_all
 
             pool.shutdown(wait=False, cancel_futures=True)
             stop_all()

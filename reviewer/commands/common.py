@@ -28,9 +28,9 @@ def print_json(data: Any) -> None:
 
 def run_apply(source: str, tree: str, base: str | None, *, fuzzy: bool = False,
               cache: Any = None) -> tuple[Any, list[Any]]:
-    from reviewer.apply import apply_series
-    from reviewer.gitrepo import GitRepo
     from reviewer.pipeline import open_source
+    from reviewer.tree.apply import apply_series
+    from reviewer.tree.gitrepo import GitRepo
 
     opened = open_source(source)
     repo = GitRepo(tree)

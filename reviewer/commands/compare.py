@@ -21,7 +21,7 @@ _WORDS_SHOWN = 3  # lines of the reviewer's words shown per concern
 
 def _inert(text: str, style: str = "") -> Text:
     """Mail and diff text shown as plain characters, line by line."""
-    from reviewer.listing import inert
+    from reviewer.output.listing import inert
 
     out = Text("\n").join(inert(line) for line in text.split("\n"))
     out.stylize(style)
@@ -133,11 +133,11 @@ def to_markdown(c: Any, title: str) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from reviewer.cache import ResultCache
-    from reviewer.compare import compare_revisions, comparison_to_json
+    from reviewer.compare.comparison import compare_revisions, comparison_to_json
     from reviewer.config import load_config
     from reviewer.errors import ReviewerError
     from reviewer.pipeline import open_source
+    from reviewer.store.cache import ResultCache
 
     opened = open_source(args.source)
     series, old = opened.find(args.old)
@@ -152,8 +152,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     applies: dict[int, Any] = {}
     with progress() as bar:
         if args.tree:
-            from reviewer.apply import apply_series
-            from reviewer.gitrepo import GitRepo
+            from reviewer.tree.apply import apply_series
+            from reviewer.tree.gitrepo import GitRepo
 
             repo = GitRepo(args.tree)
             task = bar.add_task("applying", total=2)
@@ -174,8 +174,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_b4_check(args: argparse.Namespace) -> int:
-    from reviewer.b4check import b4_results
     from reviewer.config import load_config
+    from reviewer.output.b4check import b4_results
 
     config = load_config().with_cli(args.select, args.ignore)
     sys.stdout.write(json.dumps(b4_results(sys.stdin.buffer.read(), config)) + "\n")

@@ -10,8 +10,8 @@ from reviewer.commands.common import print_json, stderr, stdout
 
 
 def _summary(got: Any) -> list[dict[str, Any]]:
-    from reviewer.revisions import group_series
-    from reviewer.thread import build_thread
+    from reviewer.mail.revisions import group_series
+    from reviewer.mail.thread import build_thread
 
     out = []
     for series in group_series(build_thread(got.messages)):
@@ -28,7 +28,7 @@ def _summary(got: Any) -> list[dict[str, Any]]:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from reviewer.fetch import fetch_series, write_mbox
+    from reviewer.mail.fetch import fetch_series, write_mbox
 
     got = fetch_series(args.source, lore=args.lore, offline=True if args.offline else None)
     if args.output:
@@ -41,7 +41,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         return 0
     from rich.text import Text
 
-    from reviewer.listing import inert  # mail text: no terminal escapes get through
+    from reviewer.output.listing import inert  # mail text: no terminal escapes get through
 
     for note in got.notes:
         stderr.print(inert(note), soft_wrap=True)

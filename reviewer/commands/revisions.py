@@ -8,7 +8,7 @@ from reviewer.commands.common import print_json, stderr, stdout
 
 
 def cmd_revisions(args: argparse.Namespace) -> int:
-    from reviewer.listing import inert, revisions_table, series_to_json
+    from reviewer.output.listing import inert, revisions_table, series_to_json
     from reviewer.pipeline import open_source
 
     opened = open_source(args.source)

@@ -55,7 +55,7 @@ def import_progress() -> Iterator[Callable[[int, int, int], None]]:
 
 
 def cmd_tree_import(args: argparse.Namespace) -> int:
-    from reviewer.treeimport import BASE_TAG, BRANCH, import_tarball
+    from reviewer.tree.importer import BASE_TAG, BRANCH, import_tarball
 
     with import_progress() as show:
         result = import_tarball(args.tarball, args.dir, checkout=args.checkout, progress=show)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from reviewer.cache import ResultCache
+from reviewer.store.cache import ResultCache
 
 
 def _put(cache: ResultCache, start: threading.Barrier, n: int) -> None:

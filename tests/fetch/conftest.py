@@ -35,8 +35,8 @@ import pytest
 from helpers import REFERENCE_THREAD
 from mailfactory import DIFF, mail
 
-from reviewer.cache import default_cache_path
-from reviewer.sources import _split_mbox
+from reviewer.mail.sources import _split_mbox
+from reviewer.store.cache import default_cache_path
 
 SAMPLE_THREAD = Path(__file__).resolve().parents[2] / "samples" / "thread.mbox"
 TOOLS = ("public-inbox-init", "public-inbox-index", "public-inbox-httpd", "git")

@@ -16,8 +16,8 @@ import pytest
 from helpers import REFERENCE_THREAD, need
 
 from reviewer.cli import main
-from reviewer.fetch import Remote, parse_source, write_mbox
-from reviewer.sources import _split_mbox
+from reviewer.mail.fetch import Remote, parse_source, write_mbox
+from reviewer.mail.sources import _split_mbox
 
 SAMPLE_V1 = "20240304011200-ovl-neg-v1-1@sample.example.org"
 REAL_V1 = "20200507011900.23523-1-cgxu519@mykernel.net"
@@ -134,7 +134,7 @@ def test_offline_rerun_from_cache(public_inbox: Any, capsys: Any, dead_port: int
     code, out, err = run(capsys, "fetch", SAMPLE_V1, "--lore", dead)
     assert code == 0 and "offline: using 31 cached messages (cannot reach" in err
     # Every command taking SOURCE takes a Message-ID, offline too.
-    with caplog.at_level(logging.WARNING, logger="reviewer.fetch"):
+    with caplog.at_level(logging.WARNING, logger="reviewer.mail.fetch"):
         code, out, err = run(capsys, "--lore", dead, "revisions", SAMPLE_V1, "--json")
     assert code == 0, err
     assert [r["label"] for r in json.loads(out)["series"][0]["revisions"]] == [

@@ -203,7 +203,7 @@ def test_fuzzy_is_marked_approximate(kernel_sample: tuple[Path, Path], tmp_path:
 
 def test_warm_apply_is_reused(kernel_sample: tuple[Path, Path], series: reviewer.Series,
                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import reviewer.apply as apply_mod
+    import reviewer.tree.apply as apply_mod
 
     repo = reviewer.GitRepo(kernel_sample[0])
     cache = reviewer.ResultCache(tmp_path / "cache.sqlite3")

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from reviewer.cli import main
-from reviewer.gitrepo import GitRepo
-from reviewer.treeimport import ImportError_, import_tarball
+from reviewer.tree.gitrepo import GitRepo
+from reviewer.tree.importer import ImportError_, import_tarball
 
 ROOT = Path(__file__).resolve().parents[2]
 

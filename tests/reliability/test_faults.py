@@ -45,7 +45,7 @@ from reliability.common import (
 )
 
 import reviewer
-from reviewer.cache import ResultCache
+from reviewer.store.cache import ResultCache
 
 # -- trees ---------------------------------------------------------------------------
 
@@ -317,7 +317,7 @@ def test_cache_locked_by_another_writer_is_not_deleted(
     other.execute("INSERT INTO theirs VALUES (1)")
     other.execute("BEGIN EXCLUSIVE")
     real_connect = sqlite3.connect
-    monkeypatch.setattr("reviewer.cache.sqlite3.connect",
+    monkeypatch.setattr("reviewer.store.cache.sqlite3.connect",
                         lambda *a, **k: real_connect(*a, **{**k, "timeout": 0.2}))
     try:
         assert _check_json(mbox, capsys) == _check_json(mbox, capsys, "--no-cache")

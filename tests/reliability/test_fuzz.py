@@ -29,10 +29,10 @@ from rich.console import Console
 
 import reviewer
 from reviewer import cparse
-from reviewer.diff import parse_diff
 from reviewer.errors import ReviewerError
-from reviewer.listing import inert, revisions_table, series_to_json
-from reviewer.mail import parse_subject
+from reviewer.mail.diff import parse_diff
+from reviewer.mail.message import parse_subject
+from reviewer.output.listing import inert, revisions_table, series_to_json
 
 pytestmark = pytest.mark.fuzz
 

@@ -26,9 +26,9 @@ from helpers import PEERS, need
 from reliability.common import assert_clean_exit, error_line, leftovers, run_cli, run_sub
 
 import reviewer
-from reviewer.mail import parse_subject, to_patch
+from reviewer.mail.message import parse_subject, to_patch
+from reviewer.mail.sources import load
 from reviewer.model import Patch, Revision
-from reviewer.sources import load
 
 HERE = Path(__file__).resolve().parent
 ORACLES = PEERS / "oracles.json"
@@ -416,13 +416,13 @@ def test_subject_cleanup_as_git_mailinfo() -> None:
                  ("bob (unterminated comment smith", "bob@example.com")}
     for value, (name, addr) in cases.items():
         raw = (f"From: {value}\nSubject:    extra spaces\nMessage-ID: <x@y>\n\nbody\n").encode()
-        msg = reviewer.mail.to_message(_parsed(raw), raw)
+        msg = reviewer.mail.message.to_message(_parsed(raw), raw)
         assert msg.subject.summary == "extra spaces"
         assert (msg.sender.name, msg.sender.email) == (name, addr)
 
 
 def _parsed(raw: bytes) -> email.message.EmailMessage:
-    from reviewer.sources import _parse
+    from reviewer.mail.sources import _parse
 
     return _parse(raw)
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from reviewer import cparse
 from reviewer.checks.context import CheckContext
 from reviewer.checks.registry import Scope, rule
-from reviewer.gitrepo import GitRepo
 from reviewer.model import Finding, Patch, Revision, Series, Severity
+from reviewer.tree.gitrepo import GitRepo
 
 _C_FILES = (".c", ".h")
 

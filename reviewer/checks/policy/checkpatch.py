@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 from reviewer.checks.context import CheckContext
 from reviewer.checks.registry import Scope, Skipped, rule
+from reviewer.checks.toolrun import ToolMissing, base_files, run_perl
 from reviewer.model import Finding, Patch, Severity
-from reviewer.toolrun import ToolMissing, base_files, run_perl
 
 SCRIPT = "scripts/checkpatch.pl"
 # What checkpatch.pl opens: its data files beside it ($D/...) and the

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from reviewer.checks.context import CheckContext
+from reviewer.checks.maintainers import Entry, entries_for, parse_maintainers, run_get_maintainer
 from reviewer.checks.registry import Scope, Skipped, rule
-from reviewer.maintainers import Entry, entries_for, parse_maintainers, run_get_maintainer
 from reviewer.model import Finding, Revision, Severity
 
 

@@ -9,8 +9,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from reviewer.checks.context import CheckContext
+from reviewer.checks.maintainers import entries_for, parse_maintainers
 from reviewer.checks.registry import Scope, Skipped, rule
-from reviewer.maintainers import entries_for, parse_maintainers
 from reviewer.model import Finding, Severity
 
 # `net: ieee802154: fix x` → "net: ieee802154": the leading chain of

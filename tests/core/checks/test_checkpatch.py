@@ -19,8 +19,8 @@ from reviewer.checks.engine import RevisionReport, check_revision
 from reviewer.checks.policy.checkpatch import diff_positions, parse_terse
 from reviewer.checks.registry import get_rule
 from reviewer.config import Config
-from reviewer.gitrepo import GitRepo
 from reviewer.model import ApplyResult, BaseChoice, PatchApply, PatchStatus, Series, Severity
+from reviewer.tree.gitrepo import GitRepo
 
 CHECKPATCH_FILES = ("scripts/checkpatch.pl", "scripts/spelling.txt",
                     "scripts/const_structs.checkpatch")
@@ -97,7 +97,7 @@ def test_skipped_without_tree_or_script(tmp_path: Path) -> None:
 def test_skipped_without_perl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo, base = new_repo(tmp_path / "t", {"scripts/checkpatch.pl": "exit 0;\n", "f.c": "x\n"})
     tip = commit(repo, {"f.c": "y\n"}, "f: change")
-    monkeypatch.setattr("reviewer.toolrun.find_perl", lambda: None)
+    monkeypatch.setattr("reviewer.checks.toolrun.find_perl", lambda: None)
     outcome = check(repo, base, as_series(repo, base, tip, tmp_path)).outcomes[0]
     assert (outcome.status, outcome.reason) == ("skipped", "perl not found")
 

@@ -9,10 +9,10 @@ import pytest
 from mailfactory import mail, mbox
 
 import reviewer
-from reviewer.cache import ResultCache
 from reviewer.checks.engine import check_series
 from reviewer.cli import main
 from reviewer.config import Config, load_config
+from reviewer.store.cache import ResultCache
 
 
 def _thread(tmp_path: Path) -> Path:

@@ -85,7 +85,7 @@ def test_reference_v3_bisect_at_diff_level() -> None:
 
 
 def test_json_report_round_trips(tmp_path: Path, sample_reports: dict[int, RevisionReport]) -> None:
-    from reviewer.report import SeriesReport, to_json
+    from reviewer.output.report import SeriesReport, to_json
 
     series = reviewer.open_source(reviewer.demo_paths()[1]).series[0]
     data = to_json([SeriesReport(series, tuple(sample_reports.values()))], [], "x")

@@ -14,17 +14,17 @@ from helpers import REFERENCE_THREAD, need
 
 from reviewer import open_source
 from reviewer.checks.engine import RevisionReport, check_revision
-from reviewer.checks.registry import get_rule
-from reviewer.config import Config
-from reviewer.gitrepo import GitRepo
-from reviewer.maintainers import (
+from reviewer.checks.maintainers import (
     entries_for,
     expected_recipients,
     parse_maintainers,
     pattern_matches,
     run_get_maintainer,
 )
+from reviewer.checks.registry import get_rule
+from reviewer.config import Config
 from reviewer.model import Address, ApplyResult, BaseChoice, Series
+from reviewer.tree.gitrepo import GitRepo
 from samples.build import THREAD_MBOX, build_tree
 
 LKML = "linux-kernel@vger.kernel.org"
@@ -154,7 +154,7 @@ def test_get_maintainer_absent_or_perl_missing(tmp_path: Path,
     head = commit(repo, {"scripts/get_maintainer.pl": "print 'x@example.org', \"\\n\";\n"},
                   "add script", "2024-01-02T00:00:00+00:00")
     assert run_get_maintainer(GitRepo(repo), head, diff_of("a.c"), 10) == ["x@example.org"]
-    monkeypatch.setattr("reviewer.toolrun.find_perl", lambda: None)
+    monkeypatch.setattr("reviewer.checks.toolrun.find_perl", lambda: None)
     assert run_get_maintainer(GitRepo(repo), head, diff_of("a.c"), 10) is None
 
 

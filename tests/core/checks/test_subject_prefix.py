@@ -14,8 +14,8 @@ from reviewer.checks.engine import RevisionReport, check_revision
 from reviewer.checks.policy.subject_prefix import history_prefixes, subject_prefix
 from reviewer.checks.registry import get_rule
 from reviewer.config import Config
-from reviewer.gitrepo import GitRepo
 from reviewer.model import ApplyResult, BaseChoice, Series
+from reviewer.tree.gitrepo import GitRepo
 from samples.build import THREAD_MBOX, build_tree
 
 MAINTAINERS = "OVERLAYFS FILESYSTEM\nL:\tlinux-unionfs@example.org\nF:\tfs/overlayfs/\n"

@@ -106,7 +106,7 @@ def test_a_mail_b4_cannot_read_is_one_failed_entry(monkeypatch: pytest.MonkeyPat
     def broken(*_args: object) -> None:
         raise ValueError("no headers")
 
-    monkeypatch.setattr("reviewer.b4check.to_message", broken)
+    monkeypatch.setattr("reviewer.output.b4check.to_message", broken)
     (entry,) = reviewer.b4_results(b"x", reviewer.Config())
     assert entry["tool"] == "reviewer" and entry["status"] == "fail"
     assert "no headers" in entry["summary"]

@@ -8,7 +8,7 @@ from pathlib import Path
 from mailfactory import DIFF, mail, mbox
 
 import reviewer
-from reviewer.concerns import changelog_units, inline_comments
+from reviewer.compare.concerns import changelog_units, inline_comments
 
 
 def test_quotes_split_by_blank_and_elided_lines_are_one_quote() -> None:

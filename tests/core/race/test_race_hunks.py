@@ -10,7 +10,7 @@ import pytest
 
 from reviewer.checks.race import SourceFile, analyze
 from reviewer.cparse import DiffHunk, rebuild_post_image
-from reviewer.diff import parse_diff
+from reviewer.mail.diff import parse_diff
 
 CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/overlayfs-dcache/thread.mbox"
 

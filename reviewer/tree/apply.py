@@ -19,7 +19,6 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from reviewer.errors import TreeError
-from reviewer.gitrepo import REF_NAMESPACE, GitRepo, TempIndex
 from reviewer.model import (
     ApplyFailure,
     ApplyResult,
@@ -30,9 +29,10 @@ from reviewer.model import (
     Revision,
     Series,
 )
+from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo, TempIndex
 
 if TYPE_CHECKING:
-    from reviewer.cache import ResultCache
+    from reviewer.store.cache import ResultCache
 
 __all__ = ["apply_revision", "apply_series", "choose_base", "series_slug"]
 

@@ -19,9 +19,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 
-from reviewer.gitrepo import GitRepo
+from reviewer.checks.toolrun import ToolMissing, base_files, run_perl
 from reviewer.model import Address
-from reviewer.toolrun import ToolMissing, base_files, run_perl
+from reviewer.tree.gitrepo import GitRepo
 
 __all__ = ["Entry", "entries_for", "expected_recipients", "parse_maintainers",
            "run_get_maintainer"]

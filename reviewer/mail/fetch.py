@@ -27,18 +27,18 @@ import liblore
 import liblore.utils
 import requests
 
-from reviewer.cache import ResultCache
 from reviewer.errors import SourceError
-from reviewer.mail import to_message
+from reviewer.mail.message import to_message
 from reviewer.model import Message
+from reviewer.store.cache import ResultCache
 
 if TYPE_CHECKING:
-    from reviewer.sources import Loaded
+    from reviewer.mail.sources import Loaded
 
 __all__ = ["Archive", "Fetched", "Remote", "Unreachable", "fetch_series", "is_remote",
            "load_remote", "parse_source", "set_defaults", "write_mbox"]
 
-log = logging.getLogger("reviewer.fetch")
+log = logging.getLogger("reviewer.mail.fetch")
 
 DEFAULT_LORE = "https://lore.kernel.org/all"
 _MAIL_SUFFIX = re.compile(r"\.(mbox|mbx|eml|patch|diff|txt|gz)$", re.I)
@@ -256,7 +256,7 @@ def fetch_series(source: str, *, lore: str | None = None, offline: bool | None =
                  cache: ResultCache | None = None) -> Fetched:
     """Fetch SOURCE's thread and its other revisions; the cache answers when
     offline.  Raises SourceError (cache untouched) on any failure."""
-    from reviewer.discover import discover
+    from reviewer.mail.discover import discover
 
     remote = parse_source(source)
     if remote is None:
@@ -288,7 +288,7 @@ def fetch_series(source: str, *, lore: str | None = None, offline: bool | None =
 
 
 def _from_cache(msgid: str, cache: ResultCache, why: str) -> Fetched:
-    from reviewer.discover import series_closure
+    from reviewer.mail.discover import series_closure
 
     record = cache.get_fetch(msgid)
     if record is not None:
@@ -308,8 +308,8 @@ def _from_cache(msgid: str, cache: ResultCache, why: str) -> Fetched:
 
 
 def load_remote(source: str) -> Loaded:
-    """`reviewer.sources.load` for a Message-ID or URL SOURCE."""
-    from reviewer.sources import Loaded
+    """`reviewer.mail.sources.load` for a Message-ID or URL SOURCE."""
+    from reviewer.mail.sources import Loaded
 
     got = fetch_series(source)
     # Logging, not print: the CLI shows it on stderr (logging's last-resort

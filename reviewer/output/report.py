@@ -12,8 +12,8 @@ from rich.text import Text
 
 from reviewer.checks.engine import RevisionReport
 from reviewer.checks.registry import Rule
-from reviewer.listing import apply_to_json, inert
 from reviewer.model import Finding, Series, Severity
+from reviewer.output.listing import apply_to_json, inert
 
 __all__ = [
     "finding_location","SCHEMA_VERSION", "SeriesReport", "exit_code", "mark_approximate", "to_json",

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reviewer.apidiff import ApiDiff
+from reviewer.compare.apidiff import ApiDiff
 from reviewer.model import Address, Patch, Revision
 
 __all__ = ["Comment", "Concern", "Evidence", "changelog_units", "inline_comments",

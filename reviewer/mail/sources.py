@@ -1,6 +1,6 @@
 """Read the mails of a SOURCE: an mbox (optionally .gz), a maildir, a
 directory of .eml/.patch/.mbox files, a single mail file, or a Message-ID or
-lore URL (fetched by reviewer.fetch)."""
+lore URL (fetched by reviewer.mail.fetch)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from reviewer.errors import SourceError
-from reviewer.mail import parse_bytes, to_message
+from reviewer.mail.message import parse_bytes, to_message
 from reviewer.model import Message
 
 __all__ = ["Loaded", "load"]
@@ -96,8 +96,8 @@ def load(source: str | Path) -> Loaded:
     """Load every readable mail of SOURCE; unreadable ones are listed in
     `problems`.  Raises SourceError when nothing usable is there.  A
     Message-ID or archive URL is fetched with its other revisions (or read
-    from the cache offline): see reviewer.fetch."""
-    from reviewer.fetch import is_remote, load_remote  # lazy: network code only when used
+    from the cache offline): see reviewer.mail.fetch."""
+    from reviewer.mail.fetch import is_remote, load_remote  # lazy: network code only when used
 
     if is_remote(source):
         return load_remote(str(source))

@@ -17,8 +17,8 @@ from typing import TypeVar
 from tree_sitter import Node
 
 from reviewer import cparse
-from reviewer.gitrepo import GitRepo
 from reviewer.model import ApplyResult, Revision
+from reviewer.tree.gitrepo import GitRepo
 
 __all__ = ["ApiDiff", "ApiSurface", "SurfaceChange", "api_surface", "diff_surfaces"]
 

@@ -8,7 +8,7 @@ Message-ID, even when each revision is its own thread.
    patches touching the same files (`dfn:`) close in time (`d:`), with a
    version that fits between the known ones by date.
 
-Rounds repeat until nothing new turns up.  reviewer.revisions then links the
+Rounds repeat until nothing new turns up.  reviewer.mail.revisions then links the
 revisions (each link with a reason and a confidence); fetched threads it
 does not link to the seed's series are dropped.
 """
@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 import b4
 import b4.mbox
 
-from reviewer.fetch import Archive, parse_mail, to_messages
+from reviewer.mail.fetch import Archive, parse_mail, to_messages
+from reviewer.mail.revisions import group_series
+from reviewer.mail.thread import build_thread
 from reviewer.model import Message, Revision, Series, Thread
-from reviewer.revisions import group_series
-from reviewer.thread import build_thread
 
 __all__ = ["AUTHOR_FILES", "B4_CHANGE_ID", "B4_SUBJECT", "SEED", "Found", "discover",
            "series_closure"]

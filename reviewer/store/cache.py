@@ -155,7 +155,7 @@ class ResultCache:
             pass
 
     # Other results keyed by what determines them (e.g. apply results, see
-    # reviewer.apply): any JSON value, `kind` saying what it is.
+    # reviewer.tree.apply): any JSON value, `kind` saying what it is.
     def get_json(self, key: str) -> Any:
         db = self._connect()
         if db is None:
@@ -177,7 +177,7 @@ class ResultCache:
         except sqlite3.Error:
             pass
 
-    # Mail fetched from an archive (reviewer.fetch), keyed by Message-ID, and
+    # Mail fetched from an archive (reviewer.mail.fetch), keyed by Message-ID, and
     # what each fetch found, so the same command works offline.
     def put_fetch(self, seed: str, origin: str, raws: dict[str, bytes],
                   payload: dict[str, Any]) -> bool:

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from reviewer.gitrepo import GitRepo
+from reviewer.tree.gitrepo import GitRepo
 
 __all__ = ["ToolMissing", "ToolResult", "base_files", "find_perl", "run_perl", "stop_all"]
 

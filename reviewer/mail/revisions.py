@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
-from reviewer.mail import patch_ids, to_patch
+from reviewer.mail.message import patch_ids, to_patch
 from reviewer.model import Message, Patch, Reply, Revision, RevisionLink, Series, Thread
 
 __all__ = ["group_series"]
@@ -29,7 +29,7 @@ _PREFIX = re.compile(r"^[\w./,-]+(?:\s*/\s*[\w.-]+)*:\s+")
 _LOOSE_WINDOW_S = 12 * 3600
 _SERIES_WINDOW_S = 180 * 86400
 # Mails without a Message-ID (git format-patch files) get one in this domain
-# (reviewer.mail): they were never sent, their Date is the author date.
+# (reviewer.mail.message): they were never sent, their Date is the author date.
 _UNSENT = "@reviewer.invalid"
 
 

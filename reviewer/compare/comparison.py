@@ -1,7 +1,7 @@
 """Compare two revisions: which patches correspond (git range-diff of the
 applied commits, else patch-id and subject), how the API surface changed
-(reviewer.apidiff), how the findings changed (new, fixed, persisting) by
-fingerprint, and what became of the reviewers' concerns (reviewer.concerns).
+(reviewer.compare.apidiff), how the findings changed (new, fixed, persisting) by
+fingerprint, and what became of the reviewers' concerns (reviewer.compare.concerns).
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
-from reviewer.apidiff import ApiDiff, ApiSurface, SurfaceChange, api_surface, diff_surfaces
-from reviewer.cache import ResultCache
 from reviewer.checks.engine import RevisionReport, check_revision, selected_rules
-from reviewer.concerns import Concern, review_concerns
+from reviewer.compare.apidiff import ApiDiff, ApiSurface, SurfaceChange, api_surface, diff_surfaces
+from reviewer.compare.concerns import Concern, review_concerns
 from reviewer.config import Config
-from reviewer.gitrepo import GitRepo
 from reviewer.model import ApplyResult, Finding, Patch, Revision, Series
+from reviewer.store.cache import ResultCache
+from reviewer.tree.gitrepo import GitRepo
 
 __all__ = ["Comparison", "PatchPair", "compare_revisions", "comparison_to_json", "diff_findings"]
 
@@ -190,8 +190,8 @@ def _surface_json(s: ApiSurface) -> dict[str, Any]:
 
 def comparison_to_json(c: Comparison, series: Series, source: str,
                        applies: dict[int, ApplyResult] | None = None) -> dict[str, Any]:
-    from reviewer.listing import apply_to_json
-    from reviewer.report import finding_to_json
+    from reviewer.output.listing import apply_to_json
+    from reviewer.output.report import finding_to_json
 
     applies = applies or {}
 

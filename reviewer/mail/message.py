@@ -17,7 +17,7 @@ from typing import Any
 
 import b4
 
-from reviewer.diff import parse_diff, split_notes_and_diff
+from reviewer.mail.diff import parse_diff, split_notes_and_diff
 from reviewer.model import Address, Message, Patch, SubjectInfo, Trailer
 
 __all__ = ["parse_bytes", "parse_subject", "patch_ids", "to_message", "to_patch"]

@@ -1,0 +1,2 @@
+"""Comparing two revisions: pairing and range-diff, API surface, review
+requests and their outcomes."""

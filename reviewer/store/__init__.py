@@ -1,0 +1,1 @@
+"""What the tool keeps between runs in the user's directories (SQLite)."""
