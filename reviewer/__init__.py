@@ -1,7 +1,13 @@
 """reviewer: a patch review assistant for Linux-kernel-style mail threads.
 
 The public API, used by the CLI and the TUI alike (the TUI imports nothing
-else from this package):
+else from this package).  One call runs the pipeline and yields events:
+
+    for event in review("thread.mbox", Options(tree="~/linux")):
+        match event:
+            case RevisionChecked(series, report): ...
+
+The stages stay callable on their own:
 
     opened = open_source("thread.mbox")          # load → thread → series
     results = apply_series(GitRepo(tree), opened.series[0])
@@ -41,9 +47,11 @@ from reviewer.model import (
     Patch,
     PatchApply,
     PatchStatus,
+    Phase,
     Reply,
     Revision,
     RevisionLink,
+    RunState,
     Series,
     Severity,
     SubjectInfo,
@@ -53,6 +61,19 @@ from reviewer.model import (
 from reviewer.output.b4check import b4_results
 from reviewer.output.report import SeriesReport, finding_location
 from reviewer.pipeline import Opened, open_source
+from reviewer.run import (
+    Event,
+    Failed,
+    Finished,
+    Options,
+    Progress,
+    RevisionApplied,
+    RevisionChecked,
+    SourceOpened,
+    Started,
+    review,
+)
+from reviewer.run.compare import compare_pair
 from reviewer.sample import demo_paths, write_sample
 from reviewer.store.cache import ResultCache
 from reviewer.tree.apply import apply_revision, apply_series, choose_base, series_slug
@@ -60,9 +81,9 @@ from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo
 
 __all__ = [
     "REF_NAMESPACE",
+    "Address",
     "ApiDiff",
     "ApiSurface",
-    "Address",
     "ApplyError",
     "ApplyFailure",
     "ApplyResult",
@@ -71,31 +92,42 @@ __all__ = [
     "Concern",
     "Config",
     "ConfigError",
+    "Event",
     "Evidence",
+    "Failed",
     "FileChange",
     "Finding",
+    "Finished",
     "GitRepo",
     "Hunk",
     "Loaded",
     "Message",
     "Opened",
-    "PatchPair",
+    "Options",
     "Patch",
     "PatchApply",
+    "PatchPair",
     "PatchStatus",
+    "Phase",
+    "Progress",
     "Reply",
     "ResultCache",
     "ReviewerError",
     "Revision",
+    "RevisionApplied",
+    "RevisionChecked",
     "RevisionLink",
     "RevisionReport",
     "Rule",
     "RuleOutcome",
+    "RunState",
     "Scope",
     "Series",
     "SeriesReport",
     "Severity",
     "SourceError",
+    "SourceOpened",
+    "Started",
     "SubjectInfo",
     "SurfaceChange",
     "Thread",
@@ -108,18 +140,20 @@ __all__ = [
     "b4_results",
     "build_thread",
     "check_series",
+    "choose_base",
+    "compare_pair",
     "compare_revisions",
     "comparison_to_json",
-    "choose_base",
     "demo_paths",
     "diff_findings",
-    "finding_location",
     "diff_surfaces",
+    "finding_location",
     "get_rule",
     "group_series",
     "load",
     "load_config",
     "open_source",
+    "review",
     "review_concerns",
     "selected_rules",
     "series_slug",

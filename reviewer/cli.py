@@ -50,9 +50,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from reviewer.mail.fetch import set_defaults
-
-    set_defaults(args.global_lore, args.global_offline)
     for name in ("select", "ignore"):  # accept both --select A --select B and A,B
         if getattr(args, name, None):
             setattr(args, name, [p.strip() for v in getattr(args, name) for p in v.split(",")

@@ -20,9 +20,11 @@ __all__ = [
     "Patch",
     "PatchApply",
     "PatchStatus",
+    "Phase",
     "Reply",
     "Revision",
     "RevisionLink",
+    "RunState",
     "Series",
     "Severity",
     "SubjectInfo",
@@ -391,3 +393,18 @@ class Finding:
     level: str  # "diff" (from the mails) or "tree" (from the applied tree)
     fingerprint: str  # stable across revisions for the same problem
     approximate: bool = False  # read a tree that applied only with `--fuzzy`
+
+
+class Phase(enum.StrEnum):
+    """What a review run is doing (reviewer.run)."""
+
+    APPLYING = "applying"
+    CHECKING = "checking"
+
+
+class RunState(enum.StrEnum):
+    """How a review run ended."""
+
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"

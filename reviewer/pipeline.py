@@ -32,8 +32,9 @@ class Opened:
         raise SourceError(f"no revision {label!r} in the thread (have: {known})")
 
 
-def open_source(source: str | Path) -> Opened:
-    loaded = load(source)
+def open_source(source: str | Path, lore: str | None = None, offline: bool = False) -> Opened:
+    """`lore` and `offline` are for a Message-ID or archive URL SOURCE."""
+    loaded = load(source, lore, offline)
     thread = build_thread(loaded.messages)
     series = tuple(group_series(thread))
     if not series:

@@ -1,10 +1,11 @@
-"""Apply and check in a child process, so the UI thread keeps the interpreter.
+"""reviewer.review() in a child process, so the UI thread keeps the interpreter.
 
-Checks are CPU-bound Python (mail parsing, tree-sitter walks).  Run in a
-thread they hold the GIL for 5 ms slices at a time and a key pressed while
-they run waits 100 ms or more.  The child gets the series (pickled: ~20 ms for
-1,000 mails) and the tree's path, and sends each result back as soon as it
-is ready; the parent's worker thread only waits on the pipe.
+Apply and check are CPU-bound Python (mail parsing, tree-sitter walks).  Run
+in a thread they hold the GIL for 5 ms slices at a time and a key pressed
+while they run waits 100 ms or more.  The child gets the opened source
+(pickled: ~20 ms for 1,000 mails) and the options, runs the core's one entry
+point and sends each of its events back as it comes; the parent's worker
+thread only waits on the pipe.
 
 The child comes from a fork server that has already imported `reviewer`, so
 it starts in milliseconds and shares nothing with the UI's threads.  It runs
@@ -18,7 +19,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import forkserver, resource_tracker
 from multiprocessing.connection import Connection
 from typing import Any
@@ -30,37 +31,13 @@ POLL_S = 0.05  # how often the parent looks at the cancel flag while it waits
 
 
 @dataclass(frozen=True)
-class Started:
-    total: int  # steps: one per revision to check, and one more to apply
-    phase: str  # "applying" or "checking"
+class Crashed:
+    """The child ended without finishing (a bug of ours, or it was killed)."""
 
-
-@dataclass(frozen=True)
-class Applied:
-    series: int
-    result: reviewer.ApplyResult
-
-
-@dataclass(frozen=True)
-class Checked:
-    series: int
-    report: reviewer.RevisionReport
-
-
-@dataclass(frozen=True)
-class Failed:
     problem: Problem
-    fatal: bool
 
 
-@dataclass(frozen=True)
-class Finished:
-    state: str  # "done" or "cancelled"
-    applied: int
-    checked: int
-
-
-Event = Started | Applied | Checked | Failed | Finished
+Event = reviewer.Event | Crashed
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -93,7 +70,8 @@ class Analysis:
         ctx = _context()
         self._conn, child_conn = ctx.Pipe()
         self._stop = ctx.Event()
-        self._proc = ctx.Process(target=_child, name="reviewer-analysis", daemon=True,
+        # not a daemon: it starts the checks' worker processes (reviewer.run)
+        self._proc = ctx.Process(target=_child, name="reviewer-analysis", daemon=False,
                                  args=(child_conn, self._stop, dict(os.environ), os.getcwd()))
         self._proc.start()
         child_conn.close()
@@ -108,11 +86,14 @@ class Analysis:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run(self, series: tuple[reviewer.Series, ...], tree: str | None,
+    def run(self, opened: reviewer.Opened, options: reviewer.Options,
             cancelled: Callable[[], bool]) -> Iterator[Event]:
-        """Send the work and yield its events until it finishes or the child
-        dies; `cancelled` is asked while waiting and tells the child to stop."""
-        self._conn.send((series, os.path.abspath(tree) if tree else None))
+        """Send the work and yield reviewer.review()'s events until it
+        finishes or the child dies; `cancelled` is asked while waiting and
+        tells the child to stop."""
+        if options.tree:  # the child runs in the directory of now, but be sure
+            options = replace(options, tree=os.path.abspath(options.tree))
+        self._conn.send((opened, options))
         while True:
             if cancelled():
                 self._stop.set()
@@ -127,13 +108,13 @@ class Analysis:
                 yield self._died()
                 return
             yield event
-            if isinstance(event, Finished):
+            if isinstance(event, reviewer.Finished | Crashed):
                 return
 
-    def _died(self) -> Failed:
+    def _died(self) -> Crashed:
         self._proc.join(timeout=1)
-        return Failed(Problem("internal error", "the analysis process ended unexpectedly "
-                                                f"(exit code {self._proc.exitcode})"), fatal=True)
+        return Crashed(Problem("internal error", "the analysis process ended unexpectedly "
+                                                 f"(exit code {self._proc.exitcode})"))
 
     def close(self) -> None:
         """Stop the child (it finishes the step it is in: refs stay clean)."""
@@ -155,15 +136,16 @@ def _child(conn: Connection, stop: Any, env: dict[str, str], cwd: str) -> None:
     os.environ.update(env)
     os.chdir(cwd)
     try:
-        series, tree = conn.recv()
+        opened, options = conn.recv()
     except (EOFError, OSError):
         return  # the parent gave up before sending the work
     try:
-        _analyse(series, tree, conn.send, stop.is_set)
+        for event in reviewer.review(opened, options, stop.is_set):
+            conn.send(event)
     except Exception as exc:
-        conn.send(Failed(Problem.of(exc), fatal=True))
+        conn.send(Crashed(Problem.of(exc)))
     except KeyboardInterrupt:  # a signal stopped apply cleanly
-        conn.send(Finished("cancelled", 0, 0))
+        conn.send(reviewer.Finished(reviewer.RunState.CANCELLED, 0, 0))
 
 
 def _quiet() -> None:
@@ -173,31 +155,3 @@ def _quiet() -> None:
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.close(null)
-
-
-def _analyse(series: tuple[reviewer.Series, ...], tree: str | None,
-             send: Callable[[Event], None], cancelled: Callable[[], bool]) -> None:
-    config = reviewer.load_config()
-    repo = None
-    if tree is not None:
-        try:
-            repo = reviewer.GitRepo(tree)
-        except reviewer.ReviewerError as exc:  # still check what the mails say
-            send(Failed(Problem.of(exc), fatal=False))
-    count = sum(len(one.revisions) for one in series)
-    send(Started(count * (2 if repo else 1), "applying" if repo else "checking"))
-    cache = reviewer.ResultCache()
-    applied = checked = 0
-    for si, one in enumerate(series):
-        applies = None
-        if repo is not None:
-            applies = reviewer.apply_series(
-                repo, one, cancelled=cancelled,
-                on_done=lambda result, si=si: send(Applied(si, result)))
-            applied += len(applies)
-        if cancelled():
-            break
-        checked += len(reviewer.check_series(
-            one, applies, repo, config, cache, cancelled=cancelled,
-            on_done=lambda report, si=si: send(Checked(si, report))))
-    send(Finished("cancelled" if cancelled() else "done", applied, checked))

@@ -8,6 +8,7 @@ from textual import on
 from textual.app import App
 from textual.binding import Binding
 
+import reviewer
 from tui import analysis
 from tui.commands import ReviewerCommands
 from tui.helpdata import HelpEntry, HelpSection, sections
@@ -47,10 +48,10 @@ class ReviewerApp(App[int]):
                 tooltip="Back to the revision matrix from anywhere"),
     ]
 
-    def __init__(self, source: str, tree: str | None = None) -> None:
+    def __init__(self, source: str, options: reviewer.Options | None = None) -> None:
         super().__init__()
         analysis.prepare()  # before run() replaces stderr (see there)
-        self.session = Session(source, tree)
+        self.session = Session(source, options or reviewer.Options())
         self.revisions = RevisionsScreen()
         self.tuning = Tuning()
         self._kept: dict[type[Kept], Kept] = {}  # reused by go()
@@ -171,10 +172,10 @@ class ReviewerApp(App[int]):
         self.revisions.start_work(self.session.opened)
 
 
-def make_app(source: str, tree: str | None = None) -> ReviewerApp:
+def make_app(source: str, options: reviewer.Options | None = None) -> ReviewerApp:
     """The one factory, used by the CLI and the tests."""
-    return ReviewerApp(source, tree)
+    return ReviewerApp(source, options)
 
 
-def run_app(source: str, tree: str | None = None) -> int:
-    return make_app(source, tree).run() or 0
+def run_app(source: str, options: reviewer.Options | None = None) -> int:
+    return make_app(source, options).run() or 0

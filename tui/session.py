@@ -42,13 +42,17 @@ class Place:
 @dataclass
 class Session:
     source: str
-    tree: str | None
+    options: reviewer.Options  # how to open, apply and check (the command line's)
     opened: reviewer.Opened | None = None
     problem: Problem | None = None
     state: str = "loading"  # loading, applying, checking, done, cancelled, failed
     applies: dict[Key, reviewer.ApplyResult] = field(default_factory=dict)
     reports: dict[Key, reviewer.RevisionReport] = field(default_factory=dict)
     _places: dict[str, Place] | None = None
+
+    @property
+    def tree(self) -> str | None:
+        return self.options.tree
 
     @property
     def title(self) -> str:

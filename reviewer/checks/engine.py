@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reviewer.checks.context import CheckContext, RevisionInput
 from reviewer.checks.registry import Rule, Scope, Skipped, all_rules
@@ -104,6 +104,8 @@ def check_revision(series: Series, revision: Revision, apply: ApplyResult | None
         findings.extend(found)
         outcomes.append(outcome)
     findings.sort(key=lambda f: (f.patch or 0, f.file or "", f.line or 0, f.rule_id))
+    if apply is not None and apply.approximate:  # read a tree that is only a guess
+        findings = [replace(f, approximate=True) if f.level == "tree" else f for f in findings]
     return RevisionReport(revision.version, revision.label, apply, tuple(findings),
                           tuple(outcomes))
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from reviewer.commands.common import print_json, run_apply, stdout
+from reviewer.commands.common import Subcommands, options, print_json, run_review, stdout
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
     from reviewer.output.listing import apply_table, apply_to_json, inert
 
-    _opened, out = run_apply(args.source, args.tree, args.base, fuzzy=args.fuzzy)
+    ran = run_review(args.source, options(args, checks=False, cache=False))
+    out = [(series, applies) for series, applies, _reports in ran.in_order()]
     if args.json:
         print_json({"series": [{"title": s.title, "revisions": [apply_to_json(r) for r in rs]}
                                 for s, rs in out]})
@@ -43,7 +44,7 @@ def cmd_refs(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: Subcommands) -> None:
     sp = sub.add_parser("apply", help="apply every revision to a git tree, isolated from "
                         "its checkout")
     sp.set_defaults(func=cmd_apply)

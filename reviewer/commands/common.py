@@ -1,19 +1,37 @@
-"""What the command modules share: the consoles, progress, JSON output and
-applying with progress."""
+"""What the command modules share: the consoles, progress, JSON output, the
+options every command builds the same way, and one review run consumed
+with a progress bar."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
-from typing import Any
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+if TYPE_CHECKING:
+    from reviewer.checks.engine import RevisionReport
+    from reviewer.model import ApplyResult, Series
+    from reviewer.pipeline import Opened
+    from reviewer.run import Key, Options
 
 # Piped output (CI logs, files) gets a wide page instead of Rich's 80 columns.
 stdout = Console(highlight=False, soft_wrap=False,
                  width=None if sys.stdout.isatty() else 140)
 stderr = Console(stderr=True, highlight=False)
+
+
+class Subcommands(Protocol):
+    """What a command module's `register()` is given: the one method of
+    argparse's subparsers object it uses."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser: ...
 
 
 def progress() -> Progress:
@@ -26,20 +44,68 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def run_apply(source: str, tree: str, base: str | None, *, fuzzy: bool = False,
-              cache: Any = None) -> tuple[Any, list[Any]]:
-    from reviewer.pipeline import open_source
-    from reviewer.tree.apply import apply_series
-    from reviewer.tree.gitrepo import GitRepo
+def options(args: argparse.Namespace, **fixed: Any) -> Options:
+    """The run's options from the command line (absent arguments keep their
+    defaults), with `fixed` on top."""
+    from reviewer.run import Options
 
-    opened = open_source(source)
-    repo = GitRepo(tree)
-    out = []
-    total = sum(len(s.revisions) for s in opened.series)
-    with progress() as bar:
-        task = bar.add_task("applying", total=total)
-        for series in opened.series:
-            results = apply_series(repo, series, base, on_done=lambda r: bar.advance(task),
-                                   fuzzy=fuzzy, cache=cache)
-            out.append((series, results))
-    return opened, out
+    given = {name: getattr(args, name) for name in ("tree", "base", "fuzzy", "fail_on")
+             if getattr(args, name, None)}
+    given.update(all_lines=getattr(args, "all", False),
+                 select=tuple(getattr(args, "select", None) or ()),
+                 ignore=tuple(getattr(args, "ignore", None) or ()),
+                 cache=not getattr(args, "no_cache", False),
+                 lore=args.global_lore, offline=args.global_offline)
+    return Options(**{**given, **fixed})
+
+
+@dataclass
+class Ran:
+    """What a review run produced, by (series index, version)."""
+
+    opened: Opened
+    applies: dict[Key, ApplyResult] = field(default_factory=dict)
+    reports: dict[Key, RevisionReport] = field(default_factory=dict)
+
+    def in_order(self) -> list[tuple[Series, list[ApplyResult], list[RevisionReport]]]:
+        """Per series: its apply results and reports, in revision order."""
+        out = []
+        for si, series in enumerate(self.opened.series):
+            keys = [(si, rev.version) for rev in series.revisions]
+            out.append((series, [self.applies[k] for k in keys if k in self.applies],
+                        [self.reports[k] for k in keys if k in self.reports]))
+        return out
+
+
+def run_review(source: str | Path | Opened, opts: Options) -> Ran:
+    """reviewer.review() with a progress bar; a failure raises."""
+    from reviewer.pipeline import Opened
+    from reviewer.run import (
+        Failed,
+        Progress,
+        RevisionApplied,
+        RevisionChecked,
+        SourceOpened,
+        Started,
+        review,
+    )
+
+    ran = Ran(source) if isinstance(source, Opened) else None
+    with progress() as bar, closing(review(source, opts)) as events:
+        task = None
+        for event in events:
+            match event:
+                case SourceOpened(opened):
+                    ran = Ran(opened)
+                case Started(total, phase, _tree):
+                    task = bar.add_task(phase, total=total)
+                case Progress(phase, done, _total) if task is not None:
+                    bar.update(task, completed=done, description=phase)
+                case RevisionApplied(si, result) if ran is not None:
+                    ran.applies[si, result.version] = result
+                case RevisionChecked(si, report) if ran is not None:
+                    ran.reports[si, report.version] = report
+                case Failed(error, _fatal):
+                    raise error
+    assert ran is not None  # review() opened the source or failed
+    return ran

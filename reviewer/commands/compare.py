@@ -12,7 +12,14 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from reviewer.commands.common import print_json, progress, stdout
+from reviewer.commands.common import (
+    Subcommands,
+    options,
+    print_json,
+    progress,
+    run_review,
+    stdout,
+)
 
 _STATUS_STYLE = {"addressed": "green", "open": "bold red", "unclear": "yellow"}
 _QUOTE_SHOWN = 4  # quoted lines shown per concern (the ones closest to the words)
@@ -133,13 +140,12 @@ def to_markdown(c: Any, title: str) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from reviewer.compare.comparison import compare_revisions, comparison_to_json
-    from reviewer.config import load_config
+    from reviewer.compare.comparison import comparison_to_json
     from reviewer.errors import ReviewerError
     from reviewer.pipeline import open_source
-    from reviewer.store.cache import ResultCache
+    from reviewer.run.compare import compare_pair
 
-    opened = open_source(args.source)
+    opened = open_source(args.source, args.global_lore, args.global_offline)
     series, old = opened.find(args.old)
     wanted = args.new.lower().removeprefix("v")
     new = next((r for r in series.revisions if str(r.version) == wanted), None)
@@ -148,22 +154,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ReviewerError(f"{args.old} and {args.new} are not revisions of the same series")
     if new.version == old.version:
         raise ReviewerError(f"compare needs two different revisions (got {args.old} twice)")
-    repo: Any = None
-    applies: dict[int, Any] = {}
+    si = next(i for i, s in enumerate(opened.series) if s is series)
+    opts = options(args, only=((si, old.version), (si, new.version)))
+    ran = run_review(opened, opts)
+    applies = {v: ran.applies[si, v] for v in (old.version, new.version) if (si, v) in ran.applies}
+    reports = {v: ran.reports[si, v] for v in (old.version, new.version) if (si, v) in ran.reports}
     with progress() as bar:
-        if args.tree:
-            from reviewer.tree.apply import apply_series
-            from reviewer.tree.gitrepo import GitRepo
-
-            repo = GitRepo(args.tree)
-            task = bar.add_task("applying", total=2)
-            applies = {a.version: a for a in apply_series(
-                repo, series, args.base, on_done=lambda r: bar.advance(task),
-                revisions=[old, new])}
-        bar.add_task("checking and comparing", total=None)
-        config = load_config().with_cli(args.select, args.ignore)
-        result = compare_revisions(series, old, new, repo, applies, config=config,
-                                   cache=None if args.no_cache else ResultCache())
+        bar.add_task("comparing", total=None)
+        result = compare_pair(series, old.version, new.version, opts, applies, reports)
     if args.format == "json":
         print_json(comparison_to_json(result, series, opened.loaded.source, applies))
     elif args.format == "markdown":
@@ -182,7 +180,7 @@ def cmd_b4_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: Subcommands) -> None:
     sp = sub.add_parser("compare", help="compare two revisions: range-diff, API surface, "
                         "findings and what became of the review comments")
     sp.set_defaults(func=cmd_compare)

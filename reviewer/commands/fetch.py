@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from reviewer.commands.common import print_json, stderr, stdout
+from reviewer.commands.common import Subcommands, print_json, stderr, stdout
 
 
 def _summary(got: Any) -> list[dict[str, Any]]:
@@ -30,7 +30,8 @@ def _summary(got: Any) -> list[dict[str, Any]]:
 def cmd_fetch(args: argparse.Namespace) -> int:
     from reviewer.mail.fetch import fetch_series, write_mbox
 
-    got = fetch_series(args.source, lore=args.lore, offline=True if args.offline else None)
+    got = fetch_series(args.source, lore=args.lore or args.global_lore,
+                       offline=args.offline or args.global_offline)
     if args.output:
         write_mbox(Path(args.output), list(got.raws.values()))
     series = _summary(got)
@@ -64,7 +65,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: Subcommands) -> None:
     sp = sub.add_parser("fetch", help="fetch a thread and every revision of its series from "
                         "a public-inbox archive (cached for offline use)")
     sp.set_defaults(func=cmd_fetch)

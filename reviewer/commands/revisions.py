@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from reviewer.commands.common import print_json, stderr, stdout
+from reviewer.commands.common import Subcommands, print_json, stderr, stdout
 
 
 def cmd_revisions(args: argparse.Namespace) -> int:
     from reviewer.output.listing import inert, revisions_table, series_to_json
     from reviewer.pipeline import open_source
 
-    opened = open_source(args.source)
+    opened = open_source(args.source, args.global_lore, args.global_offline)
     if args.json:
         print_json({"source": opened.loaded.source, "messages": len(opened.loaded.messages),
                      "problems": list(opened.loaded.problems),
@@ -25,7 +25,7 @@ def cmd_revisions(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: Subcommands) -> None:
     sp = sub.add_parser("revisions", help="list the revisions of the series in SOURCE")
     sp.set_defaults(func=cmd_revisions)
     sp.add_argument("source", help="mbox, maildir or directory of .eml/.patch files")

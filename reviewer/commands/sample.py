@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from reviewer.commands.common import stdout
+from reviewer.commands.common import Subcommands, stdout
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -24,7 +24,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: Subcommands) -> None:
     sp = sub.add_parser("sample", help="write the sample tree and thread into DIR")
     sp.set_defaults(func=cmd_sample)
     sp.add_argument("dir")

@@ -17,7 +17,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from reviewer.commands.common import stderr, stdout
+from reviewer.commands.common import Subcommands, stderr, stdout
 
 
 @contextmanager
@@ -70,7 +70,7 @@ def cmd_tree_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: Subcommands) -> None:
     sp = sub.add_parser("tree", help="kernel trees: import a source tarball as a git repo")
     tree_sub = sp.add_subparsers(dest="tree_command", required=True, metavar="COMMAND")
     imp = tree_sub.add_parser("import", help="TARBALL (e.g. /usr/src/linux-source-6.1.tar.xz) "

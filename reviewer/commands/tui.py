@@ -6,46 +6,58 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
-from reviewer.commands.common import stdout
+from reviewer.commands.common import Subcommands, options, stdout
 from reviewer.errors import ReviewerError
 
+if TYPE_CHECKING:
+    from reviewer.run import Options
 
-def launch(source: str, tree: str | None) -> int:
-    argv = [sys.executable, "-m", "tui", source] + (["--tree", tree] if tree else [])
+
+def tui_argv(source: str, opts: Options) -> list[str]:
+    """`python -m tui` with the options it takes (tui/__main__.py)."""
+    argv = [sys.executable, "-m", "tui", source]
+    for flag, value in (("--tree", opts.tree), ("--base", opts.base), ("--lore", opts.lore)):
+        if value:
+            argv += [flag, value]
+    return argv + ["--fuzzy"] * opts.fuzzy + ["--offline"] * opts.offline
+
+
+def launch(source: str, opts: Options) -> int:
     try:
-        return subprocess.call(argv)
+        return subprocess.call(tui_argv(source, opts))
     except OSError as exc:
         raise ReviewerError(f"cannot start the TUI: {exc}") from None
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    return launch(args.source, args.tree)
+    return launch(args.source, options(args))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job on the embedded sample: every revision applied to the
     sample tree and checked (the TUI, or tables with --headless)."""
+    from reviewer.commands.check import check
     from reviewer.sample import demo_paths
 
     tree, mbox = demo_paths()
+    opts = options(args, tree=str(tree))
     if not args.headless:
-        return launch(str(mbox), str(tree))
-    from reviewer.commands.check import cmd_check
-
+        return launch(str(mbox), opts)
     stdout.print(f"sample thread {mbox}\nsample tree   {tree}\n", markup=False)
-    check_args = argparse.Namespace(source=str(mbox), tree=str(tree), base=None, format="text",
-                                    fail_on=None, select=None, ignore=None, all=False,
-                                    no_cache=False, show_apply=True)
-    cmd_check(check_args)
+    check(str(mbox), opts, "text", show_apply=True)
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: Subcommands) -> None:
     sp = sub.add_parser("tui", help="open SOURCE in the TUI")
     sp.set_defaults(func=cmd_tui)
     sp.add_argument("source")
     sp.add_argument("--tree", help="apply to this git tree too")
+    sp.add_argument("--base", help="base for revisions without a usable base-commit")
+    sp.add_argument("--fuzzy", action="store_true",
+                    help="retry a patch that does not apply with reduced context (approximate)")
 
     sp = sub.add_parser("demo", help="open the embedded sample (TUI, or tables with "
                         "--headless)")

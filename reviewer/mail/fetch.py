@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from reviewer.mail.sources import Loaded
 
 __all__ = ["Archive", "Fetched", "Remote", "Unreachable", "fetch_series", "is_remote",
-           "load_remote", "parse_source", "set_defaults", "write_mbox"]
+           "load_remote", "parse_source", "write_mbox"]
 
 log = logging.getLogger("reviewer.mail.fetch")
 
@@ -45,14 +45,6 @@ _MAIL_SUFFIX = re.compile(r"\.(mbox|mbx|eml|patch|diff|txt|gz)$", re.I)
 _MSGID = re.compile(r"^[^\s<>@]+@[^\s<>@/]+$")
 _FROM_ESCAPE = re.compile(rb"^(>*From )", re.M)
 _MBOX_FROM = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
-
-# Set once per CLI run from the global --lore/--offline (reviewer.cli), so
-# that every command taking SOURCE honours them without its own options.
-_defaults: dict[str, Any] = {"lore": None, "offline": False}
-
-
-def set_defaults(lore: str | None, offline: bool) -> None:
-    _defaults["lore"], _defaults["offline"] = lore, offline
 
 
 class Unreachable(SourceError):
@@ -241,7 +233,7 @@ class Fetched:
 
 
 def _resolve(remote: Remote, lore: str | None) -> str:
-    explicit = lore or _defaults["lore"] or os.environ.get("REVIEWER_LORE")
+    explicit = lore or os.environ.get("REVIEWER_LORE")
     if explicit:
         parts = urllib.parse.urlsplit(explicit)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -252,19 +244,19 @@ def _resolve(remote: Remote, lore: str | None) -> str:
     return _mask_base(str(_b4_config().get("midmask") or DEFAULT_LORE))
 
 
-def fetch_series(source: str, *, lore: str | None = None, offline: bool | None = None,
+def fetch_series(source: str, *, lore: str | None = None, offline: bool = False,
                  cache: ResultCache | None = None) -> Fetched:
     """Fetch SOURCE's thread and its other revisions; the cache answers when
-    offline.  Raises SourceError (cache untouched) on any failure."""
+    offline (`offline` or $REVIEWER_OFFLINE).  Raises SourceError (cache
+    untouched) on any failure."""
     from reviewer.mail.discover import discover
 
     remote = parse_source(source)
     if remote is None:
         raise SourceError(f"{source}: not a Message-ID or archive URL")
     base = _resolve(remote, lore)
-    if offline is None:
-        env = os.environ.get("REVIEWER_OFFLINE", "").lower()
-        offline = bool(_defaults["offline"]) or env not in ("", "0", "false", "no")
+    env = os.environ.get("REVIEWER_OFFLINE", "").lower()
+    offline = offline or env not in ("", "0", "false", "no")
     own = cache is None
     cache = cache or ResultCache()
     try:
@@ -307,11 +299,11 @@ def _from_cache(msgid: str, cache: ResultCache, why: str) -> Fetched:
                    tuple(problems))
 
 
-def load_remote(source: str) -> Loaded:
+def load_remote(source: str, lore: str | None = None, offline: bool = False) -> Loaded:
     """`reviewer.mail.sources.load` for a Message-ID or URL SOURCE."""
     from reviewer.mail.sources import Loaded
 
-    got = fetch_series(source)
+    got = fetch_series(source, lore=lore, offline=offline)
     # Logging, not print: the CLI shows it on stderr (logging's last-resort
     # handler), an app that configures logging decides for itself.
     for note in got.notes:

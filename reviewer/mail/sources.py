@@ -92,15 +92,15 @@ def _parse(raw: bytes) -> EmailMessage:
     return parse_bytes(raw)
 
 
-def load(source: str | Path) -> Loaded:
+def load(source: str | Path, lore: str | None = None, offline: bool = False) -> Loaded:
     """Load every readable mail of SOURCE; unreadable ones are listed in
     `problems`.  Raises SourceError when nothing usable is there.  A
-    Message-ID or archive URL is fetched with its other revisions (or read
-    from the cache offline): see reviewer.mail.fetch."""
+    Message-ID or archive URL is fetched with its other revisions from
+    `lore` (or read from the cache `offline`): see reviewer.mail.fetch."""
     from reviewer.mail.fetch import is_remote, load_remote  # lazy: network code only when used
 
     if is_remote(source):
-        return load_remote(str(source))
+        return load_remote(str(source), lore, offline)
     path = Path(source).expanduser()
     try:
         kind, raws = _raw_mails(path)

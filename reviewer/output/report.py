@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -16,7 +16,7 @@ from reviewer.model import Finding, Series, Severity
 from reviewer.output.listing import apply_to_json, inert
 
 __all__ = [
-    "finding_location","SCHEMA_VERSION", "SeriesReport", "exit_code", "mark_approximate", "to_json",
+    "finding_location","SCHEMA_VERSION", "SeriesReport", "exit_code", "to_json",
            "to_markdown", "to_text"]
 
 SCHEMA_VERSION = 1
@@ -27,15 +27,6 @@ SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severi
 class SeriesReport:
     series: Series
     revisions: tuple[RevisionReport, ...]
-
-
-def mark_approximate(rev: RevisionReport) -> RevisionReport:
-    """Flag the tree-level findings of a revision applied with `--fuzzy`:
-    they read a tree that is only a guess."""
-    if rev.apply is None or not rev.apply.approximate:
-        return rev
-    return replace(rev, findings=tuple(replace(f, approximate=True) if f.level == "tree" else f
-                                       for f in rev.findings))
 
 
 def worst(findings: tuple[Finding, ...] | list[Finding]) -> Severity | None:

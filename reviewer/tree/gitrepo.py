@@ -25,7 +25,7 @@ import git
 
 from reviewer.errors import TreeError
 
-__all__ = ["REF_NAMESPACE", "GitRepo", "SparseIndex", "TempIndex"]
+__all__ = ["REF_NAMESPACE", "GitRepo", "SparseIndex", "TempIndex", "stop_background"]
 
 REF_NAMESPACE = "refs/reviewer/"
 
@@ -38,8 +38,9 @@ _BACKGROUND: set[subprocess.Popen[bytes]] = set()
 
 
 @atexit.register
-def _stop_background() -> None:
-    """No background git outlives us (e.g. a grep nobody waited for)."""
+def stop_background() -> None:
+    """No background git outlives us (e.g. a grep nobody waited for); also
+    for a process that ends without running atexit (a worker's SIGTERM)."""
     for proc in list(_BACKGROUND):
         proc.kill()
         proc.wait()

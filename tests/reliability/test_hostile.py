@@ -268,7 +268,7 @@ def test_escapes_are_inert_in_the_tui(escapes: tuple[Path, Path]) -> None:
     tree, box = escapes
 
     async def run() -> list[str]:
-        app = make_app(str(box), str(tree))
+        app = make_app(str(box), reviewer.Options(tree=str(tree)))
         seen = []
         async with app.run_test(size=(160, 48)) as pilot:
             await settle(pilot)

@@ -41,7 +41,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture
 def demo_app(sample: tuple[Path, Path]) -> Callable[[], ReviewerApp]:
     tree, mbox = sample
-    return lambda: make_app(str(mbox), str(tree))
+    return lambda: make_app(str(mbox), reviewer.Options(tree=str(tree)))
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -25,7 +25,7 @@ SIZE = (120, 40)
 
 def test_the_cli_entry_point_keeps_its_signature() -> None:
     params = list(__import__("inspect").signature(run_app).parameters)
-    assert params == ["source", "tree"]
+    assert params == ["source", "options"]
 
 
 async def test_an_unreadable_source_is_reported_in_place(tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ async def test_an_unreadable_source_is_reported_in_place(tmp_path: Path) -> None
 async def test_a_tree_that_is_not_a_repository_still_checks_the_mails(
         sample: tuple[Path, Path], tmp_path: Path) -> None:
     _tree, thread = sample
-    app = make_app(str(thread), str(tmp_path))  # an empty directory
+    app = make_app(str(thread), reviewer.Options(tree=str(tmp_path)))  # an empty directory
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.session.state == "done" and len(app.session.reports) == 4
@@ -66,7 +66,7 @@ async def test_a_revision_that_does_not_apply_shows_why(tmp_path: Path) -> None:
     target.write_text(target.read_text().replace("lookup_positive_unlocked(name, base, namelen)",
                                                  "lookup_conflicting_change(name, base, 0)"))
     _git(tree, "commit", "-qam", "conflict with v2")
-    app = make_app(str(thread), str(tree))
+    app = make_app(str(thread), reviewer.Options(tree=str(tree)))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         result = app.session.applies[(0, 2)]

@@ -155,20 +155,18 @@ class CompareScreen(BaseScreen):
         applies = {k[1]: v for k, v in s.applies.items() if k[0] == new[0]}
         reports = {k[1]: v for k, v in s.reports.items() if k[0] == new[0]}
         # after the next paint: the worker would slow the screen's own layout
-        self.call_after_refresh(self.compare, s.series(new), old, new, s.tree, applies, reports)
+        self.call_after_refresh(self.compare, s.series(new), old, new, s.options, applies,
+                                reports)
 
     # a fixed description: Textual would otherwise repr() every argument (the whole
     # series and its results: tens of ms on a big thread) on each call
     @work(thread=True, exclusive=True, group="compare", name="compare", exit_on_error=False,
           description="compare two revisions")
-    def compare(self, series: reviewer.Series, old: Key, new: Key, tree: str | None,
+    def compare(self, series: reviewer.Series, old: Key, new: Key, options: reviewer.Options,
                 applies: dict[int, reviewer.ApplyResult],
                 reports: dict[int, reviewer.RevisionReport]) -> None:
         try:
-            repo = reviewer.GitRepo(tree) if tree else None
-            result = reviewer.compare_revisions(series, series.revision(old[1]),
-                                                series.revision(new[1]), repo=repo,
-                                                applies=applies, reports=reports)
+            result = reviewer.compare_pair(series, old[1], new[1], options, applies, reports)
         except Exception as exc:
             self.post_message(self.CompareFailed(Problem.of(exc)))
             return

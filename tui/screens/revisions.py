@@ -114,37 +114,41 @@ class RevisionsScreen(BaseScreen):
     def start_work(self, opened: reviewer.Opened | None) -> None:
         """(Re)start the work; a running one is cancelled (exclusive worker)."""
         self.run_id += 1
-        self.run_work(self.run_id, self.session.source, self.session.tree, opened)
+        self.run_work(self.run_id, self.session.source, self.session.options, opened)
 
     # -- the work (runs in a thread; talks only through post_message) ---------
 
     @work(thread=True, exclusive=True, group="analysis", name="analysis", exit_on_error=False,
           description="open, apply and check the thread")  # no repr() of the arguments
-    def run_work(self, run: int, source: str, tree: str | None,
+    def run_work(self, run: int, source: str, options: reviewer.Options,
                  opened: reviewer.Opened | None) -> None:
         worker = get_current_worker()
         try:
             with Analysis() as analysis:  # starts the child while the source is parsed
                 if opened is None:
-                    opened = reviewer.open_source(source)
+                    opened = reviewer.open_source(source, options.lore, options.offline)
                     self.post_message(self.SourceLoaded(run, opened))
-                for event in analysis.run(opened.series, tree, lambda: worker.is_cancelled):
-                    self.post_message(self._message(run, event))
+                for event in analysis.run(opened, options, lambda: worker.is_cancelled):
+                    if (message := self._message(run, event)) is not None:
+                        self.post_message(message)
         except Exception as exc:
             self.post_message(self.ProblemFound(run, Problem.of(exc), fatal=True))
 
-    def _message(self, run: int, event: analysis.Event) -> WorkReported:
+    def _message(self, run: int, event: analysis.Event) -> WorkReported | None:
         match event:
-            case analysis.Started(total, phase):
+            case reviewer.Started(total, phase, _tree):
                 return self.WorkStarted(run, total, phase)
-            case analysis.Applied(si, result):
+            case reviewer.RevisionApplied(si, result):
                 return self.RevisionApplied(run, (si, result.version), result)
-            case analysis.Checked(si, report):
+            case reviewer.RevisionChecked(si, report):
                 return self.RevisionChecked(run, (si, report.version), report)
-            case analysis.Failed(problem, fatal):
-                return self.ProblemFound(run, problem, fatal)
-            case analysis.Finished(state, applied, checked):
+            case reviewer.Failed(error, fatal):
+                return self.ProblemFound(run, Problem.of(error), fatal)
+            case analysis.Crashed(problem):
+                return self.ProblemFound(run, problem, True)
+            case reviewer.Finished(state, applied, checked):
                 return self.WorkFinished(run, state, applied, checked)
+        return None  # progress: the results themselves are counted
 
     def cancel_work(self) -> bool:
         running = [w for w in self.workers if w.group == "analysis" and w.is_running]
@@ -186,7 +190,7 @@ class RevisionsScreen(BaseScreen):
 
     @on(WorkFinished)
     def _finished(self, event: WorkFinished) -> None:
-        if event.run != self.run_id:
+        if event.run != self.run_id or event.state == "failed":  # the problem stays shown
             return
         if event.state == "cancelled":
             status = Text(f"cancelled: {event.applied} revision(s) applied, {event.checked} "

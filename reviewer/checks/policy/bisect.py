@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from reviewer import cparse
 from reviewer.checks.context import CheckContext
 from reviewer.checks.registry import Scope, rule
-from reviewer.model import Finding, Patch, Revision, Series, Severity
+from reviewer.model import Finding, Patch, Revision, Severity
 from reviewer.tree.gitrepo import GitRepo
 
 _C_FILES = (".c", ".h")
@@ -108,14 +108,14 @@ def _start(repo: GitRepo, base: str, names: tuple[str, ...]) -> Callable[[], lis
         return _PREFETCHED[key]
 
 
-def prefetch(repo: GitRepo, series: Series, base: str) -> bool:
-    """Start the base grep of every revision of `series` that changes an
-    API, in the background: it reads every C blob of the base (seconds on
-    a full kernel) while other rules and revisions are checked.  Called by
-    the rule itself and, earlier still, by `reviewer check`.  True when
-    there is such a grep."""
+def prefetch(repo: GitRepo, revisions: Iterable[Revision], base: str) -> bool:
+    """Start the base grep of each of `revisions` that changes an API, in
+    the background: it reads every C blob of the base (seconds on a full
+    kernel) while the other rules run.  Called by the rule itself and,
+    earlier still, by the run (reviewer.run) before a revision's rules.
+    True when there is such a grep."""
     started = False
-    for rev in series.revisions:
+    for rev in revisions:
         if names := _changed_names(rev):
             _start(repo, base, names)
             started = True
@@ -177,7 +177,7 @@ def not_bisectable(ctx: CheckContext) -> Iterator[Finding]:
     patch, then use the new argument in the following patches.
     """
     if ctx.applied and ctx.repo is not None and ctx.base is not None:
-        prefetch(ctx.repo, ctx.series, ctx.base)
+        prefetch(ctx.repo, [ctx.revision], ctx.base)
     patches = ctx.revision.patches
     last = patches[-1].index if patches else 0
     for patch in patches:

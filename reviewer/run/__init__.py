@@ -1,0 +1,18 @@
+"""One review run: `review(source, options)` yields typed events; the CLI
+commands and the TUI's child process only consume them."""
+
+from reviewer.run.events import (
+    Event,
+    Failed,
+    Finished,
+    Progress,
+    RevisionApplied,
+    RevisionChecked,
+    SourceOpened,
+    Started,
+)
+from reviewer.run.options import Key, Options
+from reviewer.run.review import review
+
+__all__ = ["Event", "Failed", "Finished", "Key", "Options", "Progress", "RevisionApplied",
+           "RevisionChecked", "SourceOpened", "Started", "review"]

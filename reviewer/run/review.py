@@ -1,0 +1,147 @@
+"""`review(source, options)`: the whole pipeline in one call, as events.
+
+    for event in review("thread.mbox", Options(tree="~/linux")):
+        ...
+
+It opens the source (unless given an `Opened`), applies each revision in
+this process (a temporary index, refs under refs/reviewer/) and hands each
+applied revision to the checks, which run in worker processes meanwhile
+(reviewer.run.pool).  It owns the repository, the result cache and the
+workers, and closes them however the run ends: finished, cancelled
+(`cancelled()` is asked between steps), Ctrl-C (apply finishes its step so
+the refs stay clean, then KeyboardInterrupt propagates) or a consumer that
+stops iterating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+
+from reviewer.config import Config
+from reviewer.errors import ReviewerError, TreeError
+from reviewer.model import Phase, Revision, RunState
+from reviewer.pipeline import Opened, open_source
+from reviewer.run.events import (
+    Event,
+    Failed,
+    Finished,
+    Progress,
+    RevisionApplied,
+    RevisionChecked,
+    SourceOpened,
+    Started,
+)
+from reviewer.run.options import Key, Options
+from reviewer.run.pool import Checks
+from reviewer.store.cache import ResultCache
+from reviewer.tree.apply import apply_series
+from reviewer.tree.gitrepo import GitRepo
+
+__all__ = ["review"]
+
+POLL_S = 0.05  # how often a wait for the checks asks `cancelled()`
+
+
+def _never() -> bool:
+    return False
+
+
+def review(source: str | Path | Opened, options: Options | None = None,
+           cancelled: Callable[[], bool] = _never) -> Generator[Event, None, None]:
+    """Open, apply and check SOURCE as `options` say; see the module doc."""
+    options = options or Options()
+    try:
+        config = options.config() if options.checks else Config()
+        opened = source if isinstance(source, Opened) else open_source(
+            source, lore=options.lore, offline=options.offline)
+    except ReviewerError as exc:
+        yield Failed(exc, fatal=True)
+        yield Finished(RunState.FAILED, 0, 0)
+        return
+    if not isinstance(source, Opened):
+        yield SourceOpened(opened)
+    work = [((si, rev.version), rev) for si, series in enumerate(opened.series)
+            for rev in series.revisions if options.wants((si, rev.version))]
+    checks = None
+    if options.checks:  # forked now: before this process starts any git
+        checks = Checks(opened, config, options.cache, options.workers(len(work)))
+    try:
+        yield from _run(opened, work, options, checks, cancelled)
+    finally:
+        if checks is not None:
+            checks.close(cancel=checks.pending > 0)
+
+
+def _open_tree(options: Options) -> GitRepo:
+    assert options.tree is not None
+    repo = GitRepo(options.tree)
+    if options.base and not repo.resolve(options.base):
+        raise TreeError(f"--base {options.base!r}: no such commit in {repo.path}")
+    return repo
+
+
+def _run(opened: Opened, work: list[tuple[Key, Revision]], options: Options,
+         checks: Checks | None, cancelled: Callable[[], bool]) -> Iterator[Event]:
+    repo = None
+    if options.tree is not None:
+        try:
+            repo = _open_tree(options)
+        except ReviewerError as exc:  # the mails can still be checked
+            yield Failed(exc, fatal=checks is None)
+            if checks is None:
+                yield Finished(RunState.FAILED, 0, 0)
+                return
+    progress = _Counter(len(work) if repo is not None else 0,
+                        len(work) if checks is not None else 0)
+    yield Started(progress.total, progress.phase, repo is not None)
+    if repo is None:
+        assert checks is not None
+        for (si, version), _rev in sorted(work, key=lambda w: -len(w[1].patches)):
+            checks.submit(si, version, None, None)  # the biggest first: they take longest
+    else:
+        cache = ResultCache() if options.cache else None
+        try:
+            for (si, _version), rev in work:
+                if cancelled():
+                    break
+                result = apply_series(repo, opened.series[si], options.base, fuzzy=options.fuzzy,
+                                      cache=cache, revisions=[rev], cancelled=cancelled)[0]
+                yield RevisionApplied(si, result)
+                yield progress.step(applied=True)
+                if checks is not None:
+                    checks.submit(si, result.version, result, str(repo.path))
+                    yield from _arrived(checks, progress, None)
+        finally:
+            if cache is not None:
+                cache.close()
+    while checks is not None and checks.pending and not cancelled():
+        yield from _arrived(checks, progress, POLL_S)
+    stopped = cancelled()
+    if stopped and checks is not None:
+        checks.close(cancel=True)
+    yield Finished(RunState.CANCELLED if stopped else RunState.DONE, progress.applied,
+                   progress.checked)
+
+
+def _arrived(checks: Checks, progress: _Counter, timeout: float | None) -> Iterator[Event]:
+    for si, report in checks.ready(timeout):
+        yield RevisionChecked(si, report)
+        yield progress.step(applied=False)
+
+
+class _Counter:
+    def __init__(self, to_apply: int, to_check: int) -> None:
+        self.to_apply, self.total = to_apply, to_apply + to_check
+        self.applied = self.checked = 0
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.APPLYING if self.applied < self.to_apply else Phase.CHECKING
+
+    def step(self, applied: bool) -> Progress:
+        if applied:
+            self.applied += 1
+        else:
+            self.checked += 1
+        return Progress(self.phase, self.applied + self.checked, self.total)
