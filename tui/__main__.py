@@ -11,7 +11,7 @@ import reviewer
 from tui.app import run_app
 
 
-def main() -> int:
+def parse(argv: list[str] | None = None) -> tuple[str, reviewer.Options]:
     p = argparse.ArgumentParser(prog="reviewer tui")
     p.add_argument("source")
     p.add_argument("--tree")
@@ -19,10 +19,13 @@ def main() -> int:
     p.add_argument("--fuzzy", action="store_true")
     p.add_argument("--lore")
     p.add_argument("--offline", action="store_true")
-    args = p.parse_args()
-    return run_app(args.source, reviewer.Options(tree=args.tree, base=args.base,
-                                                 fuzzy=args.fuzzy, lore=args.lore,
-                                                 offline=args.offline))
+    args = p.parse_args(argv)
+    return args.source, reviewer.Options(tree=args.tree, base=args.base, fuzzy=args.fuzzy,
+                                         lore=args.lore, offline=args.offline)
+
+
+def main() -> int:
+    return run_app(*parse())
 
 
 if __name__ == "__main__":

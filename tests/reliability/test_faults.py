@@ -32,6 +32,7 @@ from core.gitutil import (
     user_state,
     write_files,
 )
+from helpers import alive
 from reliability.common import (
     ROOT,
     assert_clean_exit,
@@ -464,14 +465,6 @@ def hung_checkpatch(pids: Path) -> str:
 def with_checkpatch(series: SeriesRepo, script: str) -> None:
     commit(series.repo, {"scripts/checkpatch.pl": script}, "scripts: add checkpatch.pl",
            "2024-03-05T00:00:00+00:00")
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
 
 
 def test_no_perl(series: SeriesRepo, tmp_path: Path, tmpdir_env: Path, cache: Path,

@@ -260,6 +260,7 @@ def test_escapes_are_inert_in_the_tui(escapes: tuple[Path, Path]) -> None:
     """The revisions matrix, the thread reader and the patch view show the
     escapes as visible stand-ins (ESC is ␛), never raw."""
     try:
+        import reviewer
         from tests.tui.helpers import screen_text, settle
         from tui.app import make_app
         from tui.screens.base import PatchAt

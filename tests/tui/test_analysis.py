@@ -11,15 +11,17 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from helpers import alive, children
 
 import reviewer
 from bench.synth import synthetic_thread
+from reviewer import Failed, Finished, RevisionApplied, RevisionChecked, Started
 from tests.tui.helpers import settle
 from tui import analysis
-from reviewer import Failed, Finished, RevisionApplied, RevisionChecked, Started
 from tui.analysis import Analysis, Crashed
 from tui.app import make_app
 
@@ -90,15 +92,20 @@ def test_a_child_that_dies_is_reported(tmp_path: Path) -> None:
     thread.write_bytes(synthetic_thread(messages=120, revisions=12))
     opened = reviewer.open_source(thread)
     analysis.prepare()
+    workers: set[int] = set()
     with Analysis() as work:
         events = []
-        for event in work.run(opened, reviewer.Options(), lambda: False):
+        for event in work.run(opened, reviewer.Options(jobs=2), lambda: False):
             events.append(event)
-            if isinstance(event, RevisionChecked) and len(events) >= 2 \
-                    and work.pid is not None:
+            if isinstance(event, RevisionChecked) and not workers and work.pid is not None:
+                workers = children(work.pid)  # the checks' worker processes
                 os.kill(work.pid, signal.SIGKILL)
     assert isinstance(events[-1], Crashed)
     assert "ended unexpectedly" in events[-1].problem.message
+    deadline = time.monotonic() + 10
+    while any(map(alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(workers) == 2 and not any(map(alive, workers))
 
 
 async def test_quitting_mid_work_leaves_no_child_behind(tmp_path: Path) -> None:

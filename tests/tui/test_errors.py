@@ -128,3 +128,19 @@ def test_a_problem_says_what_went_wrong_or_that_it_is_ours(tmp_path: Path) -> No
     problem = Problem.of(caught.value)
     assert (problem.title, problem.message) == (caught.value.title, str(caught.value))
     assert Problem.of(KeyError("x")) == Problem("internal error", "KeyError: 'x'")
+
+
+def test_the_command_line_options_reach_the_app_intact() -> None:
+    from reviewer.cli import _parser
+    from reviewer.commands.common import options
+    from reviewer.commands.tui import tui_argv
+    from tui.__main__ import parse
+
+    args = _parser().parse_args(["--lore", "https://lore.example.org/all", "--offline", "tui",
+                                 "t.mbox", "--tree", "/t", "--base", "v1.0", "--fuzzy"])
+    given = options(args)
+    assert (given.lore, given.offline, given.tree, given.base, given.fuzzy) == \
+        ("https://lore.example.org/all", True, "/t", "v1.0", True)
+    argv = tui_argv("t.mbox", given)
+    assert argv[1:3] == ["-m", "tui"]
+    assert parse(argv[3:]) == ("t.mbox", given)

@@ -37,6 +37,20 @@ def test_tui_uses_only_names_reviewer_exports() -> None:
                 assert node.attr in public, f"{path}: reviewer.{node.attr} is not public"
 
 
+def test_tui_reaches_neither_git_nor_the_cache() -> None:
+    """The core opens the repository and the cache (reviewer.review,
+    reviewer.compare_pair); the screens only show results."""
+    banned = {"GitRepo", "ResultCache", "REF_NAMESPACE", "apply_series", "apply_revision",
+              "check_series", "compare_revisions"}
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                    and node.value.id == "reviewer":
+                assert node.attr not in banned, f"{path}: reviewer.{node.attr}"
+            if isinstance(node, ast.ImportFrom) and node.module == "reviewer":
+                assert not {a.name for a in node.names} & banned, path
+
+
 def test_modules_stay_small() -> None:
     for path in _modules():
         assert len(path.read_text().splitlines()) < 400, path
