@@ -158,8 +158,7 @@ def _plain_dirs(repo: GitRepo, commit: str, text: str) -> list[str]:
              if (m := _FIELD.match(line)) and m.group(1) in "FX" and _is_plain(m.group(2).strip())}
     if not plain:
         return []
-    out = repo.run("ls-tree", "-r", "-d", "--name-only", commit)
-    return sorted(plain & set(out.stdout.splitlines())) if out.status == 0 else []
+    return sorted(plain & repo.directories(commit))
 
 
 def run_get_maintainer(repo: GitRepo, base_commit: str, patch_text: str,

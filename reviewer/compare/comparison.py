@@ -90,13 +90,13 @@ def _git_range_diff(repo: GitRepo, ranges: tuple[str, str], a: ApplyResult, b: A
                     old: Revision, new: Revision) -> tuple[str, list[PatchPair]] | None:
     """git's own pairing; commits it leaves unpaired are paired by patch-id
     or subject among themselves, and their forced range-diff appended."""
-    out = repo.run("range-diff", "--no-color", *ranges)
-    if out.status != 0:
+    text = repo.range_diff(*ranges)
+    if text is None:
         return None
     pairs: list[PatchPair] = []
     gone: list[int] = []
     came: list[int] = []
-    for line in out.stdout.splitlines():
+    for line in text.splitlines():
         if m := _RANGE_LINE.match(line):
             i, j = (None if m.group(k) == "-" else int(m.group(k)) for k in (1, 3))
             if m.group(2) == "<" and i is not None:
@@ -106,17 +106,15 @@ def _git_range_diff(repo: GitRepo, ranges: tuple[str, str], a: ApplyResult, b: A
             else:
                 pairs.append(PatchPair(i, j, _GIT_STATUS[m.group(2)], m.group(4).strip(),
                                        "range-diff"))
-    text = out.stdout
     left = _pair_patches([p for p in old.patches if p.index in gone],
                          [p for p in new.patches if p.index in came])
     for pair in left:
         if pair.old is not None and pair.new is not None:
             x, y = a.commit_after(pair.old), b.commit_after(pair.new)
-            forced = repo.run("range-diff", "--no-color", "--creation-factor=100",
-                              f"{x}^..{x}", f"{y}^..{y}")
-            if forced.status == 0:
+            forced = repo.range_diff(f"{x}^..{x}", f"{y}^..{y}", creation_factor=100)
+            if forced is not None:
                 text += f"\n# v{old.version} {pair.old} and v{new.version} {pair.new} paired " \
-                        f"by {pair.by}:\n" + forced.stdout
+                        f"by {pair.by}:\n" + forced
     return text, pairs + left
 
 

@@ -11,7 +11,6 @@ import email.utils
 import hashlib
 import logging
 import re
-import subprocess
 from email.message import EmailMessage
 from typing import Any
 
@@ -19,8 +18,9 @@ import b4
 
 from reviewer.mail.diff import parse_diff, split_notes_and_diff
 from reviewer.model import Address, Message, Patch, SubjectInfo, Trailer
+from reviewer.tree.gitrepo import patch_ids
 
-__all__ = ["parse_bytes", "parse_subject", "patch_ids", "to_message", "to_patch"]
+__all__ = ["parse_bytes", "parse_subject", "to_message", "to_patch"]
 
 # b4 reports unparsable bits through logging; we report them ourselves.
 logging.getLogger("b4").setLevel(logging.CRITICAL)
@@ -336,22 +336,6 @@ def _in_body_author(value: str | None, fallback: Address) -> Address:
         if "@" in addr:
             return Address(name, addr)
     return fallback
-
-
-def patch_ids(diffs: list[str]) -> list[str | None]:
-    """`git patch-id --stable` of many diffs in one git process (one per
-    patch made loading a long thread fork git hundreds of times)."""
-    if not any(diffs):
-        return [None] * len(diffs)
-    data = "".join(f"commit {i:040x}\n\n{d if d.endswith(chr(10)) else d + chr(10)}"
-                   for i, d in enumerate(diffs) if d)
-    proc = subprocess.run(["git", "patch-id", "--stable"], input=data.encode("utf-8", "replace"),
-                          capture_output=True, check=False)
-    found = {}
-    for line in proc.stdout.decode().splitlines():
-        pid, _, commit = line.partition(" ")
-        found[int(commit, 16)] = pid
-    return [found.get(i) for i in range(len(diffs))]
 
 
 def to_patch(message: Message, index: int, total: int, with_id: bool = True) -> Patch:

@@ -95,19 +95,19 @@ def _failure(repo: GitRepo, patch: Patch, stderr: str, stderr_3way: str) -> Appl
 def _apply_one(repo: GitRepo, index: TempIndex, patch: Patch, patch_file: str,
                fuzzy: bool = False) -> tuple[PatchStatus, ApplyFailure | None, bool]:
     """(status, why it did not apply exactly, applied only approximately)."""
-    check = index.apply(patch_file, "--check")
+    check = index.apply(patch_file, check=True)
     if check.status == 0:
         out = index.apply(patch_file)
         if out.status == 0:
             return PatchStatus.APPLIED, None, False
-    if index.apply(patch_file, "--check", "-R").status == 0:
+    if index.apply(patch_file, check=True, reverse=True).status == 0:
         return PatchStatus.ALREADY_APPLIED, None, False
-    three = index.apply(patch_file, "--3way")
+    three = index.apply(patch_file, three_way=True)
     if three.status == 0:
         return PatchStatus.APPLIED_3WAY, None, False
     failure = _failure(repo, patch, check.stderr, three.stderr)
     # --fuzzy: one line of context on each side must still match.
-    if fuzzy and index.apply(patch_file, "-C1").status == 0:
+    if fuzzy and index.apply(patch_file, context=1).status == 0:
         return PatchStatus.APPLIED, failure, True
     return PatchStatus.FAILED, failure, False
 
@@ -171,7 +171,7 @@ def _not_tried(repo: GitRepo, index: TempIndex, patch: Patch, patch_file: str,
                base: BaseChoice) -> PatchApply:
     """A patch after a failed one is not applied, but whether it would apply
     where the revision stopped is still worth saying (one `--check`)."""
-    check = index.apply(patch_file, "--check")
+    check = index.apply(patch_file, check=True)
     failure = None
     if check.status != 0:
         found = _failure(repo, patch, check.stderr, "")

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from core.gitutil import git
 
 from reviewer.cli import main
 from reviewer.tree.gitrepo import GitRepo
@@ -46,13 +47,13 @@ FILES = {".gitignore": b"*\n", "Makefile": b"all:\n", "scripts/run.sh": b"#!/bin
 
 
 def entries(repo: Path, ref: str = "base") -> dict[str, tuple[str, bytes]]:
-    git = GitRepo(repo)
+    objects = GitRepo(repo)
     out = {}
-    for line in git.run("ls-tree", "-r", "-z", "--full-tree", ref).stdout.split("\0"):
+    for line in git(repo, "ls-tree", "-r", "-z", "--full-tree", ref).split("\0"):
         if line:
             meta, path = line.split("\t", 1)
             mode, _kind, sha = meta.split(" ")
-            out[path] = (mode, git.read_blob(sha))
+            out[path] = (mode, objects.read_blob(sha))
     return out
 
 
@@ -104,8 +105,7 @@ def test_checkout(tmp_path: Path) -> None:
     import_tarball(make_tarball(tmp_path / "t.tgz", FILES), tmp_path / "repo", checkout=True)
     assert (tmp_path / "repo" / "fs" / "namei.c").read_bytes() == b"int lookup(void);\n"
     assert os.access(tmp_path / "repo" / "scripts" / "run.sh", os.X_OK)
-    status = GitRepo(tmp_path / "repo").run("status", "--porcelain")
-    assert status.status == 0 and status.stdout == ""
+    assert git(tmp_path / "repo", "status", "--porcelain") == ""
 
 
 @pytest.mark.parametrize("case", ["text", "missing", "exists", "truncated", "empty", "dir"])

@@ -70,7 +70,7 @@ def fixes_commit(ctx: CheckContext) -> Iterator[Finding]:
                 yield ctx.report(f"Fixes: {m.group(1)} is not a commit in the tree",
                                  patch=patch.index, key=f"unknown {m.group(1)}", level="tree")
                 continue
-            real = repo.run("log", "-1", "--format=%s", sha).stdout.strip()
+            real = repo.subject(sha)
             quoted = _WELL_FORMED.match(t.value.strip())
             if quoted and quoted.group(2) != real:
                 yield ctx.report(f'Fixes: {m.group(1)} quotes "{quoted.group(2)}" but the '
