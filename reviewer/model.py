@@ -1,5 +1,7 @@
 """The data that flows between stages: Message → Thread → Revision → Patch →
-ApplyResult → Finding.  Every box is a frozen dataclass; statuses are enums.
+ApplyResult → Finding.  Every box is a frozen dataclass; every closed
+vocabulary is a `StrEnum`, so it compares equal to its string and JSON
+keeps the strings docs/json.md documents.
 """
 
 from __future__ import annotations
@@ -13,10 +15,14 @@ __all__ = [
     "ApplyFailure",
     "ApplyResult",
     "BaseChoice",
+    "BaseSource",
     "FileChange",
     "Finding",
     "Hunk",
+    "Level",
     "Message",
+    "OutcomeStatus",
+    "PairStatus",
     "Patch",
     "PatchApply",
     "PatchStatus",
@@ -25,11 +31,13 @@ __all__ = [
     "Revision",
     "RevisionLink",
     "RunState",
+    "Scope",
     "Series",
     "Severity",
     "SubjectInfo",
     "Thread",
     "Trailer",
+    "Verdict",
 ]
 
 
@@ -298,7 +306,7 @@ class Series:
         raise KeyError(version)
 
 
-class PatchStatus(enum.Enum):
+class PatchStatus(enum.StrEnum):
     APPLIED = "applied"
     APPLIED_3WAY = "applied-3way"
     ALREADY_APPLIED = "already-applied"
@@ -330,10 +338,18 @@ class PatchApply:
     approximate: bool = False
 
 
+class BaseSource(enum.StrEnum):
+    """Where a revision's base commit came from."""
+
+    BASE_COMMIT = "base-commit"  # the mail's base-commit: trailer
+    OPTION = "--base"  # the user's --base
+    HEAD = "HEAD"  # the tree's HEAD, for want of anything better
+
+
 @dataclass(frozen=True)
 class BaseChoice:
     commit: str
-    source: str  # "base-commit", "--base" or "HEAD"
+    source: BaseSource
     reason: str
 
 
@@ -371,7 +387,7 @@ class ApplyResult:
         return None
 
 
-class Severity(enum.Enum):
+class Severity(enum.StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -379,6 +395,13 @@ class Severity(enum.Enum):
     @property
     def rank(self) -> int:
         return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+class Level(enum.StrEnum):
+    """What a finding (or a rule) read: the mails, or the applied tree."""
+
+    DIFF = "diff"
+    TREE = "tree"
 
 
 @dataclass(frozen=True)
@@ -390,9 +413,44 @@ class Finding:
     patch: int | None  # 1-based patch index, None for the revision as a whole
     file: str | None
     line: int | None  # post-image line
-    level: str  # "diff" (from the mails) or "tree" (from the applied tree)
+    level: Level
     fingerprint: str  # stable across revisions for the same problem
     approximate: bool = False  # read a tree that applied only with `--fuzzy`
+
+
+class Scope(enum.StrEnum):
+    """What a rule looks at (reviewer.checks.registry)."""
+
+    MESSAGE = "message"  # one mail's headers and text
+    PATCH = "patch"  # one patch's diff
+    REVISION = "revision"  # all patches of a revision together
+    SERIES = "series"  # a revision against the ones before it
+    TREE = "tree"  # the applied tree
+
+
+class OutcomeStatus(enum.StrEnum):
+    """How a rule's run on a revision went."""
+
+    RAN = "ran"
+    SKIPPED = "skipped"  # it could not run here (no tree, no perl): the reason says why
+    ERROR = "error"  # it crashed; the other rules still ran
+
+
+class PairStatus(enum.StrEnum):
+    """How a patch of one revision corresponds to one of another."""
+
+    SAME = "same"  # equal patch-id
+    CHANGED = "changed"
+    ADDED = "added"
+    REMOVED = "removed"
+
+
+class Verdict(enum.StrEnum):
+    """What became of a reviewer's concern in the later revision."""
+
+    ADDRESSED = "addressed"
+    OPEN = "open"
+    UNCLEAR = "unclear"
 
 
 class Phase(enum.StrEnum):

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from reviewer.checks.registry import Rule
 from reviewer.config import Config
-from reviewer.model import ApplyResult, Finding, Revision, Series, Severity
+from reviewer.model import ApplyResult, Finding, Level, Revision, Series, Severity
 from reviewer.tree.gitrepo import GitRepo
 
 __all__ = ["CheckContext", "RevisionInput", "fingerprint"]
@@ -110,11 +110,12 @@ class CheckContext:
 
     def report(self, message: str, *, patch: int | None = None, file: str | None = None,
                line: int | None = None, key: str | None = None,
-               severity: Severity | None = None, level: str = "diff") -> Finding:
+               severity: Severity | None = None, level: Level | str = Level.DIFF) -> Finding:
         """A finding of this rule.  `key` names the problem independently of
         line numbers (a symbol, a statement); by default the message with
         its numbers removed."""
-        self.used_tree |= level == "tree"
+        level = Level(level)
+        self.used_tree |= level is Level.TREE
         return Finding(
             rule_id=self.rule.id,
             severity=severity or self.rule.severity,

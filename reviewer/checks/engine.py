@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from reviewer.checks.context import CheckContext, RevisionInput
 from reviewer.checks.registry import Rule, Scope, Skipped, all_rules
 from reviewer.config import Config
-from reviewer.model import ApplyResult, Finding, Revision, Series
+from reviewer.model import ApplyResult, Finding, Level, OutcomeStatus, Revision, Series
 from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
 
@@ -25,8 +25,8 @@ __all__ = ["RevisionReport", "RuleOutcome", "check_series", "selected_rules"]
 @dataclass(frozen=True)
 class RuleOutcome:
     rule_id: str
-    status: str  # "ran", "skipped" or "error"
-    level: str  # "diff" or "tree": what the rule could read
+    status: OutcomeStatus
+    level: Level  # what the rule read
     reason: str = ""
     cached: bool = False
 
@@ -77,18 +77,19 @@ def _run_rule(rule: Rule, data: RevisionInput,
     key = cache_key(rule, data) if cache is not None else ""
     if cache is not None and (hit := cache.get(key)) is not None:
         level, found = hit
-        return found, RuleOutcome(rule.id, "ran", level, cached=True)
+        return found, RuleOutcome(rule.id, OutcomeStatus.RAN, Level(level), cached=True)
     ctx = CheckContext(data, rule)
     try:
         findings = list(rule.check(ctx))
     except Skipped as exc:
-        return [], RuleOutcome(rule.id, "skipped", "diff", str(exc))
+        return [], RuleOutcome(rule.id, OutcomeStatus.SKIPPED, Level.DIFF, str(exc))
     except Exception as exc:  # a broken rule must not take the others down
-        return [], RuleOutcome(rule.id, "error", "diff", f"{exc.__class__.__name__}: {exc}")
-    level = "tree" if ctx.used_tree else "diff"
+        return [], RuleOutcome(rule.id, OutcomeStatus.ERROR, Level.DIFF,
+                               f"{exc.__class__.__name__}: {exc}")
+    level = Level.TREE if ctx.used_tree else Level.DIFF
     if cache is not None:
         cache.put(key, rule.id, level, findings)
-    return findings, RuleOutcome(rule.id, "ran", level)
+    return findings, RuleOutcome(rule.id, OutcomeStatus.RAN, level)
 
 
 def check_revision(series: Series, revision: Revision, apply: ApplyResult | None,
@@ -105,7 +106,8 @@ def check_revision(series: Series, revision: Revision, apply: ApplyResult | None
         outcomes.append(outcome)
     findings.sort(key=lambda f: (f.patch or 0, f.file or "", f.line or 0, f.rule_id))
     if apply is not None and apply.approximate:  # read a tree that is only a guess
-        findings = [replace(f, approximate=True) if f.level == "tree" else f for f in findings]
+        findings = [replace(f, approximate=True) if f.level is Level.TREE else f
+                    for f in findings]
     return RevisionReport(revision.version, revision.label, apply, tuple(findings),
                           tuple(outcomes))
 

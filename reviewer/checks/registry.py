@@ -9,7 +9,6 @@ A rule is a function decorated with `@rule(...)`.  It receives a
 
 from __future__ import annotations
 
-import enum
 import importlib
 import inspect
 import pkgutil
@@ -18,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reviewer.model import Finding, Severity
+from reviewer.model import Finding, Scope, Severity
 
 if TYPE_CHECKING:
     from reviewer.checks.context import CheckContext
@@ -26,14 +25,6 @@ if TYPE_CHECKING:
 __all__ = ["REQUIRED_SECTIONS", "Rule", "Scope", "Skipped", "all_rules", "get_rule", "rule"]
 
 REQUIRED_SECTIONS = ("## What it does", "## Why is this bad?", "## Example")
-
-
-class Scope(enum.Enum):
-    MESSAGE = "message"  # one mail's headers and text
-    PATCH = "patch"  # one patch's diff
-    REVISION = "revision"  # all patches of a revision together
-    SERIES = "series"  # a revision against the ones before it
-    TREE = "tree"  # the applied tree
 
 
 class Skipped(Exception):

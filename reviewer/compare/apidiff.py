@@ -17,7 +17,7 @@ from typing import TypeVar
 from tree_sitter import Node
 
 from reviewer import cparse
-from reviewer.model import ApplyResult, Revision
+from reviewer.model import ApplyResult, Level, Revision
 from reviewer.tree.gitrepo import GitRepo
 
 __all__ = ["ApiDiff", "ApiSurface", "SurfaceChange", "api_surface", "diff_surfaces"]
@@ -61,7 +61,7 @@ class SurfaceChange:
 @dataclass(frozen=True)
 class ApiSurface:
     version: int
-    level: str  # "tree" (base vs tip files) or "diff" (hunks only)
+    level: Level  # tree: base vs tip files; diff: hunks only
     changes: tuple[SurfaceChange, ...]
 
     def names(self) -> frozenset[str]:
@@ -248,7 +248,7 @@ def api_surface(rev: Revision, repo: GitRepo | None = None,
     from_hunks, patches = _from_hunks(rev)
     if repo is None or apply is None or not apply.applied or apply.base is None \
             or apply.tip is None:
-        return ApiSurface(rev.version, "diff", tuple(from_hunks))
+        return ApiSurface(rev.version, Level.DIFF, tuple(from_hunks))
     out: list[SurfaceChange] = []
     seen: set[str] = set()
     for patch in rev.patches:
@@ -262,7 +262,7 @@ def api_surface(rev: Revision, repo: GitRepo | None = None,
                             _facts(old.decode("utf-8", "replace") if old else "", change.path),
                             _facts(new.decode("utf-8", "replace") if new else "", change.path),
                             patches)
-    return ApiSurface(rev.version, "tree", tuple(out))
+    return ApiSurface(rev.version, Level.TREE, tuple(out))
 
 
 def diff_surfaces(old: ApiSurface, new: ApiSurface) -> ApiDiff:

@@ -15,7 +15,15 @@ from reviewer.checks.engine import RevisionReport, check_revision, selected_rule
 from reviewer.compare.apidiff import ApiDiff, ApiSurface, SurfaceChange, api_surface, diff_surfaces
 from reviewer.compare.concerns import Concern, review_concerns
 from reviewer.config import Config
-from reviewer.model import ApplyResult, Finding, Patch, Revision, Series
+from reviewer.model import (
+    ApplyResult,
+    Finding,
+    PairStatus,
+    Patch,
+    Revision,
+    Series,
+    Verdict,
+)
 from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
 
@@ -24,14 +32,15 @@ __all__ = ["Comparison", "PatchPair", "compare_revisions", "comparison_to_json",
 SCHEMA_VERSION = 1
 # "  1:  d78d8bc !  2:  e3776df ovl: ..." — one line per commit pair of git range-diff
 _RANGE_LINE = re.compile(r"^\s*(\d+|-):\s+[0-9a-f-]+\s+([=!<>])\s+(\d+|-):\s+[0-9a-f-]+\s(.*)$")
-_GIT_STATUS = {"=": "same", "!": "changed", "<": "removed", ">": "added"}
+_GIT_STATUS = {"=": PairStatus.SAME, "!": PairStatus.CHANGED, "<": PairStatus.REMOVED,
+               ">": PairStatus.ADDED}
 
 
 @dataclass(frozen=True)
 class PatchPair:
     old: int | None  # patch index in the old revision
     new: int | None
-    status: str  # "same" (equal patch-id), "changed", "added", "removed"
+    status: PairStatus
     title: str
     by: str = ""  # how they were paired: "range-diff", "patch-id" or "subject"
 
@@ -52,9 +61,8 @@ class Comparison:
     new_checked: bool = False
     pairing: str = "patch-id+subject"  # or "range-diff"
 
-    def concern_counts(self) -> dict[str, int]:
-        return {s: sum(c.status == s for c in self.concerns)
-                for s in ("addressed", "open", "unclear")}
+    def concern_counts(self) -> dict[Verdict, int]:
+        return {v: sum(c.status is v for c in self.concerns) for v in Verdict}
 
 
 def _pair_patches(old: list[Patch], new: list[Patch]) -> list[PatchPair]:
@@ -66,7 +74,7 @@ def _pair_patches(old: list[Patch], new: list[Patch]) -> list[PatchPair]:
         same = next((q for q in left if q.patch_id and q.patch_id == p.patch_id), None)
         if same is not None:
             left.remove(same)
-            pairs.append(PatchPair(same.index, p.index, "same", p.title, "patch-id"))
+            pairs.append(PatchPair(same.index, p.index, PairStatus.SAME, p.title, "patch-id"))
         else:
             rest.append(p)
     for p in rest:
@@ -75,10 +83,11 @@ def _pair_patches(old: list[Patch], new: list[Patch]) -> list[PatchPair]:
         best = max(scored, key=lambda s: s[0], default=None)
         if best is not None and best[0] >= 0.6:
             left.remove(best[1])
-            pairs.append(PatchPair(best[1].index, p.index, "changed", p.title, "subject"))
+            pairs.append(PatchPair(best[1].index, p.index, PairStatus.CHANGED, p.title,
+                                   "subject"))
         else:
-            pairs.append(PatchPair(None, p.index, "added", p.title, "subject"))
-    pairs += [PatchPair(q.index, None, "removed", q.title, "subject") for q in left]
+            pairs.append(PatchPair(None, p.index, PairStatus.ADDED, p.title, "subject"))
+    pairs += [PatchPair(q.index, None, PairStatus.REMOVED, q.title, "subject") for q in left]
     return pairs
 
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reviewer.compare.apidiff import ApiDiff
-from reviewer.model import Address, Patch, Revision
+from reviewer.model import Address, Patch, Revision, Verdict
 
 __all__ = ["Comment", "Concern", "Evidence", "changelog_units", "inline_comments",
            "review_concerns"]
@@ -77,7 +77,7 @@ class Concern:
     file: str | None  # for diff quotes
     words: str  # the reviewer's comment
     code: str  # changed, partly, unchanged, or n/a (nothing checkable quoted)
-    status: str  # addressed, open or unclear
+    status: Verdict
     evidence: tuple[Evidence, ...]
 
 
@@ -359,12 +359,12 @@ def _new_sentences(old: Revision, new: Revision) -> list[str]:
 
 # --- putting it together ---------------------------------------------------------
 
-def _status(kind: str, code: str, answered: bool) -> str:
+def _status(kind: str, code: str, answered: bool) -> Verdict:
     if code == "unchanged":
-        return "unclear" if answered else "open"
+        return Verdict.UNCLEAR if answered else Verdict.OPEN
     if code == "changed" and kind == "message":
-        return "addressed"  # the quoted wording itself was rewritten
-    return "addressed" if answered else "unclear"
+        return Verdict.ADDRESSED  # the quoted wording itself was rewritten
+    return Verdict.ADDRESSED if answered else Verdict.UNCLEAR
 
 
 def _short(text: str, width: int = 160) -> str:

@@ -86,7 +86,14 @@ def _start_worker(state: _Worker) -> None:
     signal.signal(signal.SIGTERM, _stop_worker)
     parent = multiprocessing.parent_process()
     if parent is not None:  # a parent killed outright must not leave us behind
-        threading.Thread(target=_orphaned, args=(parent.sentinel,), daemon=True).start()
+        # The watchdog thread never takes SIGTERM (it inherits this mask): the
+        # kernel would hand it to whichever thread, and a main thread blocked
+        # on a lock would never run the handler.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        try:
+            threading.Thread(target=_orphaned, args=(parent.sentinel,), daemon=True).start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 
 def _orphaned(sentinel: int) -> None:

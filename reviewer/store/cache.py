@@ -20,7 +20,7 @@ from typing import Any
 
 from platformdirs import user_cache_dir
 
-from reviewer.model import Finding, Severity
+from reviewer.model import Finding, Level, Severity
 
 __all__ = ["ResultCache", "default_cache_path"]
 
@@ -235,5 +235,6 @@ class ResultCache:
 
 def _finding(data: dict[str, object]) -> Finding:
     data = dict(data)
-    data["severity"] = Severity(data["severity"])
+    data["severity"] = Severity(str(data["severity"]))
+    data["level"] = Level(str(data["level"]))
     return Finding(**data)  # type: ignore[arg-type]

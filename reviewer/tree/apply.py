@@ -23,6 +23,7 @@ from reviewer.model import (
     ApplyFailure,
     ApplyResult,
     BaseChoice,
+    BaseSource,
     Patch,
     PatchApply,
     PatchStatus,
@@ -54,8 +55,8 @@ def choose_base(repo: GitRepo, revision: Revision, base_ref: str | None) -> Base
     if revision.base_commit:
         sha = repo.resolve(revision.base_commit)
         if sha:
-            return BaseChoice(sha, "base-commit", f"base-commit {revision.base_commit[:12]} "
-                              "given in the mail is in the tree")
+            return BaseChoice(sha, BaseSource.BASE_COMMIT, f"base-commit "
+                              f"{revision.base_commit[:12]} given in the mail is in the tree")
         missing = f"base-commit {revision.base_commit[:12]} is not in the tree; "
     else:
         missing = "no base-commit in the mail; "
@@ -63,11 +64,11 @@ def choose_base(repo: GitRepo, revision: Revision, base_ref: str | None) -> Base
         sha = repo.resolve(base_ref)
         if not sha:
             raise TreeError(f"--base {base_ref!r}: no such commit in {repo.path}")
-        return BaseChoice(sha, "--base", missing + f"using --base {base_ref}")
+        return BaseChoice(sha, BaseSource.OPTION, missing + f"using --base {base_ref}")
     sha = repo.head()
     if not sha:
         raise TreeError(f"{repo.path}: HEAD names no commit; give --base")
-    return BaseChoice(sha, "HEAD", missing + "using the tree's HEAD")
+    return BaseChoice(sha, BaseSource.HEAD, missing + "using the tree's HEAD")
 
 
 def _failure(repo: GitRepo, patch: Patch, stderr: str, stderr_3way: str) -> ApplyFailure:
@@ -114,7 +115,7 @@ def _apply_one(repo: GitRepo, index: TempIndex, patch: Patch, patch_file: str,
 
 def _with_base(failure: ApplyFailure | None, base: BaseChoice) -> ApplyFailure | None:
     """A failure on a base the mail did not name says so: that is often why."""
-    if failure is None or base.source == "base-commit":
+    if failure is None or base.source is BaseSource.BASE_COMMIT:
         return failure
     return ApplyFailure(failure.file, failure.hunk, failure.line,
                         f"{failure.reason} (base not the author's: {base.reason})")
