@@ -16,12 +16,9 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from rich.text import Text
-
 from reviewer.commands import COMMANDS
 from reviewer.commands.common import stderr
 from reviewer.errors import ReviewerError
-from reviewer.output.listing import inert
 
 __all__ = ["Terminated", "main"]
 
@@ -32,6 +29,17 @@ class Terminated(KeyboardInterrupt):
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
     raise Terminated
+
+
+def _error(message: str) -> None:
+    """One line on stderr: soft_wrap keeps it one even when longer than the
+    terminal is wide; inert, since it may quote mail (a Message-ID, a file)."""
+    from rich.text import Text
+
+    from reviewer.output.listing import inert
+
+    stderr.print(Text("reviewer: ").append_text(inert(message)), highlight=False,
+                 soft_wrap=True)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,10 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except ReviewerError as exc:
-        # soft_wrap: one line even when longer than the terminal is wide;
-        # inert: the message may quote mail (a Message-ID, a file name)
-        stderr.print(Text("reviewer: ").append_text(inert(str(exc))), highlight=False,
-                     soft_wrap=True)
+        _error(str(exc))
         return 2
     except Terminated:
         stderr.print("reviewer: terminated", markup=False)
@@ -78,8 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the user gets one line; REVIEWER_DEBUG shows the traceback
         if os.environ.get("REVIEWER_DEBUG"):
             raise
-        stderr.print(Text("reviewer: internal error: ").append_text(
-            inert(f"{exc.__class__.__name__}: {exc}")), soft_wrap=True)
+        _error(f"internal error: {exc.__class__.__name__}: {exc}")
         return 3
     finally:
         if term is not None:

@@ -1,6 +1,7 @@
 """What the command modules share: the consoles, progress, JSON output, the
 options every command builds the same way, and one review run consumed
-with a progress bar."""
+with a progress bar.  Rich is imported when something is first printed, so
+`reviewer --help` does not wait for it."""
 
 from __future__ import annotations
 
@@ -12,19 +13,39 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
     from reviewer.checks.engine import RevisionReport
     from reviewer.model import ApplyResult, Series
     from reviewer.pipeline import Opened
     from reviewer.run import Key, Options
 
+
+
+class _Console:
+    """A Rich console made on first use (attributes are the console's)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._kwargs = kwargs
+        self._made: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._made is None:
+            from rich.console import Console
+
+            self._made = Console(**self._kwargs)
+        return self._made
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
+
+
 # Piped output (CI logs, files) gets a wide page instead of Rich's 80 columns.
-stdout = Console(highlight=False, soft_wrap=False,
-                 width=None if sys.stdout.isatty() else 140)
-stderr = Console(stderr=True, highlight=False)
+stdout = _Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 140)
+stderr = _Console(stderr=True, highlight=False)
 
 
 class Subcommands(Protocol):
@@ -36,8 +57,10 @@ class Subcommands(Protocol):
 
 def progress() -> Progress:
     """Rich progress on stderr (only on a terminal, so pipes stay clean)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    console=stderr, transient=True, disable=not stderr.is_terminal)
+                    console=stderr.console, transient=True, disable=not stderr.is_terminal)
 
 
 def print_json(data: Any) -> None:

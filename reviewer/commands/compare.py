@@ -7,10 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
-
-from rich.console import Group, RenderableType
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from reviewer.commands.common import (
     Subcommands,
@@ -21,6 +18,10 @@ from reviewer.commands.common import (
     stdout,
 )
 
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.text import Text
+
 _STATUS_STYLE = {"addressed": "green", "open": "bold red", "unclear": "yellow"}
 _QUOTE_SHOWN = 4  # quoted lines shown per concern (the ones closest to the words)
 _WORDS_SHOWN = 3  # lines of the reviewer's words shown per concern
@@ -28,6 +29,8 @@ _WORDS_SHOWN = 3  # lines of the reviewer's words shown per concern
 
 def _inert(text: str, style: str = "") -> Text:
     """Mail and diff text shown as plain characters, line by line."""
+    from rich.text import Text
+
     from reviewer.output.listing import inert
 
     out = Text("\n").join(inert(line) for line in text.split("\n"))
@@ -88,6 +91,9 @@ def _concern_body(x: Any) -> list[str]:
 
 
 def to_text(c: Any, title: str) -> RenderableType:
+    from rich.console import Group
+    from rich.text import Text
+
     parts: list[RenderableType] = [_inert(f"Compare v{c.old} → v{c.new}: {title}", "bold"), ""]
     parts.append(Text(f"Patches ({c.range_diff_note})", style="bold"))
     for p in c.pairs:

@@ -8,15 +8,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-
 from reviewer.commands.common import Subcommands, stderr, stdout
 
 
@@ -41,9 +32,18 @@ def _term_as_interrupt() -> Iterator[None]:
 def import_progress() -> Iterator[Callable[[int, int, int], None]]:
     """A Rich progress bar on stderr for import_tarball(), SIGTERM handled
     like Ctrl-C (both remove the half-built repository)."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     bar = Progress(TextColumn("importing"), BarColumn(), DownloadColumn(),
                    TransferSpeedColumn(), TimeRemainingColumn(),
-                   TextColumn("{task.fields[files]:,} files"), console=stderr,
+                   TextColumn("{task.fields[files]:,} files"), console=stderr.console,
                    transient=True, disable=not stderr.is_terminal)
     with bar, _term_as_interrupt():
         task = bar.add_task("import", total=None, files=0)

@@ -12,7 +12,7 @@ from reviewer.run.events import (
     Started,
 )
 from reviewer.run.options import Key, Options
-from reviewer.run.review import review
+from reviewer.run.runner import review
 
 __all__ = ["Event", "Failed", "Finished", "Key", "Options", "Progress", "RevisionApplied",
            "RevisionChecked", "SourceOpened", "Started", "review"]
