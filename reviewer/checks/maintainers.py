@@ -17,7 +17,7 @@ import email.utils
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 
 from reviewer.checks.toolrun import ToolMissing, base_files, run_perl
 from reviewer.model import Address
@@ -27,6 +27,13 @@ __all__ = ["Entry", "entries_for", "expected_recipients", "parse_maintainers",
            "run_get_maintainer"]
 
 _FIELD = re.compile(r"^([A-Z]):\s*(.*)$")
+# `Name <user@host>` with nothing RFC 5322 would read otherwise (quotes,
+# comments, groups): what email.utils.parseaddr() gives, without its cost
+# (it was most of the time of reading MAINTAINERS).
+_PLAIN_ADDRESS = re.compile(r"^([^\"'(),;:<>@\\\[\]]*?)\s*"
+                            r"<([^<>\s@\"(),;:\\\[\]]+@[^<>\s\"(),;:\\\[\]]+)>$")
+# Up to the first character a pattern's regex does not take literally.
+_LITERAL_HEAD = re.compile(r"^[^*?\\\[\](){}+^$|]*")
 GET_MAINTAINER = "scripts/get_maintainer.pl"
 
 
@@ -47,7 +54,16 @@ def _is_plain(value: str) -> bool:
     return not any(c in value for c in ".*?") and not value.endswith("/")
 
 
+@cache
+def _literal_head(pattern: str) -> str:
+    """What every path the pattern matches starts with."""
+    head = _LITERAL_HEAD.match(pattern)
+    return head.group(0) if head else ""
+
+
 def pattern_matches(pattern: str, path: str) -> bool:
+    if not path.startswith(_literal_head(pattern)):
+        return False  # the regex is anchored: no need to build it
     if pattern.endswith("/"):
         return bool(_pattern_regex(pattern).match(path))
     if _is_plain(pattern) and path.startswith(pattern + "/"):
@@ -96,12 +112,20 @@ class Entry:
 
 
 def _address(value: str) -> Address | None:
+    if m := _PLAIN_ADDRESS.match(value):
+        return Address(m.group(1).strip(), m.group(2))
     name, addr = email.utils.parseaddr(value)
     return Address(name, addr) if "@" in addr else None
 
 
 def parse_maintainers(text: str) -> list[Entry]:
-    """Every entry with at least one field, in file order."""
+    """Every entry with at least one field, in file order.  The rules of
+    every revision on the same base read the same file: parsed once."""
+    return list(_parse(text))
+
+
+@lru_cache(maxsize=4)
+def _parse(text: str) -> tuple[Entry, ...]:
     entries: list[Entry] = []
     title: str | None = None
     fields: dict[str, list[str]] = {}
@@ -120,7 +144,7 @@ def parse_maintainers(text: str) -> list[Entry]:
             close()
             title, fields = line.strip(), {}
     close()
-    return entries
+    return tuple(entries)
 
 
 def _entry(title: str, fields: dict[str, list[str]]) -> Entry:

@@ -1,10 +1,18 @@
 """The tree's own scripts/checkpatch.pl, taken from the revision's base
-commit and run on each decoded patch (Documentation/dev-tools/checkpatch.rst)."""
+commit and run on each decoded patch (Documentation/dev-tools/checkpatch.rst).
+
+One perl runs all the patches of a revision, as `checkpatch.pl *.patch`
+would: starting perl and reading checkpatch's tables costs more than
+checking a patch, and checkpatch resets its state for each file it reads.
+Where a tree's .checkpatch.conf makes one patch's report depend on the ones
+before it in the same run, or name source files instead of the patch, each
+patch gets a perl of its own."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 from reviewer.checks.context import CheckContext
 from reviewer.checks.registry import Scope, Skipped, rule
@@ -17,10 +25,17 @@ SCRIPT = "scripts/checkpatch.pl"
 FILES = (SCRIPT, "scripts/spelling.txt", "scripts/const_structs.checkpatch", ".checkpatch.conf")
 # --no-tree: the temporary top is no kernel tree, and nothing of the tree
 # beyond the files above may be read.  The patch comes on stdin, named "-".
-ARGS = ("--no-tree", "--terse", "--show-types", "--no-summary", "-")
+ARGS = ("--no-tree", "--terse", "--show-types", "--no-summary")
+# Options after which a report depends on the run's earlier patches (CamelCase
+# is reported once per run under --strict or --subjective, a type explained
+# once under --verbose) or names the source file (--showfile); Getopt::Long
+# also takes any unambiguous abbreviation of them.
+_PER_PATCH_OPTIONS = ("--strict", "--subjective", "--verbose", "--showfile")
+PATCH_DIR = ".reviewer-patches"  # beside the tree top's files: no name of the tree
 _SEVERITY = {"ERROR": Severity.ERROR, "WARNING": Severity.WARNING, "CHECK": Severity.INFO}
 _TERSE = re.compile(r"^(?:(?P<src>[^:\s]+):(?:(?P<line>\d+):)?\s+)?"
                     r"(?P<level>ERROR|WARNING|CHECK):(?P<code>[A-Z0-9_]+):\s*(?P<text>.*)$")
+_TERSE_ANY = re.compile(r"(?:ERROR|WARNING|CHECK):[A-Z0-9_]+:")
 _HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _NUMBERS = re.compile(r"\d+")
 
@@ -65,10 +80,13 @@ def diff_positions(diff: str) -> dict[int, Position]:
     return out
 
 
-def parse_terse(output: str, head_lines: int, diff: str) -> list[tuple[str, str, str, Position]]:
-    """(level, code, text, position) of each `-:LINE: LEVEL:CODE: text` line.
-    A tree whose .checkpatch.conf asks for --showfile prints the file and its
-    line itself instead of the patch line."""
+def parse_terse(output: str, head_lines: int, diff: str,
+                name: str = "-") -> list[tuple[str, str, str, Position]]:
+    """(level, code, text, position) of each `NAME:LINE: LEVEL:CODE: text`
+    line, NAME being how checkpatch names this patch ("-" on stdin); lines
+    about the other patches of a run are left out.  A tree whose
+    .checkpatch.conf asks for --showfile prints the file and its line itself
+    instead of the patch line."""
     positions = diff_positions(diff)
     found = []
     for line in output.splitlines():
@@ -77,7 +95,9 @@ def parse_terse(output: str, head_lines: int, diff: str) -> list[tuple[str, str,
             continue
         src, num = m.group("src"), int(m.group("line") or 0)
         pos: Position = (None, None)
-        if src not in (None, "-"):
+        if name != "-" and src != name:
+            continue
+        if src not in (None, name):
             pos = (src, num or None)
         elif num > head_lines:
             pos = positions.get(num - head_lines, (None, None))
@@ -119,22 +139,48 @@ def checkpatch(ctx: CheckContext) -> Iterator[Finding]:
         raise Skipped("no tree")
     if ctx.repo.read_file(ctx.base, SCRIPT) is None:
         raise Skipped(f"the tree has no {SCRIPT}")
-    timeout = ctx.config.checkpatch_timeout
+    patches = [p for p in ctx.revision.patches if p.diff.strip()]
     with base_files(ctx.repo, ctx.base, FILES) as top:
-        for patch in ctx.revision.patches:
-            if not patch.diff.strip():
-                continue
-            text, head_lines = mail_text(patch)
-            res = run_perl(top, SCRIPT, ARGS, timeout=timeout, stdin=text.encode())
-            if isinstance(res, ToolMissing):
-                raise Skipped(res.reason)
-            if res.timed_out:
-                raise Skipped(f"checkpatch {res.timeout_reason}")
-            found = parse_terse(res.stdout, head_lines, patch.diff)
-            if not found and res.status not in (0, 1):
-                tail = (res.stderr.strip().splitlines() or ["no output"])[-1]
-                raise Skipped(f"{SCRIPT} failed (exit {res.status}): {tail}")
-            for level, code, msg, (file, line) in found:
-                yield ctx.report(f"{level}:{code}: {msg}", patch=patch.index, file=file,
-                                 line=line, severity=_SEVERITY[level],
-                                 key=f"{code} {_NUMBERS.sub('#', msg)}")
+        runs = [patches] if _one_run(top) else [[p] for p in patches]
+        for run in runs:
+            names, output = _run(ctx, top, run)
+            for name, patch in zip(names, run, strict=True):
+                yield from _report(ctx, patch, name, output)
+
+
+def _one_run(top: Path) -> bool:
+    """False when the tree's .checkpatch.conf asks for a per-patch option."""
+    conf = top / ".checkpatch.conf"
+    words = conf.read_text(errors="replace").split() if conf.is_file() else []
+    given = [w.split("=", 1)[0] for w in words if w.startswith("--") and len(w) > 3]
+    return not any(o.startswith(g) for g in given for o in _PER_PATCH_OPTIONS) \
+        and "-v" not in words
+
+
+def _run(ctx: CheckContext, top: Path, patches: list[Patch]) -> tuple[list[str], str]:
+    """One perl for `patches`: how it names each of them, and its output."""
+    if len(patches) == 1:  # on stdin, as b4 runs it
+        args, stdin, names = [*ARGS, "-"], mail_text(patches[0])[0].encode(), ["-"]
+    else:
+        (top / PATCH_DIR).mkdir()
+        names = [f"{PATCH_DIR}/{p.index:04d}.patch" for p in patches]
+        for name, patch in zip(names, patches, strict=True):
+            (top / name).write_text(mail_text(patch)[0], encoding="utf-8",
+                                    errors="surrogateescape")
+        args, stdin = [*ARGS, *names], None
+    res = run_perl(top, SCRIPT, args, timeout=ctx.config.checkpatch_timeout, stdin=stdin)
+    if isinstance(res, ToolMissing):
+        raise Skipped(res.reason)
+    if res.timed_out:
+        raise Skipped(f"checkpatch {res.timeout_reason}")
+    if res.status not in (0, 1) and not _TERSE_ANY.search(res.stdout):
+        tail = (res.stderr.strip().splitlines() or ["no output"])[-1]
+        raise Skipped(f"{SCRIPT} failed (exit {res.status}): {tail}")
+    return names, res.stdout
+
+
+def _report(ctx: CheckContext, patch: Patch, name: str, output: str) -> Iterator[Finding]:
+    head_lines = mail_text(patch)[1]
+    for level, code, msg, (file, line) in parse_terse(output, head_lines, patch.diff, name):
+        yield ctx.report(f"{level}:{code}: {msg}", patch=patch.index, file=file, line=line,
+                         severity=_SEVERITY[level], key=f"{code} {_NUMBERS.sub('#', msg)}")

@@ -176,3 +176,38 @@ def test_reference_thread_v1_v4_have_no_errors(kernel_src: Path, tmp_path: Path)
         report = check(repo, base, series, version=version)
         assert report.outcomes[0].status == "ran", report.outcomes
         assert not [f for f in report.findings if f.severity is Severity.ERROR]
+
+
+def counting_script(log: Path) -> str:
+    """A checkpatch.pl that logs each run and reports every input's first
+    added line, named as checkpatch names it (`-` on stdin)."""
+    return (f"open(my $log, '>>', '{log}') or die; print $log \"run\\n\"; close($log);\n"
+            "for my $f (grep { !/^--/ } @ARGV) {\n"
+            "  my $fh; if ($f eq '-') { $fh = *STDIN } else { open($fh, '<', $f) or die }\n"
+            "  my $n = 0;\n"
+            "  while (my $l = <$fh>) { $n++;\n"
+            "    if ($l =~ /^\\+[^+]/) { print \"$f:$n: WARNING:FIRST_ADDED: here\\n\"; last } }\n"
+            "}\nexit 0;\n")
+
+
+@pytest.mark.parametrize("conf", ["", "--max-line-length=100\n", "--strict\n", "--subj\n"])
+def test_one_perl_per_revision_unless_the_tree_asks_otherwise(conf: str, tmp_path: Path) -> None:
+    """A revision's patches go to one checkpatch.pl, each finding still on its
+    own patch, file and line; --strict (and its abbreviations) in the tree's
+    .checkpatch.conf makes one run per patch, as CamelCase is then reported
+    once per run."""
+    log = tmp_path / "runs.log"
+    files = {"scripts/checkpatch.pl": counting_script(log), "a.c": "a\n", "b.c": "b\n",
+             "c.c": "c1\nc2\nc3\n"}
+    repo, base = new_repo(tmp_path / "t", {**files, **({".checkpatch.conf": conf} if conf
+                                                       else {})})
+    for day, (name, text) in enumerate((("a.c", "a\nA\n"), ("b.c", "b\nB\n"),
+                                        ("c.c", "c1\nc2\nC\nc3\n")), 2):
+        tip = git_commit(repo, {name: text}, f"{name[0]}: add one\n\nSay why.\n\n{SOB}",
+                         f"2024-01-0{day}T00:00:00+00:00")
+    report = check(repo, base, as_series(repo, base, tip, tmp_path))
+    assert report.outcomes[0].status == "ran", report.outcomes
+    assert [(f.patch, f.file, f.line) for f in report.findings] == \
+        [(1, "a.c", 2), (2, "b.c", 2), (3, "c.c", 3)]
+    per_patch = "strict" in conf or "subj" in conf
+    assert log.read_text().count("run") == (3 if per_patch else 1)
