@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -29,7 +30,8 @@ def fingerprint(rule_id: str, file: str | None, key: str) -> str:
 
 @dataclass
 class RevisionInput:
-    """Everything the rules of one revision share (and their memo)."""
+    """Everything the rules of one revision share (and their memo, which
+    rules running in threads fill one key at a time)."""
 
     series: Series
     revision: Revision
@@ -38,6 +40,12 @@ class RevisionInput:
     repo: GitRepo | None
     config: Config
     memo: dict[str, Any] = field(default_factory=dict)
+    _locks: dict[str, threading.RLock] = field(default_factory=dict, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def lock(self, key: str) -> threading.RLock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.RLock())
 
 
 class CheckContext:
@@ -99,10 +107,11 @@ class CheckContext:
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """Work shared by the rules of one revision (e.g. one C analysis);
         whether it read the applied tree carries over to every rule using it."""
-        if key not in self.data.memo:
-            before, self.used_tree = self.used_tree, False
-            self.data.memo[key] = (compute(), self.used_tree)
-            self.used_tree = before
+        with self.data.lock(key):  # one computation, the other rules wait for it
+            if key not in self.data.memo:
+                before, self.used_tree = self.used_tree, False
+                self.data.memo[key] = (compute(), self.used_tree)
+                self.used_tree = before
         value, used = self.data.memo[key]
         self.used_tree |= used
         result: T = value

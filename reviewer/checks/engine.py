@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from reviewer.checks.context import CheckContext, RevisionInput
@@ -72,12 +73,7 @@ def cache_key(rule: Rule, data: RevisionInput) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _run_rule(rule: Rule, data: RevisionInput,
-              cache: ResultCache | None) -> tuple[list[Finding], RuleOutcome]:
-    key = cache_key(rule, data) if cache is not None else ""
-    if cache is not None and (hit := cache.get(key)) is not None:
-        level, found = hit
-        return found, RuleOutcome(rule.id, OutcomeStatus.RAN, Level(level), cached=True)
+def _run_rule(rule: Rule, data: RevisionInput) -> tuple[list[Finding], RuleOutcome]:
     ctx = CheckContext(data, rule)
     try:
         findings = list(rule.check(ctx))
@@ -86,22 +82,45 @@ def _run_rule(rule: Rule, data: RevisionInput,
     except Exception as exc:  # a broken rule must not take the others down
         return [], RuleOutcome(rule.id, OutcomeStatus.ERROR, Level.DIFF,
                                f"{exc.__class__.__name__}: {exc}")
-    level = Level.TREE if ctx.used_tree else Level.DIFF
-    if cache is not None:
-        cache.put(key, rule.id, level, findings)
-    return findings, RuleOutcome(rule.id, OutcomeStatus.RAN, level)
+    return findings, RuleOutcome(rule.id, OutcomeStatus.RAN,
+                                 Level.TREE if ctx.used_tree else Level.DIFF)
+
+
+def _run_rules(rules: list[Rule], data: RevisionInput, cache: ResultCache | None,
+               threads: int) -> list[tuple[list[Finding], RuleOutcome]]:
+    """Each rule's (findings, outcome), in the order of `rules`.  Cached
+    results are read and written in this thread (one cache connection); the
+    rules left run in `threads` threads, since most of a slow rule's time is
+    spent waiting on perl or git."""
+    keys = {r.id: cache_key(r, data) for r in rules} if cache is not None else {}
+    done: dict[str, tuple[list[Finding], RuleOutcome]] = {}
+    for rule in rules:
+        if cache is not None and (hit := cache.get(keys[rule.id])) is not None:
+            level, found = hit
+            done[rule.id] = found, RuleOutcome(rule.id, OutcomeStatus.RAN, Level(level),
+                                               cached=True)
+    todo = [r for r in rules if r.id not in done]
+    if threads > 1 and len(todo) > 1:
+        with ThreadPoolExecutor(min(threads, len(todo))) as pool:
+            ran = list(pool.map(lambda r: _run_rule(r, data), todo))
+    else:
+        ran = [_run_rule(r, data) for r in todo]
+    for rule, (found, outcome) in zip(todo, ran, strict=True):
+        done[rule.id] = found, outcome
+        if cache is not None and outcome.status is OutcomeStatus.RAN:
+            cache.put(keys[rule.id], rule.id, outcome.level, found)
+    return [done[r.id] for r in rules]
 
 
 def check_revision(series: Series, revision: Revision, apply: ApplyResult | None,
                    repo: GitRepo | None, config: Config, rules: list[Rule],
-                   cache: ResultCache | None = None) -> RevisionReport:
+                   cache: ResultCache | None = None, threads: int = 1) -> RevisionReport:
     index = series.revisions.index(revision)
     previous = series.revisions[index - 1] if index > 0 else None
     data = RevisionInput(series, revision, previous, apply, repo, config)
     findings: list[Finding] = []
     outcomes: list[RuleOutcome] = []
-    for rule in rules:
-        found, outcome = _run_rule(rule, data, cache)
+    for found, outcome in _run_rules(rules, data, cache, threads):
         findings.extend(found)
         outcomes.append(outcome)
     findings.sort(key=lambda f: (f.patch or 0, f.file or "", f.line or 0, f.rule_id))

@@ -6,24 +6,28 @@ every core while the parent applies the next revision.  The workers are
 forked once the source is open, so they inherit the series instead of
 receiving it, and before the parent starts any git: no git pipe of the
 parent's is ever shared.  Each worker has its own git processes and cache
-connection.
+connection, and a pipe of its own to the parent, which hands a revision
+to whichever worker is idle: no lock is shared, so no worker stopped
+halfway can block another.
 
 Stopping: the workers ignore Ctrl-C (the parent decides) and end on
 SIGTERM, killing the perl and git they started; `close(cancel=True)` sends
-it to them all.  With one job, or where there is no fork, the checks run
-in the calling process instead.
+it to them all, and a worker whose parent was killed outright sends it to
+itself.  With one job, or where there is no fork, the checks run in the
+calling process instead.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-import queue
 import signal
 import threading
-from dataclasses import dataclass, field
-from multiprocessing.connection import wait
-from multiprocessing.pool import Pool
+import traceback
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import FrameType
 
@@ -36,9 +40,21 @@ from reviewer.pipeline import Opened
 from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo, stop_background
 
-__all__ = ["Checks"]
+__all__ = ["Checks", "WorkerError"]
 
-Result = tuple[int, RevisionReport] | BaseException
+Task = tuple[int, int, ApplyResult | None, str | None]  # series, version, apply, tree
+# A revision's rules run in threads of their worker: the slow ones mostly
+# wait on perl (checkpatch, get_maintainer) or git (a base grep), and their
+# waits overlap instead of adding up.
+RULE_THREADS = 4
+STOP_S = 5.0  # how long a stopped worker gets to end before it is killed
+
+
+class WorkerError(RuntimeError):
+    """A check crashed in a worker, or the worker died (a bug of ours);
+    `detail` holds the worker's traceback."""
+
+    detail = ""
 
 
 @dataclass
@@ -48,8 +64,8 @@ class _Worker:
     opened: Opened
     config: Config
     use_cache: bool
+    rules: list[Rule]
     repo: GitRepo | None = None
-    rules: list[Rule] = field(default_factory=list)
 
     def check(self, series: int, version: int, apply: ApplyResult | None,
               tree: str | None) -> RevisionReport:
@@ -59,8 +75,6 @@ class _Worker:
             self.repo = None
         elif self.repo is None or self.repo.path != Path(tree).expanduser():
             self.repo = GitRepo(tree)
-        if not self.rules:
-            self.rules = selected_rules(self.config)
         one = self.opened.series[series]
         rev = one.revision(version)
         if self.repo is not None and apply is not None and apply.applied and apply.base:
@@ -70,18 +84,16 @@ class _Worker:
         # the last connection to close checkpoints the cache's journal.
         cache = ResultCache() if self.use_cache else None
         try:
-            return check_revision(one, rev, apply, self.repo, self.config, self.rules, cache)
+            return check_revision(one, rev, apply, self.repo, self.config, self.rules, cache,
+                                  threads=RULE_THREADS)
         finally:
             if cache is not None:
                 cache.close()
 
 
-_STATE: _Worker | None = None  # in a worker process
+# -- a worker process -------------------------------------------------------------
 
-
-def _start_worker(state: _Worker) -> None:
-    global _STATE
-    _STATE = state
+def _serve(conn: Connection, state: _Worker) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
     parent = multiprocessing.parent_process()
@@ -94,6 +106,19 @@ def _start_worker(state: _Worker) -> None:
             threading.Thread(target=_orphaned, args=(parent.sentinel,), daemon=True).start()
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    while True:
+        try:
+            task: Task | None = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        try:
+            conn.send(state.check(*task))
+        except Exception as exc:
+            error = WorkerError(f"{exc.__class__.__name__}: {exc}")
+            error.detail = traceback.format_exc()
+            conn.send(error)
 
 
 def _orphaned(sentinel: int) -> None:
@@ -102,68 +127,102 @@ def _orphaned(sentinel: int) -> None:
 
 
 def _stop_worker(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM from the parent: kill our perl and git, then exit (SystemExit
-    also makes a running `subprocess.run` kill its git)."""
+    """SIGTERM: kill our perl and git, then exit (SystemExit also makes a
+    running `subprocess.run` kill its git)."""
     stop_all()
     stop_background()
     raise SystemExit(143)
 
 
-def _check(series: int, version: int, apply: ApplyResult | None,
-           tree: str | None) -> tuple[int, RevisionReport]:
-    assert _STATE is not None
-    return series, _STATE.check(series, version, apply, tree)
+@dataclass
+class _Process:
+    proc: BaseProcess
+    conn: Connection
+    task: Task | None = None  # the revision it is checking
 
 
 class Checks:
     """Revisions submitted as they are ready; results read as they come."""
 
     def __init__(self, opened: Opened, config: Config, use_cache: bool, workers: int) -> None:
-        self._state = _Worker(opened, config, use_cache)
-        self._results: queue.SimpleQueue[Result] = queue.SimpleQueue()
-        self._pool: Pool | None = None
-        self.pending = 0
+        # The rules' modules (tree-sitter, the race tables) loaded once, here:
+        # the workers inherit them instead of each importing them again.
+        self._state = _Worker(opened, config, use_cache, selected_rules(config))
+        self._todo: deque[Task] = deque()
+        self._done: list[tuple[int, RevisionReport]] = []  # checked in this process
+        self._workers: list[_Process] = []
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")
-            self._pool = ctx.Pool(workers, _start_worker, (self._state,))
+            for _ in range(workers):
+                ours, theirs = ctx.Pipe()
+                proc = ctx.Process(target=_serve, args=(theirs, self._state), daemon=True,
+                                   name="reviewer-check")
+                proc.start()
+                theirs.close()
+                self._workers.append(_Process(proc, ours))
+
+    @property
+    def pending(self) -> int:
+        """Revisions submitted whose results ready() has not returned yet."""
+        return (len(self._todo) + sum(w.task is not None for w in self._workers)
+                + len(self._done))
 
     def submit(self, series: int, version: int, apply: ApplyResult | None,
                tree: str | None) -> None:
         """Check a revision (`tree`: the repository `apply` is in, if any)."""
-        self.pending += 1
-        if self._pool is None:
-            try:
-                self._results.put((series, self._state.check(series, version, apply, tree)))
-            except Exception as exc:
-                self._results.put(exc)
-            return
-        self._pool.apply_async(_check, (series, version, apply, tree),
-                               callback=self._results.put, error_callback=self._results.put)
+        task = (series, version, apply, tree)
+        if not self._workers:
+            self._done.append((series, self._state.check(*task)))
+        else:
+            self._todo.append(task)
+            self._hand_out()
 
-    def ready(self, timeout: float | None = None) -> list[tuple[int, RevisionReport]]:
+    def _hand_out(self) -> None:
+        for worker in self._workers:
+            if worker.task is None and self._todo:
+                worker.task = self._todo.popleft()
+                worker.conn.send(worker.task)
+
+    def ready(self, timeout: float = 0) -> list[tuple[int, RevisionReport]]:
         """The results that arrived, waiting up to `timeout` for the first;
-        a check that crashed raises here."""
-        out: list[Result] = []
-        try:
-            out.append(self._results.get(timeout=timeout) if timeout else
-                       self._results.get_nowait())
-            while True:
-                out.append(self._results.get_nowait())
-        except queue.Empty:
-            pass
-        self.pending -= len(out)
-        for item in out:
-            if isinstance(item, BaseException):
-                raise item
-        return out  # type: ignore[return-value]  # no exception left
+        a check that crashed, or a worker that died, raises WorkerError."""
+        done, self._done = self._done, []
+        busy = [w for w in self._workers if w.task is not None]
+        if done or not busy:
+            return done
+        by: dict[Connection | int, _Process] = {w.conn: w for w in busy}
+        by.update({w.proc.sentinel: w for w in busy})
+        for ready in wait(list(by), timeout):
+            worker = by[ready]  # type: ignore[index]  # one of ours
+            if worker.task is None:
+                continue  # both its pipe and its sentinel were ready
+            try:
+                got = worker.conn.recv()
+            except (EOFError, OSError):
+                worker.proc.join(STOP_S)
+                raise WorkerError(f"a check worker ended (exit code {worker.proc.exitcode})"
+                                  ) from None
+            if isinstance(got, WorkerError):
+                raise got
+            done.append((worker.task[0], got))
+            worker.task = None
+        self._hand_out()
+        return done
 
     def close(self, cancel: bool = False) -> None:
-        """Wait for the workers to end; with `cancel`, stop them now."""
-        if self._pool is None:
-            return
-        pool, self._pool = self._pool, None
-        if cancel:
-            pool.terminate()
-        else:
-            pool.close()
-        pool.join()
+        """Let the workers end; with `cancel`, stop what they are doing."""
+        workers, self._workers = self._workers, []
+        for worker in workers:
+            if cancel:
+                worker.proc.terminate()
+            else:
+                try:
+                    worker.conn.send(None)
+                except OSError:
+                    pass
+        for worker in workers:
+            worker.proc.join(STOP_S)
+            if worker.proc.is_alive():
+                worker.proc.kill()
+                worker.proc.join()
+            worker.conn.close()

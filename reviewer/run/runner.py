@@ -95,10 +95,13 @@ def _run(opened: Opened, work: list[tuple[Key, Revision]], options: Options,
     progress = _Counter(len(work) if repo is not None else 0,
                         len(work) if checks is not None else 0)
     yield Started(progress.total, progress.phase, repo is not None)
+    # The biggest revisions first: their checks take longest, so they start
+    # while the others are still being applied (revisions are independent).
+    work = sorted(work, key=lambda w: -len(w[1].patches))
     if repo is None:
         assert checks is not None
-        for (si, version), _rev in sorted(work, key=lambda w: -len(w[1].patches)):
-            checks.submit(si, version, None, None)  # the biggest first: they take longest
+        for (si, version), _rev in work:
+            checks.submit(si, version, None, None)
     else:
         cache = ResultCache() if options.cache else None
         try:
@@ -111,7 +114,7 @@ def _run(opened: Opened, work: list[tuple[Key, Revision]], options: Options,
                 yield progress.step(applied=True)
                 if checks is not None:
                     checks.submit(si, result.version, result, str(repo.path))
-                    yield from _arrived(checks, progress, None)
+                    yield from _arrived(checks, progress, 0)
         finally:
             if cache is not None:
                 cache.close()
@@ -124,7 +127,7 @@ def _run(opened: Opened, work: list[tuple[Key, Revision]], options: Options,
                    progress.checked)
 
 
-def _arrived(checks: Checks, progress: _Counter, timeout: float | None) -> Iterator[Event]:
+def _arrived(checks: Checks, progress: _Counter, timeout: float) -> Iterator[Event]:
     for si, report in checks.ready(timeout):
         yield RevisionChecked(si, report)
         yield progress.step(applied=False)
