@@ -116,6 +116,7 @@ def _run(opened: Opened, work: list[tuple[Key, Revision]], options: Options,
                     checks.submit(si, result.version, result, str(repo.path))
                     yield from _arrived(checks, progress, 0)
         finally:
+            repo.close()  # its git processes are not needed while the checks run
             if cache is not None:
                 cache.close()
     while checks is not None and checks.pending and not cancelled():

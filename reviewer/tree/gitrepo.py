@@ -154,6 +154,12 @@ class GitRepo:
         return GitOutput(proc.returncode, proc.stdout.decode("utf-8", "surrogateescape"),
                          proc.stderr.decode("utf-8", "replace"))
 
+    def close(self) -> None:
+        """End the git processes GitPython keeps for reading objects (they
+        start again if needed)."""
+        with self._objects:
+            self.repo.close()
+
     # -- objects -----------------------------------------------------------
     def resolve(self, ref: str) -> str | None:
         """The commit `ref` names, or None."""
@@ -215,7 +221,7 @@ class GitRepo:
         procs = [subprocess.Popen(
             # Small pack windows: git would otherwise map the whole pack it
             # reads (300 MB of RSS on the 6.1 tree) for no gain in speed.
-            ["git", "-c", "core.packedGitLimit=32m", "-c", "core.packedGitWindowSize=4m",
+            ["git", "-c", "core.packedGitLimit=8m", "-c", "core.packedGitWindowSize=1m",
              "grep", "-l", "-w", "-F", *patterns, commit, "--", *share],
             cwd=self.repo.working_tree_dir or self.git_dir, env={**os.environ, **_QUIET_ENV},
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
