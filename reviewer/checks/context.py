@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from reviewer.checks.registry import Rule
 from reviewer.config import Config
 from reviewer.model import ApplyResult, Finding, Revision, Series, Severity
+from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
 
 __all__ = ["CheckContext", "RevisionInput", "fingerprint"]
@@ -37,6 +38,7 @@ class RevisionInput:
     apply: ApplyResult | None
     repo: GitRepo | None
     config: Config
+    cache: ResultCache | None = None  # the user's cache, for work shared across runs
     memo: dict[str, Any] = field(default_factory=dict)
 
 

@@ -96,7 +96,7 @@ def check_revision(series: Series, revision: Revision, apply: ApplyResult | None
                    cache: ResultCache | None = None) -> RevisionReport:
     index = series.revisions.index(revision)
     previous = series.revisions[index - 1] if index > 0 else None
-    data = RevisionInput(series, revision, previous, apply, repo, config)
+    data = RevisionInput(series, revision, previous, apply, repo, config, cache)
     findings: list[Finding] = []
     outcomes: list[RuleOutcome] = []
     for rule in rules:

@@ -1,0 +1,213 @@
+"""Kernel facts derived from the revision's base tree, once per tree.
+
+The race rules ask `api_for(ctx)` for their kernel API.  With a tree and a
+base commit, that is the shipped table over what the tree's own source says
+its helpers do (cfacts.py reads each file, factsolve.py joins them): derived
+< table < user config.  The facts are computed once per base *tree* (a
+re-import of the same tree hits) over the directories the kernel's common
+helpers live in, in parallel, and kept in the user's cache, written whole at
+the end: Ctrl-C or `cancel()` leaves nothing behind.  Without a cache they
+are kept for this process only."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from reviewer.checks.context import CheckContext
+from reviewer.checks.race.api import KernelApi, default_api, load_api
+from reviewer.checks.race.cfacts import FileFacts, extract
+from reviewer.checks.race.factsolve import Derived, resolve, scopes_for
+from reviewer.store.cache import ResultCache
+from reviewer.tree.gitrepo import GitRepo
+
+__all__ = ["FACTS_VERSION", "SCOPE", "TreeFacts", "api_for", "cancel", "derive",
+           "facts_progress", "tree_facts"]
+
+FACTS_VERSION = 1
+# Where the helpers that file systems call are defined (tree-wide headers
+# and the core); drivers/ and arch/ would multiply the cost by ten.
+SCOPE = ("include/linux", "include/net", "include/asm-generic", "fs", "mm", "kernel", "lib",
+         "block", "security", "ipc", "init")
+_SUFFIXES = (".c", ".h")
+_BATCH_BYTES = 1 << 20
+
+Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
+_PROGRESS: list[Progress] = []
+_CANCEL = threading.Event()
+_COMPUTING = threading.Lock()  # one computation per process; others wait for it
+_MEMORY: dict[str, dict[str, list[tuple[str, str]]]] = {}  # sets kept without a cache
+
+
+class Cancelled(Exception):
+    """The computation was cancelled; nothing was stored."""
+
+
+@contextmanager
+def facts_progress(report: Progress) -> Iterator[None]:
+    """Report a long computation's progress to `report` meanwhile."""
+    _PROGRESS.append(report)
+    try:
+        yield
+    finally:
+        _PROGRESS.remove(report)
+
+
+def cancel() -> None:
+    """Stop a computation under way (from any thread): nothing is stored."""
+    _CANCEL.set()
+
+
+@dataclass(frozen=True)
+class TreeFacts:
+    """One tree's derived facts, as seen from the files a revision touches."""
+
+    key: str
+    paths: tuple[str, ...]
+    lookup: Callable[[str], list[tuple[str, str]]]  # name -> [(scope, spec JSON)]
+
+    def raw(self, name: str) -> Mapping[str, Any] | None:
+        found = dict(self.lookup(name))
+        for path in self.paths:
+            for scope in scopes_for(path)[:-1]:
+                if scope in found:
+                    return _loads(found[scope])
+        return _loads(found[""]) if "" in found else None
+
+
+def _loads(text: str) -> Mapping[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def api_for(ctx: CheckContext) -> KernelApi:
+    """The kernel API a race rule uses for this revision."""
+    api = load_api(ctx.config.race_api)
+    if ctx.repo is None or ctx.base is None:
+        return api
+    paths = tuple(c.path for p in ctx.revision.patches for c in p.files
+                  if c.path.endswith(_SUFFIXES))
+    facts = tree_facts(ctx.repo, ctx.base, ctx.data.cache, paths)
+    return api.with_facts(facts)
+
+
+def facts_key(repo: GitRepo, commit: str) -> str:
+    return f"{repo.tree_id(commit)}:v{FACTS_VERSION}"
+
+
+def tree_facts(repo: GitRepo, commit: str, cache: ResultCache | None,
+               paths: Sequence[str] = ()) -> TreeFacts:
+    """The facts of `commit`'s tree, computed now unless stored."""
+    key = facts_key(repo, commit)
+    with _COMPUTING:
+        if key not in _MEMORY and (cache is None or cache.tree_facts_summary(key) is None):
+            started = time.monotonic()
+            derived = derive(repo, commit)
+            summary = {"functions": len(derived), "seconds": round(time.monotonic() - started, 1),
+                       "scope": list(SCOPE)}
+            stored = cache is not None and cache.put_tree_facts(key, _rows(derived), summary)
+            if not stored:
+                by_name: dict[str, list[tuple[str, str]]] = {}
+                for name, scope, spec in _rows(derived):
+                    by_name.setdefault(name, []).append((scope, spec))
+                _MEMORY[key] = by_name
+    if key in _MEMORY:
+        mem = _MEMORY[key]
+        return TreeFacts(key, tuple(paths), lambda name: mem.get(name, []))
+    assert cache is not None
+    return TreeFacts(key, tuple(paths), lambda name: cache.tree_facts(key, name))
+
+
+def _rows(derived: Derived) -> Iterator[tuple[str, str, str]]:
+    for (scope, name), entry in derived.items():
+        yield name, scope, json.dumps(entry, sort_keys=True)
+
+
+def derive(repo: GitRepo, commit: str, dirs: Sequence[str] = SCOPE,
+           workers: int | None = None) -> Derived:
+    """Read every C file under `dirs` at `commit` and resolve their facts
+    (raises Cancelled after `cancel()`; KeyboardInterrupt stops the workers)."""
+    return resolve(read_files(repo, commit, dirs, workers), default_api())
+
+
+def read_files(repo: GitRepo, commit: str, dirs: Sequence[str] = SCOPE,
+               workers: int | None = None) -> list[FileFacts]:
+    """Every C file's local facts, read in `workers` processes."""
+    _CANCEL.clear()
+    files = repo.list_blobs(commit, dirs, _SUFFIXES)
+    total = sum(size for _, _, size in files)
+    batches = _batches(files)
+    results: list[FileFacts] = []
+    done = 0
+    workers = workers or min(os.cpu_count() or 1, 4)
+    if workers <= 1 or len(batches) <= 1:
+        for batch in batches:
+            results.extend(_extract_batch((str(repo.path), batch)))
+            done = _advance(done, batch, total)
+        return results
+    ctx = multiprocessing.get_context("forkserver")
+    pool = ctx.Pool(workers)
+    try:
+        pending = pool.imap_unordered(_extract_batch, [(str(repo.path), b) for b in batches])
+        for batch in batches:
+            while True:
+                if _CANCEL.is_set():
+                    raise Cancelled()
+                try:
+                    results.extend(pending.next(timeout=0.2))
+                    break
+                except multiprocessing.TimeoutError:
+                    continue
+            done = _advance(done, batch, total)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+    return results
+
+
+def _advance(done: int, batch: list[tuple[str, str, int]], total: int) -> int:
+    done += sum(size for _, _, size in batch)
+    for report in list(_PROGRESS):
+        report(done, total)
+    return done
+
+
+def _batches(files: list[tuple[str, str, int]]) -> list[list[tuple[str, str, int]]]:
+    out: list[list[tuple[str, str, int]]] = [[]]
+    size = 0
+    for item in sorted(files, key=lambda f: -f[2]):
+        if size >= _BATCH_BYTES:
+            out.append([])
+            size = 0
+        out[-1].append(item)
+        size += item[2]
+    return [b for b in out if b]
+
+
+def _extract_batch(job: tuple[str, list[tuple[str, str, int]]]) -> list[FileFacts]:
+    """One worker's share: read the blobs, extract each file's facts (a
+    file tree-sitter cannot take is left out)."""
+    repo_path, batch = job
+    paths: dict[str, list[str]] = {}
+    for path, sha, _ in batch:
+        paths.setdefault(sha, []).append(path)
+    api = default_api()
+    out = []
+    for sha, data in GitRepo(repo_path).cat_blobs(list(paths)):
+        for path in paths[sha]:
+            try:
+                out.append(extract(path, data, api))
+            except (RecursionError, ValueError):
+                continue
+    return out
