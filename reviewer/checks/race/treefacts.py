@@ -152,6 +152,8 @@ def read_files(repo: GitRepo, commit: str, dirs: Sequence[str] = SCOPE,
     workers = workers or min(os.cpu_count() or 1, 4)
     if workers <= 1 or len(batches) <= 1:
         for batch in batches:
+            if _CANCEL.is_set():
+                raise Cancelled()
             results.extend(_extract_batch((str(repo.path), batch)))
             done = _advance(done, batch, total)
         return results
