@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from reviewer.checks.engine import selected_rules
+    from reviewer.checks.race.treefacts import facts_progress
     from reviewer.config import load_config
     from reviewer.output.report import (
         SeriesReport,
@@ -27,7 +28,6 @@ def cmd_check(args: argparse.Namespace) -> int:
         to_markdown,
         to_text,
     )
-    from reviewer.checks.race.treefacts import facts_progress
     from reviewer.pipeline import open_source
     from reviewer.store.cache import ResultCache, take_notices
 
