@@ -26,23 +26,24 @@ from reviewer.checks.race.mustflow import (
 )
 from reviewer.cparse import function_name, node_text, params, parse, query, returns_pointer
 
-__all__ = ["FileFacts", "FnRecord", "GUARD_WORDS", "extract"]
+__all__ = ["GUARD_NAMES", "GUARD_WORDS", "FileFacts", "FnRecord", "extract"]
 
-# A call under a test of these is not proof of sleeping: the code checks
-# whether it may sleep first (`if (gfpflags_allow_blocking(gfp))`).
+# A call under a test naming one of these is not proof of sleeping: the
+# code checks whether it may sleep first (`if (gfpflags_allow_blocking(gfp))`,
+# `if (flags & LOOKUP_RCU)`, `if (!atomic)`).  Parts of identifiers, then
+# whole ones.
 GUARD_WORDS = ("in_atomic", "preemptible", "irqs_disabled", "in_interrupt", "in_task",
-               "in_softirq", "in_irq", "allow_blocking", "may_sleep", "can_sleep",
-               "blocking", "nowait", "NOWAIT", "ATOMIC", "atomic", "RCU", "rcu")
-_GUARD_RE = "|".join(GUARD_WORDS)
+               "in_softirq", "in_irq", "in_nmi", "allow_blocking", "may_sleep", "can_sleep",
+               "nowait", "NOWAIT", "nonblock", "NONBLOCK", "NOT_BLOCK", "LOOKUP_RCU",
+               "blockable", "GFP_ATOMIC")
+GUARD_NAMES = frozenset({"atomic", "blocking", "rcu", "in_rcu", "nonblocking"})
 _ANNOTATIONS = ("__acquires", "__releases", "__must_hold")
 _SLEEP_MARKS = frozenset({"might_sleep", "might_sleep_no_state_check", "might_fault"})
 _GFP_MARKS = frozenset({"might_alloc", "might_sleep_if"})
 
-_QUERY = f"""
+_QUERY = """
 (function_definition) @fn
 (call_expression function: (identifier) @callee arguments: (argument_list) @args) @call
-(if_statement condition: (_) @cond (#match? @cond "{_GUARD_RE}")) @guard
-(conditional_expression condition: (_) @cond2 (#match? @cond2 "{_GUARD_RE}")) @guard
 (preproc_function_def name: (identifier) @mname value: (preproc_arg) @mbody) @macro
 """
 
@@ -79,7 +80,7 @@ def extract(path: str, data: bytes, api: KernelApi | None = None) -> FileFacts:
     tree = parse(data)
     caps = QueryCursor(query(_QUERY)).captures(tree.root_node)
     fns = sorted(caps.get("fn", []), key=lambda n: n.start_byte)
-    guards = _spans(caps.get("guard", []))
+    guards = _spans(_guards(tree, data))
     per_fn = _by_function(fns, caps, _gfp_flags(tree, data, api))
     local = LocalSpecs(api)
     out = [r for i, node in enumerate(fns)
@@ -159,6 +160,37 @@ def _lock_fields(calls: list[Node], api: KernelApi) -> tuple[tuple[str, str], ..
             if fld is not None:
                 out.add((node_text(fld), ls.kind))
     return tuple(sorted(out))
+
+
+def _guards(tree: Tree, data: bytes) -> list[Node]:
+    """`if` statements and `?:` whose condition names a GUARD_WORDS part or
+    a GUARD_NAMES identifier (found by their bytes, read from the tree)."""
+    out: dict[int, Node] = {}
+    for word in (*GUARD_WORDS, *GUARD_NAMES):
+        pos = data.find(word.encode())
+        while pos >= 0:
+            node = tree.root_node.descendant_for_byte_range(pos, pos + len(word))
+            if node is not None and node.type == "identifier" and (
+                    word in GUARD_WORDS or node.text == word.encode()):
+                guard = _condition_of(node)
+                if guard is not None:
+                    out[guard.id] = guard
+            pos = data.find(word.encode(), pos + len(word))
+    return list(out.values())
+
+
+def _condition_of(node: Node) -> Node | None:
+    """The if statement or ?: whose condition holds `node`, if any."""
+    cur = node
+    while cur.parent is not None:
+        parent = cur.parent
+        if parent.type in ("if_statement", "conditional_expression") \
+                and parent.child_by_field_name("condition") == cur:
+            return parent
+        if parent.type in ("compound_statement", "function_definition", "translation_unit"):
+            return None
+        cur = parent
+    return None
 
 
 def _spans(nodes: list[Node]) -> list[tuple[int, int]]:
@@ -328,7 +360,7 @@ def _macros(path: str, nodes: list[Node], api: KernelApi) -> list[FnRecord]:
     by_index = {int(name[len("__macro_"):]): fn for fn in fns
                 if (name := function_name(fn) or "").startswith("__macro_")
                 and name[len("__macro_"):].isdigit()}
-    guards = _spans(caps.get("guard", []))
+    guards = _spans(_guards(tree, source))
     per_fn = _by_function(fns, caps, _gfp_flags(tree, source, api))
     index = {fn.id: i for i, fn in enumerate(fns)}
     out: list[FnRecord] = []

@@ -3,8 +3,9 @@ resolved by C's scoping, sleeping spread to callers (a bounded number of
 calls up), gfp parameters, puts and returned references through other
 files' functions, and sparse annotations given their lock kind.
 
-The shipped table is the starting knowledge (a callee it describes is taken
-as it says); the result is in the table's own shape, entries only for
+The API given is the starting knowledge: the shipped table, and for a
+directory's set the core set's facts (a callee it describes is taken as it
+says); the result is in the table's own shape, entries only for
 functions with at least one fact, keyed by (scope, name): scope "" is
 global, a path is one .c file's static functions, a directory ("fs/btrfs/")
 its private headers' static inlines."""
@@ -78,15 +79,15 @@ class _Solver:
                                      if (g := self.groups.get((s, name))) is not None), None)
         return self._targets[k]
 
-    def table(self, caller: FnRecord, name: str) -> FnSpec | None:
-        """The shipped table's entry for a callee, unless a static of the
-        caller's own scope hides the global name."""
+    def known(self, caller: FnRecord, name: str) -> FnSpec | None:
+        """What `api` says of a callee (the table, and the facts of a set
+        resolved before), unless a static of the caller's scope hides it."""
         g = self.target(caller, name)
         return self.api.get(name) if g is None or g.key[0] == "" else None
 
     # --- gfp ------------------------------------------------------------------------
     def callee_gfp(self, caller: FnRecord, name: str) -> int | None:
-        spec = self.table(caller, name)
+        spec = self.known(caller, name)
         if spec is not None and spec.gfp_arg is not None:
             return spec.gfp_arg
         g = self.target(caller, name)
@@ -127,10 +128,11 @@ class _Solver:
                     callers.setdefault(t.key if t else ("", name), []).append((g, i))
                 if self._sleeps_itself(rec):
                     rec_depth[(g.key, i)] = 0
-        for name, spec in self.api.functions.items():
-            if spec.sleeps:
-                depth[("", name)] = 0
-                self.why[("", name)] = "table"
+        for key in callers:
+            spec = self.api.get(key[1]) if key[0] == "" else None
+            if spec is not None and spec.sleeps:
+                depth[key] = 0
+                self.why[key] = "known"
         for g in self.groups.values():
             if g.key not in depth and self._may_sleep(g) \
                     and all((g.key, i) in rec_depth for i in range(len(g.recs))):
@@ -166,14 +168,14 @@ class _Solver:
 
     # --- references -----------------------------------------------------------------
     def callee_puts(self, caller: FnRecord, name: str) -> int | None:
-        spec = self.table(caller, name)
+        spec = self.known(caller, name)
         if spec is not None and spec.puts is not None:
             return spec.puts
         g = self.target(caller, name)
         return g.puts if g is not None else None
 
     def callee_ref(self, caller: FnRecord, name: str) -> bool:
-        spec = self.table(caller, name)
+        spec = self.known(caller, name)
         if spec is not None and spec.returns_ref:
             return True
         g = self.target(caller, name)

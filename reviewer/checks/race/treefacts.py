@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import posixpath
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -28,14 +29,16 @@ from reviewer.checks.race.factsolve import Derived, resolve, scopes_for
 from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
 
-__all__ = ["FACTS_VERSION", "SCOPE", "TreeFacts", "api_for", "cancel", "derive",
-           "facts_progress", "tree_facts"]
+__all__ = ["CORE", "FACTS_VERSION", "Cancelled", "TreeFacts", "api_for", "cancel", "derive",
+           "extra_dirs", "facts_progress", "read_files", "set_key", "tree_facts"]
 
 FACTS_VERSION = 1
-# Where the helpers that file systems call are defined (tree-wide headers
-# and the core); drivers/ and arch/ would multiply the cost by ten.
-SCOPE = ("include/linux", "include/net", "include/asm-generic", "fs", "mm", "kernel", "lib",
-         "block", "security", "ipc", "init")
+# The core set: where the helpers everyone calls are defined (tree-wide
+# headers, the VFS, mm, the core kernel); "DIR/*" is DIR's own files only.
+# Each directory a revision touches outside it gets a set of its own.
+CORE = ("include/linux", "include/net", "include/asm-generic", "fs/*", "mm", "kernel", "lib",
+        "block", "security/*", "ipc", "init")
+_WHOLE = frozenset({"fs", "security", "net", "sound", "crypto", "virt"})
 _SUFFIXES = (".c", ".h")
 _BATCH_BYTES = 1 << 20
 
@@ -65,21 +68,27 @@ def cancel() -> None:
     _CANCEL.set()
 
 
+Lookup = Callable[[str], list[tuple[str, str]]]  # name -> [(scope, spec JSON)]
+
+
 @dataclass(frozen=True)
 class TreeFacts:
-    """One tree's derived facts, as seen from the files a revision touches."""
+    """One tree's derived facts, as seen from the files a revision touches:
+    their own statics first, then the sets in order (the touched
+    directories', then the core's)."""
 
-    key: str
+    keys: tuple[str, ...]
     paths: tuple[str, ...]
-    lookup: Callable[[str], list[tuple[str, str]]]  # name -> [(scope, spec JSON)]
+    lookups: tuple[Lookup, ...]
 
     def raw(self, name: str) -> Mapping[str, Any] | None:
-        found = dict(self.lookup(name))
+        found = [dict(lookup(name)) for lookup in self.lookups]
         for path in self.paths:
             for scope in scopes_for(path)[:-1]:
-                if scope in found:
-                    return _loads(found[scope])
-        return _loads(found[""]) if "" in found else None
+                for rows in found:
+                    if scope in rows:
+                        return _loads(rows[scope])
+        return next((_loads(rows[""]) for rows in found if "" in rows), None)
 
 
 def _loads(text: str) -> Mapping[str, Any] | None:
@@ -101,31 +110,67 @@ def api_for(ctx: CheckContext) -> KernelApi:
     return api.with_facts(facts)
 
 
-def facts_key(repo: GitRepo, commit: str) -> str:
-    return f"{repo.tree_id(commit)}:v{FACTS_VERSION}"
+def set_key(repo: GitRepo, commit: str, part: str = "core") -> str:
+    """A set's cache key: the base tree, the derivation's version, the part."""
+    return f"{repo.tree_id(commit)}:v{FACTS_VERSION}:{part}"
+
+
+def extra_dirs(paths: Sequence[str]) -> list[str]:
+    """The directories outside CORE whose facts a revision touching `paths`
+    needs: a file system, LSM or protocol as a whole (fs/btrfs), else the
+    file's own directory (drivers/...)."""
+    out: list[str] = []
+    for path in paths:
+        parts = path.split("/")
+        if len(parts) < 2 or _covers(CORE, path):
+            continue
+        d = "/".join(parts[:2]) if parts[0] in _WHOLE and len(parts) > 2 \
+            else posixpath.dirname(path)
+        if d and d not in out:
+            out.append(d)
+    return out
+
+
+def _covers(dirs: Sequence[str], path: str) -> bool:
+    return any(posixpath.dirname(path) == d[:-2] if d.endswith("/*")
+               else path.startswith(d + "/") for d in dirs)
 
 
 def tree_facts(repo: GitRepo, commit: str, cache: ResultCache | None,
                paths: Sequence[str] = ()) -> TreeFacts:
-    """The facts of `commit`'s tree, computed now unless stored."""
-    key = facts_key(repo, commit)
+    """The facts of `commit`'s tree for a revision touching `paths`: the
+    core set and one per directory outside it, each computed now unless
+    stored."""
+    core_key = set_key(repo, commit)
     with _COMPUTING:
-        if key not in _MEMORY and (cache is None or cache.tree_facts_summary(key) is None):
-            started = time.monotonic()
-            derived = derive(repo, commit)
-            summary = {"functions": len(derived), "seconds": round(time.monotonic() - started, 1),
-                       "scope": list(SCOPE)}
-            stored = cache is not None and cache.put_tree_facts(key, _rows(derived), summary)
-            if not stored:
-                by_name: dict[str, list[tuple[str, str]]] = {}
-                for name, scope, spec in _rows(derived):
-                    by_name.setdefault(name, []).append((scope, spec))
-                _MEMORY[key] = by_name
+        core = _ensure(cache, core_key, lambda: derive(repo, commit))
+        sets = [core]
+        keys = [core_key]
+        for d in extra_dirs(paths):
+            key = set_key(repo, commit, d)
+            below = default_api().with_facts(TreeFacts((core_key,), (), (core,)))
+            sets.insert(0, _ensure(cache, key, lambda d=d, below=below: resolve(  # type: ignore[misc]
+                read_files(repo, commit, (d,)), below)))
+            keys.insert(0, key)
+    return TreeFacts(tuple(keys), tuple(paths), tuple(sets))
+
+
+def _ensure(cache: ResultCache | None, key: str, compute: Callable[[], Derived]) -> Lookup:
+    """A set's lookup, computing and storing the set first when needed."""
+    if key not in _MEMORY and (cache is None or cache.tree_facts_summary(key) is None):
+        started = time.monotonic()
+        derived = compute()
+        summary = {"functions": len(derived), "seconds": round(time.monotonic() - started, 1)}
+        if cache is None or not cache.put_tree_facts(key, _rows(derived), summary):
+            by_name: dict[str, list[tuple[str, str]]] = {}
+            for name, scope, spec in _rows(derived):
+                by_name.setdefault(name, []).append((scope, spec))
+            _MEMORY[key] = by_name
     if key in _MEMORY:
         mem = _MEMORY[key]
-        return TreeFacts(key, tuple(paths), lambda name: mem.get(name, []))
+        return lambda name: mem.get(name, [])
     assert cache is not None
-    return TreeFacts(key, tuple(paths), lambda name: cache.tree_facts(key, name))
+    return lambda name: cache.tree_facts(key, name)
 
 
 def _rows(derived: Derived) -> Iterator[tuple[str, str, str]]:
@@ -133,18 +178,19 @@ def _rows(derived: Derived) -> Iterator[tuple[str, str, str]]:
         yield name, scope, json.dumps(entry, sort_keys=True)
 
 
-def derive(repo: GitRepo, commit: str, dirs: Sequence[str] = SCOPE,
+def derive(repo: GitRepo, commit: str, dirs: Sequence[str] = CORE,
            workers: int | None = None) -> Derived:
     """Read every C file under `dirs` at `commit` and resolve their facts
-    (raises Cancelled after `cancel()`; KeyboardInterrupt stops the workers)."""
+    over the table alone (raises Cancelled after `cancel()`)."""
     return resolve(read_files(repo, commit, dirs, workers), default_api())
 
 
-def read_files(repo: GitRepo, commit: str, dirs: Sequence[str] = SCOPE,
+def read_files(repo: GitRepo, commit: str, dirs: Sequence[str] = CORE,
                workers: int | None = None) -> list[FileFacts]:
     """Every C file's local facts, read in `workers` processes."""
     _CANCEL.clear()
-    files = repo.list_blobs(commit, dirs, _SUFFIXES)
+    files = [f for f in repo.list_blobs(commit, [d.removesuffix("/*") for d in dirs], _SUFFIXES)
+             if _covers(dirs, f[0])]
     total = sum(size for _, _, size in files)
     batches = _batches(files)
     results: list[FileFacts] = []

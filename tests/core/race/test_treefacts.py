@@ -247,7 +247,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> tuple[GitRepo, str]:
 @pytest.fixture(scope="module")
 def derived(tree: tuple[GitRepo, str]) -> dict[tuple[str, str], dict[str, Any]]:
     repo, base = tree
-    return treefacts.derive(repo, base, workers=1)
+    return treefacts.derive(repo, base, ("include", "fs", "kernel", "lib"), workers=1)
 
 
 def fact(derived: Mapping[tuple[str, str], dict[str, Any]], name: str,
@@ -266,7 +266,6 @@ def test_sleeping(derived: dict[tuple[str, str], dict[str, Any]]) -> None:
     assert not fact(derived, "foo_masked").get("sleeps")  # mh_mask only computes flags
     assert not fact(derived, "foo_nowait_alloc").get("sleeps")  # mh_alloc_nowait masks them
     assert not fact(derived, "foo_variant").get("sleeps")  # one definition cannot sleep
-    assert "far_away" not in {n for _, n in derived}  # drivers/ is out of scope
 
 
 def test_sleeping_is_bounded(derived: dict[tuple[str, str], dict[str, Any]]) -> None:
@@ -319,6 +318,23 @@ def test_static_functions_are_per_file(tree: tuple[GitRepo, str],
     assert seen_a.raw("helper") == {"sleeps": True} and seen_b.raw("helper") is None
 
 
+def test_core_set_and_a_set_per_touched_directory(tree: tuple[GitRepo, str]) -> None:
+    """fs/foo is outside the core: its set is resolved over the core's
+    (mh_alloc's gfp parameter is the core header's); drivers/far only when
+    a revision touches it."""
+    repo, base = tree
+    assert treefacts.extra_dirs(["fs/foo/sleep.c", "fs/namei.c", "include/linux/fs.h",
+                                 "drivers/far/away.c", "drivers/far/x.h"]) == \
+        ["fs/foo", "drivers/far"]
+    fs_foo = treefacts.tree_facts(repo, base, None, ["fs/foo/user.c"])
+    assert fs_foo.raw("foo_kernel_alloc") == {"sleeps": True}
+    assert fs_foo.raw("mh_alloc") == {"gfp_arg": 1} and fs_foo.raw("far_away") is None
+    core_only = treefacts.tree_facts(repo, base, None, ["kernel/variant_b.c"])
+    assert core_only.raw("foo_kernel_alloc") is None and len(core_only.keys) == 1
+    far = treefacts.tree_facts(repo, base, None, ["drivers/far/away.c"])
+    assert far.raw("far_away") == {"sleeps": True}
+
+
 class Derived:
     """Derived facts given directly (the FactSource a tree would give)."""
 
@@ -363,11 +379,11 @@ def test_cached_per_tree_second_call_does_no_work(tree: tuple[GitRepo, str],
     monkeypatch.setattr(treefacts, "read_files", counting)
     cache = ResultCache()
     first = treefacts.tree_facts(repo, base, cache, ["fs/foo/sleep.c"])
-    assert first.raw("foo_outer") == {"sleeps": True} and len(calls) == 1
+    assert first.raw("foo_outer") == {"sleeps": True} and len(calls) == 2  # core, fs/foo
     # Another commit with the same tree (a re-import) is the same set.
     again = git(repo.path, "commit-tree", f"{base}^{{tree}}", "-m", "re-import").strip()
     second = treefacts.tree_facts(repo, again, ResultCache(), ["fs/foo/sleep.c"])
-    assert second.raw("foo_wait") == {"sleeps": True} and len(calls) == 1
+    assert second.raw("foo_wait") == {"sleeps": True} and len(calls) == 2
 
 
 def test_corrupt_cache_is_rebuilt_with_a_notice(tree: tuple[GitRepo, str],
@@ -380,7 +396,7 @@ def test_corrupt_cache_is_rebuilt_with_a_notice(tree: tuple[GitRepo, str],
     assert facts.raw("foo_put") == {"puts": 0}
     notices = take_notices()
     assert len(notices) == 1 and "damaged" in notices[0] and "\n" not in notices[0]
-    assert ResultCache(path).tree_facts_summary(facts.key) is not None
+    assert all(ResultCache(path).tree_facts_summary(k) is not None for k in facts.keys)
 
 
 def test_cancel_stores_nothing(tree: tuple[GitRepo, str], tmp_path: Path,
@@ -396,7 +412,7 @@ def test_cancel_stores_nothing(tree: tuple[GitRepo, str], tmp_path: Path,
 
     with treefacts.facts_progress(stop), pytest.raises(treefacts.Cancelled):
         treefacts.tree_facts(repo, base, cache)
-    assert seen and cache.tree_facts_summary(treefacts.facts_key(repo, base)) is None
+    assert seen and cache.tree_facts_summary(treefacts.set_key(repo, base)) is None
 
 
 def test_parallel_workers_agree_with_one(tree: tuple[GitRepo, str],
@@ -404,7 +420,7 @@ def test_parallel_workers_agree_with_one(tree: tuple[GitRepo, str],
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     repo, base = tree
     monkeypatch.setattr(treefacts, "_BATCH_BYTES", 200)
-    assert treefacts.derive(repo, base, workers=2) == derived
+    assert treefacts.derive(repo, base, ("include", "fs", "kernel", "lib"), workers=2) == derived
 
 
 USER_BEFORE = """\
