@@ -10,6 +10,7 @@ left held or released, parameters put, the calls made with a parameter."""
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from reviewer.checks.race.mustflow import (
     LocalSpecs,
     Rooted,
     analyse,
-    assigned_names,
+    gfp_masked,
 )
 from reviewer.cparse import function_name, node_text, params, parse, query, returns_pointer
 
@@ -37,6 +38,8 @@ GUARD_WORDS = ("in_atomic", "preemptible", "irqs_disabled", "in_interrupt", "in_
                "nowait", "NOWAIT", "nonblock", "NONBLOCK", "NOT_BLOCK", "LOOKUP_RCU",
                "blockable", "GFP_ATOMIC")
 GUARD_NAMES = frozenset({"atomic", "blocking", "rcu", "in_rcu", "nonblocking"})
+_GUARD_BYTES = re.compile("|".join(sorted(GUARD_WORDS + tuple(GUARD_NAMES), key=len,
+                                          reverse=True)).encode())
 _ANNOTATIONS = ("__acquires", "__releases", "__must_hold")
 _SLEEP_MARKS = frozenset({"might_sleep", "might_sleep_no_state_check", "might_fault"})
 _GFP_MARKS = frozenset({"might_alloc", "might_sleep_if"})
@@ -164,18 +167,17 @@ def _lock_fields(calls: list[Node], api: KernelApi) -> tuple[tuple[str, str], ..
 
 def _guards(tree: Tree, data: bytes) -> list[Node]:
     """`if` statements and `?:` whose condition names a GUARD_WORDS part or
-    a GUARD_NAMES identifier (found by their bytes, read from the tree)."""
+    a GUARD_NAMES identifier (their bytes located in one pass; the syntax
+    tree says what each occurrence is)."""
     out: dict[int, Node] = {}
-    for word in (*GUARD_WORDS, *GUARD_NAMES):
-        pos = data.find(word.encode())
-        while pos >= 0:
-            node = tree.root_node.descendant_for_byte_range(pos, pos + len(word))
-            if node is not None and node.type == "identifier" and (
-                    word in GUARD_WORDS or node.text == word.encode()):
-                guard = _condition_of(node)
-                if guard is not None:
-                    out[guard.id] = guard
-            pos = data.find(word.encode(), pos + len(word))
+    for m in _GUARD_BYTES.finditer(data):
+        node = tree.root_node.descendant_for_byte_range(m.start(), m.end())
+        if node is None or node.type != "identifier" or (
+                m.group().decode() in GUARD_NAMES and node.text != m.group()):
+            continue
+        guard = _condition_of(node)
+        if guard is not None:
+            out[guard.id] = guard
     return list(out.values())
 
 
@@ -223,11 +225,11 @@ def _function(path: str, node: Node, calls: list[_Call], guards: list[tuple[int,
     plist = params(node)
     names = [p for p, _ in plist]
     gfp = next((i for i, (_, t) in enumerate(plist) if "gfp_t" in t.split()), None)
-    # A gfp parameter the body changes (`gfp &= ~__GFP_DIRECT_RECLAIM`) is
-    # not simply passed on.
+    # A gfp parameter whose sleeping bits the body may remove is not simply
+    # passed on.
     gfp_name = names[gfp] if gfp is not None else None
     rec = _calls(calls, guards, {gfp_name: gfp} if gfp is not None and gfp_name
-                 and gfp_name not in assigned_names(body) else {})
+                 and not gfp_masked(body, gfp_name) else {})
     env = Env(api, {n: i for i, n in enumerate(names) if n})
     flow = None
     returns_ptr = returns_pointer(node)
@@ -344,8 +346,9 @@ def _macros(path: str, nodes: list[Node], api: KernelApi) -> list[FnRecord]:
         name_node = node.child_by_field_name("name")
         value = node.child_by_field_name("value")
         params_node = node.child_by_field_name("parameters")
-        if name_node is None or value is None or b"(" not in (value.text or b""):
-            continue
+        if name_node is None or value is None or b"(" not in (value.text or b"") \
+                or (name_node.text or b"").isupper():
+            continue  # nothing called, or a CONSTANT_LIKE() helper
         names = [node_text(p) for p in (params_node.named_children if params_node else [])
                  if p.type == "identifier"]
         body = (value.text or b"").replace(b"\\\n", b" ").replace(b"\n", b" ")

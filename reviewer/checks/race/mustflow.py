@@ -19,7 +19,7 @@ from tree_sitter import Node, QueryCursor
 from reviewer.checks.race.api import FnSpec, KernelApi
 from reviewer.cparse import node_text, query
 
-__all__ = ["Env", "FlowResult", "LocalSpecs", "Rooted", "analyse", "assigned_names"]
+__all__ = ["Env", "FlowResult", "LocalSpecs", "Rooted", "analyse", "gfp_masked"]
 
 LockT = tuple[str, int, str, bool]  # (kind, param, path, shared)
 RelT = tuple[str, int, str]
@@ -67,9 +67,7 @@ class LocalSpecs:
     def __init__(self, api: KernelApi) -> None:
         self.api = api
         self.flows: dict[str, FlowResult] = {}
-        self.names = {n for n, s in api.functions.items()
-                      if s.acquires or s.releases or s.puts is not None or s.returns_ref}
-        self.names |= set(PUT_PRIMITIVES) | set(GET_PRIMITIVES) | _DEC_UNLESS
+        self.names = _interesting(api)
 
     def interesting(self, name: str) -> bool:
         """Calls of `name` can change a path's locks or references."""
@@ -100,14 +98,36 @@ _ASSIGNMENTS = ("(init_declarator) @a (assignment_expression) @a (update_express
                 "(pointer_expression) @a")
 
 
-def assigned_names(body: Node) -> set[str]:
-    """Variables given a new value somewhere in `body` (`x = ...`, `x &= ...`)."""
-    out: set[str] = set()
+def gfp_masked(body: Node, name: str) -> bool:
+    """Whether `body` may take the sleeping bits out of its gfp parameter
+    `name`: replaces it (`gfp = GFP_NOWAIT`) or masks it with a flag naming
+    reclaim, NOWAIT or ATOMIC (`gfp &= ~__GFP_DIRECT_RECLAIM`), not a mere
+    restriction to the allowed bits (`gfp &= gfp_allowed_mask`)."""
     for n in QueryCursor(query(_ASSIGNMENTS)).captures(body).get("a", []):
-        left = n.child_by_field_name("left")
-        if n.type == "assignment_expression" and left is not None and left.type == "identifier":
-            out.add(node_text(left))
-    return out
+        left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+        if n.type != "assignment_expression" or left is None or right is None \
+                or node_text(left) != name:
+            continue
+        text = node_text(right)
+        op = node_text(n.child_by_field_name("operator") or n)
+        if any(w in text for w in ("RECLAIM", "NOWAIT", "ATOMIC")) or (
+                op == "=" and name not in text):
+            return True
+    return False
+
+
+_INTERESTING: dict[int, tuple[KernelApi, frozenset[str]]] = {}
+
+
+def _interesting(api: KernelApi) -> frozenset[str]:
+    """Names whose calls change locks or references, by the table (once
+    per API: each file of a tree asks)."""
+    if id(api) not in _INTERESTING:
+        names = {n for n, s in api.functions.items()
+                 if s.acquires or s.releases or s.puts is not None or s.returns_ref}
+        _INTERESTING[id(api)] = (api, frozenset(
+            names | set(PUT_PRIMITIVES) | set(GET_PRIMITIVES) | _DEC_UNLESS))
+    return _INTERESTING[id(api)][1]
 
 
 class Env:
@@ -336,7 +356,10 @@ class _Walk:
         puts, gets = set(st.puts), set(st.gets)
         for pos in self._puts(name, spec) + ([0] if self._dec_unless(name, args) else []):
             if pos < len(roots) and (r := roots[pos]) is not None and _whole(r):
-                puts.add(r.param)
+                if r.param in gets:
+                    gets.discard(r.param)  # drops the reference it took itself
+                else:
+                    puts.add(r.param)
         got = GET_PRIMITIVES.get(name)
         if got is None and spec is not None and spec.returns_ref:
             got = spec.alias_arg

@@ -30,7 +30,7 @@ from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
 
 __all__ = ["CORE", "FACTS_VERSION", "Cancelled", "TreeFacts", "api_for", "cancel", "derive",
-           "extra_dirs", "facts_progress", "read_files", "set_key", "tree_facts"]
+           "extra_dirs", "facts_progress", "list_files", "read_files", "set_key", "tree_facts"]
 
 FACTS_VERSION = 1
 # The core set: where the helpers everyone calls are defined (tree-wide
@@ -189,8 +189,7 @@ def read_files(repo: GitRepo, commit: str, dirs: Sequence[str] = CORE,
                workers: int | None = None) -> list[FileFacts]:
     """Every C file's local facts, read in `workers` processes."""
     _CANCEL.clear()
-    files = [f for f in repo.list_blobs(commit, [d.removesuffix("/*") for d in dirs], _SUFFIXES)
-             if _covers(dirs, f[0])]
+    files = list_files(repo, commit, dirs)
     total = sum(size for _, _, size in files)
     batches = _batches(files)
     results: list[FileFacts] = []
@@ -222,6 +221,13 @@ def read_files(repo: GitRepo, commit: str, dirs: Sequence[str] = CORE,
         pool.terminate()
         pool.join()
     return results
+
+
+def list_files(repo: GitRepo, commit: str,
+               dirs: Sequence[str] = CORE) -> list[tuple[str, str, int]]:
+    """(path, blob id, size) of the C files a set reads."""
+    return [f for f in repo.list_blobs(commit, [d.removesuffix("/*") for d in dirs], _SUFFIXES)
+            if _covers(dirs, f[0])]
 
 
 def _advance(done: int, batch: list[tuple[str, str, int]], total: int) -> int:

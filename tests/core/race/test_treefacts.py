@@ -34,6 +34,12 @@ static inline void *mh_alloc_nowait(gfp_t gfp)
 	return kmalloc(8, gfp);
 }
 
+static inline void *mh_alloc_allowed(gfp_t gfp)
+{
+	gfp &= gfp_allowed_mask;
+	return kmalloc(8, gfp);
+}
+
 static inline unsigned int mh_mask(gfp_t gfp)
 {
 	return gfp & 3;
@@ -135,6 +141,13 @@ struct dentry *foo_child(struct dentry *parent)
 struct dentry *foo_peek(struct dentry *parent)
 {
 	return parent->d_parent;
+}
+
+void foo_stop(struct foo *f)
+{
+	kref_get(&f->ref);
+	foo_wake(f);
+	kref_put(&f->ref, foo_release);
 }
 
 void foo_iput_late(struct inode *inode)
@@ -276,7 +289,8 @@ def test_sleeping_is_bounded(derived: dict[tuple[str, str], dict[str, Any]]) -> 
 
 def test_gfp_parameters(derived: dict[tuple[str, str], dict[str, Any]]) -> None:
     assert fact(derived, "mh_alloc") == {"gfp_arg": 1}
-    assert "gfp_arg" not in fact(derived, "mh_alloc_nowait")  # the body changes the flags
+    assert "gfp_arg" not in fact(derived, "mh_alloc_nowait")  # the body clears reclaim
+    assert fact(derived, "mh_alloc_allowed") == {"gfp_arg": 0}  # only restricts them
     assert "gfp_arg" not in fact(derived, "mh_mask")  # never reaches an allocator
 
 
@@ -302,6 +316,7 @@ def test_references(derived: dict[tuple[str, str], dict[str, Any]]) -> None:
     assert fact(derived, "foo_drop") == {"puts": 0}  # through foo_put, another file
     assert fact(derived, "foo_iput_late") == {"puts": 0}
     assert "puts" not in fact(derived, "foo_put_maybe")
+    assert "puts" not in fact(derived, "foo_stop")  # puts only the reference it took
     assert fact(derived, "foo_get") == {"returns_ref": True, "alias_arg": 0}
     assert fact(derived, "foo_child").get("returns_ref") and \
         "alias_arg" not in fact(derived, "foo_child")
