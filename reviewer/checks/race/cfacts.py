@@ -232,9 +232,11 @@ def _function(path: str, node: Node, calls: list[_Call], guards: list[tuple[int,
                  and not gfp_masked(body, gfp_name) else {})
     env = Env(api, {n: i for i, n in enumerate(names) if n})
     flow = None
-    returns_ptr = returns_pointer(node)
-    if not body.has_error and names and _worth_following(calls, returns_ptr, local):
-        flow = analyse(body, env, local, returns_ptr)
+    returns = "" if not returns_pointer(node) else "dentry" \
+        if " ".join(node_text(node.child_by_field_name("type") or node).split()) \
+        == "struct dentry" else "pointer"
+    if not body.has_error and names and _worth_following(calls, bool(returns), local):
+        flow = analyse(body, env, local, returns)
         local.add(name, flow)
     notes = tuple(_notes(node, body, calls, env))
     return FnRecord(name, path, _is_static(node), False, gfp, *rec, flow, notes)

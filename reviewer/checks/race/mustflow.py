@@ -421,7 +421,9 @@ def _path(r: Rooted, of_dentry: bool, extra: str) -> str:
     return _join(r, extra + ("->d_inode" if of_dentry else ""))
 
 
-def analyse(body: Node, env: Env, local: LocalSpecs, returns_ptr: bool) -> FlowResult | None:
+def analyse(body: Node, env: Env, local: LocalSpecs, returns: str) -> FlowResult | None:
+    """`returns`: "dentry" (a `struct dentry *`), "pointer" (another one:
+    only a parameter returned with a reference counts) or ""."""
     env.learn(body)
     walk = _Walk(env, local)
     try:
@@ -437,14 +439,14 @@ def analyse(body: Node, env: Env, local: LocalSpecs, returns_ptr: bool) -> FlowR
     rels = {r for r in final.released if r not in {h[:3] for h in final.held}}
     ret_calls: set[str] = set()
     ret_params: set[int] = set()
-    other = not returns_ptr
-    for st, value in walk.exits if returns_ptr else ():
+    other = not returns
+    for st, value in walk.exits if returns else ():
         kind = _returned(value, st, env)
-        if kind.startswith("call:"):
+        if kind.startswith("call:") and returns == "dentry":
             ret_calls.add(kind[5:])
         elif kind.startswith("param:"):
             ret_params.add(int(kind[6:]))
-        elif kind == "other":
+        elif kind != "err":
             other = True
     return FlowResult(tuple(sorted(final.held)), tuple(sorted(rels)), tuple(sorted(final.puts)),
                       tuple(sorted(final.calls)), tuple(sorted(ret_calls)),

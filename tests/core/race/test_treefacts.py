@@ -138,6 +138,11 @@ struct dentry *foo_child(struct dentry *parent)
 	return d;
 }
 
+struct inode *foo_inode(struct dentry *d)
+{
+	return igrab(d->d_inode);
+}
+
 struct dentry *foo_peek(struct dentry *parent)
 {
 	return parent->d_parent;
@@ -321,6 +326,7 @@ def test_references(derived: dict[tuple[str, str], dict[str, Any]]) -> None:
     assert fact(derived, "foo_child").get("returns_ref") and \
         "alias_arg" not in fact(derived, "foo_child")
     assert "returns_ref" not in fact(derived, "foo_peek")
+    assert "returns_ref" not in fact(derived, "foo_inode")  # only dentries are tracked
 
 
 def test_static_functions_are_per_file(tree: tuple[GitRepo, str],
