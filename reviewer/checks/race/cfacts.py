@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from tree_sitter import Node, QueryCursor, Tree
 
 from reviewer.checks.race.api import KernelApi, default_api
+from reviewer.checks.race.exprs import args_of
 from reviewer.checks.race.mustflow import (
     Env,
     FlowResult,
@@ -152,7 +153,7 @@ def _lock_fields(calls: list[Node], api: KernelApi) -> tuple[tuple[str, str], ..
         spec = api.get(node_text(fn)) if fn is not None else None
         if spec is None or not spec.acquires:
             continue
-        args = _args(call)
+        args = args_of(call)
         for ls in spec.acquires:
             if ls.arg is None or ls.arg >= len(args) or ls.of_dentry or ls.path:
                 continue
@@ -260,7 +261,7 @@ def _calls(calls: list[_Call], guards: list[tuple[int, int]],
     sleeps = gfp_sleeps = False
     for call in calls:
         callee = call.name
-        words = [_words(a) for a in _args(call.node)] if forwarded else []
+        words = [_words(a) for a in args_of(call.node)] if forwarded else []
         if callee in _GFP_MARKS:
             gfp_sleeps |= any(p in w for w in words for p in forwarded)
             continue
@@ -274,11 +275,6 @@ def _calls(calls: list[_Call], guards: list[tuple[int, int]],
             plain.add(callee)
     return (tuple(sorted(plain)), tuple(sorted(gfp_calls)), tuple(sorted(fwd)), sleeps,
             gfp_sleeps)
-
-
-def _args(call: Node) -> list[Node]:
-    args = call.child_by_field_name("arguments")
-    return [a for a in args.named_children if a.type != "comment"] if args else []
 
 
 def _words(node: Node) -> frozenset[str]:
@@ -320,7 +316,7 @@ def _notes(node: Node, body: Node, calls: list[_Call],
         if spec is None or not spec.asserts or call.parent is None \
                 or call.parent.type != "expression_statement" or call.parent.parent != body:
             continue
-        args = _args(call)
+        args = args_of(call)
         for ls in spec.asserts:
             if ls.arg is not None and ls.arg < len(args) \
                     and (rooted := env.root(args[ls.arg])) is not None:

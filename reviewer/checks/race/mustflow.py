@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from tree_sitter import Node, QueryCursor
 
 from reviewer.checks.race.api import FnSpec, KernelApi
+from reviewer.checks.race.exprs import args_of, unwrap
 from reviewer.cparse import node_text, query
 
 __all__ = ["Env", "FlowResult", "LocalSpecs", "Rooted", "analyse", "gfp_masked"]
@@ -37,7 +38,6 @@ GET_PRIMITIVES = {"kref_get": 0, "refcount_inc": 0, "lockref_get": 0, "ihold": 0
                   "__iget": 0, "atomic_inc": 0}
 _DEC_UNLESS = frozenset({"atomic_add_unless", "atomic_long_add_unless"})
 _ERRORS = frozenset({"ERR_PTR", "ERR_CAST"})
-_WRAPPERS = frozenset({"parenthesized_expression", "cast_expression"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +175,7 @@ class Env:
             else None
 
     def root(self, node: Node) -> Rooted | None:
-        node = _unwrap(node)
+        node = unwrap(node)
         t = node.type
         if t == "identifier":
             name = node_text(node)
@@ -197,7 +197,7 @@ class Env:
             r = self.root(arg) if arg is not None else None
             return replace(r, address=True) if r is not None and not r.address else None
         if t == "call_expression":
-            spec, args = self.spec(node), _args(node)
+            spec, args = self.spec(node), args_of(node)
             if spec is not None and spec.inode_of is not None and spec.inode_of < len(args):
                 r = self.root(args[spec.inode_of])
                 return Rooted(r.param, r.path + "->d_inode") if r and not r.address else None
@@ -340,7 +340,7 @@ class _Walk:
     def call(self, call: Node, st: _State) -> _State:
         fn = call.child_by_field_name("function")
         name = node_text(fn) if fn is not None and fn.type == "identifier" else ""
-        args = _args(call)
+        args = args_of(call)
         roots = [self.env.root(a) for a in args]
         spec = self.env.api.get(name)
         held, released = set(st.held), set(st.released)
@@ -458,7 +458,7 @@ def _returned(value: Node | None, st: _State, env: Env) -> str:
     a reference on), "err" (NULL, an error) or "other"."""
     if value is None:
         return "other"
-    v = _unwrap(value)
+    v = unwrap(value)
     if v.type == "identifier" and (r := env.root(v)) is not None and not r.path:
         return f"param:{r.param}" if r.param in st.gets else "other"
     if v.type == "identifier" and node_text(v) in env.sources:
@@ -470,7 +470,7 @@ def _returned(value: Node | None, st: _State, env: Env) -> str:
 def _source(value: Node | None) -> str:
     if value is None:
         return "other"
-    v = _unwrap(value)
+    v = unwrap(value)
     text = node_text(v)
     if v.type in ("null", "number_literal") or text in ("NULL", "0"):
         return "err"
@@ -507,26 +507,3 @@ def _must_calls(node: Node) -> Iterator[Node]:
                 stack.append(cond)
             continue
         stack.extend(cur.children)
-
-
-def _descend(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        yield cur
-        stack.extend(cur.children)
-
-
-def _unwrap(node: Node) -> Node:
-    while node.type in _WRAPPERS:
-        inner = node.child_by_field_name("value") if node.type == "cast_expression" \
-            else next((c for c in node.named_children if c.type != "comment"), None)
-        if inner is None:
-            break
-        node = inner
-    return node
-
-
-def _args(call: Node) -> list[Node]:
-    args = call.child_by_field_name("arguments")
-    return [a for a in args.named_children if a.type != "comment"] if args else []
