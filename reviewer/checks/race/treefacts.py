@@ -34,10 +34,18 @@ __all__ = ["CORE", "FACTS_VERSION", "Cancelled", "TreeFacts", "api_for", "cancel
 
 FACTS_VERSION = 1
 # The core set: where the helpers everyone calls are defined (tree-wide
-# headers, the VFS, mm, the core kernel); "DIR/*" is DIR's own files only.
-# Each directory a revision touches outside it gets a set of its own.
+# headers, the VFS, mm, the core kernel); "DIR/*" is DIR's own files only,
+# "!DIR" leaves DIR out (device headers, tracing, bpf, compressors, fonts,
+# the sanitizers' instrumentation).  Each directory a revision touches
+# outside it gets a set of its own.
 CORE = ("include/linux", "include/net", "include/asm-generic", "fs/*", "mm", "kernel", "lib",
-        "block", "security/*", "ipc", "init")
+        "block", "security/*", "ipc", "init",
+        "!include/linux/mfd", "!include/linux/platform_data", "!include/linux/mlx5",
+        "!include/linux/qed", "!include/linux/mtd", "!include/linux/soc",
+        "!kernel/trace", "!kernel/bpf", "!kernel/events", "!kernel/debug", "!kernel/gcov",
+        "!kernel/kcsan", "!mm/kasan", "!mm/kmsan", "!mm/kfence", "!mm/damon", "!lib/zstd",
+        "!lib/fonts", "!lib/crypto", "!lib/mpi", "!lib/raid6", "!lib/zlib_deflate",
+        "!lib/zlib_inflate", "!lib/xz", "!lib/lz4", "!lib/kunit", "!lib/reed_solomon")
 _WHOLE = frozenset({"fs", "security", "net", "sound", "crypto", "virt"})
 _SUFFIXES = (".c", ".h")
 _BATCH_BYTES = 1 << 20
@@ -132,8 +140,10 @@ def extra_dirs(paths: Sequence[str]) -> list[str]:
 
 
 def _covers(dirs: Sequence[str], path: str) -> bool:
+    if any(path.startswith(d[1:] + "/") for d in dirs if d.startswith("!")):
+        return False
     return any(posixpath.dirname(path) == d[:-2] if d.endswith("/*")
-               else path.startswith(d + "/") for d in dirs)
+               else path.startswith(d + "/") for d in dirs if not d.startswith("!"))
 
 
 def tree_facts(repo: GitRepo, commit: str, cache: ResultCache | None,
@@ -226,8 +236,8 @@ def read_files(repo: GitRepo, commit: str, dirs: Sequence[str] = CORE,
 def list_files(repo: GitRepo, commit: str,
                dirs: Sequence[str] = CORE) -> list[tuple[str, str, int]]:
     """(path, blob id, size) of the C files a set reads."""
-    return [f for f in repo.list_blobs(commit, [d.removesuffix("/*") for d in dirs], _SUFFIXES)
-            if _covers(dirs, f[0])]
+    listed = [d.removesuffix("/*") for d in dirs if not d.startswith("!")]
+    return [f for f in repo.list_blobs(commit, listed, _SUFFIXES) if _covers(dirs, f[0])]
 
 
 def _advance(done: int, batch: list[tuple[str, str, int]], total: int) -> int:

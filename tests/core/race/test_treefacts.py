@@ -246,6 +246,7 @@ FILES = {
     "fs/foo/broken.c": "int broken(struct x *p {\n\tspin_lock(&p->lock\n}\n#define X(\n",
     "fs/foo/binary.c": "\x00\x01\x02 not C at all \xff\n",
     "drivers/far/away.c": "void far_away(void)\n{\n\tmsleep(1);\n}\n",
+    "kernel/trace/tr.c": "void tr_wait(void)\n{\n\tmsleep(1);\n}\n",
 }
 
 
@@ -352,6 +353,8 @@ def test_core_set_and_a_set_per_touched_directory(tree: tuple[GitRepo, str]) -> 
     assert fs_foo.raw("mh_alloc") == {"gfp_arg": 1} and fs_foo.raw("far_away") is None
     core_only = treefacts.tree_facts(repo, base, None, ["kernel/variant_b.c"])
     assert core_only.raw("foo_kernel_alloc") is None and len(core_only.keys) == 1
+    assert core_only.raw("tr_wait") is None  # kernel/trace is left out of the core
+    assert treefacts.extra_dirs(["kernel/trace/tr.c"]) == ["kernel/trace"]
     far = treefacts.tree_facts(repo, base, None, ["drivers/far/away.c"])
     assert far.raw("far_away") == {"sleeps": True}
 
