@@ -67,7 +67,8 @@ def cache_key(rule: Rule, data: RevisionInput) -> str:
         else [],
         "base": res.base.commit if res and res.base else None,
         "applied": bool(res and res.applied),
-        "config": [data.config.checkpatch_timeout, data.config.race_api, data.config.all_lines],
+        "config": [data.config.checkpatch_timeout, data.config.race_api, data.config.all_lines,
+                   data.config.tree_facts],
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 

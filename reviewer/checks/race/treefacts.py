@@ -110,7 +110,7 @@ def _loads(text: str) -> Mapping[str, Any] | None:
 def api_for(ctx: CheckContext) -> KernelApi:
     """The kernel API a race rule uses for this revision."""
     api = load_api(ctx.config.race_api)
-    if ctx.repo is None or ctx.base is None:
+    if ctx.repo is None or ctx.base is None or not ctx.config.tree_facts:
         return api
     paths = tuple(c.path for p in ctx.revision.patches for c in p.files
                   if c.path.endswith(_SUFFIXES))

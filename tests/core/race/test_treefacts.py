@@ -466,8 +466,8 @@ void foo_user(struct foo *f)
 """
 
 
-def test_tree_level_check_uses_derived_facts(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_tree_level_check_uses_derived_facts(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     repo = tmp_path / "linux"
     init_repo(repo, {**FILES, "fs/foo/user.c": USER_BEFORE})
     git(repo, "checkout", "-q", "-b", "topic")
@@ -487,3 +487,7 @@ def test_tree_level_check_uses_derived_facts(tmp_path: Path,
     hits = race007("--tree", str(repo))
     assert len(hits) == 1 and "foo_outer" in hits[0]["message"]
     assert hits[0]["level"] == "tree" and hits[0]["line"] == 5
+    config = tmp_path / "config.toml"
+    config.write_text("[race]\ntree-facts = false\n")
+    monkeypatch.setenv("REVIEWER_CONFIG", str(config))
+    assert race007("--tree", str(repo)) == []  # the user turned the facts off
