@@ -18,14 +18,8 @@ from tree_sitter import Node, QueryCursor, Tree
 
 from reviewer.checks.race.api import KernelApi, default_api
 from reviewer.checks.race.exprs import args_of
-from reviewer.checks.race.mustflow import (
-    Env,
-    FlowResult,
-    LocalSpecs,
-    Rooted,
-    analyse,
-    gfp_masked,
-)
+from reviewer.checks.race.mustflow import FlowResult, LocalSpecs, analyse
+from reviewer.checks.race.params import Env, Rooted, gfp_masked
 from reviewer.cparse import function_name, node_text, params, parse, query, returns_pointer
 
 __all__ = ["GUARD_NAMES", "GUARD_WORDS", "FileFacts", "FnRecord", "extract"]
