@@ -12,7 +12,7 @@ from reviewer.model import ApplyResult, BaseChoice, BaseSource, PatchStatus, Rev
 from reviewer.tree.base import named_release, pre_images, prerequisites
 
 __all__ = ["apply_exit_code", "apply_lines", "apply_table", "apply_to_json", "base_to_json",
-           "not_applied_note", "revisions_table", "series_to_json"]
+           "not_applied_note", "revisions_table", "series_to_json", "tree_lines"]
 
 STATUS_STYLE = {
     PatchStatus.APPLIED: "green",
@@ -159,8 +159,8 @@ def apply_lines(res: ApplyResult) -> list[Text]:
     label = f"v{res.version}"
     out: list[Text] = []
     if res.base:
-        out.append(inert(f"{label}: base {res.base.label} ({res.base.commit[:12]}): "
-                         f"{res.base.reason}"))
+        commit = f" ({res.base.commit[:12]})" if res.base.name else ""
+        out.append(inert(f"{label}: base {res.base.label}{commit}: {res.base.reason}"))
     if res.ref:
         out.append(inert(f"{label}: kept as {res.ref}"))
     for p in res.patches:
@@ -189,6 +189,22 @@ def not_applied_note(res: ApplyResult | None) -> str | None:
     return f"not applied ({_not_applied(res)}): findings come from the diffs alone"
 
 
+def tree_lines(versions: list[int], applies: dict[int, ApplyResult]) -> list[str]:
+    """Each revision's base and whether it applied, for a view of several
+    (compare); one line when no tree was given."""
+    if not applies:
+        return ["no --tree given: findings and API changes come from the diffs alone"]
+    out = []
+    for version in versions:
+        res = applies.get(version)
+        note = not_applied_note(res)
+        if note:
+            out.append(f"v{version}: {note}")
+        elif res is not None and res.base is not None:
+            out.append(f"v{version}: applied on {res.base.label} ({res.base.evidence})")
+    return out
+
+
 def _not_applied(res: ApplyResult) -> str:
     if res.error:
         return res.error
@@ -211,6 +227,4 @@ def _summary(res: ApplyResult) -> Text:
         return Text("applied, approximate (~: reduced context, --fuzzy)", style="yellow")
     if res.applied:
         return Text("applied", style="green")
-    failed = res.failed
-    reason = failed.failure.reason if failed and failed.failure else "not applied"
-    return inert(f"{failed.index if failed else '?'}/{len(res.patches)}: {reason}", "red")
+    return inert(f"NOT APPLIED: {_not_applied(res)}", "red")  # why: in apply_lines()

@@ -178,8 +178,12 @@ def _from_base_commit(repo: GitRepo, revision: Revision, sha: str,
     if needed:
         evidence += (f"; it names {len(needed)} prerequisite patch(es) to apply first, which "
                      "reviewer does not fetch: patches that need them may fail")
-    return BaseChoice(sha, BaseSource.BASE_COMMIT, evidence, evidence, None,
+    return BaseChoice(sha, BaseSource.BASE_COMMIT, evidence, evidence, _ref_name(repo, sha),
                       _matches(repo, sha, images), len(images), release)
+
+
+def _ref_name(repo: GitRepo, commit: str) -> str | None:
+    return next((t.names[0] for t in repo.ref_tips() if t.commit == commit), None)
 
 
 def _matches(repo: GitRepo, commit: str, images: tuple[PreImage, ...]) -> int:
