@@ -6,6 +6,7 @@ what to try, once per revision: the base the mail names, `--base`,
 from __future__ import annotations
 
 import posixpath
+import time
 
 from reviewer.model import BaseChoice, BaseSource, Revision
 from reviewer.tree.gitrepo import GitRepo
@@ -13,8 +14,9 @@ from reviewer.tree.gitrepo import GitRepo
 __all__ = ["MissingFiles", "revision_advice"]
 
 # Looking for the commit that removed a path walks history back from the
-# base: bounded, as a file that never existed would walk all of it.
-RENAME_TIMEOUT_S = 10.0
+# base: bounded for the revision as a whole, as a file that never existed
+# would walk all of it.
+RENAME_BUDGET_S = 10.0
 _SAME_NAME_SHOWN = 3
 
 
@@ -24,25 +26,33 @@ class MissingFiles:
 
     def __init__(self, repo: GitRepo, base: str) -> None:
         self.repo, self.base = repo, base
+        self.created: dict[str, int] = {}  # path → the patch of the revision creating it
         self._history: bool | None = None
         self._files: list[str] | None = None
+        self._budget = RENAME_BUDGET_S
 
     def explain(self, path: str) -> str:
         """`fs/cifs/cifsfs.c does not exist in the base` and why, in one line."""
         head = f"{path} does not exist in the base"
+        if path in self.created:
+            return f"{head}: patch {self.created[path]} creates it"
         if self._history is None:
             self._history = self.repo.has_history(self.base)
         if not self._history:
             where = self._same_name(path)
             return (f"{head}; the tree has no history to look for a rename"
                     + (f"; a file of the same name is at {where}" if where else ""))
-        removal = self.repo.removal(self.base, path, RENAME_TIMEOUT_S)
+        if self._budget <= 0:
+            return f"{head}; no time left to look for a rename in the history"
+        start = time.monotonic()
+        removal = self.repo.removal(self.base, path, self._budget)
+        self._budget -= time.monotonic() - start
         if removal is None:
             where = self._same_name(path)
             return (f"{head} (nor in its history)"
                     + (f"; a file of the same name is at {where}" if where else ""))
         if removal.timed_out:
-            return f"{head}; no rename found in {RENAME_TIMEOUT_S:.0f} s of history search"
+            return f"{head}; no rename found in {RENAME_BUDGET_S:.0f} s of history search"
         by = f"{(removal.commit or '')[:12]} (\"{removal.subject[:60]}\")"
         if removal.renamed_to:
             return f"{head}: renamed to {removal.renamed_to} by {by}; the series predates it"

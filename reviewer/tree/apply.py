@@ -131,8 +131,11 @@ def apply_revision(repo: GitRepo, revision: Revision, base: BaseChoice, ref: str
                 fh.write(patch.diff if patch.diff.endswith("\n") else patch.diff + "\n")
             if results and not results[-1].status.ok:
                 results.append(_not_tried(repo, index, patch, patch_file, missing))
+                _note_created(missing, patch)
                 continue
             status, why, approximate = _apply_one(repo, index, patch, patch_file, missing, fuzzy)
+            if not status.ok:
+                _note_created(missing, patch)
             commit = None
             if status.ok:
                 commit = tip = _commit(repo, index.write_tree(), tip, patch)
@@ -145,6 +148,14 @@ def apply_revision(repo: GitRepo, revision: Revision, base: BaseChoice, ref: str
     advice = () if fits else revision_advice(repo, revision, base, fuzzy)
     return ApplyResult(revision.version, base, tuple(results), ref if wrote else None,
                        advice=advice)
+
+
+def _note_created(missing: MissingFiles, patch: Patch) -> None:
+    """Files a patch that did not apply creates: later patches that change
+    them fail for that reason, not for one to search history for."""
+    for change in patch.files:
+        if change.old_path is None and change.new_path:
+            missing.created.setdefault(change.new_path, patch.index)
 
 
 def _not_tried(repo: GitRepo, index: TempIndex, patch: Patch, patch_file: str,

@@ -30,6 +30,11 @@ __all__ = ["PreImage", "choose_base", "named_release", "pre_images", "prerequisi
 HISTORY_DAYS = 180
 HISTORY_TIMEOUT_S = 10.0
 _MAX_HISTORY_CANDIDATES = 400
+# Tags further than this from the mail's date are not looked at (a kernel
+# clone has thousands): their files are rarely the base, and any that were
+# would be found again through history.  Branches and the named release
+# always are.
+TAG_WINDOW_S = 2 * 365 * 86400
 
 # "based on v5.7-rc5", "Rebase on latest linus-tree(5.7.0-rc5)", "applies on
 # top of next-20240301": a verb that says "base", then a release or a
@@ -201,18 +206,25 @@ def _names(c: _Candidate) -> str:
 def _best_by_blobs(repo: GitRepo, revision: Revision, images: tuple[PreImage, ...],
                    release: str | None) -> _Candidate | None:
     """The commit holding the most pre-images: ref tips and HEAD first, then
-    (history permitting) commits where the missing blobs came or went."""
-    if not images:
+    (history permitting) commits where the missing blobs came or went.
+    Only the blobs the object store has are looked for: no commit has the
+    others."""
+    stored = repo.find_blobs(i.blob for i in images)
+    present = tuple(i for i in images if i.blob in stored)
+    if not present:
         return None
-    tips = repo.ref_tips()
-    candidates = {t.commit: (t.names[0], t.names[1:], t.date) for t in tips}
+    posted = int(revision.first_message.date.timestamp())
+    candidates = {t.commit: (t.names[0], t.names[1:], t.date) for t in repo.ref_tips()
+                  if t.branch or release in t.names or abs(t.date - posted) < TAG_WINDOW_S}
     head = repo.head()
     if head and head not in candidates:
         candidates[head] = ("HEAD", (), repo.commit_dates([head]).get(head, 0))
-    scored = _score(repo, candidates, images)
+    scored = _score(repo, candidates, present)
     best = _pick(scored, revision, release)
-    if best is None or best.matched < len(images):
-        found = _from_history(repo, revision, images, best, set(candidates))
+    if best is None or best.matched < len(present):
+        missing = [stored[i.blob] for i in present if stored[i.blob]
+                   and (best is None or i.path not in best.hits)]
+        found = _from_history(repo, posted, present, missing, set(candidates))
         best = _pick([*scored, *found], revision, release)
     if best is not None and best.name is None:
         best = replace(best, name=repo.describe(best.commit))
@@ -241,19 +253,16 @@ def _pick(scored: list[_Candidate], revision: Revision,
     return max(scored, key=key, default=None)
 
 
-def _from_history(repo: GitRepo, revision: Revision, images: tuple[PreImage, ...],
-                  best: _Candidate | None, known: set[str]) -> list[_Candidate]:
-    """Commits where the blobs missing at `best` are (b4's search): the tree
-    as it stood at the mail's date, and the commits after HISTORY_DAYS
-    before it that added or removed one of them, with their parents.  Only
-    for blobs the object store has: if it has none, no commit has them."""
-    missing = [i for i in images if best is None or i.path not in best.hits]
-    full = repo.find_blobs(i.blob for i in missing)
-    if not full:
+def _from_history(repo: GitRepo, posted: int, images: tuple[PreImage, ...], blobs: list[str],
+                  known: set[str]) -> list[_Candidate]:
+    """Commits where the (full) `blobs` are, as b4 searches: the tree as it
+    stood at the mail's date, and the commits from HISTORY_DAYS before it
+    on that added or removed one of them, with their parents."""
+    if not blobs:
         return []
-    posted = int(revision.first_message.date.timestamp())
-    commits = repo.commits_changing(sorted(set(full.values())), sorted({i.path for i in missing}),
-                                    posted - HISTORY_DAYS * 86400, HISTORY_TIMEOUT_S) or []
+    paths = sorted({i.path for i in images})
+    commits = repo.commits_changing(sorted(set(blobs)), paths, posted - HISTORY_DAYS * 86400,
+                                    HISTORY_TIMEOUT_S) or []
     before = repo.newest_commit_before(posted)
     fresh = [c for c in dict.fromkeys([*commits, *([before] if before else [])])
              if c not in known][:_MAX_HISTORY_CANDIDATES]

@@ -60,6 +60,7 @@ class RefTip:
     commit: str
     names: tuple[str, ...]  # short names: tags, then local, then remote branches
     date: int  # committer date, Unix seconds
+    branch: bool  # a branch points here (not only tags)
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,8 @@ class GitRepo:
                         if name.startswith(p))
             short = name.split("/", 2)[2]
             found.setdefault(sha, ([], int(date or 0)))[0].append((rank, short))
-        tips = [RefTip(sha, tuple(n for _r, n in sorted(names)), date)
+        tips = [RefTip(sha, tuple(n for _r, n in sorted(names)), date,
+                       any(rank > 0 for rank, _n in names))
                 for sha, (names, date) in found.items()]
         return sorted(tips, key=lambda t: -t.date)
 
@@ -233,16 +235,21 @@ class GitRepo:
                 if ans.startswith("blob ")}
 
     def find_blobs(self, ids: Iterable[str]) -> dict[str, str]:
-        """Abbreviated id → full id, for the ids naming exactly one blob in
-        the object store (one process for all of them)."""
+        """Abbreviated id → full id, for the ids naming a blob in the object
+        store ("" when the abbreviation names several objects), in one
+        process for all of them."""
         wanted = [i for i in dict.fromkeys(ids) if i and all(c in "0123456789abcdef" for c in i)]
         if not wanted:
             return {}
         out = self.run("cat-file", "--batch-check=%(objecttype) %(objectname)",
                        stdin="".join(f"{i}\n" for i in wanted).encode())
-        answers = out.stdout.splitlines()
-        return {i: ans.split(" ")[1] for i, ans in zip(wanted, answers, strict=False)
-                if ans.startswith("blob ")}
+        found = {}
+        for i, ans in zip(wanted, out.stdout.splitlines(), strict=False):
+            if ans.startswith("blob "):
+                found[i] = ans.split(" ")[1]
+            elif ans.endswith(" ambiguous"):
+                found[i] = ""
+        return found
 
     def has_history(self, commit: str) -> bool:
         """Whether `commit` has a parent here (not a lone import, not the

@@ -161,3 +161,45 @@ def test_compare_says_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
           "--format", "json"])
     data = json.loads(capsys.readouterr().out)
     assert data["old"]["level"] == data["new"]["level"] == "diff"
+
+
+def test_a_file_an_earlier_patch_creates(tmp_path: Path) -> None:
+    """Patch 1 fails and creates a file patch 2 changes: that is the reason
+    given for patch 2, not a rename to look for."""
+    repo = _renamed_tree(tmp_path)
+    created = ("diff --git a/fs/smb/client/new.c b/fs/smb/client/new.c\nnew file mode 100644\n"
+               "index 000000000000..1a2b3c4d5e6f\n--- /dev/null\n+++ b/fs/smb/client/new.c\n"
+               "@@ -0,0 +1,3 @@\n+one\n+two\n+three\n")
+    diffs = [_diff("fs/smb/client/dir.c", "nope", "NOPE") + created,
+             _diff("fs/smb/client/new.c", "two", "2")]
+    mails = [mail(f"n{k}@example.org", f"[PATCH {k}/2] smb: new {k}", diff=d,
+                  in_reply_to="n1@example.org" if k == 2 else None)
+             for k, d in enumerate(diffs, 1)]
+    thread = tmp_path / "new.mbox"
+    thread.write_bytes(mbox(*mails))
+    (res,) = reviewer.apply_series(reviewer.GitRepo(repo),
+                                   reviewer.open_source(thread).series[0])
+    second = res.patches[1].failure
+    assert second is not None and second.reason == (
+        "would not apply either: fs/smb/client/new.c does not exist in the base: patch 1 "
+        "creates it")
+
+
+def test_the_cached_apply_follows_the_base(tmp_path: Path) -> None:
+    """The apply cache is keyed by the base chosen and its evidence: when
+    the evidence moves the base, the revision is applied again there."""
+    repo_path = _renamed_tree(tmp_path)
+    thread = tmp_path / "ok.mbox"
+    thread.write_bytes(mbox(mail("ok@example.org", "[PATCH] smb: fix dir", diff=_diff(
+        "fs/smb/client/dir.c", "b", "B"))))
+    repo, cache = reviewer.GitRepo(repo_path), reviewer.ResultCache()
+    series = reviewer.open_source(thread).series[0]
+    (first,) = reviewer.apply_series(repo, series, cache=cache)
+    (again,) = reviewer.apply_series(repo, series, cache=cache)
+    assert again == first and first.applied and first.base is not None
+    assert first.base.name == "HEAD"  # no index blob in the mail: no evidence
+    git(repo_path, "tag", "v6.4")
+    (tagged,) = reviewer.apply_series(repo, series, "v6.4", cache=cache)
+    assert tagged.base is not None and tagged.base.name == "v6.4" and tagged.applied
+    (head,) = reviewer.apply_series(repo, series, cache=cache)
+    assert head.base == first.base and head.tip == first.tip
