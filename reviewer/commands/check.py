@@ -142,7 +142,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sp.set_defaults(func=cmd_check)
     sp.add_argument("source")
     sp.add_argument("--tree", help="apply to this git tree first (enables tree-level checks)")
-    sp.add_argument("--base", help="base for revisions without a usable base-commit")
+    sp.add_argument("--base", help="with --tree: put every revision on this commit, over the "
+                    "evidence (base-commit, pre-image blobs, a named release)")
     sp.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     sp.add_argument("--fail-on", choices=("error", "warning", "info"),
                     help="exit 1 when a finding is at or above this severity (default: error)")

@@ -195,7 +195,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sp.add_argument("old", metavar="vA", help="the earlier revision, e.g. v1")
     sp.add_argument("new", metavar="vB", help="the later revision, e.g. v2")
     sp.add_argument("--tree", help="apply both to this git tree (range-diff, tree-level checks)")
-    sp.add_argument("--base", help="base for revisions without a usable base-commit")
+    sp.add_argument("--base", help="with --tree: put every revision on this commit, over the "
+                    "evidence (base-commit, pre-image blobs, a named release)")
     sp.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     sp.add_argument("--select", action="append", metavar="ID",
                     help="run only these rule IDs or prefixes")
