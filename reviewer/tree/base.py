@@ -144,8 +144,9 @@ def choose_base(repo: GitRepo, revision: Revision, base_ref: str | None = None) 
         return BaseChoice(best.commit, BaseSource.BLOBS, "; ".join([*notes, evidence]), evidence,
                           best.name, best.matched, len(images), release)
     if images:
-        notes.append("the pre-image blob is not in the tree" if len(images) == 1
-                     else f"none of the {len(images)} pre-image blobs is in the tree")
+        where = "in the tree" if best is None else "at a ref or a recent commit"
+        notes.append(f"the pre-image blob is not {where}" if len(images) == 1
+                     else f"none of the {len(images)} pre-image blobs is {where}")
     if release and (sha := repo.resolve(f"refs/tags/{release}")):
         evidence = f"release: the mail names {release}, a tag here"
         return BaseChoice(sha, BaseSource.RELEASE, "; ".join([*notes, evidence]), evidence,
