@@ -85,14 +85,17 @@ class _Solver:
         g = self.target(caller, name)
         return self.api.get(name) if g is None or g.key[0] == "" else None
 
-    # --- gfp ------------------------------------------------------------------------
-    def callee_gfp(self, caller: FnRecord, name: str) -> int | None:
+    def callee(self, caller: FnRecord, name: str, key: str) -> Any:
+        """A callee's `key` (gfp_arg, puts, returns_ref): what `api` says,
+        else what was derived here so far."""
         spec = self.known(caller, name)
-        if spec is not None and spec.gfp_arg is not None:
-            return spec.gfp_arg
+        value = getattr(spec, key) if spec is not None else None
+        if value is not None and value is not False:
+            return value
         g = self.target(caller, name)
-        return g.gfp_arg if g is not None else None
+        return getattr(g, key) if g is not None else None
 
+    # --- gfp ------------------------------------------------------------------------
     def solve_gfp(self) -> None:
         candidates = [g for g in self.groups.values()
                       if any(r.gfp_fwd or r.gfp_sleeps for r in g.recs)]
@@ -109,7 +112,7 @@ class _Solver:
         if rec.gfp is not None and rec.gfp_sleeps:
             return rec.gfp
         for callee, pos, param in rec.gfp_fwd:
-            if (rec.gfp is None or param == rec.gfp) and self.callee_gfp(rec, callee) == pos:
+            if (rec.gfp is None or param == rec.gfp) and self.callee(rec, callee, "gfp_arg") == pos:
                 return param
         return None
 
@@ -156,7 +159,7 @@ class _Solver:
                 self.groups[key].sleeps = True
 
     def _sleeps_itself(self, rec: FnRecord) -> bool:
-        return rec.sleeps or any(self.callee_gfp(rec, c) == pos for c, pos in rec.gfp_calls)
+        return rec.sleeps or any(self.callee(rec, c, "gfp_arg") == pos for c, pos in rec.gfp_calls)
 
     def _may_sleep(self, g: _Group) -> bool:
         """Allocators (a gfp_t parameter) sleep as their caller's flags say;
@@ -167,20 +170,6 @@ class _Solver:
         return g.gfp_arg is None and all(r.gfp is None for r in g.recs)
 
     # --- references -----------------------------------------------------------------
-    def callee_puts(self, caller: FnRecord, name: str) -> int | None:
-        spec = self.known(caller, name)
-        if spec is not None and spec.puts is not None:
-            return spec.puts
-        g = self.target(caller, name)
-        return g.puts if g is not None else None
-
-    def callee_ref(self, caller: FnRecord, name: str) -> bool:
-        spec = self.known(caller, name)
-        if spec is not None and spec.returns_ref:
-            return True
-        g = self.target(caller, name)
-        return g is not None and g.returns_ref
-
     def solve_refs(self) -> None:
         changed = True
         while changed:
@@ -199,7 +188,7 @@ class _Solver:
             if rec.flow is None:
                 return None
             mine = set(rec.flow.puts) | {p for p, callee, pos in rec.flow.must_calls
-                                         if self.callee_puts(rec, callee) == pos}
+                                         if self.callee(rec, callee, "puts") == pos}
             common = mine if common is None else common & mine
         return min(common) if common else None
 
@@ -209,7 +198,7 @@ class _Solver:
             flow = rec.flow
             if flow is None or flow.ret_other or not (flow.ret_calls or flow.ret_params):
                 return False, None
-            if not all(self.callee_ref(rec, c) for c in flow.ret_calls):
+            if not all(self.callee(rec, c, "returns_ref") for c in flow.ret_calls):
                 return False, None
             params |= set(flow.ret_params) | ({-1} if flow.ret_calls else set())
         return True, params.pop() if len(params) == 1 and -1 not in params else None
