@@ -26,6 +26,7 @@ from reviewer.checks.context import CheckContext
 from reviewer.checks.race.api import KernelApi, default_api, load_api
 from reviewer.checks.race.cfacts import FileFacts, extract
 from reviewer.checks.race.factsolve import Derived, resolve, scopes_for
+from reviewer.errors import ReviewerError
 from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
 
@@ -114,7 +115,10 @@ def api_for(ctx: CheckContext) -> KernelApi:
         return api
     paths = tuple(c.path for p in ctx.revision.patches for c in p.files
                   if c.path.endswith(_SUFFIXES))
-    facts = tree_facts(ctx.repo, ctx.base, ctx.data.cache, paths)
+    try:
+        facts = tree_facts(ctx.repo, ctx.base, ctx.data.cache, paths)
+    except (ReviewerError, OSError):  # facts only add knowledge: the table alone
+        return api
     return api.with_facts(facts)
 
 

@@ -17,6 +17,7 @@ from reviewer.checks.race import treefacts
 from reviewer.checks.race.api import LockSpec, load_api
 from reviewer.checks.race.factsolve import MAX_SLEEP_DEPTH
 from reviewer.cli import main
+from reviewer.errors import TreeError
 from reviewer.store.cache import ResultCache, take_notices
 from reviewer.tree.gitrepo import GitRepo
 
@@ -466,8 +467,9 @@ void foo_user(struct foo *f)
 """
 
 
-def test_tree_level_check_uses_derived_facts(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def _series(tmp_path: Path) -> tuple[Path, Path]:
+    """A tree with FILES and a one-patch series calling foo_outer() under a
+    spinlock (the table does not know it sleeps; the tree does)."""
     repo = tmp_path / "linux"
     init_repo(repo, {**FILES, "fs/foo/user.c": USER_BEFORE})
     git(repo, "checkout", "-q", "-b", "topic")
@@ -475,13 +477,25 @@ def test_tree_level_check_uses_derived_facts(tmp_path: Path, capsys: pytest.Capt
            "2024-02-01T10:00:00+00:00")
     mbox = tmp_path / "series.mbox"
     mbox.write_bytes(format_patch(repo, "base0..topic", "--base=base0"))
+    return repo, mbox
+
+
+def _race007(capsys: pytest.CaptureFixture[str], mbox: Path,
+             *extra: str) -> list[dict[str, Any]]:
+    capsys.readouterr()
+    main(["check", str(mbox), "--select", "RACE007", "--format", "json", *extra])
+    out = json.loads(capsys.readouterr().out)
+    revisions = [r for s in out["series"] for r in s["revisions"]]
+    assert all(o["status"] == "ran" for r in revisions for o in r["rules"].values())
+    return [f for r in revisions for f in r["findings"] if f["rule"] == "RACE007"]
+
+
+def test_tree_level_check_uses_derived_facts(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, mbox = _series(tmp_path)
 
     def race007(*extra: str) -> list[dict[str, Any]]:
-        capsys.readouterr()
-        main(["check", str(mbox), "--select", "RACE007", "--format", "json", *extra])
-        out = json.loads(capsys.readouterr().out)
-        found = [f for s in out["series"] for r in s["revisions"] for f in r["findings"]]
-        return [f for f in found if f["rule"] == "RACE007"]
+        return _race007(capsys, mbox, *extra)
 
     assert race007() == []  # the table alone does not know foo_outer
     hits = race007("--tree", str(repo))
@@ -491,3 +505,15 @@ def test_tree_level_check_uses_derived_facts(tmp_path: Path, capsys: pytest.Capt
     config.write_text("[race]\ntree-facts = false\n")
     monkeypatch.setenv("REVIEWER_CONFIG", str(config))
     assert race007("--tree", str(repo)) == []  # the user turned the facts off
+
+
+def test_facts_that_cannot_be_read_leave_the_table(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, mbox = _series(tmp_path)
+
+    def broken(*args: Any, **kw: Any) -> Any:
+        raise TreeError("cannot list files of the base")
+
+    monkeypatch.setattr(treefacts, "read_files", broken)
+    assert _race007(capsys, mbox, "--tree", str(repo)) == []  # ran, with the table alone
