@@ -16,6 +16,7 @@ __all__ = [
     "FileChange",
     "Finding",
     "Hunk",
+    "MailShape",
     "Message",
     "Patch",
     "PatchApply",
@@ -70,6 +71,32 @@ class SubjectInfo:
     tags: tuple[str, ...]  # the bracketed chunks, e.g. ("RFC", "PATCH", "v3", "1/9")
 
 
+class MailShape(enum.StrEnum):
+    """How a patch reached us when not as a plain inline patch mail: told
+    to the user (`revisions`, `check`, JSON) with `note`."""
+
+    FLOWED = "format-flowed"  # format=flowed text: soft breaks undone as git mailinfo does
+    ATTACHMENT = "attachment"  # the diff came from an attached part
+    ATTACHED_MAIL = "attached-mail"  # a mail attached to another (message/rfc822, an mbox)
+    NO_HEADERS = "no-mail-headers"  # a bare diff or a quilt/stg/hg patch file
+
+    @property
+    def warns(self) -> bool:
+        """The patch may differ from what its author sent."""
+        return self is MailShape.FLOWED
+
+    @property
+    def note(self) -> str:
+        return {
+            MailShape.FLOWED: "sent format=flowed: soft line breaks undone as git am does "
+                              "(a diff line that ended in a space may be damaged)",
+            MailShape.ATTACHMENT: "the patch was read from an attachment",
+            MailShape.ATTACHED_MAIL: "a mail attached to another mail",
+            MailShape.NO_HEADERS: "a patch file without mail headers (bare diff, quilt, stg or "
+                                  "hg export): checks of the sender and recipients are skipped",
+        }[self]
+
+
 @dataclass(frozen=True)
 class Message:
     msgid: str
@@ -84,6 +111,13 @@ class Message:
     trailers: tuple[Trailer, ...]
     has_diff: bool
     raw: bytes = field(repr=False, compare=False)
+    shapes: tuple[MailShape, ...] = ()
+
+    @property
+    def has_headers(self) -> bool:
+        """False for a patch file read without mail headers: no sender,
+        no recipients, no real subject."""
+        return MailShape.NO_HEADERS not in self.shapes
 
     @property
     def parent_id(self) -> str | None:
@@ -209,6 +243,7 @@ class Patch:
     files: tuple[FileChange, ...]
     trailers: tuple[Trailer, ...]  # from the commit message itself
     patch_id: str | None  # `git patch-id --stable`
+    strip: int = 1  # `git apply -p`: 0 when the diff names bare paths (--no-prefix)
 
     @property
     def msgid(self) -> str:

@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
-from reviewer.mail.message import patch_ids, to_patch
+from reviewer.mail.mailinfo import to_patch
 from reviewer.model import Message, Patch, Reply, Revision, RevisionLink, Series, Thread
+from reviewer.tree.gitrepo import patch_ids
 
 __all__ = ["group_series"]
 

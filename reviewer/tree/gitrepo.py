@@ -25,7 +25,7 @@ import git
 
 from reviewer.errors import TreeError
 
-__all__ = ["REF_NAMESPACE", "GitRepo", "SparseIndex", "TempIndex"]
+__all__ = ["REF_NAMESPACE", "GitRepo", "SparseIndex", "TempIndex", "patch_ids"]
 
 REF_NAMESPACE = "refs/reviewer/"
 
@@ -337,3 +337,20 @@ def _splice(repo: GitRepo, tree: str | None, changes: dict[str, Entry | None]) -
         else:
             entries[name] = ("40000", sub)
     return _store_tree(repo, entries) if entries else None
+
+
+def patch_ids(diffs: list[str]) -> list[str | None]:
+    """`git patch-id --stable` of many diffs in one git process (one per
+    patch made loading a long thread fork git hundreds of times).  It
+    needs no repository: mails are read before any tree is opened."""
+    if not any(diffs):
+        return [None] * len(diffs)
+    data = "".join(f"commit {i:040x}\n\n{d if d.endswith(chr(10)) else d + chr(10)}"
+                   for i, d in enumerate(diffs) if d)
+    proc = subprocess.run(["git", "patch-id", "--stable"], input=data.encode("utf-8", "replace"),
+                          env={**os.environ, **_QUIET_ENV}, capture_output=True, check=False)
+    found = {}
+    for line in proc.stdout.decode().splitlines():
+        pid, _, commit = line.partition(" ")
+        found[int(commit, 16)] = pid
+    return [found.get(i) for i in range(len(diffs))]
