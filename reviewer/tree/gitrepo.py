@@ -154,7 +154,9 @@ class GitRepo:
     def commit_tree(self, tree: str, parent: str, message: str, author: tuple[str, str],
                     date: str) -> str:
         env = {
-            "GIT_AUTHOR_NAME": author[0] or author[1], "GIT_AUTHOR_EMAIL": author[1],
+            # A patch file may name no author at all: git wants a name.
+            "GIT_AUTHOR_NAME": author[0] or author[1] or "unknown author",
+            "GIT_AUTHOR_EMAIL": author[1],
             "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_NAME": "reviewer",
             "GIT_COMMITTER_EMAIL": "reviewer@localhost", "GIT_COMMITTER_DATE": date,
         }
@@ -224,7 +226,10 @@ class TempIndex:
     def run(self, *args: str, stdin: bytes | None = None) -> GitOutput:
         return self.repo.run(*args, env={"GIT_INDEX_FILE": self.path}, stdin=stdin)
 
-    def apply(self, patch_file: str, *flags: str) -> GitOutput:
+    def apply(self, patch_file: str, *flags: str, strip: int = 1) -> GitOutput:
+        """`git apply --cached -p<strip>`: `strip` is Patch.strip, 0 for a
+        diff that names its paths without a/ b/ (`git diff --no-prefix`)."""
+        flags = (*flags, f"-p{strip}")
         if "--3way" not in flags:
             return self.run("apply", "--cached", *flags, patch_file)
         # A 3-way merge runs the merge driver that the attributes name, and
