@@ -313,6 +313,12 @@ class Revision:
     def paths(self) -> frozenset[str]:
         return frozenset(p for patch in self.patches for p in patch.paths)
 
+    @property
+    def mail_shapes(self) -> tuple[tuple[int, MailShape], ...]:
+        """(patch index, shape) of each patch mail that was not a plain
+        inline patch mail: what the user is told (MailShape.note)."""
+        return tuple((p.index, shape) for p in self.patches for shape in p.message.shapes)
+
 
 @dataclass(frozen=True)
 class Series:

@@ -8,7 +8,7 @@ from reviewer.commands.common import print_json, stderr, stdout
 
 
 def cmd_revisions(args: argparse.Namespace) -> int:
-    from reviewer.output.listing import inert, revisions_table, series_to_json
+    from reviewer.output.listing import inert, mail_notes, revisions_table, series_to_json
     from reviewer.pipeline import open_source
 
     opened = open_source(args.source)
@@ -22,6 +22,9 @@ def cmd_revisions(args: argparse.Namespace) -> int:
         stderr.print(inert(f"warning: {problem}"), soft_wrap=True)
     for series in opened.series:
         stdout.print(revisions_table(series))
+        for rev in series.revisions:
+            for line in mail_notes(rev):
+                stdout.print(line, soft_wrap=True)
     return 0
 
 

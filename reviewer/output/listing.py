@@ -8,9 +8,10 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from reviewer.model import ApplyResult, PatchStatus, Revision, Series
+from reviewer.model import ApplyResult, MailShape, PatchStatus, Revision, Series
 
-__all__ = ["apply_table", "apply_to_json", "revisions_table", "series_to_json"]
+__all__ = ["apply_table", "apply_to_json", "mail_notes", "mail_notes_to_json", "revisions_table",
+           "series_to_json"]
 
 STATUS_STYLE = {
     PatchStatus.APPLIED: "green",
@@ -29,7 +30,22 @@ def inert(text: str, style: str = "") -> Text:
 
 
 def _flags(rev: Revision) -> str:
-    return " ".join(f for f, on in (("RFC", rev.rfc), ("RESEND", rev.resend)) if on)
+    headerless = any(shape is MailShape.NO_HEADERS for _k, shape in rev.mail_shapes)
+    return " ".join(f for f, on in (("RFC", rev.rfc), ("RESEND", rev.resend),
+                                    ("FILE", headerless)) if on)
+
+
+def mail_notes_to_json(rev: Revision) -> list[dict[str, Any]]:
+    """How the revision's patch mails were read, when not as plain inline
+    patch mails (docs/json.md)."""
+    return [{"patch": k, "shape": shape.value, "warning": shape.warns, "text": shape.note}
+            for k, shape in rev.mail_shapes]
+
+
+def mail_notes(rev: Revision) -> list[Text]:
+    """The same, one line each: `v1 2: warning: sent format=flowed: …`."""
+    return [inert(f"{rev.label} {k}: {'warning: ' if shape.warns else ''}{shape.note}",
+                  "yellow" if shape.warns else "dim") for k, shape in rev.mail_shapes]
 
 
 def revision_to_json(rev: Revision) -> dict[str, Any]:
@@ -51,7 +67,9 @@ def revision_to_json(rev: Revision) -> dict[str, Any]:
         "patches": [{
             "index": p.index, "total": p.total, "msgid": p.msgid, "subject": p.message.subject.full,
             "author": str(p.author), "files": list(p.paths), "patch_id": p.patch_id,
+            "strip": p.strip, "shapes": [shape.value for shape in p.message.shapes],
         } for p in rev.patches],
+        "mail_notes": mail_notes_to_json(rev),
         "replies": [{
             "msgid": r.message.msgid, "from": str(r.message.sender),
             "date": r.message.date.isoformat(), "answers": r.answers, "patch": r.patch_index,
