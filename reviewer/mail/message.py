@@ -178,30 +178,31 @@ def to_messages(msg: EmailMessage, raw: bytes, depth: int = 0) -> list[Message]:
     `git send-email --in-reply-to`: the first answers the carrier, the
     others the first, and its author goes in an in-body From: line."""
     outer, attached = _convert(msg, raw)
-    out = [outer]
-    if depth >= MAX_NESTING:
-        return out
+    if depth >= MAX_NESTING or not attached:
+        return [outer]
+    inner: list[tuple[Message, bool]] = []
     for n, inner_raw in enumerate(attached):
-        parent = outer.msgid if n == 0 else out[1].msgid
-        inner_msg = parse_bytes(inner_raw)
-        for inner in to_messages(inner_msg, inner_raw, depth + 1):
-            out.append(_carried(inner, inner_msg, outer, parent, n))
-    return out
+        parsed = parse_bytes(inner_raw)
+        sent = b4.LoreMessage.get_clean_msgid(parsed) is not None
+        for found in to_messages(parsed, inner_raw, depth + 1):
+            inner.append((found if sent else replace(found, msgid=f"{n + 1}.{outer.msgid}",
+                                                     date=outer.date), sent))
+    known = {outer.msgid} | {m.msgid for m, _sent in inner}
+    first = inner[0][0].msgid
+    return [outer] + [_carried(m, outer, m.parent_id if m.parent_id in known
+                               else (outer.msgid if m.msgid == first else first))
+                      for m, _sent in inner]
 
 
-def _carried(inner: Message, parsed: EmailMessage, outer: Message, parent: str,
-             n: int) -> Message:
-    sent = b4.LoreMessage.get_clean_msgid(parsed) is not None
+def _carried(inner: Message, outer: Message, parent: str | None) -> Message:
     body = inner.body
     if inner.sender != outer.sender and inner.has_diff and not re.match(r"\s*From:", body):
         body = f"From: {inner.sender}\n\n{body}"
     return replace(
         inner,
-        msgid=inner.msgid if sent else f"{n + 1}.{outer.msgid}",
         sender=outer.sender,
-        date=inner.date if sent else outer.date,
-        in_reply_to=inner.in_reply_to if inner.parent_id else parent,
-        references=inner.references if inner.parent_id else (parent,),
+        in_reply_to=parent,
+        references=inner.references if parent == inner.parent_id else (parent,) if parent else (),
         to=inner.to or outer.to,
         cc=inner.cc or outer.cc,
         body=body,
