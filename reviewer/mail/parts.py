@@ -1,7 +1,8 @@
 """Which parts of a MIME mail hold its text and its patch, and how each is
 decoded, as `git mailinfo`, b4 and patchwork read them.
 
-- The text is the first text/plain (or text/x-patch) part.  When it holds
+- The text is the first text/plain part (or text/x-patch, or any text
+  subtype but HTML and the like).  When it holds
   no diff, the diffs of the other parts follow it: a patch attached as
   text/x-patch, text/x-diff, text/plain or application/octet-stream (any
   part whose content is a diff), in their order, as patchwork joins them.
@@ -29,8 +30,10 @@ from reviewer.model import MailShape
 
 __all__ = ["Parts", "read_parts", "undo_flowed"]
 
-_TEXT = ("text/plain", "text/x-patch", "text/x-diff")
-_SKIP = ("text/html", "text/enriched", "application/pgp-signature", "application/pkcs7-signature")
+# Text that is not plain; any other text/* subtype (text/x-patch, text/x-diff,
+# a mangled "text/plai") reads as text/plain, as RFC 2046 asks.
+_SKIP = ("text/html", "text/enriched", "text/richtext", "text/rtf", "text/calendar",
+         "text/vcard", "text/x-vcard", "application/pgp-signature", "application/pkcs7-signature")
 _MAIL_TYPES = ("message/rfc822", "application/mbox")
 _DIFF_HEADER = re.compile(r"^(?:diff --git |@@ |\+\+\+ |--- )")
 # No more parts than this are read (a hostile mail may hold thousands).
@@ -158,15 +161,16 @@ def read_parts(msg: EmailMessage) -> Parts:
         ctype = part.get_content_type()
         if ctype in _SKIP:
             continue
+        plain = part.get_content_maintype() == "text"
         data = b"" if ctype == "message/rfc822" else _decoded(part)
         # The mail's own text may start as a format-patch file does (in-body headers).
-        own_text = text is None and ctype in _TEXT and not _is_attachment(part)
+        own_text = text is None and plain and not _is_attachment(part)
         if not own_text and (mails := _attached_mails(part, data)):
             attached += mails
             continue
-        if ctype not in _TEXT and b"\0" in data:
+        if not plain and b"\0" in data:
             continue  # an image, an archive: binary, not a patch
-        if text is None and ctype in _TEXT:
+        if text is None and plain:
             text = _read_text(part, data)
         elif has_diff((found := _read_text(part, data)).content):
             diffs.append(found)
