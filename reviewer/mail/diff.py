@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from reviewer.model import FileChange, Hunk
 
-__all__ = ["ParsedDiff", "has_diff", "parse_diff", "read_diff", "split_notes_and_diff"]
+__all__ = ["ParsedDiff", "diff_start", "has_diff", "parse_diff", "read_diff",
+           "split_notes_and_diff"]
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$")
 _GIT_HEADER = re.compile(r"^diff --git (\S+) (\S+)")
@@ -36,15 +37,21 @@ _LIST_FOOTER = re.compile(r"^_{10,}[ \t]*$", re.M)
 MAX_LINE = 2_000_000
 
 
+def diff_start(text: str) -> int:
+    """Where the diff in `text` starts (len(text) when there is none)."""
+    m = _DIFF_START.search(text)
+    return len(text) if m is None else m.start()
+
+
 def split_notes_and_diff(basement: str) -> tuple[str, str]:
     """Split what follows `---` into the notes (changelog, diffstat) and the diff."""
-    m = _DIFF_START.search(basement)
-    if m is None:
+    start = diff_start(basement)
+    if start == len(basement):
         return basement, ""
-    diff = basement[m.start() :]
+    diff = basement[start:]
     if footer := _LIST_FOOTER.search(diff):
         diff = diff[: footer.start()]
-    return basement[: m.start()], diff
+    return basement[:start], diff
 
 
 def has_diff(text: str) -> bool:

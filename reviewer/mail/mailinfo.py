@@ -16,7 +16,7 @@ import email.utils
 import re
 
 from reviewer.mail.b4safe import body_parts, clean_header
-from reviewer.mail.diff import read_diff, split_notes_and_diff
+from reviewer.mail.diff import diff_start, read_diff, split_notes_and_diff
 from reviewer.mail.subject import parse_subject
 from reviewer.model import Address, Message, Patch, Trailer
 from reviewer.tree.gitrepo import patch_ids
@@ -25,8 +25,6 @@ __all__ = ["is_scissors", "to_patch"]
 
 _IN_BODY_HEADER = re.compile(r"^(from|subject|date):[ \t]*(.*)$", re.I)
 _EMBEDDED_FROM = re.compile(r"^>?From [0-9a-f]{40} Mon Sep 17 00:00:00 2001$")
-# Where the commit message ends: b4's `---` line or the diff itself.
-_MESSAGE_END = re.compile(r"^(?:---\s*$|diff --git |Index: |--- [^\n]*\n\+\+\+ )", re.M)
 _SCISSORS = ("8<", ">8", "%<", ">%")
 _SEPARATOR = re.compile(r"^---\s*$", re.M)
 
@@ -67,7 +65,8 @@ def is_scissors(line: str) -> bool:
 
 def _after_scissors(body: str) -> str:
     """The body below the last scissors line of its message part."""
-    end = m.start() if (m := _MESSAGE_END.search(body)) else len(body)
+    # The commit message ends at b4's `---` line or at the diff itself.
+    end = min(diff_start(body), m.start() if (m := _SEPARATOR.search(body)) else len(body))
     head = body[:end].split("\n")
     cut = max((n for n, line in enumerate(head)
                if any(s in line for s in _SCISSORS) and is_scissors(line)), default=None)
