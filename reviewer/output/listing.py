@@ -3,14 +3,21 @@ documented in docs/json.md and are stable: fields are only ever added."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
-from reviewer.model import ApplyResult, PatchStatus, Revision, Series
+from reviewer.mail.attest import Attestation
+from reviewer.model import ApplyResult, AttestStatus, PatchStatus, Revision, Series
 
-__all__ = ["apply_table", "apply_to_json", "revisions_table", "series_to_json"]
+__all__ = ["apply_table", "apply_to_json", "attestation_to_json", "revisions_table",
+           "series_to_json"]
+
+# Per patch: index → its attestation (0: the cover), see reviewer.mail.attest.
+Attested = Mapping[int, Attestation]
 
 STATUS_STYLE = {
     PatchStatus.APPLIED: "green",
@@ -32,7 +39,18 @@ def _flags(rev: Revision) -> str:
     return " ".join(f for f, on in (("RFC", rev.rfc), ("RESEND", rev.resend)) if on)
 
 
-def revision_to_json(rev: Revision) -> dict[str, Any]:
+def attestation_to_json(att: Attestation) -> dict[str, Any]:
+    return {"status": att.status.value, "signatures": [{
+        "method": s.method.value, "status": s.status.value, "identity": s.identity,
+        "algorithm": s.algorithm, "matches_sender": s.matches_sender, "detail": s.detail,
+    } for s in att.signatures]}
+
+
+def revision_to_json(rev: Revision, attested: Attested | None = None) -> dict[str, Any]:
+    def signed(index: int) -> dict[str, Any] | None:
+        found = attested.get(index) if attested is not None else None
+        return attestation_to_json(found) if found is not None else None
+
     return {
         "version": rev.version,
         "label": rev.label,
@@ -48,9 +66,11 @@ def revision_to_json(rev: Revision) -> dict[str, Any]:
         "link": None if rev.link is None else {
             "reason": rev.link.reason, "confidence": rev.link.confidence,
             "detail": rev.link.detail},
+        "cover_attestation": signed(0) if rev.cover else None,
         "patches": [{
             "index": p.index, "total": p.total, "msgid": p.msgid, "subject": p.message.subject.full,
             "author": str(p.author), "files": list(p.paths), "patch_id": p.patch_id,
+            "attestation": signed(p.index),
         } for p in rev.patches],
         "replies": [{
             "msgid": r.message.msgid, "from": str(r.message.sender),
@@ -59,24 +79,48 @@ def revision_to_json(rev: Revision) -> dict[str, Any]:
     }
 
 
-def series_to_json(series: Series) -> dict[str, Any]:
-    return {"title": series.title, "revisions": [revision_to_json(r) for r in series.revisions]}
+def series_to_json(series: Series, attested: Sequence[Attested] | None = None) -> dict[str, Any]:
+    """`attested`: per revision (in order), what `attest_revision` found."""
+    return {"title": series.title, "revisions": [
+        revision_to_json(r, attested[i] if attested is not None else None)
+        for i, r in enumerate(series.revisions)]}
 
 
-def revisions_table(series: Series) -> Table:
+ATTEST_STYLE = {AttestStatus.VALID: "green", AttestStatus.BAD: "bold red",
+                AttestStatus.NO_KEY: "yellow", AttestStatus.NOT_CHECKED: "dim",
+                AttestStatus.UNSIGNED: "dim"}
+
+
+def attestation_cell(attested: Attested, patches: int) -> Text:
+    """A revision's patches by status, e.g. `no-key 5/5 (patatt)`."""
+    mine = [a for k, a in sorted(attested.items()) if k > 0]
+    counts = Counter(a.status for a in mine)
+    methods = sorted({s.method.value for a in mine for s in a.signatures})
+    worst = max(counts, key=lambda st: st.rank, default=AttestStatus.UNSIGNED)
+    text = ", ".join(f"{st.value} {n}/{patches}" for st, n in
+                     sorted(counts.items(), key=lambda kv: -kv[0].rank))
+    return Text(text + (f" ({', '.join(methods)})" if methods else ""),
+                style=ATTEST_STYLE[worst])
+
+
+def revisions_table(series: Series, attested: Sequence[Attested] | None = None) -> Table:
     table = Table(title=inert(series.title), title_justify="left", expand=False)
-    for col in ("rev", "flags", "patches", "cover", "replies", "base", "linked by"):
+    columns = ["rev", "flags", "patches", "cover", "replies", "base", "linked by"]
+    for col in columns + (["signatures"] if attested is not None else []):
         table.add_column(col)
-    for rev in series.revisions:
+    for i, rev in enumerate(series.revisions):
         count = f"{len(rev.patches)}/{rev.expected}"
         if rev.missing:
             count += f" (missing {','.join(map(str, rev.missing))})"
         link = "-" if rev.link is None else f"{rev.link.reason} ({rev.link.confidence:.2f})"
-        table.add_row(
+        cells: list[str | Text] = [
             rev.label, _flags(rev), Text(count, style="red" if rev.missing else ""),
             "yes" if rev.cover else "-", str(len(rev.replies)),
             (rev.base_commit or "-")[:12], link,
-        )
+        ]
+        if attested is not None:
+            cells.append(attestation_cell(attested[i], len(rev.patches)))
+        table.add_row(*cells)
     return table
 
 

@@ -25,7 +25,7 @@ import git
 
 from reviewer.errors import TreeError
 
-__all__ = ["REF_NAMESPACE", "GitRepo", "SparseIndex", "TempIndex"]
+__all__ = ["REF_NAMESPACE", "GitRepo", "SparseIndex", "TempIndex", "config_values"]
 
 REF_NAMESPACE = "refs/reviewer/"
 
@@ -43,6 +43,21 @@ def _stop_background() -> None:
     for proc in list(_BACKGROUND):
         proc.kill()
         proc.wait()
+
+
+def config_values(key: str, cwd: Path | None = None) -> list[str]:
+    """Every value git config has for `key` (e.g. `b4.keyringsrc`), as git
+    reads it in `cwd`: the system's, the user's and, when `cwd` is in a
+    repository, that repository's config; [] when unset or git fails."""
+    try:
+        proc = subprocess.run(["git", "config", "-z", "--get-all", key], cwd=cwd,
+                              env={**os.environ, **_QUIET_ENV}, capture_output=True,
+                              check=False)
+    except OSError:
+        return []
+    if proc.returncode != 0:
+        return []
+    return [v for v in proc.stdout.decode("utf-8", "replace").split("\0") if v]
 
 
 @dataclass(frozen=True)
