@@ -5,6 +5,14 @@ else from this package):
 
     opened = open_source("thread.mbox")          # load → thread → series
     results = apply_series(GitRepo(tree), opened.series[0])
+
+Ending a review (reviewer.output.reply, reviewer.store.state):
+
+    lines = reply_lines(revision, k)             # what a comment can go under
+    draft = draft_reply(revision, k, reviewer_identity(), chosen_findings,
+                        [Comment.under(k, lines[i], "text")], open_findings=all_findings)
+    write_draft(draft, Path(draft.filename))
+    ReviewStates().set_state(series, source, ReviewState.WAITING)
 """
 
 from reviewer.checks.engine import RevisionReport, RuleOutcome, check_series, selected_rules
@@ -22,8 +30,10 @@ from reviewer.config import Config, load_config
 from reviewer.errors import (
     ApplyError,
     ConfigError,
+    ReplyError,
     ReviewerError,
     SourceError,
+    StateError,
     TreeError,
 )
 from reviewer.mail.attest import (
@@ -35,6 +45,7 @@ from reviewer.mail.attest import (
     keyring_sources,
     system_dns,
 )
+from reviewer.mail.identity import reviewer_identity
 from reviewer.mail.revisions import group_series
 from reviewer.mail.sources import Loaded, load
 from reviewer.mail.thread import build_thread
@@ -48,6 +59,7 @@ from reviewer.model import (
     FileChange,
     Finding,
     Hunk,
+    LineSide,
     Message,
     Patch,
     PatchApply,
@@ -63,10 +75,20 @@ from reviewer.model import (
     Trailer,
 )
 from reviewer.output.b4check import b4_results
+from reviewer.output.quote import Comment, QuotedLine, finding_text, reply_lines, to_mail_lines
+from reviewer.output.reply import (
+    Draft,
+    blocking_errors,
+    draft_reply,
+    reply_findings,
+    reply_target,
+    write_draft,
+)
 from reviewer.output.report import SeriesReport, finding_location
 from reviewer.pipeline import Opened, open_source
 from reviewer.sample import demo_paths, write_sample
 from reviewer.store.cache import ResultCache
+from reviewer.store.state import CheckSummary, ReviewStates, TrackedSeries
 from reviewer.tree.apply import apply_revision, apply_series, choose_base, series_slug
 from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo
 
@@ -82,15 +104,19 @@ __all__ = [
     "AttestStatus",
     "Attestation",
     "BaseChoice",
+    "CheckSummary",
+    "Comment",
     "Comparison",
     "Concern",
     "Config",
     "ConfigError",
+    "Draft",
     "Evidence",
     "FileChange",
     "Finding",
     "GitRepo",
     "Hunk",
+    "LineSide",
     "Loaded",
     "Message",
     "Opened",
@@ -98,9 +124,12 @@ __all__ = [
     "Patch",
     "PatchApply",
     "PatchStatus",
+    "QuotedLine",
     "Reply",
+    "ReplyError",
     "ResultCache",
     "ReviewState",
+    "ReviewStates",
     "ReviewerError",
     "Revision",
     "RevisionLink",
@@ -113,9 +142,11 @@ __all__ = [
     "Severity",
     "Signature",
     "SourceError",
+    "StateError",
     "SubjectInfo",
     "SurfaceChange",
     "Thread",
+    "TrackedSeries",
     "Trailer",
     "TreeError",
     "TxtLookup",
@@ -126,6 +157,7 @@ __all__ = [
     "attest",
     "attest_revision",
     "b4_results",
+    "blocking_errors",
     "build_thread",
     "check_series",
     "compare_revisions",
@@ -135,15 +167,23 @@ __all__ = [
     "diff_findings",
     "finding_location",
     "diff_surfaces",
+    "draft_reply",
+    "finding_text",
     "get_rule",
     "group_series",
     "keyring_sources",
     "load",
     "load_config",
     "open_source",
+    "reply_findings",
+    "reply_lines",
+    "reply_target",
     "review_concerns",
+    "reviewer_identity",
     "selected_rules",
     "series_slug",
     "system_dns",
+    "to_mail_lines",
+    "write_draft",
     "write_sample",
 ]

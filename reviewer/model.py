@@ -18,6 +18,7 @@ __all__ = [
     "FileChange",
     "Finding",
     "Hunk",
+    "LineSide",
     "Message",
     "Patch",
     "PatchApply",
@@ -394,6 +395,13 @@ class Finding:
     level: str  # "diff" (from the mails) or "tree" (from the applied tree)
     fingerprint: str  # stable across revisions for the same problem
     approximate: bool = False  # read a tree that applied only with `--fuzzy`
+
+
+class LineSide(enum.StrEnum):
+    """Which side of a diff a line number counts on."""
+
+    NEW = "new"  # the post-image: context and added lines
+    OLD = "old"  # the pre-image: context and removed lines
 
 
 class ReviewState(enum.StrEnum):

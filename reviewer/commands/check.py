@@ -10,7 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from reviewer.commands.common import print_json, progress, run_apply, stdout
+from reviewer.commands.common import print_json, progress, record_checks, run_apply, stdout
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -45,6 +45,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         checked = _check_all(applied, repo, config, cache is not None,
                              lambda: bar.advance(task))
     reports = [SeriesReport(s, tuple(mark_approximate(r) for r in revs)) for s, revs in checked]
+    record_checks([(r.series, r.revisions[-1]) for r in reports if r.revisions],
+                  opened.loaded.source)
     rules = selected_rules(config)
     if getattr(args, "show_apply", False):
         from reviewer.output.listing import apply_table

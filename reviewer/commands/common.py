@@ -43,3 +43,47 @@ def run_apply(source: str, tree: str, base: str | None, *, fuzzy: bool = False,
                                    fuzzy=fuzzy, cache=cache)
             out.append((series, results))
     return opened, out
+
+
+def open_states(required: bool) -> Any:
+    """The review state store (reviewer.store.state).  A damaged file was
+    moved aside: say where, in one line.  When it cannot be opened at all,
+    `required` raises StateError; otherwise the run goes on without it
+    (None), saying so."""
+    from rich.text import Text
+
+    from reviewer.errors import StateError
+    from reviewer.output.listing import inert
+    from reviewer.store.state import ReviewStates
+
+    try:
+        states = ReviewStates()
+    except StateError as exc:
+        if required:
+            raise
+        stderr.print(Text("reviewer: warning: ").append_text(inert(f"{exc}; not recorded")),
+                     soft_wrap=True)
+        return None
+    if states.moved_aside is not None:
+        where, why = states.moved_aside
+        stderr.print(Text("reviewer: ").append_text(inert(
+            f"the review state {states.path} was damaged ({why}); moved to {where}, "
+            "starting afresh")), soft_wrap=True)
+    return states
+
+
+def record_checks(checked: list[tuple[Any, Any]], source: str) -> None:
+    """Keep each (series, RevisionReport) for `reviewer list`; a state that
+    cannot be written costs a warning, not the run."""
+    from reviewer.errors import StateError
+
+    states = open_states(required=False)
+    if states is None:
+        return
+    try:
+        for series, report in checked:
+            states.record_check(series, source, report.version, report.findings)
+    except StateError as exc:
+        stderr.print(f"reviewer: warning: {exc}; not recorded", markup=False, soft_wrap=True)
+    finally:
+        states.close()

@@ -181,7 +181,7 @@ class ResultCache:
             self._db = None
 
 
-def _delete(path: Path) -> None:
+def _delete(path: Path, _why: sqlite3.DatabaseError) -> None:
     """A damaged cache only ever saved time: start over."""
     for stale in sidecars(path):
         stale.unlink(missing_ok=True)

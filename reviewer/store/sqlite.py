@@ -71,12 +71,12 @@ def _connect(path: Path, schema: str,
     return db
 
 
-def open_db(path: Path, schema: str, on_damaged: Callable[[Path], None],
+def open_db(path: Path, schema: str, on_damaged: Callable[[Path, sqlite3.DatabaseError], None],
             validate: Callable[[sqlite3.Connection], None] | None = None) -> sqlite3.Connection:
     """The database at `path` (created when absent) in WAL mode with
     `schema` applied.  A damaged file (not a database, malformed, or refused
-    by `validate` with sqlite3.DatabaseError) is handed to `on_damaged`,
-    which must take it away, and a fresh one is created.  Raises
+    by `validate` with sqlite3.DatabaseError) is handed to `on_damaged` with
+    the error, which must take it away, and a fresh one is created.  Raises
     sqlite3.OperationalError when locked past the timeout or read-only, and
     OSError when the directory cannot be written or `path` is not a
     regular file."""
@@ -86,9 +86,9 @@ def open_db(path: Path, schema: str, on_damaged: Callable[[Path], None],
             return _connect(path, schema, validate)
         except sqlite3.OperationalError:
             raise
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError as exc:
             # Never a device or a link that $REVIEWER_CACHE/$REVIEWER_STATE names.
             if path.is_symlink() or not path.is_file():
                 raise OSError(f"{path} is not a regular file") from None
-            on_damaged(path)
+            on_damaged(path, exc)
             return _connect(path, schema, validate)
