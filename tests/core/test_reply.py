@@ -206,7 +206,8 @@ def test_default_name_from_the_patch_and_stdout(tmp_path: Path, monkeypatch: pyt
     capsys.readouterr()
     assert main(["reply", str(thread), "v1", "-o", "-"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("From: Test <test@example.org>\n") and "In-Reply-To: <p1@example.org>" in out
+    assert out.startswith("From: Test <test@example.org>\n")
+    assert "In-Reply-To: <p1@example.org>" in out
     assert main(["reply", str(thread), "v1", "--patch", "3"]) == 2
     assert capsys.readouterr().err.strip() == "reviewer: v1 has no patch 3 (have: 1)"
 
