@@ -142,7 +142,7 @@ class ReviewStates:
         self.moved_aside: tuple[Path, str] | None = None  # (where, why) for a damaged file
         try:
             self._db = open_db(self.path, _SCHEMA, self._move_aside, _validate)
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, StateError) as exc:
             raise StateError(f"cannot open the review state {self.path}: {exc}") from None
         self._db.isolation_level = None  # transactions are ours: BEGIN IMMEDIATE below
 
