@@ -33,8 +33,9 @@ import dns.rdatatype
 import dns.resolver
 import patatt
 
+from reviewer.errors import TreeError
 from reviewer.model import AttestMethod, AttestStatus, Message, Revision, Severity
-from reviewer.tree.gitrepo import config_values
+from reviewer.tree.gitrepo import GitRepo, config_values, toplevel
 
 __all__ = ["Attestation", "Signature", "TxtLookup", "attest", "attest_revision",
            "keyring_sources", "system_dns"]
@@ -99,14 +100,34 @@ class Attestation:
 def keyring_sources(cwd: Path | None = None) -> list[str]:
     """Where patatt public keys are looked up, as b4 does: `b4.keyringsrc`,
     else `patatt.keyringsrc`, else b4's defaults; then b4's and patatt's
-    own keyring directories.  Git config as read in `cwd`."""
+    own keyring directories.  Git config as read in `cwd`.  A `ref:` source
+    whose repository has no such path is left out: patatt would run git
+    several times per mail to find that out."""
     sources = (config_values("b4.keyringsrc", cwd) or config_values("patatt.keyringsrc", cwd)
                or list(_B4_DEFAULT_SOURCES))
+    sources = [s for s in sources if _may_hold_keys(s, cwd)]
     data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     for local in (data / "b4" / "keyring", data / "patatt" / "public"):
         if str(local) not in sources:
             sources.append(str(local))
     return sources
+
+
+def _may_hold_keys(source: str, cwd: Path | None) -> bool:
+    """False for a `ref:REPO:REF:PATH` source (patatt's syntax) whose
+    repository has PATH neither at REF (HEAD when empty) nor on disk."""
+    parts = source.split(":", 4)
+    if parts[0] != "ref" or len(parts) < 4:
+        return True  # a directory, or a form patatt will reject itself
+    top = Path(os.path.expandvars(parts[1])).expanduser() if parts[1] else toplevel(cwd)
+    if top is None:
+        return False
+    try:
+        repo = GitRepo(top)
+    except TreeError:
+        return False
+    on_disk = bool(parts[3]) and (top / parts[3]).exists()  # patatt reads uncommitted keys too
+    return on_disk or repo.has_object(f"{parts[2] or 'HEAD'}:{parts[3]}")
 
 
 def system_dns(timeout: float = 5.0) -> TxtLookup:
@@ -147,9 +168,10 @@ def _patatt(raw: bytes, senders: set[str], sources: list[str]) -> list[Signature
     try:
         found = patatt.validate_message(raw, sources)
         trimmed = False
-        if not any(r[0] == patatt.RES_VALID for r in found):
+        if any(r[0] == patatt.RES_BADSIG for r in found):
             # A list may append a footer: the signature's l= says how much
-            # of the body it covers (b4 retries the same way).
+            # of the body it covers (b4 retries the same way; without a key
+            # the retry could not succeed).
             retry = patatt.validate_message(raw, sources, trim_body=True)
             if any(r[0] == patatt.RES_VALID for r in retry):
                 found, trimmed = retry, True

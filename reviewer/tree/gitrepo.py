@@ -25,7 +25,7 @@ import git
 
 from reviewer.errors import TreeError
 
-__all__ = ["REF_NAMESPACE", "GitRepo", "SparseIndex", "TempIndex", "config_values"]
+__all__ = ["REF_NAMESPACE", "GitRepo", "SparseIndex", "TempIndex", "config_values", "toplevel"]
 
 REF_NAMESPACE = "refs/reviewer/"
 
@@ -58,6 +58,17 @@ def config_values(key: str, cwd: Path | None = None) -> list[str]:
     if proc.returncode != 0:
         return []
     return [v for v in proc.stdout.decode("utf-8", "replace").split("\0") if v]
+
+
+def toplevel(cwd: Path | None = None) -> Path | None:
+    """The top of the working tree `cwd` is in, or None."""
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=cwd,
+                              env={**os.environ, **_QUIET_ENV}, capture_output=True, check=False)
+    except OSError:
+        return None
+    top = proc.stdout.decode("utf-8", "surrogateescape").strip()
+    return Path(top) if proc.returncode == 0 and top else None
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,32 @@ def test_patatt_ed25519_valid_then_bad_when_the_patch_changes(
     assert "bad 1/1 (patatt)" in out and "v1 1/1: bad patatt signature (lin@example.org)" in out
 
 
+def test_keys_kept_in_a_repository_ref_as_b4_configures_them(
+        tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`b4.keyringsrc = ref:::.keys`: the key committed under .keys in the
+    repository of the current directory; a source naming a path the
+    repository lacks is dropped (patatt would run git per mail for it)."""
+    from core.gitutil import init_repo
+
+    keys = tmp_path / "keys-home"
+    key = _ed25519_key(keys, AUTHOR)
+    pub = next((keys / "patatt" / "public").rglob("default"))
+    repo = tmp_path / "repo"
+    init_repo(repo, {".keys/ed25519/example.org/lin/default": pub.read_text()})
+    (isolated_env / ".gitconfig").write_text(
+        (isolated_env / ".gitconfig").read_text()
+        + "[b4]\n\tkeyringsrc = ref:::.keys\n\tkeyringsrc = ref::refs/meta/keyring:\n")
+    monkeypatch.chdir(repo)
+    sources = keyring_sources()
+    assert sources[0] == "ref:::.keys" and "ref::refs/meta/keyring:" not in sources
+    att = attest(_one(_patatt_sign(_patch_mail(), key, AUTHOR), tmp_path), sources)
+    assert att.status is AttestStatus.VALID
+    detail = att.signatures[0].detail
+    assert detail.startswith("key: ref:") and ".keys/ed25519/example.org/lin/default" in detail
+    monkeypatch.chdir(tmp_path)  # not a repository: no ref source at all
+    assert not [s for s in keyring_sources() if s.startswith("ref:")]
+
+
 def test_patatt_signature_of_someone_else_does_not_vouch_for_the_sender(
         tmp_path: Path, isolated_env: Path) -> None:
     other = "relay@example.net"
