@@ -88,16 +88,23 @@ for i in range(rounds):
 """
 
 
-def test_concurrent_processes_lose_nothing(state_file: Path, tmp_path: Path) -> None:
+def _run_workers(tmp_path: Path, processes: int, rounds: int) -> None:
+    """`processes` runs of _WORKER, each on its own series and a shared one,
+    started so that they all begin at the same moment."""
     shared = _thread(tmp_path, "shared", 1)
-    own = [_thread(tmp_path, f"own{n}", 1, title=f"x{n}: change {n}") for n in range(6)]
+    own = [_thread(tmp_path, f"own{n}", 1, title=f"x{n}: change {n}") for n in range(processes)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = str(time.time() + 8)
-    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, str(path), str(shared), "12",
-                               start], env=env, stderr=subprocess.PIPE) for path in own]
+    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, str(path), str(shared),
+                               str(rounds), start], env=env, stderr=subprocess.PIPE)
+             for path in own]
     for proc in procs:
         _out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err.decode()
+
+
+def test_concurrent_processes_lose_nothing(state_file: Path, tmp_path: Path) -> None:
+    _run_workers(tmp_path, 6, 12)
     states = ReviewStates()
     tracked = {t.key: t for t in states.all()}
     assert set(tracked) == {"shared-v1@example.org"} | {f"own{n}-v1@example.org"
@@ -117,15 +124,7 @@ def test_processes_opening_a_damaged_file_at_once_move_it_once(state_file: Path,
     state_file.parent.mkdir()
     garbage = b"garbage" * 500
     state_file.write_bytes(garbage)
-    shared = _thread(tmp_path, "shared", 1)
-    own = [_thread(tmp_path, f"own{n}", 1, title=f"x{n}: change {n}") for n in range(5)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    start = str(time.time() + 8)
-    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, str(path), str(shared), "1",
-                               start], env=env, stderr=subprocess.PIPE) for path in own]
-    for proc in procs:
-        _out, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, err.decode()
+    _run_workers(tmp_path, 5, 1)
     (moved,) = state_file.parent.glob("state.sqlite3.bad-*")
     assert moved.read_bytes() == garbage
     assert len(ReviewStates().all()) == 6
