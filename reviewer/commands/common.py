@@ -26,6 +26,20 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+def add_check_options(sp: Any) -> None:
+    """The options of the commands that run the checks on a revision
+    (`check`, `reply`): where to apply it, which rules, the cache."""
+    sp.add_argument("--tree", help="apply to this git tree first (enables tree-level checks)")
+    sp.add_argument("--base", help="base for revisions without a usable base-commit")
+    sp.add_argument("--fuzzy", action="store_true",
+                    help="with --tree: retry a patch that does not apply with reduced context "
+                    "(git apply -C1); results on such a tree are marked approximate")
+    sp.add_argument("--select", action="append", metavar="ID",
+                    help="run only these rule IDs or prefixes (repeatable, or comma-separated)")
+    sp.add_argument("--ignore", action="append", metavar="ID", help="skip these IDs or prefixes")
+    sp.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+
+
 def run_apply(source: str, tree: str, base: str | None, *, fuzzy: bool = False,
               cache: Any = None) -> tuple[Any, list[Any]]:
     from reviewer.pipeline import open_source

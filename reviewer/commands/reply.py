@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from reviewer.commands.common import record_checks, stderr
+from reviewer.commands.common import add_check_options, record_checks, stderr
 
 
 def revision_findings(source: Any, label: str, args: argparse.Namespace) -> tuple[Any, ...]:
@@ -94,11 +94,4 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                     help="end with your Reviewed-by (refused while an error finding is open)")
     sp.add_argument("--severity", choices=("error", "warning", "info"), default="warning",
                     help="quote findings at or above this severity (default: warning)")
-    sp.add_argument("--tree", help="apply to this git tree first (enables tree-level checks)")
-    sp.add_argument("--base", help="base for a revision without a usable base-commit")
-    sp.add_argument("--fuzzy", action="store_true",
-                    help="with --tree: retry a patch that does not apply with reduced context")
-    sp.add_argument("--select", action="append", metavar="ID",
-                    help="run only these rule IDs or prefixes")
-    sp.add_argument("--ignore", action="append", metavar="ID", help="skip these IDs or prefixes")
-    sp.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    add_check_options(sp)
