@@ -20,6 +20,7 @@ import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email import headerregistry
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -112,8 +113,15 @@ def _recipients(message: Message, author: Address | None,
     return out_to, out_cc
 
 
-def _format(addresses: Sequence[Address]) -> str:
-    return ", ".join(email.utils.formataddr((a.name, a.email)) for a in addresses)
+def _header(addresses: Sequence[Address]) -> list[headerregistry.Address]:
+    """Address objects, which the email package quotes and encodes right
+    (a formatted string is parsed again, and a non-ASCII name holding a
+    comma or a quote came out as two addresses)."""
+    out = []
+    for a in addresses:
+        user, _at, domain = a.email.rpartition("@")
+        out.append(headerregistry.Address(display_name=a.name, username=user, domain=domain))
+    return out
 
 
 def _slug(text: str) -> str:
@@ -158,10 +166,10 @@ def draft_reply(revision: Revision, target: int, reviewer: Address,
 
     to, cc = _recipients(message, patch.author if patch else None, reviewer)
     msg = EmailMessage(policy=_POLICY)
-    msg["From"] = _format([reviewer])
-    msg["To"] = _format(to)
+    msg["From"] = _header([reviewer])
+    msg["To"] = _header(to)
     if cc:
-        msg["Cc"] = _format(cc)
+        msg["Cc"] = _header(cc)
     subject = message.subject.full
     msg["Subject"] = subject if re.match(r"(?i)re:", subject) else f"Re: {subject}"
     msg["Date"] = email.utils.format_datetime(now or dt.datetime.now().astimezone())

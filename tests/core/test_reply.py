@@ -297,4 +297,11 @@ def test_non_ascii_names_survive_git_mailinfo(tmp_path: Path) -> None:
     reviewer.write_draft(draft, out)
     body, _diff, info = _mailinfo(out, tmp_path)
     assert "Author: Zoë Réviewer\nEmail: zoe@example.org" in info
+    # a name with a comma and quotes stays one address, non-ASCII or not
+    for name in ('Zoë "Z", Réviewer', 'Zoe "Z", Reviewer'):
+        sent = email.message_from_string(reviewer.draft_reply(rev, 1, Address(
+            name, "zoe@example.org"), []).text, policy=email.policy.default)
+        assert [(a.display_name, a.addr_spec) for a in sent["From"].addresses] == [
+            (name, "zoe@example.org")]
+        assert [a.display_name for a in sent["To"].addresses] == ["Jürgen Müller"]
     assert body.startswith("On Mon, 04 Mar 2024 10:00:00 +0000, Jürgen Müller wrote:\n")
