@@ -9,8 +9,9 @@ else from this package):
 Ending a review (reviewer.output.reply, reviewer.store.state):
 
     lines = reply_lines(revision, k)             # what a comment can go under
-    draft = draft_reply(revision, k, reviewer_identity(), chosen_findings,
-                        [Comment.under(k, lines[i], "text")], open_findings=all_findings)
+    found = in_mail_lines(report.findings, revision, k, report.apply, repo)
+    draft = draft_reply(revision, k, reviewer_identity(), chosen_from_found,
+                        [Comment.under(k, lines[i], "text")], open_findings=found)
     write_draft(draft, Path(draft.filename))
     ReviewStates().set_state(series, source, ReviewState.WAITING)
 """
@@ -80,6 +81,7 @@ from reviewer.output.reply import (
     Draft,
     blocking_errors,
     draft_reply,
+    in_mail_lines,
     reply_findings,
     reply_target,
     write_draft,
@@ -171,6 +173,7 @@ __all__ = [
     "finding_text",
     "get_rule",
     "group_series",
+    "in_mail_lines",
     "keyring_sources",
     "load",
     "load_config",

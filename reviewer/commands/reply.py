@@ -35,32 +35,22 @@ def revision_findings(source: Any, label: str, args: argparse.Namespace) -> tupl
     return opened, series, rev, report, repo
 
 
-def _in_mail_lines(report: Any, target: int, rev: Any, repo: Any) -> list[Any]:
-    """Tree-level findings of the patch answered, renumbered to the mail's hunks."""
-    from reviewer.output.quote import to_mail_lines
-
-    commit = report.apply.commit_after(target) if report.apply is not None else None
-    patch = next((p for p in rev.patches if p.index == target), None)
-    if repo is None or commit is None or patch is None:
-        return list(report.findings)
-
-    def post_image(path: str) -> list[str] | None:
-        data = repo.read_file(commit, path)
-        return None if data is None else data.decode("utf-8", "replace").split("\n")[:-1]
-
-    return to_mail_lines(report.findings, patch, post_image)
-
-
 def cmd_reply(args: argparse.Namespace) -> int:
     from reviewer.config import parse_severity
     from reviewer.mail.identity import reviewer_identity
     from reviewer.output.listing import inert
-    from reviewer.output.reply import draft_reply, reply_findings, reply_target, write_draft
+    from reviewer.output.reply import (
+        draft_reply,
+        in_mail_lines,
+        reply_findings,
+        reply_target,
+        write_draft,
+    )
 
     floor = parse_severity(args.severity)
     opened, series, rev, report, repo = revision_findings(args.source, args.revision, args)
     target = reply_target(rev, args.patch)
-    findings = _in_mail_lines(report, target, rev, repo)
+    findings = in_mail_lines(report.findings, rev, target, report.apply, repo)
     chosen = [f for f in findings if f.severity.rank >= floor.rank]
     me = reviewer_identity(Path(args.tree) if args.tree else None)
     draft = draft_reply(rev, target, me, chosen, reviewed_by=args.reviewed_by,

@@ -36,17 +36,6 @@ def parse_until(text: str, today: dt.date) -> dt.date:
         raise StateError(f"--until {text!r}: not a date (YYYY-MM-DD, +Nd or +Nw)") from None
 
 
-def state_text(tracked: TrackedSeries, today: dt.date) -> str:
-    """e.g. `snoozed until 2024-06-01`, `waiting, v3 is out`, `reviewing (snooze over)`."""
-    now = tracked.current(today)
-    if now is ReviewState.SNOOZED:
-        return f"snoozed until {tracked.until}"
-    text = now.value + (" (snooze over)" if tracked.state is ReviewState.SNOOZED else "")
-    if tracked.newer_revision:
-        text += f", v{tracked.latest_version} is out"
-    return text
-
-
 def tracked_to_json(tracked: TrackedSeries, today: dt.date) -> dict[str, Any]:
     s = tracked.summary
     return {
@@ -97,7 +86,7 @@ def cmd_state(args: argparse.Namespace) -> int:
         print_json({"series": [tracked_to_json(t, today) for t in out]})
         return 0
     for t in out:
-        stdout.print(Text.assemble((state_text(t, today), _STATE_STYLE[t.current(today)]), "  ",
+        stdout.print(Text.assemble((t.describe(today), _STATE_STYLE[t.current(today)]), "  ",
                                    inert(t.title), f"  (v{t.latest_version})"), soft_wrap=True)
     return 0
 
@@ -126,7 +115,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         table.add_column(col)
     for t in tracked:
         counts = "·".join(map(str, t.summary.counts)) if t.summary else "-"
-        table.add_row(Text(state_text(t, today), style=_STATE_STYLE[t.current(today)]
+        table.add_row(Text(t.describe(today), style=_STATE_STYLE[t.current(today)]
                            if not t.newer_revision else "bold yellow"),
                       inert(t.title), f"v{t.latest_version}", _worst_cell(t), counts)
     stdout.print(table)

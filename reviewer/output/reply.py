@@ -27,11 +27,12 @@ from pathlib import Path
 import b4
 
 from reviewer.errors import ReplyError
-from reviewer.model import Address, Finding, Message, Revision, Severity
-from reviewer.output.quote import Comment, quoted_body, reply_lines
+from reviewer.model import Address, ApplyResult, Finding, Message, Revision, Severity
+from reviewer.output.quote import Comment, quoted_body, reply_lines, to_mail_lines
+from reviewer.tree.gitrepo import GitRepo
 
-__all__ = ["Draft", "blocking_errors", "draft_reply", "reply_findings", "reply_target",
-           "write_draft"]
+__all__ = ["Draft", "blocking_errors", "draft_reply", "in_mail_lines", "reply_findings",
+           "reply_target", "write_draft"]
 
 # Lines longer than this cannot be sent as they are (RFC 5322's limit).
 _MAX_LINE = 998
@@ -86,6 +87,24 @@ def blocking_errors(revision: Revision, target: int,
     if target == 0:
         return errors
     return [f for f in errors if f.patch in (target, None)]
+
+
+def in_mail_lines(findings: Sequence[Finding], revision: Revision, target: int,
+                  apply: ApplyResult | None, repo: GitRepo | None) -> list[Finding]:
+    """`findings` with the tree-level ones of patch `target` renumbered to
+    the mail's hunks (`quote.to_mail_lines`), reading the files as patch
+    `target` left them in `repo` (the commit `apply` made); as they are
+    without a tree."""
+    commit = apply.commit_after(target) if apply is not None else None
+    patch = next((p for p in revision.patches if p.index == target), None)
+    if repo is None or commit is None or patch is None:
+        return list(findings)
+
+    def post_image(path: str) -> list[str] | None:
+        data = repo.read_file(commit, path)
+        return None if data is None else data.decode("utf-8", "replace").split("\n")[:-1]
+
+    return to_mail_lines(findings, patch, post_image)
 
 
 def _header_addresses(message: Message, name: str) -> list[Address]:

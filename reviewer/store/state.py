@@ -109,6 +109,14 @@ class TrackedSeries:
                 return self.resume or ReviewState.NEW
         return self.state
 
+    def describe(self, today: dt.date | None = None) -> str:
+        """e.g. `snoozed until 2024-06-01`, `waiting, v3 is out`, `reviewing (snooze over)`."""
+        now = self.current(today)
+        if now is ReviewState.SNOOZED:
+            return f"snoozed until {self.until}"
+        text = now.value + (" (snooze over)" if self.state is ReviewState.SNOOZED else "")
+        return text + (f", v{self.latest_version} is out" if self.newer_revision else "")
+
     @property
     def newer_revision(self) -> bool:
         """Waiting for a new revision, and one has been seen since."""
