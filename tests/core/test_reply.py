@@ -305,3 +305,36 @@ def test_non_ascii_names_survive_git_mailinfo(tmp_path: Path) -> None:
             (name, "zoe@example.org")]
         assert [a.display_name for a in sent["To"].addresses] == ["Jürgen Müller"]
     assert body.startswith("On Mon, 04 Mar 2024 10:00:00 +0000, Jürgen Müller wrote:\n")
+
+
+def test_reply_with_a_tree_the_patch_applies_to_at_an_offset(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The sample's v1 applied where three lines were added on top of the
+    file: RACE001 (from the tree, at line 29) is quoted under the same line
+    as without a tree (the mail's line 26)."""
+    from core.gitutil import commit
+
+    tree, thread = reviewer.write_sample(tmp_path / "sample")
+    namei = tree / "fs/overlayfs/namei.c"
+    commit(tree, {"fs/overlayfs/namei.c": "/* 1 */\n/* 2 */\n/* 3 */\n" + namei.read_text()},
+           "three lines on top", "2024-03-01T00:00:00+00:00")
+    nobase = tmp_path / "nobase.mbox"  # so that --base HEAD is where it applies
+    nobase.write_bytes(b"".join(line for line in thread.read_bytes().splitlines(keepends=True)
+                                if not line.startswith(b"base-commit:")))
+
+    def above_race001(*extra: str) -> list[str]:
+        """The lines quoted just above the RACE001 comment of the reply."""
+        assert main(["reply", str(nobase), "v1", "--select", "RACE001", "-o", "-", *extra]) == 0
+        body = capsys.readouterr().out.split("\n")
+        at = next(i for i, line in enumerate(body) if line.startswith("RACE001 (error)"))
+        return body[at - 3:at]
+
+    opened = reviewer.open_source(nobase)
+    series, rev = opened.find("v1")
+    applied = reviewer.apply_series(reviewer.GitRepo(tree), series, "HEAD", revisions=[rev])[0]
+    report = reviewer.check_series(series, [applied], reviewer.GitRepo(tree),
+                                   reviewer.Config(select=("RACE001",)))[0]
+    (tree_finding,) = report.findings
+    assert (tree_finding.level, tree_finding.line) == ("tree", 29)
+    with_tree = above_race001("--tree", str(tree), "--base", "HEAD")
+    assert with_tree == above_race001() and with_tree[-2] == "> +\t\td_drop(this);"
