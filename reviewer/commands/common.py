@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -87,16 +88,32 @@ def open_states(required: bool) -> Any:
 
 
 def record_checks(checked: list[tuple[Any, Any]], source: str) -> None:
-    """Keep each (series, RevisionReport) for `reviewer list`; a state that
-    cannot be written costs a warning, not the run."""
+    """Keep each (series, RevisionReport) for `reviewer list`."""
+    _record(lambda states, item: states.record_check(item[0], source, item[1].version,
+                                                     item[1].findings), checked)
+
+
+def record_seen(series: Sequence[Any], source: str) -> None:
+    """Keep the latest revision of each series already tracked (for the
+    `reviewer list` mark of a newer revision)."""
+    from reviewer.store.state import default_state_path
+
+    if not default_state_path().exists():  # nothing tracked: no file to create
+        return
+    _record(lambda states, one: states.refresh(one, source), series)
+
+
+def _record(write: Callable[[Any, Any], object], items: Sequence[Any]) -> None:
+    """`write(states, item)` for each item; a state that cannot be written
+    costs a warning, not the run."""
     from reviewer.errors import StateError
 
     states = open_states(required=False)
     if states is None:
         return
     try:
-        for series, report in checked:
-            states.record_check(series, source, report.version, report.findings)
+        for item in items:
+            write(states, item)
     except StateError as exc:
         stderr.print(f"reviewer: warning: {exc}; not recorded", markup=False, soft_wrap=True)
     finally:

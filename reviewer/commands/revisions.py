@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from reviewer.commands.common import print_json, stderr, stdout
+from reviewer.commands.common import print_json, record_seen, stderr, stdout
 
 
 def _attested(series: Any, dkim: bool) -> list[Any]:
@@ -28,6 +28,7 @@ def cmd_revisions(args: argparse.Namespace) -> int:
     from reviewer.pipeline import open_source
 
     opened = open_source(args.source)
+    record_seen(opened.series, opened.loaded.source)
     attested = [_attested(s, args.dkim) for s in opened.series]
     if args.json:
         print_json({"source": opened.loaded.source, "messages": len(opened.loaded.messages),

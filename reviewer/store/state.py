@@ -214,6 +214,11 @@ class ReviewStates:
         """Record that a run read `series` from `source` (new when unknown)."""
         return self._write(series, source)
 
+    def refresh(self, series: Series, source: str) -> TrackedSeries | None:
+        """Record a newer revision of a series already tracked (a listing or
+        a fetch that found one); an unknown series stays untracked (None)."""
+        return None if self.get(series) is None else self.seen(series, source)
+
     def set_state(self, series: Series, source: str, state: ReviewState,
                   until: dt.date | None = None) -> TrackedSeries:
         """Set the state (SNOOZED needs `until`; it then resumes the state

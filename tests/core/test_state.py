@@ -194,6 +194,19 @@ def test_waiting_series_is_marked_when_a_newer_revision_appears(
     assert "waiting, v2 is out" in capsys.readouterr().out
 
 
+def test_a_listing_updates_tracked_series_only(state_file: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["revisions", str(_thread(tmp_path, "n", 1))]) == 0
+    assert not state_file.exists()  # nothing tracked, nothing written
+    assert main(["state", str(_thread(tmp_path, "w", 1)), "waiting"]) == 0
+    assert main(["revisions", str(_thread(tmp_path, "other", 1, title="x: other"))]) == 0
+    assert main(["revisions", str(_thread(tmp_path, "w", 1, 2)), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["list", "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["series"]
+    assert (entry["key"], entry["newer_revision"]) == ("w-v1@example.org", True)
+
+
 def test_change_id_finds_the_series_from_a_later_revision_alone(
         state_file: Path, tmp_path: Path) -> None:
     states = ReviewStates()
