@@ -16,6 +16,7 @@ def revision_findings(source: Any, label: str, args: argparse.Namespace) -> tupl
     that it can become a call of the core's single entry point."""
     from reviewer.checks.engine import check_revision, selected_rules
     from reviewer.config import load_config
+    from reviewer.output.report import mark_approximate
     from reviewer.pipeline import open_source
     from reviewer.store.cache import ResultCache
 
@@ -32,7 +33,7 @@ def revision_findings(source: Any, label: str, args: argparse.Namespace) -> tupl
         applied = apply_series(repo, series, args.base, revisions=[rev], fuzzy=args.fuzzy,
                                cache=cache)[0]
     report = check_revision(series, rev, applied, repo, config, selected_rules(config), cache)
-    return opened, series, rev, report, repo
+    return opened, series, rev, mark_approximate(report), repo
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
