@@ -398,10 +398,11 @@ class Finding:
 
 
 class LineSide(enum.StrEnum):
-    """Which side of a diff a line number counts on."""
+    """What a line number of a diff counts."""
 
-    NEW = "new"  # the post-image: context and added lines
-    OLD = "old"  # the pre-image: context and removed lines
+    NEW = "new"  # lines of the post-image: context and added lines
+    OLD = "old"  # lines of the pre-image: context and removed lines
+    HUNK = "hunk"  # the hunks of the patch: the number is a hunk's, its header is meant
 
 
 class ReviewState(enum.StrEnum):

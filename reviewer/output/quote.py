@@ -49,8 +49,13 @@ class Comment:
     @classmethod
     def under(cls, patch: int, line: QuotedLine, text: str) -> Comment:
         """A comment under a line that `reply_lines` gave."""
-        side = LineSide.NEW if line.new is not None else LineSide.OLD
-        return cls(patch, text, line.file, line.new if line.new is not None else line.old, side)
+        if line.new is not None:
+            return cls(patch, text, line.file, line.new, LineSide.NEW)
+        if line.old is not None:
+            return cls(patch, text, line.file, line.old, LineSide.OLD)
+        if line.hunk and line.text.startswith("@@"):
+            return cls(patch, text, line.file, line.hunk, LineSide.HUNK)
+        return cls(patch, text, line.file)  # a file's header: about the file
 
 
 def _file_sections(diff: str, count: int) -> list[tuple[list[str], list[str]]]:
@@ -176,7 +181,11 @@ def finding_text(f: Finding, at_line: bool) -> list[str]:
 def _is_at(q: QuotedLine, file: str | None, line: int, side: LineSide) -> bool:
     if q.file != file or q.hunk == 0 and file is not None:
         return False
-    return line == (q.old if side is LineSide.OLD and file is not None else q.new)
+    if file is None:  # the message: its lines count on their own
+        return line == q.new
+    if side is LineSide.HUNK:
+        return line == q.hunk and q.text.startswith("@@")
+    return line == (q.old if side is LineSide.OLD else q.new)
 
 
 def _anchor(lines: Sequence[QuotedLine], file: str | None, line: int | None,

@@ -260,6 +260,16 @@ def test_comments_under_any_line_and_only_their_hunks_quoted(tmp_path: Path) -> 
     assert "another patch" not in draft.text
     assert comments[0].side is LineSide.OLD and comments[1].file is None
 
+    header = next(q for q in lines if q.text.startswith("@@ -40,3"))
+    top = next(q for q in lines if q.text.startswith("diff --git"))
+    body = reviewer.draft_reply(rev, 1, ME, [], [
+        reviewer.Comment.under(1, header, "Second hunk: why?"),
+        reviewer.Comment.under(1, top, "About the whole file.")]).text.split("\n")
+    at = body.index("> @@ -40,3 +40,4 @@ static int second(void)")
+    assert body[at + 1:at + 4] == ["", "Second hunk: why?", ""]
+    assert body[body.index("> +++ b/fs/x.c") + 1:][:3] == ["", "About the whole file.", ""]
+    assert "> @@ -10,4 +10,4 @@ static int first(void)" not in body
+
 
 def test_a_tree_finding_at_an_offset_goes_under_its_mail_line(tmp_path: Path) -> None:
     """The patch applied 5 lines further down than its hunks say: the
