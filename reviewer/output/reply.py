@@ -116,20 +116,20 @@ def _header_addresses(message: Message, name: str) -> list[Address]:
 
 def _recipients(message: Message, author: Address | None,
                 reviewer: Address) -> tuple[list[Address], list[Address]]:
-    """To: the sender (or whom Reply-To names); Cc: everyone the mail went
-    to and the patch's author, each once, without the reviewer."""
-    to = _header_addresses(message, "Reply-To") or [message.sender]
-    seen = {reviewer.email.lower()}
-    out_to, out_cc = [], []
-    for addr in to:
-        if addr.email.lower() not in seen:
-            seen.add(addr.email.lower())
-            out_to.append(addr)
-    for addr in [*message.to, *message.cc, *([author] if author else [])]:
-        if addr.email.lower() not in seen:
-            seen.add(addr.email.lower())
-            out_cc.append(addr)
-    return out_to, out_cc
+    """To: the sender (or whom Reply-To names; the reviewer too, answering
+    their own patch); Cc: everyone the mail went to and the patch's author,
+    each once, without the reviewer.  Only addresses with a domain."""
+    def once(addrs: Sequence[Address], seen: set[str]) -> list[Address]:
+        out = []
+        for addr in addrs:
+            if "@" in addr.email and addr.email.lower() not in seen:
+                seen.add(addr.email.lower())
+                out.append(addr)
+        return out
+
+    to = once(_header_addresses(message, "Reply-To") or [message.sender], set())
+    seen = {a.email.lower() for a in to} | {reviewer.email.lower()}
+    return to, once([*message.to, *message.cc, *([author] if author else [])], seen)
 
 
 def _header(addresses: Sequence[Address]) -> list[headerregistry.Address]:

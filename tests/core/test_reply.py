@@ -160,6 +160,17 @@ def test_recipients_deduplicated_without_the_reviewer(tmp_path: Path,
         "linux-unionfs@lists.example.org", "ann@example.org"]
     assert str(sent["Subject"]) == "Re: [PATCH] ovl: set err before use"
 
+    # answering one's own patch: To stays the sender; an address without a domain is dropped
+    own = _write_mbox(tmp_path / "own.mbox", mail(
+        "[PATCH] ovl: mine", msgid="own@example.org", sender="Test <test@example.org>",
+        cc="undisclosed, Ann Maint <ann@example.org>"))
+    rev = reviewer.open_source(own).series[0].revisions[0]
+    sent = email.message_from_string(reviewer.draft_reply(rev, 1, ME, []).text,
+                                     policy=email.policy.default)
+    assert str(sent["To"]) == "Test <test@example.org>"
+    assert [a.addr_spec for a in sent["Cc"].addresses] == [
+        "linux-unionfs@lists.example.org", "ann@example.org"]
+
 
 def test_identity_as_b4_finds_it(tmp_path: Path, isolated_env: Path,
                                  monkeypatch: pytest.MonkeyPatch,
