@@ -57,6 +57,7 @@ from reviewer.model import (
     AttestMethod,
     AttestStatus,
     BaseChoice,
+    BaseSource,
     FileChange,
     Finding,
     Hunk,
@@ -91,7 +92,8 @@ from reviewer.pipeline import Opened, open_source
 from reviewer.sample import demo_paths, write_sample
 from reviewer.store.cache import ResultCache
 from reviewer.store.state import CheckSummary, ReviewStates, TrackedSeries
-from reviewer.tree.apply import apply_revision, apply_series, choose_base, series_slug
+from reviewer.tree.apply import apply_revision, apply_series, series_slug
+from reviewer.tree.base import choose_base
 from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo
 
 __all__ = [
@@ -106,6 +108,7 @@ __all__ = [
     "AttestStatus",
     "Attestation",
     "BaseChoice",
+    "BaseSource",
     "CheckSummary",
     "Comment",
     "Comparison",

@@ -56,11 +56,13 @@ def cmd_check(args: argparse.Namespace) -> int:
                   opened.loaded.source)
     rules = selected_rules(config)
     if getattr(args, "show_apply", False):
-        from reviewer.output.listing import apply_table
+        from reviewer.output.listing import apply_lines, apply_table
 
         for series, results in applied:
             if results is not None:
                 stdout.print(apply_table(series, results))
+                for line in (line for res in results for line in apply_lines(res)):
+                    stdout.print(line, soft_wrap=True)
     if args.format == "json":
         print_json(to_json(reports, rules, opened.loaded.source))
     elif args.format == "markdown":

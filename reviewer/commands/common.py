@@ -31,7 +31,8 @@ def add_check_options(sp: Any) -> None:
     """The options of the commands that run the checks on a revision
     (`check`, `reply`): where to apply it, which rules, the cache."""
     sp.add_argument("--tree", help="apply to this git tree first (enables tree-level checks)")
-    sp.add_argument("--base", help="base for revisions without a usable base-commit")
+    sp.add_argument("--base", help="with --tree: put every revision on this commit, over the "
+                    "evidence (base-commit, pre-image blobs, a named release)")
     sp.add_argument("--fuzzy", action="store_true",
                     help="with --tree: retry a patch that does not apply with reduced context "
                     "(git apply -C1); results on such a tree are marked approximate")

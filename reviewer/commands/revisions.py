@@ -1,5 +1,5 @@
-"""`reviewer revisions`: list the revisions found in SOURCE, with what
-their signatures attest."""
+"""`reviewer revisions`: list the revisions found in SOURCE, with their base in
+a tree (`--tree`) and what their signatures attest."""
 
 from __future__ import annotations
 
@@ -30,17 +30,19 @@ def cmd_revisions(args: argparse.Namespace) -> int:
     opened = open_source(args.source)
     record_seen(opened.series, opened.loaded.source)
     attested = [_attested(s, args.dkim) for s in opened.series]
+    bases = [_bases(args.tree, args.base, s) for s in opened.series] if args.tree \
+        else [None] * len(opened.series)
     if args.json:
         print_json({"source": opened.loaded.source, "messages": len(opened.loaded.messages),
                      "problems": list(opened.loaded.problems),
                      "missing_parents": sorted(opened.thread.missing),
-                     "series": [series_to_json(s, a) for s, a in zip(opened.series, attested,
-                                                                     strict=True)]})
+                     "series": [series_to_json(s, b, a) for s, b, a in zip(
+                         opened.series, bases, attested, strict=True)]})
         return 0
     for problem in opened.loaded.problems:
         stderr.print(inert(f"warning: {problem}"), soft_wrap=True)
-    for series, per_rev in zip(opened.series, attested, strict=True):
-        stdout.print(revisions_table(series, per_rev))
+    for series, base, per_rev in zip(opened.series, bases, attested, strict=True):
+        stdout.print(revisions_table(series, base, per_rev))
         for rev, found in zip(series.revisions, per_rev, strict=True):
             for k, att in sorted(found.items()):
                 for sig in att.signatures:
@@ -52,6 +54,24 @@ def cmd_revisions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bases(tree: str, base_ref: str | None, series: Any) -> dict[int, Any]:
+    """version → the base each revision would be applied on, or why none."""
+    from reviewer.errors import TreeError
+    from reviewer.tree.base import choose_base
+    from reviewer.tree.gitrepo import GitRepo
+
+    repo = GitRepo(tree)
+    if base_ref and not repo.resolve(base_ref):
+        raise TreeError(f"--base {base_ref!r}: no such commit in {repo.path}")
+    out: dict[int, Any] = {}
+    for rev in series.revisions:
+        try:
+            out[rev.version] = choose_base(repo, rev, base_ref)
+        except TreeError as exc:
+            out[rev.version] = str(exc)
+    return out
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sp = sub.add_parser("revisions", help="list the revisions of the series in SOURCE")
     sp.set_defaults(func=cmd_revisions)
@@ -59,3 +79,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sp.add_argument("--json", action="store_true", help="print JSON")
     sp.add_argument("--dkim", action="store_true",
                     help="verify DKIM signatures too (looks their keys up in DNS)")
+    sp.add_argument("--tree", help="also say on which commit of this git tree each revision "
+                    "would be applied, and the evidence for it (writes nothing)")
+    sp.add_argument("--base", help="with --tree: the commit to use instead of the evidence")

@@ -72,7 +72,9 @@ def _ed25519_key(data_home: Path, identity: str) -> str:
     local, domain = identity.split("@")
     pub = data_home / "patatt" / "public" / "ed25519" / domain / local / "default"
     pub.parent.mkdir(parents=True)
-    pub.write_bytes(base64.b64encode(key.verify_key.encode()))
+    # with its newline, as keyrings keep them: patatt takes a one-line file
+    # holding a '/' (base64 may) for a symlink
+    pub.write_bytes(base64.b64encode(key.verify_key.encode()) + b"\n")
     return base64.b64encode(key.encode()).decode()
 
 
