@@ -7,7 +7,7 @@ touch).  Each
 draft is then read back by `git mailinfo`: it must not look like a patch,
 and every quoted line must be a line of the patch, in order.
 
-    python bench/reply_corpus.py [--json out.json] [MBOX ...]
+    python bench/reply_corpus.py [MBOX ...]
 
 Figures, not a test.
 """
@@ -69,7 +69,6 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("mbox", nargs="*", type=Path)
-    ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     config = reviewer.Config()
     rules = selected_rules(config)
@@ -103,9 +102,7 @@ def main() -> int:
           f"file: {where['line']} under their line, {where['file']} under their file's "
           f"header, {where['elsewhere']} about a file the patch does not touch "
           f"({result['seconds']} s)")
-    print(json.dumps(result))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result))  # the figures, for a script
     return 0
 
 
