@@ -23,6 +23,7 @@ from typing import Any
 from platformdirs import user_cache_dir
 
 from reviewer.model import Finding, Severity
+from reviewer.store.sqlite import open_db, sidecars
 
 __all__ = ["ResultCache", "default_cache_path", "take_notices"]
 
@@ -63,40 +64,21 @@ CREATE TABLE IF NOT EXISTS fetches (
 """
 
 
-def default_cache_path() -> Path:
-    env = os.environ.get("REVIEWER_CACHE")
-    return Path(env) if env else Path(user_cache_dir("reviewer")) / "cache.sqlite3"
-
-
-_LOCK_TIMEOUT_S = 10.0
-# Caches of this process (a run's threads each have one) open one at a time.
-_OPEN_LOCK = threading.Lock()
 _NOTICES: list[str] = []  # what the user should hear once (a rebuilt file)
+_NOTICES_LOCK = threading.Lock()
 
 
 def take_notices() -> list[str]:
     """One-line notices since the last call (e.g. a damaged cache rebuilt)."""
-    with _OPEN_LOCK:
+    with _NOTICES_LOCK:
         out = list(dict.fromkeys(_NOTICES))
         _NOTICES.clear()
     return out
 
 
-def _use_wal(db: sqlite3.Connection) -> None:
-    """Switch to WAL unless already done.  The switch needs the database to
-    itself and SQLite answers "locked" at once, without waiting out the busy
-    timeout, while another connection is creating the file: wait here
-    instead of running without the cache."""
-    deadline = time.monotonic() + _LOCK_TIMEOUT_S
-    while True:
-        try:
-            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                db.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)
+def default_cache_path() -> Path:
+    env = os.environ.get("REVIEWER_CACHE")
+    return Path(env) if env else Path(user_cache_dir("reviewer")) / "cache.sqlite3"
 
 
 class ResultCache:
@@ -108,47 +90,16 @@ class ResultCache:
     def _connect(self) -> sqlite3.Connection | None:
         if self._db is not None or time.monotonic() < self._retry_at:
             return self._db
-        with _OPEN_LOCK:  # one rebuild of a corrupt file, not one that undoes another's
-            return self._connect_locked()
-
-    def _connect_locked(self) -> sqlite3.Connection | None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = self._open()
-        except sqlite3.OperationalError:
-            # Locked past the timeout, read-only, disk full: this run goes
-            # without the cache; the database (maybe another process's) stays.
-            self._db = None
-        except sqlite3.DatabaseError:
-            # Corrupt or not a database: start over rather than fail the run,
-            # but only over a file (never a device or link REVIEWER_CACHE names).
-            try:
-                if self.path.is_symlink() or not self.path.is_file():
-                    raise OSError(f"{self.path} is not a regular file")
-                for stale in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
-                    stale.unlink(missing_ok=True)
-                self._db = self._open()
-                _NOTICES.append(f"the cache {self.path} was damaged and has been started anew")
-            except (sqlite3.Error, OSError):
-                self._db = None
-        except OSError:
+            self._db = open_db(self.path, _SCHEMA, _delete)
+        except (sqlite3.Error, OSError):
+            # Locked past the timeout, read-only, disk full, not a file: this
+            # run goes without the cache; the database (maybe another
+            # process's) stays.
             self._db = None
         if self._db is None:  # not on every get/put: each would wait out the lock timeout
             self._retry_at = time.monotonic() + 60
         return self._db
-
-    def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=_LOCK_TIMEOUT_S, check_same_thread=False)
-        try:
-            _use_wal(db)
-            db.executescript(_SCHEMA)
-            # A cut or damaged file often still opens: read every page once.
-            if db.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("database disk image is malformed")
-        except BaseException:
-            db.close()
-            raise
-        return db
 
     def get(self, key: str) -> tuple[str, list[Finding]] | None:
         """(level, findings) stored for `key`, or None."""
@@ -299,6 +250,14 @@ class ResultCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _delete(path: Path, _why: sqlite3.DatabaseError) -> None:
+    """A damaged cache only ever saved time: start over."""
+    for stale in sidecars(path):
+        stale.unlink(missing_ok=True)
+    with _NOTICES_LOCK:
+        _NOTICES.append(f"the cache {path} was damaged and has been started anew")
 
 
 def _finding(data: dict[str, object]) -> Finding:
