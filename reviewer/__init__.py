@@ -10,14 +10,13 @@ else from this package):
 from reviewer.checks.engine import RevisionReport, RuleOutcome, check_series, selected_rules
 from reviewer.checks.registry import Rule, Scope, all_rules, get_rule
 from reviewer.compare.apidiff import ApiDiff, ApiSurface, SurfaceChange, api_surface, diff_surfaces
-from reviewer.compare.comparison import (
-    Comparison,
-    PatchPair,
-    compare_revisions,
-    comparison_to_json,
-    diff_findings,
-)
-from reviewer.compare.concerns import Concern, Evidence, review_concerns
+from reviewer.compare.bots import BotReport, Flagged, bot_reports
+from reviewer.compare.carried import CarriedTrailer, carried_trailers
+from reviewer.compare.comparison import Comparison, compare_revisions, diff_findings
+from reviewer.compare.interdiff import PatchInterdiff, patch_interdiffs
+from reviewer.compare.pairing import PatchPair, pair_patches
+from reviewer.compare.requests import Evidence, Request, review_requests
+from reviewer.compare.serialize import comparison_to_json
 from reviewer.config import Config, load_config
 from reviewer.errors import (
     ApplyError,
@@ -29,18 +28,25 @@ from reviewer.errors import (
 from reviewer.mail.revisions import group_series
 from reviewer.mail.sources import Loaded, load
 from reviewer.mail.thread import build_thread
+from reviewer.mail.trailers import GivenTrailer, TrailerCounts, given_trailers, trailer_counts
 from reviewer.model import (
     Address,
     ApplyFailure,
     ApplyResult,
     BaseChoice,
+    BotStatus,
+    CarryStatus,
+    CodeState,
+    EvidenceKind,
     FileChange,
     Finding,
     Hunk,
     Message,
+    PairStatus,
     Patch,
     PatchApply,
     PatchStatus,
+    QuoteKind,
     Reply,
     Revision,
     RevisionLink,
@@ -49,6 +55,7 @@ from reviewer.model import (
     SubjectInfo,
     Thread,
     Trailer,
+    Verdict,
 )
 from reviewer.output.b4check import b4_results
 from reviewer.output.report import SeriesReport, finding_location
@@ -60,30 +67,41 @@ from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo
 
 __all__ = [
     "REF_NAMESPACE",
+    "Address",
     "ApiDiff",
     "ApiSurface",
-    "Address",
     "ApplyError",
     "ApplyFailure",
     "ApplyResult",
     "BaseChoice",
+    "BotReport",
+    "BotStatus",
+    "CarriedTrailer",
+    "CarryStatus",
+    "CodeState",
     "Comparison",
-    "Concern",
     "Config",
     "ConfigError",
     "Evidence",
+    "EvidenceKind",
     "FileChange",
     "Finding",
+    "Flagged",
     "GitRepo",
+    "GivenTrailer",
     "Hunk",
     "Loaded",
     "Message",
     "Opened",
-    "PatchPair",
+    "PairStatus",
     "Patch",
     "PatchApply",
+    "PatchInterdiff",
+    "PatchPair",
     "PatchStatus",
+    "QuoteKind",
     "Reply",
+    "Request",
     "ResultCache",
     "ReviewerError",
     "Revision",
@@ -100,28 +118,36 @@ __all__ = [
     "SurfaceChange",
     "Thread",
     "Trailer",
+    "TrailerCounts",
     "TreeError",
+    "Verdict",
     "all_rules",
     "api_surface",
     "apply_revision",
     "apply_series",
     "b4_results",
+    "bot_reports",
     "build_thread",
+    "carried_trailers",
     "check_series",
+    "choose_base",
     "compare_revisions",
     "comparison_to_json",
-    "choose_base",
     "demo_paths",
     "diff_findings",
-    "finding_location",
     "diff_surfaces",
+    "finding_location",
     "get_rule",
+    "given_trailers",
     "group_series",
     "load",
     "load_config",
     "open_source",
-    "review_concerns",
+    "pair_patches",
+    "patch_interdiffs",
+    "review_requests",
     "selected_rules",
     "series_slug",
+    "trailer_counts",
     "write_sample",
 ]

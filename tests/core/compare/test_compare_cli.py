@@ -34,8 +34,9 @@ def test_text_with_tree(sample_paths: tuple[Path, Path],
     out = capsys.readouterr().out
     for text in ("Patches (git range-diff of the applied commits)", "API surface",
                  "v4 no longer: ", "adds flag #define LOOKUP_NOCACHE_NEG 0x10000",
-                 "fixed since v3", "POL012", "Review concerns on v3, in v4: 7 addressed",
-                 "Range-diff"):
+                 "fixed since v3", "POL012", "Requests on v3, in v4: 4 addressed",
+                 "Bot reports on v3: none", "Trailers given on v3, in v4: none",
+                 "A·R·T given: v3 0·0·0, v4 0·1·0", "Range-diff"):
         assert text in out, text
 
 
@@ -44,10 +45,10 @@ def test_json_and_markdown_without_tree(sample_paths: tuple[Path, Path],
     mbox = sample_paths[1]
     assert main(["compare", str(mbox), "1", "2", "--format", "json", "--no-cache"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["pairing"] == "patch-id+subject" and data["old"]["apply"] is None
+    assert data["pairing"] == "diff" and data["old"]["apply"] is None
     assert {c["name"] for c in data["api"]["introduced"]} == {
         "lookup_dcache", "__lookup_slow", "lookup_one_len_common"}
     assert main(["compare", str(mbox), "v2", "v3", "--format", "markdown"]) == 0
     md = capsys.readouterr().out
     assert md.startswith("# Compare v2 → v3: ")
-    assert "## Review concerns on v2" in md and "- **quote-changed**:" in md
+    assert "## Requests on v2" in md and "- **quote**: replaced:" in md

@@ -1,14 +1,17 @@
-"""Reading inline comments out of replies, changelog sections, and the
-open / addressed / unclear verdicts on small made-up threads."""
+"""Reading inline comments out of replies, changelog sections, which
+comments are requests, and each request's verdict from evidence, on small
+made-up threads (tests/core/compare/threads.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from mailfactory import DIFF, mail, mbox
+from mailfactory import CODE, reply, review, thread
 
 import reviewer
-from reviewer.compare.concerns import changelog_units, inline_comments
+from reviewer import CodeState, EvidenceKind, QuoteKind, Verdict
+from reviewer.compare.changelog import changelog_units
+from reviewer.compare.comments import inline_comments
 
 
 def test_quotes_split_by_blank_and_elided_lines_are_one_quote() -> None:
@@ -41,38 +44,129 @@ def test_changelog_sections_between_the_two_versions() -> None:
     assert changelog_units(cover, 3, 4) == ["Intro text.", "Second sentence."]
 
 
-def _thread(tmp_path: Path, v2_diff: str, notes: str) -> reviewer.Series:
-    review = mail("Re: [PATCH] ovl: init err", msgid="r1@x", in_reply_to="p1@x",
-                  sender="Rae Viewer <rae@example.org>", signoff=None, diff=None,
-                  date="Mon, 04 Mar 2024 12:00:00 +0000",
-                  body="> +\terr = 0;\n\nerr is set again below, so this assignment is dead.")
-    path = mbox(tmp_path, mail("[PATCH] ovl: init err", msgid="p1@x"), review,
-                mail("[PATCH v2] ovl: init err", msgid="p2@x", notes=notes, diff=v2_diff,
-                     date="Wed, 06 Mar 2024 10:00:00 +0000"))
-    return reviewer.open_source(path).series[0]
+def _request(series: reviewer.Series, new: int | None = 2) -> reviewer.Request:
+    later = series.revision(new) if new else None
+    (request,) = reviewer.review_requests(series.revision(1), later)
+    return request
 
 
-def _only_concern(series: reviewer.Series) -> reviewer.Concern:
-    (concern,) = reviewer.review_concerns(series.revision(1), series.revision(2))
-    return concern
+def _kinds(request: reviewer.Request) -> list[EvidenceKind]:
+    return [e.kind for e in request.evidence]
+
+
+SHIFT = "\tctx->count = 1 << inode->i_blkbits;"
+CHECK = "\tif (ctx->flags)\n> +\t\tkfree(ctx->buf);"
 
 
 def test_quoted_code_kept_and_nothing_said_is_open(tmp_path: Path) -> None:
-    concern = _only_concern(_thread(tmp_path, DIFF, "v1->v2:\n- Rebased."))
-    assert concern.quote_kind == "diff" and concern.file == "fs/overlayfs/namei.c"
-    assert concern.code == "unchanged" and concern.status == "open"
-    assert concern.reviewer.email == "rae@example.org"
+    r = _request(thread(tmp_path, [review(f"> +{SHIFT}\n\nShifts should be done on unsigned "
+                                          "types.")], CODE, "v2: rebased"))
+    assert (r.quote_kind, r.file, r.code, r.verdict) == (
+        QuoteKind.DIFF, "fs/demo/file.c", CodeState.UNCHANGED, Verdict.OPEN)
+    assert r.reviewer.email == "rae@example.org"
 
 
-def test_quoted_code_rewritten_and_said_so_is_addressed(tmp_path: Path) -> None:
-    fixed = DIFF.replace("+\terr = 0;", "+\terr = -ENOENT;")
-    concern = _only_concern(_thread(tmp_path, fixed,
-                                    "v1->v2:\n- Drop the dead assignment of err."))
-    assert concern.code == "changed" and concern.status == "addressed"
-    assert [e.kind for e in concern.evidence] == ["quote-changed", "changelog"]
+def test_suggested_code_in_the_next_revision_is_addressed(tmp_path: Path) -> None:
+    fixed = CODE.replace("1 << inode", "1U << inode")
+    r = _request(thread(tmp_path, [review(f"> +{SHIFT}\n\nShift an unsigned value:\n\n"
+                                          "\t1U << inode->i_blkbits\n")], fixed, "v2: rebased"))
+    assert r.code is CodeState.CHANGED and r.verdict is Verdict.ADDRESSED
+    assert EvidenceKind.SUGGESTED in _kinds(r)
 
 
-def test_quoted_code_rewritten_silently_is_unclear(tmp_path: Path) -> None:
-    fixed = DIFF.replace("+\terr = 0;", "+\terr = -ENOENT;")
-    concern = _only_concern(_thread(tmp_path, fixed, "v1->v2:\n- Rebased."))
-    assert concern.code == "changed" and concern.status == "unclear"
+def test_changed_quoted_code_is_addressed_by_the_interdiff_alone(tmp_path: Path) -> None:
+    # Nothing names it, but the interdiff of the paired patches changes the
+    # quoted line while the code around it stays: that is evidence.
+    fixed = CODE.replace("1 << inode->i_blkbits", "inode->i_sb->s_blocksize")
+    r = _request(thread(tmp_path, [review(f"> +{SHIFT}\n\nThis is wrong for large "
+                                          "blocks.")], fixed, "v2: rebased"))
+    assert r.code is CodeState.CHANGED and r.verdict is Verdict.ADDRESSED
+    assert _kinds(r) == [EvidenceKind.QUOTE]
+
+
+def test_changelog_naming_it_makes_it_addressed(tmp_path: Path) -> None:
+    fixed = CODE.replace("1 << inode->i_blkbits", "inode->i_sb->s_blocksize")
+    r = _request(thread(tmp_path, [review(f"> +{SHIFT}\n\nPlease take the block size from "
+                                          "the superblock.")], fixed,
+                        "v2: take the block size from the superblock"))
+    assert r.verdict is Verdict.ADDRESSED
+    assert _kinds(r)[:2] == [EvidenceKind.QUOTE, EvidenceKind.CHANGELOG]
+
+
+def test_code_removed_as_asked_is_addressed_otherwise_superseded(tmp_path: Path) -> None:
+    removed = CODE.replace("+\tif (ctx->flags)\n+\t\tkfree(ctx->buf);\n", "")
+    asked = _request(thread(tmp_path, [review(f"> +{CHECK}\n\nThere is no need for this "
+                                              "check, ctx was just zeroed.")], removed, ""))
+    assert asked.code is CodeState.REMOVED and asked.verdict is Verdict.ADDRESSED
+    other = _request(thread(tmp_path, [review(f"> +{CHECK}\n\nHow about kvfree() here "
+                                              "instead?")], removed, ""))
+    assert other.code is CodeState.REMOVED and other.verdict is Verdict.SUPERSEDED
+
+
+def test_declined_with_a_reason_and_kept_is_rejected(tmp_path: Path) -> None:
+    ask = "Please add a helper that sets i_private."
+    r = _request(thread(tmp_path, [
+        review(f"> +\tinode->i_private = ctx;\n\n{ask}"),
+        reply(f"> {ask}\n\nI'd rather keep it open-coded: this is the only place that sets "
+              "it, so a helper would add nothing.", parent="r1@x")], CODE, ""))
+    assert r.code is CodeState.UNCHANGED and r.verdict is Verdict.REJECTED
+    declined = next(e for e in r.evidence if e.kind is EvidenceKind.DECLINED)
+    assert declined.msgid == "a1@x" and "open-coded" in declined.detail
+
+
+def test_agreed_but_not_done_stays_open(tmp_path: Path) -> None:
+    ask = "Please add a helper that sets i_private."
+    r = _request(thread(tmp_path, [
+        review(f"> +\tinode->i_private = ctx;\n\n{ask}"),
+        reply(f"> {ask}\n\nOk, will do.", parent="r1@x")], CODE, ""))
+    assert r.verdict is Verdict.OPEN and EvidenceKind.ACCEPTED in _kinds(r)
+
+
+def test_acks_questions_pings_and_the_author_ask_nothing(tmp_path: Path) -> None:
+    series = thread(tmp_path, [
+        review("Looks good to me.\n\nReviewed-by: Rae Viewer <rae@example.org>"),
+        review(f"> +{SHIFT}\n\nDoes this run under the inode lock?", msgid="r2@x"),
+        review("Gentle ping: could you take a look at this one?", msgid="r3@x"),
+        reply("Please ignore the noise, v2 follows.", parent="p1@x")], CODE, "")
+    assert reviewer.review_requests(series.revision(1), series.revision(2)) == []
+
+
+def test_a_comment_with_two_points_is_two_requests(tmp_path: Path) -> None:
+    body = (f"> +{SHIFT}\n\nShifts should be done on unsigned types.\n\n"
+            "Also, please check the result of demo_setup() before publishing ctx.")
+    series = thread(tmp_path, [review(body)], CODE, "")
+    first, second = reviewer.review_requests(series.revision(1), series.revision(2))
+    assert first.words.startswith("Shifts") and second.words.startswith("Also")
+
+
+def test_without_a_later_revision_unknown_unless_done_in_the_thread(tmp_path: Path) -> None:
+    ask = "There is no need for this check, ctx was just zeroed."
+    series = thread(tmp_path, [review(f"> +{CHECK}\n\n{ask}")], None, "")
+    assert _request(series, None).verdict is Verdict.UNKNOWN
+    done = thread(tmp_path, [review(f"> +{CHECK}\n\n{ask}"),
+                             reply(f"> {ask}\n\nRight, I've deleted it while applying.",
+                                   parent="r1@x", sender="Max Tainer <max@example.org>")],
+                  None, "")
+    r = _request(done, None)
+    assert r.verdict is Verdict.ADDRESSED and _kinds(r) == [EvidenceKind.DONE]
+
+
+def test_bot_reports_are_listed_apart_with_the_flagged_line(tmp_path: Path) -> None:
+    report = ("Hi Lin,\n\nkernel test robot noticed the following build warnings:\n\n"
+              "If you fix the issue, kindly add following tag where applicable\n"
+              "Reported-by: kernel test robot <lkp@intel.com>\n\n"
+              ">> fs/demo/file.c:18:21: warning: shift count is too large\n\n"
+              "vim +18 fs/demo/file.c\n\n  17\t\t\tkfree(ctx->buf);\n"
+              f"> 18\t{SHIFT.strip()}\n  19\t\terr = demo_setup(ctx);\n")
+    bot = review(report, sender="kernel test robot <lkp@intel.com>")
+    fixed = CODE.replace("1 << inode", "1U << inode")
+    series = thread(tmp_path, [bot], fixed, "")
+    old, new = series.revision(1), series.revision(2)
+    assert reviewer.review_requests(old, new) == []
+    (found,) = reviewer.bot_reports(old, new)
+    assert found.kind == "warning" and found.flagged[0].line == 18
+    assert found.flagged[0].code == SHIFT.strip()
+    assert found.status is reviewer.BotStatus.FIXED
+    (kept,) = reviewer.bot_reports(old, thread(tmp_path, [bot], CODE, "").revision(2))
+    assert kept.status is reviewer.BotStatus.NOT_FIXED
+    assert reviewer.bot_reports(old, None)[0].status is reviewer.BotStatus.NO_NEXT

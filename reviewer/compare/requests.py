@@ -1,0 +1,249 @@
+"""The changes human reviewers asked for on one revision, and what the next
+revision did about each — decided from evidence, shown with the verdict:
+
+1. the next revision's changelog, a new commit-message sentence, its new
+   code (a C name the reviewer wrote) or its API surface names it →
+   **addressed**;
+2. someone replied that it was done without a new revision → addressed;
+3. the author (or a maintainer) declined it with a reason, and the quoted
+   code was kept → **rejected-with-reason**;
+4. the interdiff changes the quoted lines while the code around them
+   stays → addressed;
+5. the quoted lines went with the code around them → **superseded**;
+6. the quoted code is unchanged → **open** (an agreement in a reply is
+   shown, but a promise is not a change);
+7. nothing checkable was quoted and the author agreed → addressed;
+8. else **unclear**.  With no next revision: done → addressed, declined →
+   rejected-with-reason, else **unknown**.
+
+Shared words alone never make a request addressed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reviewer.compare.apidiff import ApiDiff
+from reviewer.compare.changelog import revision_changelog
+from reviewer.compare.comments import Comment, inline_comments
+from reviewer.compare.pairing import PatchPair, pair_patches
+from reviewer.compare.quotes import QuoteCheck, Side, check_quote, classify, quote_keys
+from reviewer.compare.replies import (
+    Ask,
+    Response,
+    authors,
+    is_bot,
+    is_support,
+    requests_in,
+    response_to,
+    same_person,
+    what_it_asks,
+)
+from reviewer.compare.wording import Topic, idents, match, norm, short
+from reviewer.model import (
+    Address,
+    CodeState,
+    EvidenceKind,
+    QuoteKind,
+    Reply,
+    Revision,
+    Verdict,
+)
+
+__all__ = ["Evidence", "Request", "review_requests"]
+
+_MAX_UNITS = 3  # changelog sentences kept as evidence per request, best first
+_QUOTE_MATCH = 12  # characters a quoted line needs to identify the comment it quotes
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: EvidenceKind
+    detail: str
+    msgid: str | None = None  # the reply it comes from, for accepted/declined/done
+
+
+@dataclass(frozen=True)
+class Request:
+    """A change a human reviewer asked for in one inline comment."""
+
+    reviewer: Address
+    msgid: str  # the review mail
+    answers: str  # the patch or cover letter the reply sits under
+    patch: int  # 0 for the cover letter or the revision as a whole
+    quoted: tuple[str, ...]  # the lines it answers, quote markers removed
+    quote_kind: QuoteKind
+    file: str | None  # for diff quotes
+    words: str  # the reviewer's comment
+    code: CodeState  # the quoted lines in the next revision
+    verdict: Verdict
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class _Said:
+    """One comment of one reply, in thread order."""
+
+    reply: Reply
+    comment: Comment
+
+    @property
+    def sender(self) -> Address:
+        return self.reply.message.sender
+
+
+def _comments(old: Revision) -> list[_Said]:
+    replies = sorted(old.replies, key=lambda r: (r.message.date, r.message.msgid))
+    return [_Said(r, c) for r in replies if not is_bot(r.message)
+            for c in inline_comments(r.message.body)]
+
+
+def _quotes(later: Comment, earlier: Comment) -> bool:
+    """Does `later` answer the words of `earlier` (quote them just above
+    its own words)?"""
+    words = norm(earlier.words)
+    return any(len(q) >= _QUOTE_MATCH and q in words
+               for q in (norm(line) for line in later.tail))
+
+
+def _responses(req: _Said, said: list[_Said], mine: tuple[Address, ...]) -> list[Evidence]:
+    """What the author, or anyone but the requester, replied to it: the
+    author's last word, and anyone's decline or report of it being done."""
+    out: list[Evidence] = []
+    author_said: Evidence | None = None
+    for other in said:
+        if same_person(other.sender, req.sender) or not _quotes(other.comment, req.comment):
+            continue
+        answer = response_to(other.comment)
+        by_author = any(same_person(other.sender, a) for a in mine)
+        if answer is None or (answer is Response.ACCEPT and not by_author):
+            continue
+        kind = {Response.ACCEPT: EvidenceKind.ACCEPTED, Response.DECLINE: EvidenceKind.DECLINED,
+                Response.DONE: EvidenceKind.DONE}[answer]
+        ev = Evidence(kind, f"{other.sender.name or other.sender.email}: "
+                      f"\"{short(other.comment.words, 140)}\"", other.reply.message.msgid)
+        if by_author:
+            author_said = ev
+        else:
+            out.append(ev)
+    return out + ([author_said] if author_said else [])
+
+
+def _named(req: _Said, kind: QuoteKind, new: Revision, before: Side, after: Side,
+           units: list[tuple[str, str]], topic: Topic, api: ApiDiff | None) -> list[Evidence]:
+    """Where the next revision names the request: changelog, commit message,
+    code using a C name the reviewer wrote, an API change it quotes gone."""
+    comment = req.comment
+    direct = "\n".join(comment.direct[-_MAX_UNITS:])
+    # A quote of another mail is part of what the reviewer is talking about.
+    words = comment.words + ("\n" + direct if kind is QuoteKind.REPLY else "")
+    changed = [q[1:] for q in comment.direct if q[:1] in ("+", "-")][-_MAX_UNITS:]
+    extra = idents("\n".join(changed)) if kind is QuoteKind.DIFF else set()
+    loose = {"changelog"} | ({"commit-message"} if kind is QuoteKind.MESSAGE else set())
+    scored = sorted(((*match(words, extra, unit, topic, source in loose), source, unit)
+                     for source, unit in units), key=lambda m: -m[0])
+    out = [Evidence(EvidenceKind(source), f"{short(unit)} [{', '.join(shared)}]")
+           for score, shared, source, unit in scored[:_MAX_UNITS] if score]
+    # Only names with an underscore: `dput()` is everywhere, `d_lock` is a choice.
+    adopted = {n for n in idents(comment.words) & after.changed_idents
+               if "_" in n} - before.all_idents
+    if adopted:
+        out.append(Evidence(EvidenceKind.ADOPTED, f"{new.label} changes code using "
+                            f"{', '.join(sorted(adopted))}"))
+    if api is not None:
+        named = idents("\n".join(comment.direct))
+        still = {c.name for c in api.introduced}
+        gone = sorted({c.name for c in api.dropped if c.name in named and c.name not in still})
+        if gone:
+            out.append(Evidence(EvidenceKind.API_DROPPED, f"{new.label} no longer changes "
+                                f"{', '.join(gone)} (API surface)"))
+    return out
+
+
+def _suggestion(ask: Ask, before: Side, after: Side, new: Revision) -> Evidence | None:
+    """Is the code (or quoted text) the reviewer suggested in the new
+    revision?  Lines the old revision already had are no suggestion."""
+    def has(side: Side, text: str) -> bool:
+        return text in side.text
+
+    offered = [c for c in ask.code if not has(before, c)]
+    there = [c for c in offered if has(after, c)]
+    if not offered or not there:
+        return None
+    if len(there) == len(offered):
+        return Evidence(EvidenceKind.SUGGESTED, f"{new.label} has what the reviewer suggested: "
+                        f"\"{short(there[0], 100)}\"")
+    missing = next(c for c in offered if c not in there)
+    return Evidence(EvidenceKind.SUGGESTED, f"only partly: {new.label} has {len(there)} of "
+                    f"{len(offered)} suggested lines, not \"{short(missing, 100)}\"")
+
+
+def _verdict(check: QuoteCheck, evidence: list[Evidence], ask: Ask, has_next: bool) -> Verdict:
+    kinds = {e.kind for e in evidence}
+    if not has_next:
+        return (Verdict.ADDRESSED if EvidenceKind.DONE in kinds else
+                Verdict.REJECTED if EvidenceKind.DECLINED in kinds else Verdict.UNKNOWN)
+    partly = any(e.kind is EvidenceKind.SUGGESTED and e.detail.startswith("only partly")
+                 for e in evidence)
+    said = {EvidenceKind.CHANGELOG, EvidenceKind.COMMIT_MESSAGE}
+    if EvidenceKind.DONE in kinds or (EvidenceKind.SUGGESTED in kinds and not partly):
+        return Verdict.ADDRESSED
+    if kinds & said or (not partly and kinds & {EvidenceKind.ADOPTED, EvidenceKind.API_DROPPED}):
+        return Verdict.ADDRESSED
+    if partly:
+        return Verdict.OPEN
+    if check.state is CodeState.CHANGED:
+        return Verdict.ADDRESSED
+    if EvidenceKind.DECLINED in kinds:
+        return Verdict.REJECTED
+    if check.state is CodeState.MOVED:
+        return Verdict.ADDRESSED if ask.split else Verdict.OPEN
+    if check.state is CodeState.REMOVED:
+        return Verdict.ADDRESSED if ask.removal else Verdict.SUPERSEDED
+    return {CodeState.REPLACED: Verdict.SUPERSEDED, CodeState.UNCHANGED: Verdict.OPEN}.get(
+        check.state, Verdict.ADDRESSED if EvidenceKind.ACCEPTED in kinds else Verdict.UNCLEAR)
+
+
+def review_requests(old: Revision, new: Revision | None, api: ApiDiff | None = None,
+                    pairs: tuple[PatchPair, ...] | list[PatchPair] | None = None
+                    ) -> list[Request]:
+    """Every request human reviewers made on `old`, with its verdict in
+    `new` (None: no later revision).  `api`: the API surface diff of the
+    two; `pairs`: their patch pairing (computed when not given)."""
+    mine = authors(old)
+    said = _comments(old)
+    before = Side.of(old)
+    after = Side.of(new) if new is not None else None
+    if new is not None and pairs is None:
+        pairs = pair_patches(old.patches, new.patches)
+    units: list[tuple[str, str]] = []
+    topic = Topic(frozenset(), frozenset(), frozenset())
+    if new is not None and after is not None:
+        units = revision_changelog(old, new)
+        topic = Topic.of(before.messages, after.messages, before.cover)
+    out: list[Request] = []
+    asked = [_Said(s.reply, Comment(s.comment.quoted, s.comment.depths, part)) for s in said
+             if not any(same_person(s.sender, a) for a in mine)
+             for part in requests_in(s.comment)]
+    for req in asked:
+        msg = req.reply.message
+        to_reply = msg.parent_id not in (None, req.reply.answers)
+        keys = quote_keys(req.comment.quoted)
+        kind, file = classify(keys, before, to_reply)
+        if to_reply and is_support(req.comment):
+            continue  # agreeing with another reviewer: that request stands for both
+        check = QuoteCheck(CodeState.NOT_CHECKABLE, 0, 0, "")
+        ask = what_it_asks(req.comment.words)
+        evidence: list[Evidence] = []
+        if new is not None and after is not None:
+            check = check_quote(keys, kind, req.reply.patch_index, before, after, pairs or [])
+            if check.detail:
+                evidence.append(Evidence(EvidenceKind.QUOTE, f"{check.state}: {check.detail}"))
+            evidence += _named(req, kind, new, before, after, units, topic, api)
+            if (suggested := _suggestion(ask, before, after, new)) is not None:
+                evidence.append(suggested)
+        evidence += _responses(req, said, mine)
+        out.append(Request(msg.sender, msg.msgid, req.reply.answers, req.reply.patch_index,
+                           req.comment.quoted, kind, file, req.comment.words, check.state,
+                           _verdict(check, evidence, ask, new is not None), tuple(evidence)))
+    return out
