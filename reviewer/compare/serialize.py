@@ -10,12 +10,12 @@ from reviewer.compare.bots import BotReport
 from reviewer.compare.carried import CarriedTrailer
 from reviewer.compare.comparison import Comparison
 from reviewer.compare.requests import Request
-from reviewer.mail.trailers import GivenTrailer, TrailerCounts
+from reviewer.mail.trailers import TrailerCounts
 from reviewer.model import ApplyResult, BotStatus, CarryStatus, Series
-from reviewer.output.listing import apply_to_json
+from reviewer.output.listing import apply_to_json, given_trailer_json, trailers_json
 from reviewer.output.report import finding_to_json
 
-__all__ = ["SCHEMA_VERSION", "comparison_to_json", "given_trailer_json", "trailer_counts_json"]
+__all__ = ["SCHEMA_VERSION", "comparison_to_json"]
 
 # 2: `concerns` became `requests` (with `verdict`), bot reports, interdiffs
 # and trailers were added, `pairing` "patch-id+subject" became "diff".
@@ -31,15 +31,6 @@ def _change_json(c: SurfaceChange) -> dict[str, Any]:
 def _surface_json(s: ApiSurface) -> dict[str, Any]:
     return {"version": s.version, "level": s.level,
             "changes": [_change_json(c) for c in s.changes]}
-
-
-def trailer_counts_json(counts: TrailerCounts) -> dict[str, int]:
-    return {"acked": counts.acked, "reviewed": counts.reviewed, "tested": counts.tested}
-
-
-def given_trailer_json(t: GivenTrailer) -> dict[str, Any]:
-    return {"name": t.name, "who": str(t.who), "msgid": t.msgid, "version": t.version,
-            "patch": t.patch, "condition": t.condition}
 
 
 def _request_json(x: Request) -> dict[str, Any]:
@@ -71,7 +62,7 @@ def comparison_to_json(c: Comparison, series: Series, source: str,
         return {"version": version, "label": f"v{version}", "checked": checked,
                 "title": series.revision(version).title,
                 "apply": apply_to_json(res) if res else None,
-                "trailers": trailer_counts_json(counts)}
+                "trailers": trailers_json(counts)}
 
     api = c.api
     return {

@@ -90,6 +90,8 @@ def _condition(body: str, name: str, value: str, extinfo: str | None) -> str:
 
 def _from_reply(reply: Reply, version: int) -> list[GivenTrailer]:
     msg = reply.message
+    if not msg.trailers:  # b4 found none when the mail was loaded
+        return []
     try:
         lmsg = b4.LoreMessage(parse_bytes(msg.raw))
         trailers, _mismatches = lmsg.get_trailers(sloppy=False)

@@ -8,9 +8,11 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from reviewer.mail.trailers import GivenTrailer, TrailerCounts, given_trailers, trailer_counts
 from reviewer.model import ApplyResult, PatchStatus, Revision, Series
 
-__all__ = ["apply_table", "apply_to_json", "revisions_table", "series_to_json"]
+__all__ = ["apply_table", "apply_to_json", "given_trailer_json", "revisions_table",
+           "series_to_json", "trailers_json"]
 
 STATUS_STYLE = {
     PatchStatus.APPLIED: "green",
@@ -32,7 +34,23 @@ def _flags(rev: Revision) -> str:
     return " ".join(f for f, on in (("RFC", rev.rfc), ("RESEND", rev.resend)) if on)
 
 
+def given_trailer_json(t: GivenTrailer) -> dict[str, Any]:
+    return {"name": t.name, "who": str(t.who), "msgid": t.msgid, "version": t.version,
+            "patch": t.patch, "condition": t.condition}
+
+
+def trailers_json(counts: TrailerCounts, given: tuple[GivenTrailer, ...] | None = None
+                  ) -> dict[str, Any]:
+    """A·R·T counts, and the trailers themselves when given."""
+    out: dict[str, Any] = {"acked": counts.acked, "reviewed": counts.reviewed,
+                           "tested": counts.tested}
+    if given is not None:
+        out["given"] = [given_trailer_json(t) for t in given]
+    return out
+
+
 def revision_to_json(rev: Revision) -> dict[str, Any]:
+    given = given_trailers(rev)
     return {
         "version": rev.version,
         "label": rev.label,
@@ -56,6 +74,7 @@ def revision_to_json(rev: Revision) -> dict[str, Any]:
             "msgid": r.message.msgid, "from": str(r.message.sender),
             "date": r.message.date.isoformat(), "answers": r.answers, "patch": r.patch_index,
         } for r in rev.replies],
+        "trailers": trailers_json(trailer_counts(given), given),
     }
 
 
@@ -65,7 +84,7 @@ def series_to_json(series: Series) -> dict[str, Any]:
 
 def revisions_table(series: Series) -> Table:
     table = Table(title=inert(series.title), title_justify="left", expand=False)
-    for col in ("rev", "flags", "patches", "cover", "replies", "base", "linked by"):
+    for col in ("rev", "flags", "patches", "cover", "replies", "A·R·T", "base", "linked by"):
         table.add_column(col)
     for rev in series.revisions:
         count = f"{len(rev.patches)}/{rev.expected}"
@@ -75,7 +94,7 @@ def revisions_table(series: Series) -> Table:
         table.add_row(
             rev.label, _flags(rev), Text(count, style="red" if rev.missing else ""),
             "yes" if rev.cover else "-", str(len(rev.replies)),
-            (rev.base_commit or "-")[:12], link,
+            str(trailer_counts(given_trailers(rev))), (rev.base_commit or "-")[:12], link,
         )
     return table
 
