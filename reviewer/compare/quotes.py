@@ -19,11 +19,11 @@ the new commit messages, else changed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reviewer.compare.changelog import message_text
 from reviewer.compare.comments import TRAILER
-from reviewer.compare.interdiff import line_fates, patch_lines
+from reviewer.compare.interdiff import LineFates, line_fates, patch_lines
 from reviewer.compare.pairing import PatchPair
 from reviewer.compare.wording import idents, norm, short
 from reviewer.model import CodeState, Patch, QuoteKind, Revision
@@ -33,6 +33,7 @@ __all__ = ["QuoteCheck", "Side", "check_quote", "classify", "quote_keys"]
 _TRIVIAL_LEN = 6  # shorter quoted lines ("}", "else") say nothing about the code
 _NEAR = 12  # a quote is classified by the lines closest to the comment
 _SURVIVES = 0.5  # share of the code around a quote that must stay for "changed"
+_SPLIT_MIN = 3  # changed lines of the old patch another new patch must hold: a split
 
 Key = tuple[str, str]  # (marker, whitespace-normalized text)
 
@@ -111,6 +112,7 @@ class QuoteCheck:
     still: int  # quoted lines still there
     checked: int  # quoted lines looked for
     detail: str
+    split_into: tuple[int, ...] = ()  # other new patches that took lines of the quoted patch
 
 
 def _home(keys: list[Key], patches: tuple[Patch, ...], answered: int) -> Patch | None:
@@ -177,6 +179,32 @@ def _diff_state(keys: list[Key], answered: int, old: Side, new: Side,
         return QuoteCheck(state, still, len(quoted), f"{label} has no patch like {where}; "
                           f"{still} of {len(quoted)} quoted lines are elsewhere in {label}")
     fates = line_fates(home, next(p for p in new.revision.patches if p.index == mate))
+    check = _pair_state(quoted, span, lines, file, fates, where, label, mate, new)
+    split = _split_into(lines, fates, mate, new)
+    if not split:
+        return check
+    return replace(check, split_into=split, detail=f"{check.detail}; {label} "
+                   f"{', '.join(map(str, split))} took lines of {where}")
+
+
+def _split_into(lines: list[str], fates: LineFates, mate: int, new: Side) -> tuple[int, ...]:
+    """The other patches of the new revision holding changed lines the
+    pair lost (the old patch was split)."""
+    lost = [_key(lines[i]) for i in fates.deleted if lines[i][:1] in ("+", "-")
+            and len(norm(lines[i][1:])) >= _TRIVIAL_LEN]
+    out = []
+    for patch in new.revision.patches:
+        if patch.index == mate:
+            continue
+        have = {_key(line) for line in patch_lines(patch)}
+        if sum(k in have for k in lost) >= _SPLIT_MIN:
+            out.append(patch.index)
+    return tuple(out)
+
+
+def _pair_state(quoted: list[int], span: range, lines: list[str], file: str | None,
+                fates: LineFates, where: str, label: str, mate: int, new: Side) -> QuoteCheck:
+    """The quoted lines' state from the interdiff of their patch's pair."""
 
     def gone(i: int) -> bool:
         return i in fates.replaced | fates.deleted and not new.still_has(_key(lines[i]), file)

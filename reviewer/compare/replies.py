@@ -37,7 +37,8 @@ _ASK = re.compile("|".join([
     r"\bshould(n'?t| not)? (be|use|do|go|have|check|return|call|pass|handle|also|probably"
     r"|rather|really|just|not|never|always|only|stay|get|keep|live|move)\b",
     r"\b(must|mustn'?t)\b",
-    r"\b(we|you|this|that)( really| still|'ll| will| would)? (need|needs|have|has) to\b",
+    r"\b(we|you|it|this|that)( really| still| clearly| probably| also| definitely| just|'ll| will"
+    r"| would)? (need|needs|have|has) to\b",
     r"\b(we|you|this) (really )?(need|needs)\b", r"\bis needed\b",
     r"\b(would|will|may|might|could|it'?d)( also)? be (needed|better|nicer|cleaner|good|nice"
     r"|preferable|simpler|clearer|safer|great|useful|worth)\b",

@@ -1,19 +1,25 @@
 """The changes human reviewers asked for on one revision, and what the next
-revision did about each — decided from evidence, shown with the verdict:
+revision did about each — decided from evidence, shown with the verdict,
+in this order:
 
-1. the next revision's changelog, a new commit-message sentence, its new
-   code (a C name the reviewer wrote) or its API surface names it →
+1. someone replied it was done without a new revision, or the next
+   revision has the code (or quoted text) the reviewer suggested →
    **addressed**;
-2. someone replied that it was done without a new revision → addressed;
-3. the author (or a maintainer) declined it with a reason, and the quoted
-   code was kept → **rejected-with-reason**;
-4. the interdiff changes the quoted lines while the code around them
-   stays → addressed;
-5. the quoted lines went with the code around them → **superseded**;
-6. the quoted code is unchanged → **open** (an agreement in a reply is
-   shown, but a promise is not a change);
-7. nothing checkable was quoted and the author agreed → addressed;
-8. else **unclear**.  With no next revision: done → addressed, declined →
+2. its changelog or a new commit-message sentence names it → addressed;
+3. only part of the suggested code is there → **open**;
+4. its new code uses a C name the reviewer wrote, or an API change the
+   comment quotes is gone → addressed;
+5. the interdiff of the paired patches changes the quoted lines, or a split
+   was asked and another patch took lines of the quoted one → addressed;
+6. the author (or a maintainer) declined it with a reason → **rejected-with-
+   reason**;
+7. the quoted lines moved to another patch: addressed when a split was
+   asked, else open; removed while the code around stayed: addressed when
+   the reviewer asked for the removal, else **superseded**; gone with the
+   code around them → superseded; unchanged → open (an agreement in a
+   reply is shown, but a promise is not a change);
+8. nothing checkable quoted and the author agreed → addressed; else
+   **unclear**.  With no next revision: done → addressed, declined →
    rejected-with-reason, else **unknown**.
 
 Shared words alone never make a request addressed.
@@ -192,7 +198,7 @@ def _verdict(check: QuoteCheck, evidence: list[Evidence], ask: Ask, has_next: bo
         return Verdict.ADDRESSED
     if partly:
         return Verdict.OPEN
-    if check.state is CodeState.CHANGED:
+    if check.state is CodeState.CHANGED or (ask.split and check.split_into):
         return Verdict.ADDRESSED
     if EvidenceKind.DECLINED in kinds:
         return Verdict.REJECTED
