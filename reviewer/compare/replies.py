@@ -150,7 +150,7 @@ def _asks(para: str, quoted: bool) -> bool:
     """A paragraph asks when its words do, or when it is code written under
     a quote (a suggested replacement)."""
     text = _NOT_SAYING.sub(" ", norm(para))
-    if _NO_ASK.search(text):
+    if _NO_ASK.search(text) or text.endswith(("-", ":")):  # "below 2 requests -": the next ones
         return False
     return bool(_ASK.search(text)) or (quoted and _is_code(para))
 
