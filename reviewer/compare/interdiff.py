@@ -10,6 +10,7 @@ diffs are compared.
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass
 
 from reviewer.compare.pairing import PatchPair
@@ -25,7 +26,8 @@ class PatchInterdiff:
     text: str  # a unified diff of the two patches' diffs; "" when they are the same
 
 
-def patch_lines(patch: Patch) -> list[str]:
+@functools.lru_cache(maxsize=256)
+def patch_lines(patch: Patch) -> tuple[str, ...]:
     """The patch's diff as compared: file headers, `@@ section`, and every
     hunk line with its marker; no `index` lines or hunk line numbers."""
     out: list[str] = []
@@ -34,7 +36,7 @@ def patch_lines(patch: Patch) -> list[str]:
         for hunk in change.hunks:
             out.append(f"@@ {hunk.section}".rstrip())
             out += [line.rstrip() for line in hunk.lines if line[:1] != "\\"]
-    return out
+    return tuple(out)
 
 
 def _shown_lines(patch: Patch) -> list[str]:
@@ -58,6 +60,7 @@ class LineFates:
         return self.replaced | self.deleted | self.beside
 
 
+@functools.lru_cache(maxsize=64)  # every request on a patch asks again
 def line_fates(old: Patch, new: Patch) -> LineFates:
     a, b = patch_lines(old), patch_lines(new)
     replaced: set[int] = set()

@@ -18,6 +18,7 @@ the new commit messages, else changed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -115,11 +116,16 @@ class QuoteCheck:
     split_into: tuple[int, ...] = ()  # other new patches that took lines of the quoted patch
 
 
+@functools.lru_cache(maxsize=256)
+def _keys_of(patch: Patch) -> frozenset[Key]:
+    return frozenset(_key(line) for line in patch_lines(patch))
+
+
 def _home(keys: list[Key], patches: tuple[Patch, ...], answered: int) -> Patch | None:
     """The patch a diff quote comes from: the one answered, if it has the
     lines, else the one that has most of them."""
     def count(p: Patch) -> int:
-        have = {_key(line) for line in patch_lines(p)}
+        have = _keys_of(p)
         return sum(k in have for k in keys)
 
     scored = sorted(((count(p), p.index == answered, p) for p in patches),
@@ -164,7 +170,7 @@ def _diff_state(keys: list[Key], answered: int, old: Side, new: Side,
     keys = [k for k in keys[-_NEAR:] if k in old.diff]
     keys = [k for k in keys if k[0] != " "] or keys
     home = _home(keys, old.revision.patches, answered)
-    lines = patch_lines(home) if home is not None else []
+    lines = list(patch_lines(home)) if home is not None else []
     span = _locate(keys, lines)
     if home is None or span is None:
         return QuoteCheck(CodeState.NOT_CHECKABLE, 0, 0, "")
@@ -196,7 +202,7 @@ def _split_into(lines: list[str], fates: LineFates, mate: int, new: Side) -> tup
     for patch in new.revision.patches:
         if patch.index == mate:
             continue
-        have = {_key(line) for line in patch_lines(patch)}
+        have = _keys_of(patch)
         if sum(k in have for k in lost) >= _SPLIT_MIN:
             out.append(patch.index)
     return tuple(out)
