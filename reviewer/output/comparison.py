@@ -152,7 +152,12 @@ def to_text(c: Comparison, title: str) -> RenderableType:
 
 
 def _md(text: str) -> str:
-    return inert(text).plain.replace("|", "\\|").replace("\n", " ")
+    return inert(text.replace("\n", " ")).plain.replace("|", "\\|")
+
+
+def _plain(text: str) -> str:
+    """Mail text for a Markdown block: controls made visible, lines kept."""
+    return "\n".join(inert(line).plain for line in text.split("\n"))
 
 
 def to_markdown(c: Comparison, title: str) -> str:
@@ -170,7 +175,7 @@ def to_markdown(c: Comparison, title: str) -> str:
     for x in c.requests:
         out.append(f"### {_md(_request_head(x))}\n")
         out += ["> " + _md(q) for q in x.quoted[-_QUOTE_SHOWN:]] + [""] if x.quoted else []
-        out += [inert(x.words.strip()).plain, ""]
+        out += [_plain(x.words.strip()), ""]
         out += [f"- **{e.kind}**: {_md(e.detail)}" for e in x.evidence] + [""]
     out += ["", f"## Bot reports on v{c.old}\n"]
     out += [f"- **{b.status}** {_md(_bot_head(b))} — {_md(b.evidence)}" for b in c.bot_reports]
@@ -178,7 +183,7 @@ def to_markdown(c: Comparison, title: str) -> str:
     out += [f"- {_md(_trailer_line(t))}" for t in c.trailers]
     if c.interdiffs:
         out += ["", "## Interdiff\n", "```diff"]
-        out += [inert(d.text).plain for d in c.interdiffs] + ["```"]
+        out += [_plain(d.text) for d in c.interdiffs] + ["```"]
     if c.range_diff:
-        out += ["", "## Range-diff\n", "```", inert(c.range_diff.rstrip("\n")).plain, "```"]
+        out += ["", "## Range-diff\n", "```", _plain(c.range_diff.rstrip("\n")), "```"]
     return "\n".join(out) + "\n"

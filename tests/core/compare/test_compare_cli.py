@@ -52,3 +52,24 @@ def test_json_and_markdown_without_tree(sample_paths: tuple[Path, Path],
     md = capsys.readouterr().out
     assert md.startswith("# Compare v2 → v3: ")
     assert "## Requests on v2" in md and "- **quote**: replaced:" in md
+
+
+def test_odd_replies_give_a_result(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An HTML-only reply (no text b4 reads: no request), a reply of quotes
+    alone, an empty one and one with terminal escapes: compare reports on
+    them in every format, the escapes inert."""
+    from mailfactory import CODE, review, thread
+
+    html = review("", msgid="h1@x").replace(
+        "\n\n", "\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n"
+        "<p>Please <b>drop</b> this.</p>", 1)
+    thread(tmp_path, [html, review("> +\tint err;\n> +\treturn err;", msgid="q1@x"),
+                      review("", msgid="e1@x"),
+                      review("> +\tinode->i_private = ctx;\n\nThis is wrong \x1b[2J\x07.",
+                             msgid="x1@x")], CODE.replace("1 << inode", "1U << inode"), "")
+    box = tmp_path / "t.mbox"
+    for fmt in ("text", "json", "markdown"):
+        assert main(["compare", str(box), "v1", "v2", "--format", fmt, "--no-cache"]) == 0
+        out, err = capsys.readouterr()
+        assert "\x1b" not in out and "\x07" not in out and err == ""
+        assert "This is wrong" in out  # the escapes shown as \ufffd
