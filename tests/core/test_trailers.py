@@ -4,8 +4,11 @@ made-up threads."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
+from helpers import PEERS, need
 from mailfactory import CODE, mail, mbox, reply, review, run_rule, thread
 
 import reviewer
@@ -105,3 +108,37 @@ def test_pol020_leaves_a_conditional_trailer_alone(tmp_path: Path) -> None:
     _series_of_two(tmp_path, [review(f"Once the shift is fixed, you may add:\n\n{RAE}",
                                      parent="c1@x")])
     assert run_rule("POL020", tmp_path / "t.mbox", version=2).findings == ()
+
+
+# --- b4's own follow-up trailer fixtures -----------------------------------------
+
+def _b4_expected(ref: Path) -> dict[str, set[str]]:
+    """Patch subject → the `-by:` trailers of b4's expected `b4 am` output."""
+    out: dict[str, set[str]] = {}
+    text = ref.read_text(encoding="utf-8", errors="replace")
+    for chunk in re.split(r"^From \S+ .*\n", text, flags=re.M):
+        if m := re.search(r"^Subject: (.*)$", chunk, re.M):
+            body = chunk.split("\n---\n")[0]
+            out[m.group(1)] = {ln for ln in body.splitlines() if re.match(r"[\w-]+-by: ", ln)}
+    return out
+
+
+@pytest.mark.parametrize("name", ["single", "with-cover", "nore", "htmljunk", "name-parens",
+                                  "bare-address", "non-git-patch",
+                                  "non-git-patch-with-comments", "stripped-lines",
+                                  "with-diffstat"])
+def test_the_trailers_b4_am_adds(name: str) -> None:
+    """Per patch, the trailers b4's tests expect `b4 am` to add are the ones
+    given in replies (cover-letter trailers on every patch).  Left out:
+    partial-reroll, where b4 also carries v2's trailers onto the v3 it
+    assembles, which `given_trailers` keeps with v2."""
+    box = need(PEERS / "b4" / "samples" / f"trailers-followup-{name}.mbox")
+    expected = _b4_expected(box.with_name(f"trailers-followup-{name}-ref-defaults.txt"))
+    rev = reviewer.open_source(box).series[-1].revisions[-1]
+    given = reviewer.given_trailers(rev)
+    for patch in rev.patches:
+        subject = next(s for s in expected if s.endswith(patch.title))
+        mine = {f"{t.name}: {t.who}" for t in given if t.patch in (0, patch.index)}
+        own = {f"{t.name}: {t.value}" for t in patch.trailers}
+        added = {t for t in expected[subject] - own if "Test Override" not in t}  # addmysob
+        assert mine == added, patch.title
