@@ -10,7 +10,9 @@ similarity with an optimal assignment, as `git range-diff` pairs commits:
    is "added"/"removed".
 
 Subjects play no part beyond the title line: a patch that was renamed is
-still found, two patches with the same subject are not confused.
+still found, two patches with the same subject are not confused.  Only a
+one-patch revision against a one-patch revision is paired whatever the
+cost: there is nothing else it could be.
 """
 
 from __future__ import annotations
@@ -104,7 +106,8 @@ def pair_patches(old: Sequence[Patch], new: Sequence[Patch]) -> list[PatchPair]:
     for j in range(m):
         for k in range(m):  # new j left unpaired
             cost[n + j][k] = CREATION_FACTOR * b[j].total() if k == j else _NEVER
-    chosen = linear_assignment(cost)
+    # One patch on each side is the same patch however much it changed.
+    chosen = [0] if n == m == 1 else linear_assignment(cost)
     pairs: list[PatchPair] = []
     for i in range(n):
         j = chosen[i]

@@ -52,7 +52,8 @@ _ASK = re.compile("|".join([
     r"\b(you|we) (can|could|might|may) (just |simply |also )?(drop|remove|use|get rid|move"
     r"|keep|avoid|fold|merge|split|rename|pass|call|skip)\b",
     r"\b(maybe|perhaps),? (we|you|just|move|use|add|drop|keep|rename|split|put|make|call|do"
-    r"|initiali[sz]e|check)\b", r"\bmaybe:",
+    r"|initiali[sz]e|check)\b", r"\bmaybe:", r"\b(maybe|perhaps),? [A-Za-z]*_\w+",
+    r"\bbelongs? (in|into|to|with)\b",
     r"\binstead\b", r"\brather than\b",
     r"\b(can|could|should) be (dropped|removed|simplified|moved|merged|split|renamed|static"
     r"|const|avoided|initiali[sz]ed|done)\b",

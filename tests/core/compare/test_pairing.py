@@ -74,10 +74,15 @@ def test_patches_pair_by_their_diffs_not_their_order_or_subject(tmp_path: Path) 
     assert "-title demo: beta" in interdiff.text  # the commit's title is compared too
 
 
-def test_a_rewritten_patch_is_left_unpaired(tmp_path: Path) -> None:
-    path = mbox(tmp_path, mail("[PATCH] demo: beta", msgid="p1@x", diff=_diff("b.c", BETA)),
-                mail("[PATCH v2] demo: beta", msgid="p2@x", diff=_diff("b.c", ALPHA),
-                     date="Tue, 05 Mar 2024 10:00:00 +0000"))
+def test_a_rewritten_patch_is_left_unpaired_unless_it_is_the_only_one(tmp_path: Path) -> None:
+    beta, alpha = _diff("b.c", BETA), _diff("a.c", ALPHA)
+    path = mbox(tmp_path, _cover(1, 2), _patch(1, 1, 2, "demo: beta", beta),
+                _patch(1, 2, 2, "demo: gamma", _diff("c.c", ["\tgamma(ctx);"])),
+                _cover(2, 2), _patch(2, 1, 2, "demo: beta", alpha),
+                _patch(2, 2, 2, "demo: gamma", _diff("c.c", ["\tgamma(ctx);"])))
     series = reviewer.open_source(path).series[0]
     pairs = reviewer.pair_patches(series.revision(1).patches, series.revision(2).patches)
-    assert [(p.old, p.new, p.status) for p in pairs] == [(None, 1, "added"), (1, None, "removed")]
+    assert [(p.old, p.new, p.status) for p in pairs] == [
+        (None, 1, "added"), (2, 2, "same"), (1, None, "removed")]
+    one = reviewer.pair_patches(series.revision(1).patches[:1], series.revision(2).patches[:1])
+    assert [(p.old, p.new, p.status) for p in one] == [(1, 1, "changed")]
