@@ -1,7 +1,8 @@
 """Which patch of one revision is which patch of the other, by diff
 similarity with an optimal assignment, as `git range-diff` pairs commits:
 
-1. each patch's text is its title and its changed (`+`/`-`) lines;
+1. each patch's text is its title, file names, hunk functions and changed
+   (`+`/`-`) lines;
 2. the cost of pairing two patches is the size of the diff between their
    texts, the cost of leaving one unpaired a fixed share of its own size
    (git's creation factor, 60%);
@@ -39,12 +40,16 @@ class PatchPair:
 
 
 def diff_text(patch: Patch) -> list[str]:
-    """The lines that identify a patch's change: its title, then every
+    """The lines that identify a patch's change, as git range-diff compares
+    them: its title, each file's name and each hunk's function, and every
     added or removed line with its marker (whitespace collapsed)."""
     lines = [f"title {' '.join(patch.title.split())}"]
     for change in patch.files:
-        lines += [line[0] + " ".join(line[1:].split())
-                  for hunk in change.hunks for line in hunk.lines if line[:1] in ("+", "-")]
+        lines.append(f"file {change.path}")
+        for hunk in change.hunks:
+            lines.append(f"@@ {hunk.section.strip()}")
+            lines += [line[0] + " ".join(line[1:].split())
+                      for line in hunk.lines if line[:1] in ("+", "-")]
     return lines
 
 

@@ -9,8 +9,15 @@ has most of its lines).  Its state in the later revision:
   paired patches changes nothing between them;
 - **changed**: some quoted lines changed, or lines were inserted between
   them, while most of the code around them (the rest of the hunk) stayed;
+- **removed**: most quoted lines were deleted with nothing in their place,
+  while the code around them stayed;
 - **replaced**: the quoted lines are gone and so is most of the code around
-  them (or the whole patch): the code was rewritten or removed wholesale.
+  them (or the whole patch): the code was rewritten or removed wholesale;
+- **moved**: unchanged, but now in another patch than the pair (when that
+  patch changed them, their state there counts).
+
+When the old patch has no pair, the new patch holding most of the quoted
+lines stands in for it.
 
 A commit-message quote is unchanged when its sentences are all still in
 the new commit messages, else changed.
@@ -179,18 +186,40 @@ def _diff_state(keys: list[Key], answered: int, old: Side, new: Side,
                  if _key(ln) == _key(lines[quoted[-1]])), None)
     mate = next((p.new for p in pairs if p.old == home.index), None)
     where = f"{old.revision.label} {home.index}"
+    wanted = {_key(lines[i]) for i in quoted}
     if mate is None:
-        still = sum(new.still_has(_key(lines[i]), file) for i in quoted)
-        state = CodeState.UNCHANGED if still == len(quoted) else CodeState.REPLACED
-        return QuoteCheck(state, still, len(quoted), f"{label} has no patch like {where}; "
-                          f"{still} of {len(quoted)} quoted lines are elsewhere in {label}")
-    fates = line_fates(home, next(p for p in new.revision.patches if p.index == mate))
+        holder = _holder(wanted, new, None)
+        if holder is None:
+            return QuoteCheck(CodeState.REPLACED, 0, len(quoted), f"{label} has no patch like "
+                              f"{where}, and none has the quoted lines")
+        check = _pair_state(quoted, span, lines, file, line_fates(home, holder), where,
+                            label, holder.index, new)
+        return replace(check, detail=f"{label} has no patch like {where}; {label} "
+                       f"{holder.index} has quoted lines: {check.detail}")
+    fates = line_fates(home, _patch(new, mate))
     check = _pair_state(quoted, span, lines, file, fates, where, label, mate, new)
+    if check.state is CodeState.MOVED and (holder := _holder(wanted, new, mate)) is not None:
+        there = _pair_state(quoted, span, lines, file, line_fates(home, holder), where, label,
+                            holder.index, new)
+        if there.state is not CodeState.UNCHANGED:
+            check = replace(there, detail=f"moved to {label} {holder.index}: {there.detail}")
     split = _split_into(lines, fates, mate, new)
     if not split:
         return check
     return replace(check, split_into=split, detail=f"{check.detail}; {label} "
                    f"{', '.join(map(str, split))} took lines of {where}")
+
+
+def _patch(side: Side, index: int) -> Patch:
+    return next(p for p in side.revision.patches if p.index == index)
+
+
+def _holder(wanted: set[Key], new: Side, mate: int | None) -> Patch | None:
+    """The patch of the new revision (other than the pair) that has most of
+    the quoted lines, if any has them."""
+    scored = [(len(wanted & _keys_of(p)), p) for p in new.revision.patches if p.index != mate]
+    best = max(scored, key=lambda s: s[0], default=(0, None))
+    return best[1] if best[0] else None
 
 
 def _split_into(lines: list[str], fates: LineFates, mate: int, new: Side) -> tuple[int, ...]:
