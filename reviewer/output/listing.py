@@ -8,6 +8,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from reviewer.compare.carried import carried_trailers
 from reviewer.mail.trailers import GivenTrailer, TrailerCounts, given_trailers, trailer_counts
 from reviewer.model import ApplyResult, PatchStatus, Revision, Series
 
@@ -49,7 +50,16 @@ def trailers_json(counts: TrailerCounts, given: tuple[GivenTrailer, ...] | None 
     return out
 
 
-def revision_to_json(rev: Revision) -> dict[str, Any]:
+def _carried_json(rev: Revision, after: Revision | None) -> list[dict[str, Any]]:
+    """Each trailer given on `rev`, per patch, in the revision after it."""
+    return [{"msgid": c.trailer.msgid, "name": c.trailer.name, "who": str(c.trailer.who),
+             "old_patch": c.old_patch, "new_patch": c.new_patch, "status": c.status}
+            for c in carried_trailers(rev, after)]
+
+
+def revision_to_json(rev: Revision, after: Revision | None = None) -> dict[str, Any]:
+    """`after`: the next revision of the series, for whether it carried the
+    trailers given on this one."""
     given = given_trailers(rev)
     return {
         "version": rev.version,
@@ -74,12 +84,16 @@ def revision_to_json(rev: Revision) -> dict[str, Any]:
             "msgid": r.message.msgid, "from": str(r.message.sender),
             "date": r.message.date.isoformat(), "answers": r.answers, "patch": r.patch_index,
         } for r in rev.replies],
-        "trailers": trailers_json(trailer_counts(given), given),
+        "trailers": {**trailers_json(trailer_counts(given), given),
+                     "carried": _carried_json(rev, after)},
     }
 
 
 def series_to_json(series: Series) -> dict[str, Any]:
-    return {"title": series.title, "revisions": [revision_to_json(r) for r in series.revisions]}
+    revs = series.revisions
+    return {"title": series.title,
+            "revisions": [revision_to_json(r, revs[i + 1] if i + 1 < len(revs) else None)
+                          for i, r in enumerate(revs)]}
 
 
 def revisions_table(series: Series) -> Table:

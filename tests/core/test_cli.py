@@ -65,11 +65,15 @@ def test_revisions_json_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert reply_json == {"msgid": "reply@example.org",
                           "from": "Rita Reviewer <rita@example.org>",
                           "date": "2024-02-12T10:00:00+00:00", "answers": v2_patch2, "patch": 2}
-    assert revs[0]["trailers"] == {"acked": 0, "reviewed": 0, "tested": 0, "given": []}
+    assert revs[0]["trailers"] == {"acked": 0, "reviewed": 0, "tested": 0, "given": [],
+                                   "carried": []}
     assert revs[1]["trailers"] == {
         "acked": 0, "reviewed": 1, "tested": 0,
         "given": [{"name": "Reviewed-by", "who": "Rita Reviewer <rita@example.org>",
-                   "msgid": "reply@example.org", "version": 2, "patch": 2, "condition": ""}]}
+                   "msgid": "reply@example.org", "version": 2, "patch": 2, "condition": ""}],
+        "carried": [{"msgid": "reply@example.org", "name": "Reviewed-by",
+                     "who": "Rita Reviewer <rita@example.org>", "old_patch": 2,
+                     "new_patch": None, "status": "no-next-revision"}]}
     code, out, err = run(capsys, "revisions", str(path))
     assert "A·R·T" in out and "0·1·0" in out
     code, out, err = run(capsys, "check", str(path), "--select", "POL020", "--format", "json")
