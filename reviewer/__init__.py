@@ -34,6 +34,7 @@ from reviewer.model import (
     ApplyFailure,
     ApplyResult,
     BaseChoice,
+    BaseSource,
     BotStatus,
     CarryStatus,
     CodeState,
@@ -62,7 +63,8 @@ from reviewer.output.report import SeriesReport, finding_location
 from reviewer.pipeline import Opened, open_source
 from reviewer.sample import demo_paths, write_sample
 from reviewer.store.cache import ResultCache
-from reviewer.tree.apply import apply_revision, apply_series, choose_base, series_slug
+from reviewer.tree.apply import apply_revision, apply_series, series_slug
+from reviewer.tree.base import choose_base
 from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo
 
 __all__ = [
@@ -74,6 +76,7 @@ __all__ = [
     "ApplyFailure",
     "ApplyResult",
     "BaseChoice",
+    "BaseSource",
     "BotReport",
     "BotStatus",
     "CarriedTrailer",

@@ -19,6 +19,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from reviewer.config import load_config
     from reviewer.errors import ReviewerError
     from reviewer.output.comparison import to_markdown, to_text
+    from reviewer.output.listing import tree_lines
     from reviewer.pipeline import open_source
     from reviewer.store.cache import ResultCache
 
@@ -47,12 +48,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         config = load_config().with_cli(args.select, args.ignore)
         result = compare_revisions(series, old, new, repo, applies, config=config,
                                    cache=None if args.no_cache else ResultCache())
+    trees = tree_lines([old.version, new.version], applies)
     if args.format == "json":
         print_json(comparison_to_json(result, series, opened.loaded.source, applies))
     elif args.format == "markdown":
-        sys.stdout.write(to_markdown(result, series.title))
+        sys.stdout.write(to_markdown(result, series.title, trees))
     else:
-        stdout.print(to_text(result, series.title))
+        stdout.print(to_text(result, series.title, trees))
     return 0
 
 
@@ -74,7 +76,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sp.add_argument("old", metavar="vA", help="the earlier revision, e.g. v1")
     sp.add_argument("new", metavar="vB", help="the later revision, e.g. v2")
     sp.add_argument("--tree", help="apply both to this git tree (range-diff, tree-level checks)")
-    sp.add_argument("--base", help="base for revisions without a usable base-commit")
+    sp.add_argument("--base", help="with --tree: put every revision on this commit, over the "
+                    "evidence (base-commit, pre-image blobs, a named release)")
     sp.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     sp.add_argument("--select", action="append", metavar="ID",
                     help="run only these rule IDs or prefixes")

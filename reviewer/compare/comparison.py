@@ -85,7 +85,8 @@ def _pairing(repo: GitRepo | None, a: ApplyResult | None, b: ApplyResult | None,
     if repo is None or a is None or b is None:
         return "", f"no tree: {how}", pair_patches(old.patches, new.patches)
     if not (a.applied and b.applied and a.base and b.base and a.tip and b.tip):
-        return "", f"a revision did not apply: {how}", pair_patches(old.patches, new.patches)
+        failed = " and ".join(f"v{r.version}" for r in (a, b) if not r.applied) or "a revision"
+        return "", f"{failed} did not apply: {how}", pair_patches(old.patches, new.patches)
     ranges = (f"{a.base.commit}..{a.tip}", f"{b.base.commit}..{b.tip}")
     done = _git_range_diff(repo, ranges, a, b, old, new)
     if done is None:

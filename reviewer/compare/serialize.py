@@ -12,7 +12,12 @@ from reviewer.compare.comparison import Comparison
 from reviewer.compare.requests import Request
 from reviewer.mail.trailers import TrailerCounts
 from reviewer.model import ApplyResult, BotStatus, CarryStatus, Series
-from reviewer.output.listing import apply_to_json, given_trailer_json, trailers_json
+from reviewer.output.listing import (
+    apply_to_json,
+    given_trailer_json,
+    not_applied_note,
+    trailers_json,
+)
 from reviewer.output.report import finding_to_json
 
 __all__ = ["SCHEMA_VERSION", "comparison_to_json"]
@@ -59,8 +64,10 @@ def comparison_to_json(c: Comparison, series: Series, source: str,
 
     def side(version: int, checked: bool, counts: TrailerCounts) -> dict[str, Any]:
         res = applies.get(version)
+        note = not_applied_note(res)
         return {"version": version, "label": f"v{version}", "checked": checked,
                 "title": series.revision(version).title,
+                "level": "diff" if note else "tree", "level_reason": note,
                 "apply": apply_to_json(res) if res else None,
                 "trailers": trailers_json(counts)}
 

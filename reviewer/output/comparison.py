@@ -4,6 +4,8 @@ evidence, the bots' reports, and the trailers given and carried."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Group, RenderableType
 from rich.text import Text
 
@@ -111,10 +113,12 @@ def _tally(items: list[str]) -> str:
     return ", ".join(f"{items.count(k)} {k}" for k in dict.fromkeys(items)) or "none"
 
 
-def to_text(c: Comparison, title: str) -> RenderableType:
-    parts: list[RenderableType] = [_lines(f"Compare v{c.old} → v{c.new}: {title}", "bold"),
-                                   Text(_counts(c), style="dim"), "",
-                                   Text(f"Patches ({c.range_diff_note})", style="bold")]
+def to_text(c: Comparison, title: str, trees: Sequence[str] = ()) -> RenderableType:
+    """`trees`: what each side was read from (reviewer.output.listing.tree_lines)."""
+    parts: list[RenderableType] = [_lines(f"Compare v{c.old} → v{c.new}: {title}", "bold")]
+    parts += [_lines(line, "yellow" if "diffs alone" in line else "dim") for line in trees]
+    parts += [Text(_counts(c), style="dim"), "",
+              Text(f"Patches ({c.range_diff_note})", style="bold")]
     for p in c.pairs:
         old = "-" if p.old is None else f"v{c.old} {p.old}"
         new = "-" if p.new is None else f"v{c.new} {p.new}"
@@ -160,8 +164,9 @@ def _plain(text: str) -> str:
     return "\n".join(inert(line).plain for line in text.split("\n"))
 
 
-def to_markdown(c: Comparison, title: str) -> str:
-    out = [f"# Compare v{c.old} → v{c.new}: {_md(title)}\n", f"{_counts(c)}\n",
+def to_markdown(c: Comparison, title: str, trees: Sequence[str] = ()) -> str:
+    out = [f"# Compare v{c.old} → v{c.new}: {_md(title)}\n",
+           *(f"> {_md(line)}\n" for line in trees), f"{_counts(c)}\n",
            f"## Patches\n\n{c.range_diff_note}\n",
            f"| v{c.old} | v{c.new} | status | title | paired by |", "|---|---|---|---|---|"]
     out += [f"| {p.old or '-'} | {p.new or '-'} | {p.status} | {_md(p.title)} | {p.by} |"
