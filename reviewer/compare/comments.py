@@ -14,6 +14,9 @@ _QUOTE_PREFIX = re.compile(r"^ {0,2}((?:> ?)+)")
 _ELISION = re.compile(r"^\s*(\[\s*(\.\.\.?|…|snip\w*)\s*\]|<\s*snip\w*\s*>|\.\.\.|…)\s*$", re.I)
 ATTRIBUTION = re.compile(r"(wrote|writes|撰写|写道)\s*(:|：|-+)?\s*$", re.I)
 TRAILER = re.compile(r"^\s*[A-Z][\w-]*-by:\s", re.I)
+# Where a top-posting client pastes the mail answered, unquoted.
+_ORIGINAL = re.compile(r"^-{2,}\s*Original Message\s*-{2,}\s*$|^From: .*\n(>?\s*)?Sent: ",
+                       re.M | re.I)
 _CLOSING = re.compile(r"^(thanks|thank you|regards|best regards|kind regards|cheers|br)\b[^a-z]*"
                       r"(\w+[^a-z]*)?$", re.I)
 
@@ -94,7 +97,10 @@ def _blocks(lines: list[str]) -> list[tuple[list[tuple[int, str]], list[str]]]:
 def inline_comments(body: str) -> list[Comment]:
     """A reply's comments.  A last sentence ending in ':' just before a quote
     ("And this:") introduces the next comment."""
-    blocks = _blocks(body.split("\n-- \n", 1)[0].splitlines())
+    body = body.split("\n-- \n", 1)[0]
+    if cut := _ORIGINAL.search(body):
+        body = body[:cut.start()]
+    blocks = _blocks(body.splitlines())
     out: list[Comment] = []
     lead: list[str] = []
     for n, (quoted, words) in enumerate(blocks):

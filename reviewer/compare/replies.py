@@ -28,8 +28,8 @@ from reviewer.model import Address, Message, Revision
 __all__ = ["Ask", "Response", "authors", "is_bot", "is_request", "is_support",
            "requests_in", "response_to", "same_person", "what_it_asks"]
 
-_BOT = re.compile(r"(\brobot\b|\bbot\b|syzbot|syzkaller|\bci\b|\blkp@|noreply|no-reply|-bot@)",
-                  re.I)
+_BOT = re.compile(r"(\brobot\b|\bbot\b|syzbot|syzkaller|\blkp@|noreply|no-reply|-bot@|\bci@"
+                  r"|[-._]ci@)", re.I)
 
 # Words that ask for a change, or name a flaw the reviewer wants gone.
 _ASK = re.compile("|".join([

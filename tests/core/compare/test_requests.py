@@ -32,6 +32,15 @@ def test_a_top_posted_reply_is_one_comment_without_quote() -> None:
     assert only.quoted == () and only.words == "Please add a changelog."
 
 
+def test_a_top_posted_reply_leaves_out_the_mail_pasted_below_it() -> None:
+    body = ("Looks fine to me.\n\n-----Original Message-----\nFrom: Lin\nSent: Monday\n\n"
+            "This should be allocated with kvmalloc.\n")
+    (only,) = inline_comments(body)
+    assert only.words == "Looks fine to me."
+    outlook = "Agreed.\n\nFrom: Lin Author <lin@example.org>\nSent: Monday\nPlease review.\n"
+    assert [c.words for c in inline_comments(outlook)] == ["Agreed."]
+
+
 def test_changelog_sections_between_the_two_versions() -> None:
     notes = ("v3->v4:\n- Check the dentry under d_lock.\n\nv2->v3:\n- Use a flag.\n"
              "  Callers pass 0.\n\nv1->v2:\n- Slow path only.\n\n"
