@@ -35,12 +35,18 @@ def test_trailers_of_replies_with_their_patch_and_condition(tmp_path: Path) -> N
                "Reported-by: kernel test robot <lkp@intel.com>\n", msgid="r4@x",
                sender="kernel test robot <lkp@intel.com>"),
         # a quoted trailer is nobody's new trailer
-        reply(f"> {RAE}\n\nThanks!", parent="r1@x")], None, "")
+        reply(f"> {RAE}\n\nThanks!", parent="r1@x"),
+        # the condition on the trailer's own line; a "# note" is no condition
+        review("Tested-by: Tess Ter <tess@example.org> # on arm64\n"
+               "Reviewed-by: Tess Ter <tess@example.org>, if you fix the shift", msgid="r5@x",
+               sender="Tess Ter <tess@example.org>")], None, "")
     assert _given(series) == [
         ("Reviewed-by", "rae@example.org", 1, ""),
         ("Acked-by", "max@example.org", 1,
-         "With the error path fixed, you may add:")]
-    assert str(reviewer.trailer_counts(reviewer.given_trailers(series.revision(1)))) == "1·1·0"
+         "With the error path fixed, you may add:"),
+        ("Tested-by", "tess@example.org", 1, ""),
+        ("Reviewed-by", "tess@example.org", 1, "if you fix the shift")]
+    assert str(reviewer.trailer_counts(reviewer.given_trailers(series.revision(1)))) == "1·2·1"
 
 
 def _series_of_two(tmp_path: Path, replies: list[str], v2_trailers: str = "",
