@@ -465,6 +465,7 @@ class EvidenceKind(enum.StrEnum):
     COMMIT_MESSAGE = "commit-message"  # a new commit-message sentence names it
     ADOPTED = "adopted"  # new code uses (or newly touches) a C name the reviewer wrote
     SUGGESTED = "suggested"  # the code the reviewer suggested is there, or only part of it
+    TAG = "tag"  # the trailer the reviewer asked for (Fixes:, Cc: stable ...) is there, or not
     API_DROPPED = "api-dropped"  # an API change the comment quotes is gone
     ACCEPTED = "accepted"  # the author (or maintainer) replied agreeing
     DECLINED = "declined"  # they replied declining, with a reason

@@ -91,6 +91,15 @@ _REMOVAL = re.compile(r"\b(unnecessary|not needed|no need|don'?t (even )?need"
                       r"|can go|useless|dead|pointless)\b", re.I)
 _SPLIT = re.compile(r"\b(split|separate patch|own patch|prep patch|extra patch|two patches"
                     r"|separate commit)", re.I)
+# A trailer asked for: "a Fixes: tag", "Fixes & Cc:stable tag", "Cc stable", "missing
+# Signed-off-by" (a -by trailer only next to a word that asks for it).
+_TAGS = {
+    "fixes": re.compile(r"\bfixes:|\bfixes\b[^.?!]{0,20}\b(tags?|lines?|trailers?)\b", re.I),
+    "cc": re.compile(r"\bcc:? ?stable\b|\bstable@", re.I),
+    **{name: re.compile(rf"\b(add|adding|missing|need|needs|want|include|forgot|no)\b"
+                        rf"[^.?!]{{0,40}}?\b{name}\b", re.I)
+       for name in ("signed-off-by", "reported-by", "suggested-by", "co-developed-by")},
+}
 _QUOTED_TEXT = re.compile(r'"([^"\n]{10,})"')
 _PROSE_WORD = re.compile(r"(?<![\w>.-])[a-z]{3,}(?![\w(-])")
 _SUPPORT = re.compile(r"^(thanks for the (idea|suggestion|pointer)\W+)?(yes|yeah|yep|agreed"
@@ -203,6 +212,7 @@ class Ask:
     removal: bool  # take the quoted code out ("no need for ...")
     split: bool  # move part of the patch into a patch of its own
     code: tuple[str, ...]  # code lines or quoted text the reviewer suggested
+    tags: tuple[str, ...] = ()  # trailers to add, lower case ("cc": a Cc: to stable)
 
 
 def _code(line: str) -> bool:
@@ -220,7 +230,8 @@ def _suggested(words: str) -> list[str]:
 
 def what_it_asks(words: str) -> Ask:
     flat = norm(words)
-    return Ask(bool(_REMOVAL.search(flat)), bool(_SPLIT.search(flat)), tuple(_suggested(words)))
+    return Ask(bool(_REMOVAL.search(flat)), bool(_SPLIT.search(flat)), tuple(_suggested(words)),
+               tuple(name for name, pattern in _TAGS.items() if pattern.search(flat)))
 
 
 def is_support(comment: Comment) -> bool:

@@ -3,10 +3,11 @@ revision did about each — decided from evidence, shown with the verdict,
 in this order:
 
 1. someone replied it was done without a new revision, or the next
-   revision has the code (or quoted text) the reviewer suggested →
-   **addressed**;
+   revision has the code (or quoted text) the reviewer suggested, or the
+   trailer asked for (Fixes:, Cc: stable ...) → **addressed**;
 2. its changelog or a new commit-message sentence names it → addressed;
-3. only part of the suggested code is there → **open**;
+3. only part of the suggested code is there, or the trailer asked for is
+   not → **open**;
 4. its new code uses a C name the reviewer wrote, or an API change the
    comment quotes is gone → addressed;
 5. the interdiff of the paired patches changes the quoted lines, or a split
@@ -27,6 +28,7 @@ Shared words alone never make a request addressed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reviewer.compare.apidiff import ApiDiff
@@ -50,6 +52,7 @@ from reviewer.model import (
     Address,
     CodeState,
     EvidenceKind,
+    Patch,
     QuoteKind,
     Reply,
     Revision,
@@ -67,6 +70,7 @@ class Evidence:
     kind: EvidenceKind
     detail: str
     msgid: str | None = None  # the reply it comes from, for accepted/declined/done
+    against: bool = False  # it shows the request was not (fully) done
 
 
 @dataclass(frozen=True)
@@ -169,11 +173,8 @@ def _named(req: _Said, kind: QuoteKind, new: Revision, before: Side, after: Side
 def _suggestion(ask: Ask, before: Side, after: Side, new: Revision) -> Evidence | None:
     """Is the code (or quoted text) the reviewer suggested in the new
     revision?  Lines the old revision already had are no suggestion."""
-    def has(side: Side, text: str) -> bool:
-        return text in side.text
-
-    offered = [c for c in ask.code if not has(before, c)]
-    there = [c for c in offered if has(after, c)]
+    offered = [c for c in ask.code if c not in before.text]
+    there = [c for c in offered if c in after.text]
     if not offered or not there:
         return None
     if len(there) == len(offered):
@@ -181,7 +182,32 @@ def _suggestion(ask: Ask, before: Side, after: Side, new: Revision) -> Evidence 
                         f"\"{short(there[0], 100)}\"")
     missing = next(c for c in offered if c not in there)
     return Evidence(EvidenceKind.SUGGESTED, f"only partly: {new.label} has {len(there)} of "
-                    f"{len(offered)} suggested lines, not \"{short(missing, 100)}\"")
+                    f"{len(offered)} suggested lines, not \"{short(missing, 100)}\"",
+                    against=True)
+
+
+def _has_tag(patch: Patch, tag: str) -> bool:
+    if tag == "cc":
+        return any(t.lname == "cc" and "stable@" in t.value.lower() for t in patch.trailers)
+    return any(t.lname == tag for t in patch.trailers)
+
+
+def _tags(ask: Ask, answered: int, old: Revision, new: Revision,
+          pairs: Iterable[PatchPair]) -> Evidence | None:
+    """Are the trailers the reviewer asked for (Fixes:, Cc: stable, ...) in
+    the new patches (the answered patch's pair, or all for the cover)?"""
+    olds = [p for p in old.patches if answered in (0, p.index)]
+    wanted = [t for t in ask.tags if not any(_has_tag(p, t) for p in olds)]
+    mates = {pair.new for pair in pairs if pair.old in {p.index for p in olds}}
+    news = [p for p in new.patches if p.index in mates]
+    if not wanted or not news:
+        return None
+    names = ", ".join("Cc: stable" if t == "cc" else t.title() for t in wanted)
+    missing = [t for t in wanted if not all(_has_tag(p, t) for p in news)]
+    if missing:
+        return Evidence(EvidenceKind.TAG, f"{new.label} lacks the {names} asked for on "
+                        f"{len(news)} patch(es)", against=True)
+    return Evidence(EvidenceKind.TAG, f"{new.label} adds the {names} asked for")
 
 
 def _verdict(check: QuoteCheck, evidence: list[Evidence], ask: Ask, has_next: bool) -> Verdict:
@@ -189,14 +215,14 @@ def _verdict(check: QuoteCheck, evidence: list[Evidence], ask: Ask, has_next: bo
     if not has_next:
         return (Verdict.ADDRESSED if EvidenceKind.DONE in kinds else
                 Verdict.REJECTED if EvidenceKind.DECLINED in kinds else Verdict.UNKNOWN)
-    partly = any(e.kind is EvidenceKind.SUGGESTED and e.detail.startswith("only partly")
-                 for e in evidence)
+    against = any(e.against for e in evidence)
+    shown = {e.kind for e in evidence if not e.against}
     said = {EvidenceKind.CHANGELOG, EvidenceKind.COMMIT_MESSAGE}
-    if EvidenceKind.DONE in kinds or (EvidenceKind.SUGGESTED in kinds and not partly):
+    if not against and shown & {EvidenceKind.DONE, EvidenceKind.SUGGESTED, EvidenceKind.TAG}:
         return Verdict.ADDRESSED
-    if kinds & said or (not partly and kinds & {EvidenceKind.ADOPTED, EvidenceKind.API_DROPPED}):
+    if kinds & said or (not against and kinds & {EvidenceKind.ADOPTED, EvidenceKind.API_DROPPED}):
         return Verdict.ADDRESSED
-    if partly:
+    if against:
         return Verdict.OPEN
     if check.state is CodeState.CHANGED or (ask.split and check.split_into):
         return Verdict.ADDRESSED
@@ -246,8 +272,9 @@ def review_requests(old: Revision, new: Revision | None, api: ApiDiff | None = N
             if check.detail:
                 evidence.append(Evidence(EvidenceKind.QUOTE, f"{check.state}: {check.detail}"))
             evidence += _named(req, kind, new, before, after, units, topic, api)
-            if (suggested := _suggestion(ask, before, after, new)) is not None:
-                evidence.append(suggested)
+            evidence += [e for e in (_suggestion(ask, before, after, new),
+                                     _tags(ask, req.reply.patch_index, old, new, pairs or []))
+                         if e is not None]
         evidence += _responses(req, said, mine)
         out.append(Request(msg.sender, msg.msgid, req.reply.answers, req.reply.patch_index,
                            req.comment.quoted, kind, file, req.comment.words, check.state,

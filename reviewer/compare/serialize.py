@@ -42,8 +42,8 @@ def _request_json(x: Request) -> dict[str, Any]:
     return {"reviewer": str(x.reviewer), "msgid": x.msgid, "answers": x.answers,
             "patch": x.patch, "quote_kind": x.quote_kind, "file": x.file,
             "quoted": list(x.quoted), "words": x.words, "code": x.code, "verdict": x.verdict,
-            "evidence": [{"kind": e.kind, "detail": e.detail, "msgid": e.msgid}
-                         for e in x.evidence]}
+            "evidence": [{"kind": e.kind, "detail": e.detail, "msgid": e.msgid,
+                          "against": e.against} for e in x.evidence]}
 
 
 def _bot_json(b: BotReport) -> dict[str, Any]:

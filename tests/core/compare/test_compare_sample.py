@@ -224,5 +224,5 @@ def test_comparison_json(sample: Sample) -> None:
     assert set(request) == {"reviewer", "msgid", "answers", "patch", "quote_kind", "file",
                             "quoted", "words", "code", "verdict", "evidence"}
     assert request["verdict"] == "addressed" and request["code"] == "replaced"
-    assert {"kind", "detail", "msgid"} == set(request["evidence"][0])
+    assert {"kind", "detail", "msgid", "against"} == set(request["evidence"][0])
     assert data["new"]["trailers"] == {"acked": 0, "reviewed": 1, "tested": 0}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mailfactory import CODE, reply, review, thread
+from mailfactory import CODE, mail, mbox, reply, review, thread
 
 import reviewer
 from reviewer import CodeState, EvidenceKind, QuoteKind, Verdict
@@ -179,3 +179,23 @@ def test_bot_reports_are_listed_apart_with_the_flagged_line(tmp_path: Path) -> N
     (kept,) = reviewer.bot_reports(old, thread(tmp_path, [bot], CODE, "").revision(2))
     assert kept.status is reviewer.BotStatus.NOT_FIXED
     assert reviewer.bot_reports(old, None)[0].status is reviewer.BotStatus.NO_NEXT
+
+
+def test_a_trailer_asked_for_is_looked_for_in_the_next_revision(tmp_path: Path) -> None:
+    ask = review("> Explain why the change is needed.\n\nPlease add a Fixes: tag, and "
+                 "Cc stable.")
+    fixes = "Fixes: 0123456789ab (\"demo: add a context\")\nCc: stable@vger.kernel.org"
+    series = reviewer.open_source(mbox(tmp_path, mail("[PATCH] demo: set up a context on open",
+                                                      msgid="p1@x", diff=CODE), ask,
+                                       mail("[PATCH v2] demo: set up a context on open",
+                                            msgid="p2@x", diff=CODE, signoff=None,
+                                            body="Explain why the change is needed.\n\n"
+                                                 f"{fixes}\nSigned-off-by: Lin Author "
+                                                 "<lin@example.org>",
+                                            date="Wed, 06 Mar 2024 10:00:00 +0000"))).series[0]
+    done = _request(series)
+    assert done.verdict is Verdict.ADDRESSED and EvidenceKind.TAG in _kinds(done)
+    lacking = _request(thread(tmp_path, [ask], CODE, "v2: reworded"))
+    assert lacking.verdict is Verdict.OPEN
+    tag = next(e for e in lacking.evidence if e.kind is EvidenceKind.TAG)
+    assert tag.against and "Fixes, Cc: stable" in tag.detail
