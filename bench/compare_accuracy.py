@@ -157,9 +157,35 @@ def _score_trailers(name: str, pair: str, labelled: list[dict], rev: reviewer.Re
     return rows
 
 
+def _found(opened: reviewer.Opened, old: reviewer.Revision, new: reviewer.Revision | None
+           ) -> tuple[list[reviewer.Request], list[reviewer.BotReport],
+                      tuple[reviewer.CarriedTrailer, ...]]:
+    """What compare (or, with no later revision, the library) reports."""
+    if new is None:
+        return (reviewer.review_requests(old, None), reviewer.bot_reports(old, None),
+                reviewer.carried_trailers(old, None))
+    series = next(s for s in opened.series if old in s.revisions)
+    c = reviewer.compare_revisions(series, old, new, reports={})
+    return list(c.requests), list(c.bot_reports), c.trailers
+
+
+def _score_pair(name: str, pair: str, labels: dict, raised: str, found: tuple[
+        list[reviewer.Request], list[reviewer.BotReport], tuple[reviewer.CarriedTrailer, ...]],
+                old: reviewer.Revision) -> list[Row]:
+    requests, bots, trailers = found
+    return (_score_requests(name, pair, [r for r in labels.get("request", [])
+                                         if r["raised_on"] == raised], requests)
+            + _score_bots(name, pair, [b for b in labels.get("bot_report", [])
+                                       if b["raised_on"] == raised], bots)
+            + _score_trailers(name, pair, [t for t in labels.get("trailer", [])
+                                           if t["on_revision"] == raised], old, trailers))
+
+
 def score(mbox: Path, labels: dict) -> list[Row]:
     """Every labelled request, bot report and trailer of one series, and our
-    requests that match no label."""
+    requests that match no label.  Items raised on a mail the labels call no
+    revision (a `#syz test` patch) are looked for under the revision our
+    grouping put that mail in, against the revision the label names next."""
     name = labels.get("series", {}).get("name", mbox.stem)
     opened = reviewer.open_source(mbox)
     ours = _revisions(opened, labels)
@@ -168,21 +194,19 @@ def score(mbox: Path, labels: dict) -> list[Row]:
     for rid, old in ours.items():
         nid = follows.get(rid)
         new = ours.get(nid) if nid else None
-        pair = f"{rid}→{nid or '-'}"
-        series = next(s for s in opened.series if old in s.revisions)
-        if new is not None:
-            c = reviewer.compare_revisions(series, old, new, reports={})
-            requests, bots, trailers = list(c.requests), list(c.bot_reports), c.trailers
-        else:
-            requests = reviewer.review_requests(old, None)
-            bots = reviewer.bot_reports(old, None)
-            trailers = reviewer.carried_trailers(old, None)
-        rows += _score_requests(name, pair, [r for r in labels.get("request", [])
-                                             if r["raised_on"] == rid], requests)
-        rows += _score_bots(name, pair, [b for b in labels.get("bot_report", [])
-                                         if b["raised_on"] == rid], bots)
-        rows += _score_trailers(name, pair, [t for t in labels.get("trailer", [])
-                                             if t["on_revision"] == rid], old, trailers)
+        rows += _score_pair(name, f"{rid}→{nid or '-'}", labels, rid,
+                            _found(opened, old, new), old)
+    for item in labels.get("non_revision", []):
+        raised = f"non_revision:{item['message_id']}"
+        home = next((r for s in opened.series for r in s.revisions
+                     if item["message_id"] in {p.msgid for p in r.patches}), None)
+        nexts = {x.get("next_revision") or x.get("resolved_in")
+                 for kind in ("request", "trailer", "bot_report") for x in labels.get(kind, [])
+                 if (x.get("raised_on") or x.get("on_revision")) == raised}
+        nid = next((n for n in nexts if n), None)
+        if home is not None and (nid is None or nid in ours):
+            rows += _score_pair(name, f"{raised[:24]}…→{nid or '-'}", labels, raised,
+                                _found(opened, home, ours.get(nid) if nid else None), home)
     return rows
 
 
