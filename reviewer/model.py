@@ -12,6 +12,8 @@ __all__ = [
     "Address",
     "ApplyFailure",
     "ApplyResult",
+    "AttestMethod",
+    "AttestStatus",
     "BaseChoice",
     "BaseSource",
     "BotStatus",
@@ -21,6 +23,7 @@ __all__ = [
     "FileChange",
     "Finding",
     "Hunk",
+    "LineSide",
     "Message",
     "PairStatus",
     "Patch",
@@ -28,6 +31,7 @@ __all__ = [
     "PatchStatus",
     "QuoteKind",
     "Reply",
+    "ReviewState",
     "Revision",
     "RevisionLink",
     "Series",
@@ -422,6 +426,45 @@ class Finding:
     level: str  # "diff" (from the mails) or "tree" (from the applied tree)
     fingerprint: str  # stable across revisions for the same problem
     approximate: bool = False  # read a tree that applied only with `--fuzzy`
+
+
+class LineSide(enum.StrEnum):
+    """What a line number of a diff counts."""
+
+    NEW = "new"  # lines of the post-image: context and added lines
+    OLD = "old"  # lines of the pre-image: context and removed lines
+    HUNK = "hunk"  # the hunks of the patch: the number is a hunk's, its header is meant
+
+
+class ReviewState(enum.StrEnum):
+    """Where the user's review of a series stands (reviewer.store.state)."""
+
+    NEW = "new"
+    REVIEWING = "reviewing"
+    REPLIED = "replied"
+    WAITING = "waiting"  # for a new revision
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    SNOOZED = "snoozed"  # until a date, then back to the state before
+
+
+class AttestMethod(enum.StrEnum):
+    PATATT = "patatt"  # X-Developer-Signature, the author's own key
+    DKIM = "dkim"  # DKIM-Signature, the sending domain's key (in DNS)
+
+
+class AttestStatus(enum.StrEnum):
+    VALID = "valid"
+    BAD = "bad"  # the signature does not verify: the mail changed, or is forged
+    NO_KEY = "no-key"  # signed, but the key is not available here
+    NOT_CHECKED = "not-checked"  # DKIM without DNS (offline, or not asked)
+    UNSIGNED = "unsigned"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more worth showing: VALID only wins when it is the sender's."""
+        return {"unsigned": 0, "not-checked": 1, "no-key": 2, "valid": 3, "bad": 4}[self.value]
+
 
 
 # --- comparing two revisions (reviewer.compare) ------------------------------------

@@ -55,6 +55,12 @@ def set_defaults(lore: str | None, offline: bool) -> None:
     _defaults["lore"], _defaults["offline"] = lore, offline
 
 
+def is_offline() -> bool:
+    """--offline was given, or $REVIEWER_OFFLINE is set: no network at all."""
+    env = os.environ.get("REVIEWER_OFFLINE", "").lower()
+    return bool(_defaults["offline"]) or env not in ("", "0", "false", "no")
+
+
 class Unreachable(SourceError):
     """No usable answer from the archive: refused, timed out, 5xx."""
 
@@ -263,8 +269,7 @@ def fetch_series(source: str, *, lore: str | None = None, offline: bool | None =
         raise SourceError(f"{source}: not a Message-ID or archive URL")
     base = _resolve(remote, lore)
     if offline is None:
-        env = os.environ.get("REVIEWER_OFFLINE", "").lower()
-        offline = bool(_defaults["offline"]) or env not in ("", "0", "false", "no")
+        offline = is_offline()
     own = cache is None
     cache = cache or ResultCache()
     try:

@@ -3,15 +3,19 @@ documented in docs/json.md and are stable: fields are only ever added."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
 from reviewer.compare.carried import carried_trailers
+from reviewer.mail.attest import Attestation
 from reviewer.mail.trailers import GivenTrailer, TrailerCounts, given_trailers, trailer_counts
 from reviewer.model import (
     ApplyResult,
+    AttestStatus,
     BaseChoice,
     BaseSource,
     PatchStatus,
@@ -20,9 +24,12 @@ from reviewer.model import (
 )
 from reviewer.tree.base import named_release, pre_images, prerequisites
 
-__all__ = ["apply_exit_code", "apply_lines", "apply_table", "apply_to_json", "base_to_json",
-           "given_trailer_json", "not_applied_note", "revisions_table", "series_to_json",
-           "trailers_json", "tree_lines"]
+__all__ = ["apply_exit_code", "apply_lines", "apply_table", "apply_to_json",
+           "attestation_to_json", "base_to_json", "given_trailer_json", "not_applied_note",
+           "revisions_table", "series_to_json", "trailers_json", "tree_lines"]
+
+# Per patch: index → its attestation (0: the cover), see reviewer.mail.attest.
+Attested = Mapping[int, Attestation]
 
 STATUS_STYLE = {
     PatchStatus.APPLIED: "green",
@@ -42,6 +49,13 @@ def inert(text: str, style: str = "") -> Text:
 
 def _flags(rev: Revision) -> str:
     return " ".join(f for f, on in (("RFC", rev.rfc), ("RESEND", rev.resend)) if on)
+
+
+def attestation_to_json(att: Attestation) -> dict[str, Any]:
+    return {"status": att.status.value, "signatures": [{
+        "method": s.method.value, "status": s.status.value, "identity": s.identity,
+        "algorithm": s.algorithm, "matches_sender": s.matches_sender, "detail": s.detail,
+    } for s in att.signatures]}
 
 
 def given_trailer_json(t: GivenTrailer) -> dict[str, Any]:
@@ -67,11 +81,17 @@ def _carried_json(rev: Revision, after: Revision | None) -> list[dict[str, Any]]
 
 
 def revision_to_json(rev: Revision, base: BaseChoice | str | None = None,
+                     attested: Attested | None = None,
                      after: Revision | None = None) -> dict[str, Any]:
     """`base`: the base chosen in a tree (`--tree`), or why none could be;
-    `after`: the next revision of the series, for whether it carried the
-    trailers given on this one."""
+    `attested`: what `attest_revision` found; `after`: the next revision of
+    the series, for whether it carried the trailers given on this one."""
     given = given_trailers(rev)
+
+    def signed(index: int) -> dict[str, Any] | None:
+        found = attested.get(index) if attested is not None else None
+        return attestation_to_json(found) if found is not None else None
+
     return {
         "version": rev.version,
         "label": rev.label,
@@ -91,9 +111,11 @@ def revision_to_json(rev: Revision, base: BaseChoice | str | None = None,
         "link": None if rev.link is None else {
             "reason": rev.link.reason, "confidence": rev.link.confidence,
             "detail": rev.link.detail},
+        "cover_attestation": signed(0) if rev.cover else None,
         "patches": [{
             "index": p.index, "total": p.total, "msgid": p.msgid, "subject": p.message.subject.full,
             "author": str(p.author), "files": list(p.paths), "patch_id": p.patch_id,
+            "attestation": signed(p.index),
         } for p in rev.patches],
         "replies": [{
             "msgid": r.message.msgid, "from": str(r.message.sender),
@@ -104,13 +126,16 @@ def revision_to_json(rev: Revision, base: BaseChoice | str | None = None,
     }
 
 
-def series_to_json(series: Series,
-                   bases: dict[int, BaseChoice | str] | None = None) -> dict[str, Any]:
-    """`bases`: version → its base in a tree (or why none), with --tree."""
+def series_to_json(series: Series, bases: dict[int, BaseChoice | str] | None = None,
+                   attested: Sequence[Attested] | None = None) -> dict[str, Any]:
+    """`bases`: version → its base in a tree (or why none), with --tree;
+    `attested`: per revision (in order), what `attest_revision` found."""
     revs = series.revisions
     return {"title": series.title, "revisions": [
-        revision_to_json(r, (bases or {}).get(r.version), revs[i + 1] if i + 1 < len(revs)
-                         else None) for i, r in enumerate(revs)]}
+        revision_to_json(r, (bases or {}).get(r.version),
+                         attested[i] if attested is not None else None,
+                         revs[i + 1] if i + 1 < len(revs) else None)
+        for i, r in enumerate(revs)]}
 
 
 def _base_cell(rev: Revision, base: BaseChoice | str | None) -> Text:
@@ -126,22 +151,43 @@ def _base_cell(rev: Revision, base: BaseChoice | str | None) -> Text:
     return inert(f"names {release}" if release else "-")
 
 
-def revisions_table(series: Series,
-                    bases: dict[int, BaseChoice | str] | None = None) -> Table:
+ATTEST_STYLE = {AttestStatus.VALID: "green", AttestStatus.BAD: "bold red",
+                AttestStatus.NO_KEY: "yellow", AttestStatus.NOT_CHECKED: "dim",
+                AttestStatus.UNSIGNED: "dim"}
+
+
+def attestation_cell(attested: Attested, patches: int) -> Text:
+    """A revision's patches by status, e.g. `no-key 5/5 (patatt)`."""
+    mine = [a for k, a in sorted(attested.items()) if k > 0]
+    counts = Counter(a.status for a in mine)
+    methods = sorted({s.method.value for a in mine for s in a.signatures})
+    worst = max(counts, key=lambda st: st.rank, default=AttestStatus.UNSIGNED)
+    text = ", ".join(f"{st.value} {n}/{patches}" for st, n in
+                     sorted(counts.items(), key=lambda kv: -kv[0].rank))
+    return Text(text + (f" ({', '.join(methods)})" if methods else ""),
+                style=ATTEST_STYLE[worst])
+
+
+def revisions_table(series: Series, bases: dict[int, BaseChoice | str] | None = None,
+                    attested: Sequence[Attested] | None = None) -> Table:
     table = Table(title=inert(series.title), title_justify="left", expand=False)
-    for col in ("rev", "flags", "patches", "cover", "replies", "A·R·T", "base", "linked by"):
+    columns = ["rev", "flags", "patches", "cover", "replies", "A·R·T", "base", "linked by"]
+    for col in columns + (["signatures"] if attested is not None else []):
         table.add_column(col)
-    for rev in series.revisions:
+    for i, rev in enumerate(series.revisions):
         count = f"{len(rev.patches)}/{rev.expected}"
         if rev.missing:
             count += f" (missing {','.join(map(str, rev.missing))})"
         link = "-" if rev.link is None else f"{rev.link.reason} ({rev.link.confidence:.2f})"
-        table.add_row(
+        cells: list[str | Text] = [
             rev.label, _flags(rev), Text(count, style="red" if rev.missing else ""),
             "yes" if rev.cover else "-", str(len(rev.replies)),
             str(trailer_counts(given_trailers(rev))),
             _base_cell(rev, (bases or {}).get(rev.version)), link,
-        )
+        ]
+        if attested is not None:
+            cells.append(attestation_cell(attested[i], len(rev.patches)))
+        table.add_row(*cells)
     return table
 
 

@@ -27,7 +27,7 @@ import git
 from reviewer.errors import TreeError
 
 __all__ = ["REF_NAMESPACE", "GitRepo", "PathRemoval", "RangeDiff", "RangePair", "RefTip",
-           "SparseIndex", "TempIndex"]
+           "SparseIndex", "TempIndex", "config_values", "toplevel"]
 
 REF_NAMESPACE = "refs/reviewer/"
 TIMED_OUT = -9  # GitOutput.status of a git killed at its time limit
@@ -46,6 +46,32 @@ def _stop_background() -> None:
     for proc in list(_BACKGROUND):
         proc.kill()
         proc.wait()
+
+
+def config_values(key: str, cwd: Path | None = None) -> list[str]:
+    """Every value git config has for `key` (e.g. `b4.keyringsrc`), as git
+    reads it in `cwd`: the system's, the user's and, when `cwd` is in a
+    repository, that repository's config; [] when unset or git fails."""
+    try:
+        proc = subprocess.run(["git", "config", "-z", "--get-all", key], cwd=cwd,
+                              env={**os.environ, **_QUIET_ENV}, capture_output=True,
+                              check=False)
+    except OSError:
+        return []
+    if proc.returncode != 0:
+        return []
+    return [v for v in proc.stdout.decode("utf-8", "replace").split("\0") if v]
+
+
+def toplevel(cwd: Path | None = None) -> Path | None:
+    """The top of the working tree `cwd` is in, or None."""
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=cwd,
+                              env={**os.environ, **_QUIET_ENV}, capture_output=True, check=False)
+    except OSError:
+        return None
+    top = proc.stdout.decode("utf-8", "surrogateescape").strip()
+    return Path(top) if proc.returncode == 0 and top else None
 
 
 # "  1:  d78d8bc !  2:  e3776df ovl: ..." — one line per commit pair of git range-diff
