@@ -8,11 +8,13 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import PEERS, need
+from helpers import CORPUS, PEERS, REFERENCE_THREAD, need
 from mailfactory import CODE, mail, mbox, reply, review, run_rule, thread
 
 import reviewer
 from reviewer import CarryStatus
+from reviewer.checks.engine import check_revision
+from reviewer.config import Config
 
 RAE = "Reviewed-by: Rae Viewer <rae@example.org>"
 
@@ -148,3 +150,18 @@ def test_the_trailers_b4_am_adds(name: str) -> None:
         own = {f"{t.name}: {t.value}" for t in patch.trailers}
         added = {t for t in expected[subject] - own if "Test Override" not in t}  # addmysob
         assert mine == added, patch.title
+
+
+# --- the real threads ------------------------------------------------------------------
+
+def test_pol020_on_the_real_threads_where_every_unchanged_patch_kept_its_trailers() -> None:
+    """threads-dev's labels: every trailer given was carried where the patch
+    stayed the same, and dropped only where it changed; the reference
+    thread's one Reviewed-by was conditional.  POL020 finds nothing."""
+    dev = need(CORPUS / "threads-dev")
+    rule = [reviewer.get_rule("POL020")]
+    for box in [*sorted(dev.glob("*.mbox")), need(REFERENCE_THREAD)]:
+        for series in reviewer.open_source(box).series:
+            for rev in series.revisions:
+                report = check_revision(series, rev, None, None, Config(), rule)
+                assert report.findings == (), (box.name, rev.label)
