@@ -1,8 +1,9 @@
 """Trailers given in replies (Reviewed-by, Acked-by, Tested-by and the other
 person trailers b4 knows), per patch per revision, as `b4 am` collects them:
 
-- b4 parses each reply (`b4.LoreMessage`) and keeps a trailer only when it
-  names the sender, by address or by name (`LoreMessage.get_trailers`);
+- b4 finds each reply's trailers (`find_trailers`, as a follow-up: the
+  mail was loaded through reviewer.mail.b4safe) and a trailer counts only
+  when it names the sender, by address or by name (`get_trailers`' rule);
 - a reply belongs to the nearest patch or cover letter above it, and a
   trailer given on the cover letter applies to every patch (b4's
   `add_cover_trailers`).
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 
 import b4
 
-from reviewer.mail.message import parse_bytes
 from reviewer.model import Address, Reply, Revision
 
 __all__ = ["GivenTrailer", "TrailerCounts", "given_trailers", "trailer_counts"]
@@ -32,6 +32,7 @@ _CONDITION = re.compile(r"\b(if|once|provided|assuming|as long as|in case|after|
 _SEPARATE_FIX = re.compile(r"\bif you fix the issue\b|\bseparate (patch|commit)\b", re.I)
 _QUOTED = re.compile(r"^\s{0,2}>")
 _BEFORE = 3  # lines above a trailer read for its condition
+_LONGEST = 256  # characters of a trailer value worth reading as an address
 
 
 @dataclass(frozen=True)
@@ -66,46 +67,52 @@ class TrailerCounts:
         return f"{self.acked}·{self.reviewed}·{self.tested}"
 
 
-def _condition(body: str, name: str, value: str, extinfo: str | None) -> str:
+def _condition(body: str, name: str, value: str) -> str:
     """The words around a trailer that make it conditional: the lines just
-    above it (up to a blank line after some text), b4's extinfo, or text
-    after the address on the trailer's own line."""
+    above it (up to a blank line after some text), or text after the
+    address on the trailer's own line ("..., if you fix Y")."""
     lines = body.split("\n-- \n", 1)[0].splitlines()
     at = next((i for i, ln in enumerate(lines) if not _QUOTED.match(ln)
                and ln.strip().lower().startswith(f"{name.lower()}:")
                and value.split("<")[0].strip()[:20] in ln), None)
-    found: list[str] = []
-    if at is not None:
-        own = lines[at].split(">", 1)[1].strip(" ,;") if ">" in lines[at] else ""
-        above: list[str] = []
-        for ln in reversed(lines[max(0, at - _BEFORE):at]):
-            if _QUOTED.match(ln) or (not ln.strip() and above):
-                break
-            if ln.strip():
-                above.insert(0, ln.strip())
-        found = [" ".join(above), own]
-    found.append((extinfo or "").strip(" #[]"))
-    return " ".join(t for t in found if t and _CONDITION.search(t))
+    if at is None:
+        return ""
+    own = lines[at].split(">", 1)[1].strip(" ,;") if ">" in lines[at] else ""
+    above: list[str] = []
+    for ln in reversed(lines[max(0, at - _BEFORE):at]):
+        if _QUOTED.match(ln) or (not ln.strip() and above):
+            break
+        if ln.strip():
+            above.insert(0, ln.strip())
+    return " ".join(t for t in (" ".join(above), own) if t and _CONDITION.search(t))
+
+
+def _names_sender(trailer: b4.LoreTrailer, sender: Address) -> bool:
+    """b4's rule for a follow-up trailer (`LoreMessage.get_trailers`): it
+    names the sender by address (b4's fuzzy match: `+tags`, subdomains) or
+    by name, and a sender whose name has a comma is taken at its word."""
+    if trailer.email_eq(sender.email):
+        return True
+    name = sender.name.lower()
+    return trailer.addr is not None and (trailer.addr[0].lower() == name or "," in name)
 
 
 def _from_reply(reply: Reply, version: int) -> list[GivenTrailer]:
+    """The person trailers of a reply, from those b4 found when the mail was
+    loaded (reviewer.mail.b4safe bounds b4's parsing of it)."""
     msg = reply.message
-    if not msg.trailers:  # b4 found none when the mail was loaded
-        return []
-    try:
-        lmsg = b4.LoreMessage(parse_bytes(msg.raw))
-        trailers, _mismatches = lmsg.get_trailers(sloppy=False)
-    except Exception:  # noqa: BLE001 - a mail b4 cannot read gives no trailers
-        return []
     out = []
-    for t in trailers:
-        if t.type != "person" or not t.addr:
+    for t in msg.trailers:
+        if len(t.value) > _LONGEST:
+            continue  # no address is that long; b4's address regexes would crawl
+        person = b4.LoreTrailer(name=t.name, value=t.value)
+        if person.type != "person" or not person.addr or not _names_sender(person, msg.sender):
             continue
-        condition = _condition(msg.body, t.name, t.value, t.extinfo)
+        condition = _condition(msg.body, t.name, t.value)
         if _SEPARATE_FIX.search(condition):
             continue
-        out.append(GivenTrailer(t.name, Address(t.addr[0], t.addr[1]), msg.msgid, version,
-                                reply.patch_index, condition))
+        who = Address(person.addr[0], person.addr[1])
+        out.append(GivenTrailer(t.name, who, msg.msgid, version, reply.patch_index, condition))
     return out
 
 

@@ -18,6 +18,7 @@ from reviewer.model import (
     AttestStatus,
     BaseChoice,
     BaseSource,
+    MailShape,
     PatchStatus,
     Revision,
     Series,
@@ -25,8 +26,9 @@ from reviewer.model import (
 from reviewer.tree.base import named_release, pre_images, prerequisites
 
 __all__ = ["apply_exit_code", "apply_lines", "apply_table", "apply_to_json",
-           "attestation_to_json", "base_to_json", "given_trailer_json", "not_applied_note",
-           "revisions_table", "series_to_json", "trailers_json", "tree_lines"]
+           "attestation_to_json", "base_to_json", "given_trailer_json", "mail_notes",
+           "mail_notes_to_json", "not_applied_note", "revisions_table", "series_to_json",
+           "trailers_json", "tree_lines"]
 
 # Per patch: index → its attestation (0: the cover), see reviewer.mail.attest.
 Attested = Mapping[int, Attestation]
@@ -48,7 +50,22 @@ def inert(text: str, style: str = "") -> Text:
 
 
 def _flags(rev: Revision) -> str:
-    return " ".join(f for f, on in (("RFC", rev.rfc), ("RESEND", rev.resend)) if on)
+    headerless = any(shape is MailShape.NO_HEADERS for _k, shape in rev.mail_shapes)
+    return " ".join(f for f, on in (("RFC", rev.rfc), ("RESEND", rev.resend),
+                                    ("FILE", headerless)) if on)
+
+
+def mail_notes_to_json(rev: Revision) -> list[dict[str, Any]]:
+    """How the revision's patch mails were read, when not as plain inline
+    patch mails (docs/json.md)."""
+    return [{"patch": k, "shape": shape.value, "warning": shape.warns, "text": shape.note}
+            for k, shape in rev.mail_shapes]
+
+
+def mail_notes(rev: Revision) -> list[Text]:
+    """The same, one line each: `v1 2: warning: sent format=flowed: …`."""
+    return [inert(f"{rev.label} {k}: {'warning: ' if shape.warns else ''}{shape.note}",
+                  "yellow" if shape.warns else "dim") for k, shape in rev.mail_shapes]
 
 
 def attestation_to_json(att: Attestation) -> dict[str, Any]:
@@ -115,8 +132,10 @@ def revision_to_json(rev: Revision, base: BaseChoice | str | None = None,
         "patches": [{
             "index": p.index, "total": p.total, "msgid": p.msgid, "subject": p.message.subject.full,
             "author": str(p.author), "files": list(p.paths), "patch_id": p.patch_id,
+            "strip": p.strip, "shapes": [shape.value for shape in p.message.shapes],
             "attestation": signed(p.index),
         } for p in rev.patches],
+        "mail_notes": mail_notes_to_json(rev),
         "replies": [{
             "msgid": r.message.msgid, "from": str(r.message.sender),
             "date": r.message.date.isoformat(), "answers": r.answers, "patch": r.patch_index,
