@@ -4,7 +4,8 @@ in this order:
 
 1. someone replied it was done without a new revision, or the next
    revision has the code (or quoted text) the reviewer suggested, or the
-   trailer asked for (Fixes:, Cc: stable ...) → **addressed**;
+   trailer asked for (Fixes:, Cc: stable ...), and nothing shows a part
+   missing → **addressed**;
 2. its changelog or a new commit-message sentence names it → addressed;
 3. only part of the suggested code is there, or the trailer asked for is
    not → **open**;
@@ -62,6 +63,7 @@ from reviewer.model import (
 __all__ = ["Evidence", "Request", "review_requests"]
 
 _MAX_UNITS = 3  # changelog sentences kept as evidence per request, best first
+_NEAREST = 3  # quoted lines just above the words: what the words are about
 _QUOTE_MATCH = 12  # characters a quoted line needs to identify the comment it quotes
 
 
@@ -144,10 +146,10 @@ def _named(req: _Said, kind: QuoteKind, new: Revision, before: Side, after: Side
     """Where the next revision names the request: changelog, commit message,
     code using a C name the reviewer wrote, an API change it quotes gone."""
     comment = req.comment
-    direct = "\n".join(comment.direct[-_MAX_UNITS:])
+    direct = "\n".join(comment.direct[-_NEAREST:])
     # A quote of another mail is part of what the reviewer is talking about.
     words = comment.words + ("\n" + direct if kind is QuoteKind.REPLY else "")
-    changed = [q[1:] for q in comment.direct if q[:1] in ("+", "-")][-_MAX_UNITS:]
+    changed = [q[1:] for q in comment.direct if q[:1] in ("+", "-")][-_NEAREST:]
     extra = idents("\n".join(changed)) if kind is QuoteKind.DIFF else set()
     loose = {"changelog"} | ({"commit-message"} if kind is QuoteKind.MESSAGE else set())
     scored = sorted(((*match(words, extra, unit, topic, source in loose), source, unit)
