@@ -25,8 +25,8 @@ from reviewer.compare.comments import Comment
 from reviewer.compare.wording import content_words, idents, norm
 from reviewer.model import Address, Message, Revision
 
-__all__ = ["Ask", "Response", "authors", "is_bot", "is_request", "is_support",
-           "requests_in", "response_to", "same_person", "what_it_asks"]
+__all__ = ["Ask", "Response", "authors", "is_bot", "is_support", "requests_in", "response_to",
+           "same_person", "what_it_asks"]
 
 _BOT = re.compile(r"(\brobot\b|\bbot\b|syzbot|syzkaller|\blkp@|noreply|no-reply|-bot@|\bci@"
                   r"|[-._]ci@)", re.I)
@@ -150,12 +150,6 @@ def authors(rev: Revision) -> tuple[Address, ...]:
     return tuple({p.author for p in rev.patches} | {rev.sender})
 
 
-def is_request(comment: Comment) -> bool:
-    """Do the comment's words ask for a change?  Thanks and acks that ask
-    nothing, and questions without an ask ("Does this mean ...?"), do not."""
-    return bool(requests_in(comment))
-
-
 def _asks(para: str, quoted: bool) -> bool:
     """A paragraph asks when its words do, or when it is code written under
     a quote (a suggested replacement)."""
@@ -179,7 +173,8 @@ def _same_point(para: str, asked: str) -> bool:
 
 
 def requests_in(comment: Comment) -> list[str]:
-    """The comment's words cut into requests, one per point: a paragraph
+    """The comment's words cut into requests, one per point (none for acks,
+    pings and questions that ask nothing): a paragraph
     that asks for something, with the paragraphs before it that ask nothing
     (their context); an asking paragraph on the same point joins the one
     before, and paragraphs after the last ask belong to it."""
@@ -224,7 +219,7 @@ def _code(line: str) -> bool:
 
 def _suggested(words: str) -> list[str]:
     """Lines of the words that are code, and text in double quotes."""
-    return ([f'"{m}"'[1:-1] for m in _QUOTED_TEXT.findall(words)]
+    return (_QUOTED_TEXT.findall(words)
             + [norm(line) for line in words.splitlines() if _code(line)])
 
 
