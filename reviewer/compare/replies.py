@@ -218,9 +218,11 @@ def _code(line: str) -> bool:
 
 
 def _suggested(words: str) -> list[str]:
-    """Lines of the words that are code, and text in double quotes."""
-    return (_QUOTED_TEXT.findall(words)
-            + [norm(line) for line in words.splitlines() if _code(line)])
+    """Lines of the words that are code, and text in double quotes.  Of a
+    diff the reviewer wrote, the lines it adds (its `-` lines are not
+    meant to stay)."""
+    code = [line for line in words.splitlines() if _code(line) and not line.startswith("-")]
+    return _QUOTED_TEXT.findall(words) + [norm(line.removeprefix("+")) for line in code]
 
 
 def what_it_asks(words: str) -> Ask:

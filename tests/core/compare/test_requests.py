@@ -199,3 +199,13 @@ def test_a_trailer_asked_for_is_looked_for_in_the_next_revision(tmp_path: Path) 
     assert lacking.verdict is Verdict.OPEN
     tag = next(e for e in lacking.evidence if e.kind is EvidenceKind.TAG)
     assert tag.against and "Fixes, Cc: stable" in tag.detail
+
+
+def test_a_diff_the_reviewer_wrote_is_looked_for_by_its_added_lines(tmp_path: Path) -> None:
+    body = (f"> +{SHIFT}\n\nSomething like this:\n\n-\tctx->count = 1 << inode->i_blkbits;\n"
+            "+\tctx->count = i_blocksize(inode);\n")
+    fixed = CODE.replace("1 << inode->i_blkbits", "i_blocksize(inode)")
+    r = _request(thread(tmp_path, [review(body)], fixed, ""))
+    assert r.verdict is Verdict.ADDRESSED
+    assert any(e.kind is EvidenceKind.SUGGESTED and "i_blocksize(inode)" in e.detail
+               for e in r.evidence)
