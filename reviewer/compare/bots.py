@@ -10,7 +10,8 @@ excerpt, `4926 |  code` under a compiler message).  The next revision:
   does not say it fixed that, or when a bot flags the same code again in it;
 - **fixed** when the flagged line is gone from it, or its changelog says it
   fixed the build problem or names what was flagged;
-- **not-applicable** for a test result (syzbot testing a proposed fix).
+- **not-applicable** for a test result (syzbot testing a proposed fix) or
+  a notice (a patchwork bot saying it was applied).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ _EXCERPT = re.compile(r"^>\s*(\d+)\s(.*\S)")  # `> 4926\tcode` in a vim +N excer
 _CARET = re.compile(r"^\s*(\d+)\s*\|\s(.*\S)")  # `4926 |  code` under a compiler message
 _PASSED = re.compile(r"tested the proposed patch and the reproducer did not trigger|"
                      r"\ball (tests|checks) passed\b", re.I)
+_NOTICE = re.compile(r"\b(was|were|has been|have been) applied\b", re.I)  # patchwork-bot
 _BUILD_FIX = re.compile(r"\b(fix|fixed|fixes|silence|silenced|avoid|address|addressed)\b.*"
                         r"\b(build|compile|compiler|sparse|smatch|coccinelle|cocci|robot|warnings?"
                         r"|errors?|failures?)\b", re.I)
@@ -51,7 +53,7 @@ class BotReport:
     msgid: str
     answers: str  # the patch or cover letter it answers
     patch: int  # 0 for the cover letter
-    kind: str  # "build error", "warning", "test result" or "report"
+    kind: str  # "build error", "warning", "test result", "notice" (applied) or "report"
     summary: str
     flagged: tuple[Flagged, ...]
     status: BotStatus
@@ -81,6 +83,8 @@ def _flagged(body: str) -> list[Flagged]:
 def _kind(body: str, flagged: list[Flagged]) -> str:
     if _PASSED.search(body):
         return "test result"
+    if _NOTICE.search(body) and not flagged:
+        return "notice"
     if any("error" in f.message.lower() for f in flagged) or "build test ERROR" in body:
         return "build error"
     return "warning" if flagged else "report"
@@ -97,8 +101,8 @@ def _same(a: str, b: str) -> bool:
 
 def _status(report: BotReport, old: Revision, new: Revision | None,
             later: list[BotReport]) -> tuple[BotStatus, str]:
-    if report.kind == "test result":
-        return BotStatus.NOT_APPLICABLE, "a test result: nothing flagged"
+    if report.kind in ("test result", "notice"):
+        return BotStatus.NOT_APPLICABLE, f"a {report.kind}: nothing flagged"
     if new is None:
         return BotStatus.NO_NEXT, "no later revision"
     again = [b for b in later if any(_same(f.code, g.code) for f in report.flagged

@@ -209,3 +209,11 @@ def test_a_diff_the_reviewer_wrote_is_looked_for_by_its_added_lines(tmp_path: Pa
     assert r.verdict is Verdict.ADDRESSED
     assert any(e.kind is EvidenceKind.SUGGESTED and "i_blocksize(inode)" in e.detail
                for e in r.evidence)
+
+
+def test_a_bot_notice_flags_nothing(tmp_path: Path) -> None:
+    notice = review("Hello:\n\nThis patch was applied to demo/demo.git (main) by Max "
+                    "Tainer <max@example.org>:\n", sender="patchwork-bot <pw-bot@example.org>")
+    series = thread(tmp_path, [notice], None, "")
+    (found,) = reviewer.bot_reports(series.revision(1), None)
+    assert (found.kind, found.status) == ("notice", reviewer.BotStatus.NOT_APPLICABLE)
