@@ -34,6 +34,11 @@ _QUOTED = {QuoteKind.MESSAGE: "quotes the commit message", QuoteKind.COVER:
            QuoteKind.NONE: "no quote"}
 
 
+def _label(version: int) -> str:
+    """How a side of the comparison is named (the revision's label)."""
+    return f"v{version}"
+
+
 def _lines(text: str, style: str = "") -> Text:
     """Mail and diff text shown as plain characters, line by line."""
     out = Text("\n").join(inert(line) for line in text.split("\n"))
@@ -43,6 +48,7 @@ def _lines(text: str, style: str = "") -> Text:
 
 def _api_lines(c: Comparison) -> list[tuple[str, str, str]]:
     """(label, line, style) of the API section, shared by text and Markdown."""
+    va, vb = _label(c.old), _label(c.new)
     api = c.api
     if api is None:
         return []
@@ -55,10 +61,10 @@ def _api_lines(c: Comparison) -> list[tuple[str, str, str]]:
             where = f" [patch {change.patch}]" if change.patch else ""
             out.append((label, change.describe() + where, ""))
     if api.same:
-        out.append((f"v{c.old} → v{c.new}", "neither changes the API" if not api.kept
+        out.append((f"{va} → {vb}", "neither changes the API" if not api.kept
                      else "the same API changes", "dim"))
-    out += [(f"v{c.new} no longer", x.describe(), "green") for x in api.dropped]
-    out += [(f"new in v{c.new}", x.describe(), "yellow") for x in api.introduced]
+    out += [(f"{vb} no longer", x.describe(), "green") for x in api.dropped]
+    out += [(f"new in {vb}", x.describe(), "yellow") for x in api.introduced]
     return out
 
 
@@ -69,10 +75,11 @@ def _finding_line(f: Finding) -> str:
 
 
 def _findings_lines(c: Comparison) -> list[tuple[str, str]]:
+    va, vb = _label(c.old), _label(c.new)
     out: list[tuple[str, str]] = []
     for title, style, items, checked in (
-            (f"fixed since v{c.old}", "green", list(c.fixed), c.old_checked),
-            (f"new in v{c.new}", "red", list(c.new_findings), c.new_checked),
+            (f"fixed since {va}", "green", list(c.fixed), c.old_checked),
+            (f"new in {vb}", "red", list(c.new_findings), c.new_checked),
             ("persisting", "yellow", [n for _o, n in c.persisting], True)):
         out.append((f"{title} ({len(items)})" + ("" if checked else ": not checked"), style))
         out += [("  " + _finding_line(f), "") for f in items]
@@ -106,7 +113,8 @@ def _trailer_line(t: CarriedTrailer) -> str:
 
 
 def _counts(c: Comparison) -> str:
-    return f"A·R·T given: v{c.old} {c.trailer_totals[0]}, v{c.new} {c.trailer_totals[1]}"
+    va, vb = _label(c.old), _label(c.new)
+    return f"A·R·T given: {va} {c.trailer_totals[0]}, {vb} {c.trailer_totals[1]}"
 
 
 def _tally(items: list[str]) -> str:
@@ -115,13 +123,14 @@ def _tally(items: list[str]) -> str:
 
 def to_text(c: Comparison, title: str, trees: Sequence[str] = ()) -> RenderableType:
     """`trees`: what each side was read from (reviewer.output.listing.tree_lines)."""
-    parts: list[RenderableType] = [_lines(f"Compare v{c.old} → v{c.new}: {title}", "bold")]
+    va, vb = _label(c.old), _label(c.new)
+    parts: list[RenderableType] = [_lines(f"Compare {va} → {vb}: {title}", "bold")]
     parts += [_lines(line, "yellow" if "diffs alone" in line else "dim") for line in trees]
     parts += [Text(_counts(c), style="dim"), "",
               Text(f"Patches ({c.range_diff_note})", style="bold")]
     for p in c.pairs:
-        old = "-" if p.old is None else f"v{c.old} {p.old}"
-        new = "-" if p.new is None else f"v{c.new} {p.new}"
+        old = "-" if p.old is None else f"{va} {p.old}"
+        new = "-" if p.new is None else f"{vb} {p.new}"
         parts.append(_lines(f"  {old:>7} → {new:<7} {p.status:8} {p.title}  ({p.by})"))
     parts += ["", Text("API surface (each revision against its base)", style="bold")]
     shown = ""
@@ -131,18 +140,18 @@ def to_text(c: Comparison, title: str, trees: Sequence[str] = ()) -> RenderableT
         shown = label
     parts += ["", Text("Findings (by fingerprint)", style="bold")]
     parts += [_lines("  " + line, style) for line, style in _findings_lines(c)]
-    parts += ["", Text(f"Requests on v{c.old}, in v{c.new}: "
+    parts += ["", Text(f"Requests on {va}, in {vb}: "
                        + _tally([r.verdict.value for r in c.requests]), style="bold")]
     for x in c.requests:
         parts.append(_lines("  " + _request_head(x), VERDICT_STYLE[x.verdict]))
         parts += [_lines("      " + line, "dim" if line.startswith(">") else "")
                   for line in _request_body(x)]
-    parts += ["", Text(f"Bot reports on v{c.old}: "
+    parts += ["", Text(f"Bot reports on {va}: "
                        + _tally([b.status.value for b in c.bot_reports]), style="bold")]
     for b in c.bot_reports:
         parts.append(_lines("  " + _bot_head(b), BOT_STYLE[b.status]))
         parts.append(_lines("      · " + b.evidence))
-    parts += ["", Text(f"Trailers given on v{c.old}, in v{c.new}: "
+    parts += ["", Text(f"Trailers given on {va}, in {vb}: "
                        + _tally([t.status.value for t in c.trailers]), style="bold")]
     parts += [_lines("  " + _trailer_line(t), CARRY_STYLE[t.status]) for t in c.trailers]
     if c.interdiffs:
@@ -165,10 +174,11 @@ def _plain(text: str) -> str:
 
 
 def to_markdown(c: Comparison, title: str, trees: Sequence[str] = ()) -> str:
-    out = [f"# Compare v{c.old} → v{c.new}: {_md(title)}\n",
+    va, vb = _label(c.old), _label(c.new)
+    out = [f"# Compare {va} → {vb}: {_md(title)}\n",
            *(f"> {_md(line)}\n" for line in trees), f"{_counts(c)}\n",
            f"## Patches\n\n{c.range_diff_note}\n",
-           f"| v{c.old} | v{c.new} | status | title | paired by |", "|---|---|---|---|---|"]
+           f"| {va} | {vb} | status | title | paired by |", "|---|---|---|---|---|"]
     out += [f"| {p.old or '-'} | {p.new or '-'} | {p.status} | {_md(p.title)} | {p.by} |"
             for p in c.pairs]
     out += ["", "## API surface\n"]
@@ -176,15 +186,15 @@ def to_markdown(c: Comparison, title: str, trees: Sequence[str] = ()) -> str:
     out += ["", "## Findings\n"]
     out += [("- " if not line.startswith("  ") else "  - ") + _md(line.strip())
             for line, _s in _findings_lines(c)]
-    out += ["", f"## Requests on v{c.old}\n"]
+    out += ["", f"## Requests on {va}\n"]
     for x in c.requests:
         out.append(f"### {_md(_request_head(x))}\n")
         out += ["> " + _md(q) for q in x.quoted[-_QUOTE_SHOWN:]] + [""] if x.quoted else []
         out += [_plain(x.words.strip()), ""]
         out += [f"- **{e.kind}**: {_md(e.detail)}" for e in x.evidence] + [""]
-    out += ["", f"## Bot reports on v{c.old}\n"]
+    out += ["", f"## Bot reports on {va}\n"]
     out += [f"- **{b.status}** {_md(_bot_head(b))} — {_md(b.evidence)}" for b in c.bot_reports]
-    out += ["", f"## Trailers given on v{c.old}\n"]
+    out += ["", f"## Trailers given on {va}\n"]
     out += [f"- {_md(_trailer_line(t))}" for t in c.trailers]
     if c.interdiffs:
         out += ["", "## Interdiff\n", "```diff"]
