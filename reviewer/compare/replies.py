@@ -36,7 +36,7 @@ _ASK = re.compile("|".join([
     r"\bplease\b(?! (ignore|disregard))",
     r"\bshould(n'?t| not)? (be|use|do|go|have|check|return|call|pass|handle|also|probably"
     r"|rather|really|just|not|never|always|only|stay|get|keep|live|move)\b",
-    r"\b(must|mustn'?t)\b",
+    r"\b(must|mustn'?t)\b", r"\b(you|we)( really| probably| also| still)? should\b",
     r"\b(we|you|it|this|that)( really| still| clearly| probably| also| definitely| just|'ll| will"
     r"| would)? (need|needs|have|has) to\b",
     r"\b(we|you|this) (really )?(need|needs)\b", r"\bis needed\b",
@@ -44,7 +44,8 @@ _ASK = re.compile("|".join([
     r"|preferable|simpler|clearer|safer|great|useful|worth)\b",
     r"\bbetter (off|to|if)\b", r"\bwould make sense\b",
     r"\b(i'?d|i would|we'?d|we would) (rather|prefer|suggest|recommend|keep|like to see|go"
-    r"|leave|use|move|drop|split|do|add|put|expect|want)\b",
+    r"|leave|use|move|drop|split|do|add|put|expect|want|consider|restructure|rewrite|rename"
+    r"|make|just|probably|personally)\b",
     r"\b(i|we) (suggest|prefer|recommend)\b",
     r"\b(how|what) about\b", r"\bwhy not\b", r"\bany reason not to\b",
     r"\bis there a reason\b", r"\bi wonder if\b",
@@ -160,7 +161,11 @@ def _asks(para: str, quoted: bool) -> bool:
 
 
 def _is_code(para: str) -> bool:
-    return all(_code(line) for line in para.splitlines() if line.strip())
+    """Code, give or take its comments and lone braces."""
+    lines = [ln.strip() for ln in para.splitlines() if ln.strip()]
+    rest = [ln for ln in lines if not _code(ln)]
+    return len(rest) < len(lines) and all(ln.startswith(("/*", "*", "//", "{", "}"))
+                                          for ln in rest)
 
 
 def _same_point(para: str, asked: str) -> bool:
@@ -174,19 +179,22 @@ def _same_point(para: str, asked: str) -> bool:
 
 def requests_in(comment: Comment) -> list[str]:
     """The comment's words cut into requests, one per point (none for acks,
-    pings and questions that ask nothing): a paragraph
-    that asks for something, with the paragraphs before it that ask nothing
-    (their context); an asking paragraph on the same point joins the one
-    before, and paragraphs after the last ask belong to it."""
+    pings and questions that ask nothing): a paragraph that asks for
+    something, with the paragraphs before it that ask nothing (their
+    context); an asking paragraph on the same point joins the one before,
+    and paragraphs after the last ask belong to it.  An ask that introduces
+    what follows ("I'd do it like this:") is one when nothing after it is."""
     words = norm(comment.words)
     if _PING.search(words):
         return []
     out: list[str] = []
     asked = ""  # the asking paragraphs of the last request
     pending: list[str] = []
+    introduced = False  # a paragraph of `pending` asked, for what follows it
     for para in (p.strip() for p in _PARAGRAPH.split(comment.words) if p.strip()):
         pending.append(para)
         if not _asks(para, bool(comment.quoted)):
+            introduced |= _introduces(para)
             continue
         if out and not pending[:-1] and (_is_code(para) or _same_point(para, asked)):
             out[-1] += "\n\n" + para
@@ -194,10 +202,18 @@ def requests_in(comment: Comment) -> list[str]:
         else:
             out.append("\n\n".join(pending))
             asked = para
-        pending = []
-    if out and pending:
+        pending, introduced = [], False
+    if pending and introduced:
+        out.append("\n\n".join(pending))
+    elif out and pending:
         out[-1] += "\n\n" + "\n\n".join(pending)
     return out
+
+
+def _introduces(para: str) -> bool:
+    """An ask ending in ':' or '-': it introduces what follows."""
+    text = norm(para)
+    return text.endswith((":", "-")) and bool(_ASK.search(text)) and not _NO_ASK.search(text)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ from reviewer.model import (
     Address,
     CodeState,
     EvidenceKind,
+    Message,
     Patch,
     QuoteKind,
     Reply,
@@ -116,6 +117,12 @@ def _quotes(later: Comment, earlier: Comment) -> bool:
     words = norm(earlier.words)
     return any(len(q) >= _QUOTE_MATCH and q in words
                for q in (norm(line) for line in later.tail))
+
+
+def _answers_author(msg: Message, said: list[_Said], mine: tuple[Address, ...]) -> bool:
+    """Is `msg` a reply to one of the author's own mails?"""
+    parent = next((s.sender for s in said if s.reply.message.msgid == msg.parent_id), None)
+    return parent is not None and any(same_person(parent, a) for a in mine)
 
 
 def _responses(req: _Said, said: list[_Said], mine: tuple[Address, ...]) -> list[Evidence]:
@@ -264,7 +271,7 @@ def review_requests(old: Revision, new: Revision | None, api: ApiDiff | None = N
         to_reply = msg.parent_id not in (None, req.reply.answers)
         keys = quote_keys(req.comment.quoted)
         kind, file = classify(keys, before, to_reply)
-        if to_reply and is_support(req.comment):
+        if to_reply and is_support(req.comment) and not _answers_author(msg, said, mine):
             continue  # agreeing with another reviewer: that request stands for both
         check = QuoteCheck(CodeState.NOT_CHECKABLE, 0, 0, "")
         ask = what_it_asks(req.comment.words)
