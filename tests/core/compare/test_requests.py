@@ -217,3 +217,24 @@ def test_a_bot_notice_flags_nothing(tmp_path: Path) -> None:
     series = thread(tmp_path, [notice], None, "")
     (found,) = reviewer.bot_reports(series.revision(1), None)
     assert (found.kind, found.status) == ("notice", reviewer.BotStatus.NOT_APPLICABLE)
+
+
+def test_agreeing_with_a_reviewer_is_support_but_a_yes_to_the_author_can_ask(
+        tmp_path: Path) -> None:
+    ask = "Shifts should be done on unsigned types."
+    proposal = "How about checking ctx->flags only after the setup?"
+    series = thread(tmp_path, [
+        review(f"> +{SHIFT}\n\n{ask}"),
+        # another reviewer seconds it: no request of its own
+        review(f"> {ask}\n\nYeah, and 1U is what the rest of the file uses.", msgid="r2@x",
+               parent="r1@x", sender="Max Tainer <max@example.org>"),
+        reply(f"> {ask}\n\n{proposal}", parent="r1@x"),
+        # a yes to the author's proposal that asks for something else
+        review(f"> {proposal}\n\nYes, though I'd rather do it like this:\n\n"
+               "\tif (ctx->flags)\n\t\tkfree(ctx->buf);\n\t/* the buffer is gone */\n",
+               msgid="r3@x", parent="a1@x", sender="Max Tainer <max@example.org>")],
+        CODE, "")
+    found = reviewer.review_requests(series.revision(1), series.revision(2))
+    assert [(r.msgid, r.words.split()[0]) for r in found] == [("r1@x", "Shifts"),
+                                                               ("r3@x", "Yes,")]
+    assert "kfree(ctx->buf);" in found[1].words  # the code it introduces is part of it
