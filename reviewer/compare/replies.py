@@ -69,7 +69,7 @@ _ASK = re.compile("|".join([
     r"\b(leaks?|negated|broken|wrong|confusing|misleading)\b",
     r"\bwhat does .{1,40} mean\b", r"\bwould (break|leak|deadlock|crash)\b",
     r"(^|[.!?:]\s+)(add|drop|remove|rename|split|move|use|keep|fix|put|make|change|document"
-    r"|explain|mention|update|avoid|send|convert|call)\s",
+    r"|explain|mention|update|avoid|send|convert|call|needs)\s",
 ]), re.I)
 # Not a change to the patch: a nudge to the maintainer.
 _PING = re.compile(r"\b(ping|pinging|picked up|any chance|any (update|news))\b|^applied\b",
