@@ -120,6 +120,8 @@ class CheckContext:
             severity=severity or self.rule.severity,
             message=message,
             version=self.revision.version,
+            revision=self.revision.label,
+            patches=(patch,) if patch else (),
             patch=patch,
             file=file,
             line=line,

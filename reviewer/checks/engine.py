@@ -38,6 +38,7 @@ class RevisionReport:
     apply: ApplyResult | None
     findings: tuple[Finding, ...]
     outcomes: tuple[RuleOutcome, ...]
+    order: int = 1  # the revision's position in its series
 
     def outcome(self, rule_id: str) -> RuleOutcome | None:
         return next((o for o in self.outcomes if o.rule_id == rule_id), None)
@@ -61,6 +62,8 @@ def cache_key(rule: Rule, data: RevisionInput) -> str:
     res = data.apply
     parts = {
         "rule": [rule.id, rule.version],
+        # Messages name revisions by label ("v4.1", "since v3-resend").
+        "labels": [data.revision.label, data.previous.label if data.previous else None],
         "mails": _digest(data.revision),
         "previous": _digest(data.previous) if rule.scope is Scope.SERIES else [],
         "series": [_digest(r) for r in data.series.revisions] if rule.scope is Scope.SERIES
@@ -105,7 +108,7 @@ def check_revision(series: Series, revision: Revision, apply: ApplyResult | None
         outcomes.append(outcome)
     findings.sort(key=lambda f: (f.patch or 0, f.file or "", f.line or 0, f.rule_id))
     return RevisionReport(revision.version, revision.label, apply, tuple(findings),
-                          tuple(outcomes))
+                          tuple(outcomes), revision.order)
 
 
 def check_series(series: Series, applies: list[ApplyResult] | None, repo: GitRepo | None,

@@ -19,14 +19,14 @@ def cmd_apply(args: argparse.Namespace) -> int:
         stdout.print(apply_table(series, results))
         for res in results:
             if res.base:
-                stdout.print(f"v{res.version}: base {res.base.commit[:12]}: {res.base.reason}",
+                stdout.print(f"{res.label}: base {res.base.commit[:12]}: {res.base.reason}",
                              markup=False)
             if res.ref:
-                stdout.print(f"v{res.version}: kept as {res.ref}", markup=False)
+                stdout.print(f"{res.label}: kept as {res.ref}", markup=False)
             for p in res.patches:
                 if p.failure is not None and (p.approximate or not p.status.ok):
                     what = "approximate" if p.approximate else p.status.value
-                    stdout.print(inert(f"v{res.version} {p.index}/{len(res.patches)} {what}: "
+                    stdout.print(inert(f"{res.label} {p.index}/{len(res.patches)} {what}: "
                                        f"{p.failure.reason}"), soft_wrap=True)
     return 0
 

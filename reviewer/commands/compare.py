@@ -33,31 +33,31 @@ def _api_lines(c: Any) -> list[tuple[str, str, str]]:
     api = c.api
     out: list[tuple[str, str, str]] = []
     for side in (api.old, api.new):
-        label = f"v{side.version} ({side.level} level)"
+        label = f"{side.label} ({side.level} level)"
         if not side.changes:
             out.append((label, "no API change relative to its base", "dim"))
         for change in side.changes:
             where = f" [patch {change.patch}]" if change.patch else ""
             out.append((label, change.describe() + where, ""))
     if api.same:
-        out.append((f"v{c.old} → v{c.new}", "neither changes the API" if not api.kept
+        out.append((f"{c.old} → {c.new}", "neither changes the API" if not api.kept
                      else "the same API changes", "dim"))
-    out += [(f"v{c.new} no longer", x.describe(), "green") for x in api.dropped]
-    out += [(f"new in v{c.new}", x.describe(), "yellow") for x in api.introduced]
+    out += [(f"{c.new} no longer", x.describe(), "green") for x in api.dropped]
+    out += [(f"new in {c.new}", x.describe(), "yellow") for x in api.introduced]
     return out
 
 
 def _finding_line(f: Any) -> str:
-    where = f" {f.file}" + (f":{f.line}" if f.line else "") if f.file else ""
-    patch = f" {f.patch}" if f.patch else ""
-    return f"v{f.version}{patch}{where}: {f.rule_id} [{f.severity.value}] {f.message}"
+    from reviewer.output.report import finding_location
+
+    return f"{finding_location(f)}: {f.rule_id} [{f.severity.value}] {f.message}"
 
 
 def _findings_lines(c: Any) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for title, style, items, checked in (
-            (f"fixed since v{c.old}", "green", list(c.fixed), c.old_checked),
-            (f"new in v{c.new}", "red", list(c.new_findings), c.new_checked),
+            (f"fixed since {c.old}", "green", list(c.fixed), c.old_checked),
+            (f"new in {c.new}", "red", list(c.new_findings), c.new_checked),
             ("persisting", "yellow", [n for _o, n in c.persisting], True)):
         out.append((f"{title} ({len(items)})" + ("" if checked else ": not checked"), style))
         out += [("  " + _finding_line(f), "") for f in items]
@@ -81,11 +81,11 @@ def _concern_body(x: Any) -> list[str]:
 
 
 def to_text(c: Any, title: str) -> RenderableType:
-    parts: list[RenderableType] = [_inert(f"Compare v{c.old} → v{c.new}: {title}", "bold"), ""]
+    parts: list[RenderableType] = [_inert(f"Compare {c.old} → {c.new}: {title}", "bold"), ""]
     parts.append(Text(f"Patches ({c.range_diff_note})", style="bold"))
     for p in c.pairs:
-        old = "-" if p.old is None else f"v{c.old} {p.old}"
-        new = "-" if p.new is None else f"v{c.new} {p.new}"
+        old = "-" if p.old is None else f"{c.old} {p.old}"
+        new = "-" if p.new is None else f"{c.new} {p.new}"
         parts.append(_inert(f"  {old:>7} → {new:<7} {p.status:8} {p.title}  ({p.by})"))
     parts += ["", Text("API surface (each revision against its base)", style="bold")]
     shown = ""
@@ -96,7 +96,7 @@ def to_text(c: Any, title: str) -> RenderableType:
     parts += ["", Text("Findings (by fingerprint)", style="bold")]
     parts += [_inert("  " + line, style) for line, style in _findings_lines(c)]
     counts = c.concern_counts()
-    parts += ["", Text(f"Review concerns on v{c.old}, in v{c.new}: " +
+    parts += ["", Text(f"Review concerns on {c.old}, in {c.new}: " +
                        ", ".join(f"{n} {s}" for s, n in counts.items()), style="bold")]
     for x in c.concerns:
         parts.append(_inert("  " + _concern_head(x), _STATUS_STYLE[x.status]))
@@ -112,8 +112,8 @@ def _md(text: str) -> str:
 
 
 def to_markdown(c: Any, title: str) -> str:
-    out = [f"# Compare v{c.old} → v{c.new}: {_md(title)}\n", f"## Patches\n\n{c.range_diff_note}\n",
-           f"| v{c.old} | v{c.new} | status | title | paired by |", "|---|---|---|---|---|"]
+    out = [f"# Compare {c.old} → {c.new}: {_md(title)}\n", f"## Patches\n\n{c.range_diff_note}\n",
+           f"| {c.old} | {c.new} | status | title | paired by |", "|---|---|---|---|---|"]
     out += [f"| {p.old or '-'} | {p.new or '-'} | {p.status} | {_md(p.title)} | {p.by} |"
             for p in c.pairs]
     out += ["", "## API surface\n"]
@@ -121,7 +121,7 @@ def to_markdown(c: Any, title: str) -> str:
     out += ["", "## Findings\n"]
     out += [("- " if not line.startswith("  ") else "  - ") + _md(line.strip())
             for line, _s in _findings_lines(c)]
-    out += ["", f"## Review concerns on v{c.old}\n"]
+    out += ["", f"## Review concerns on {c.old}\n"]
     for x in c.concerns:
         out.append(f"### {_md(_concern_head(x))}\n")
         out += ["> " + q for q in x.quoted[-_QUOTE_SHOWN:]] + [""] if x.quoted else []
@@ -141,15 +141,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     opened = open_source(args.source)
     series, old = opened.find(args.old)
-    wanted = args.new.lower().removeprefix("v")
-    new = next((r for r in series.revisions if str(r.version) == wanted), None)
+    new = series.find(args.new)
     if new is None:
         opened.find(args.new)  # an unknown label: the same one-line error as for OLD
         raise ReviewerError(f"{args.old} and {args.new} are not revisions of the same series")
-    if new.version == old.version:
-        raise ReviewerError(f"compare needs two different revisions (got {args.old} twice)")
+    if new is old:
+        raise ReviewerError(f"compare needs two different revisions (got {old.label} twice)")
     repo: Any = None
-    applies: dict[int, Any] = {}
+    applies: dict[str, Any] = {}
     with progress() as bar:
         if args.tree:
             from reviewer.tree.apply import apply_series
@@ -157,7 +156,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
             repo = GitRepo(args.tree)
             task = bar.add_task("applying", total=2)
-            applies = {a.version: a for a in apply_series(
+            applies = {a.label: a for a in apply_series(
                 repo, series, args.base, on_done=lambda r: bar.advance(task),
                 revisions=[old, new])}
         bar.add_task("checking and comparing", total=None)

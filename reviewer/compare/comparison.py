@@ -38,8 +38,8 @@ class PatchPair:
 
 @dataclass(frozen=True)
 class Comparison:
-    old: int
-    new: int
+    old: str  # the revisions' labels
+    new: str
     range_diff: str  # git range-diff output, "" when it could not run
     range_diff_note: str  # how the pairing was obtained
     pairs: tuple[PatchPair, ...]
@@ -115,7 +115,7 @@ def _git_range_diff(repo: GitRepo, ranges: tuple[str, str], a: ApplyResult, b: A
             forced = repo.run("range-diff", "--no-color", "--creation-factor=100",
                               f"{x}^..{x}", f"{y}^..{y}")
             if forced.status == 0:
-                text += f"\n# v{old.version} {pair.old} and v{new.version} {pair.new} paired " \
+                text += f"\n# {old.label} {pair.old} and {new.label} {pair.new} paired " \
                         f"by {pair.by}:\n" + forced.stdout
     return text, pairs + left
 
@@ -149,29 +149,30 @@ def diff_findings(old: list[Finding] | tuple[Finding, ...], new: list[Finding] |
 
 
 def compare_revisions(series: Series, old: Revision, new: Revision, repo: GitRepo | None = None,
-                      applies: dict[int, ApplyResult] | None = None,
-                      reports: dict[int, RevisionReport] | None = None,
+                      applies: dict[str, ApplyResult] | None = None,
+                      reports: dict[str, RevisionReport] | None = None,
                       config: Config | None = None,
                       cache: ResultCache | None = None) -> Comparison:
     """Everything `reviewer compare` shows.  Without `reports` both revisions
     are checked here (with `config`, default all rules); with them, a
-    revision missing from the dict counts as not checked."""
+    revision missing from the dict counts as not checked.  Both dicts are
+    keyed by revision label."""
     applies = applies or {}
     if reports is None:
         config = config or Config()
         rules = selected_rules(config)
-        reports = {r.version: check_revision(series, r, applies.get(r.version), repo, config,
-                                             rules, cache) for r in (old, new)}
-    text, note, pairs = _pairing(repo, applies.get(old.version), applies.get(new.version),
+        reports = {r.label: check_revision(series, r, applies.get(r.label), repo, config,
+                                           rules, cache) for r in (old, new)}
+    text, note, pairs = _pairing(repo, applies.get(old.label), applies.get(new.label),
                                  old, new)
-    old_f = reports[old.version].findings if old.version in reports else ()
-    new_f = reports[new.version].findings if new.version in reports else ()
+    old_f = reports[old.label].findings if old.label in reports else ()
+    new_f = reports[new.label].findings if new.label in reports else ()
     added, fixed, persisting = diff_findings(old_f, new_f)
-    api = diff_surfaces(api_surface(old, repo, applies.get(old.version)),
-                        api_surface(new, repo, applies.get(new.version)))
-    return Comparison(old.version, new.version, text, note, _sorted(pairs), added, fixed,
+    api = diff_surfaces(api_surface(old, repo, applies.get(old.label)),
+                        api_surface(new, repo, applies.get(new.label)))
+    return Comparison(old.label, new.label, text, note, _sorted(pairs), added, fixed,
                       persisting, api, tuple(review_concerns(old, new, api)),
-                      old.version in reports, new.version in reports,
+                      old.label in reports, new.label in reports,
                       "range-diff" if text else "patch-id+subject")
 
 
@@ -184,21 +185,21 @@ def _change_json(c: SurfaceChange) -> dict[str, Any]:
 
 
 def _surface_json(s: ApiSurface) -> dict[str, Any]:
-    return {"version": s.version, "level": s.level,
+    return {"version": s.version, "label": s.label or f"v{s.version}", "level": s.level,
             "changes": [_change_json(c) for c in s.changes]}
 
 
 def comparison_to_json(c: Comparison, series: Series, source: str,
-                       applies: dict[int, ApplyResult] | None = None) -> dict[str, Any]:
+                       applies: dict[str, ApplyResult] | None = None) -> dict[str, Any]:
     from reviewer.output.listing import apply_to_json
     from reviewer.output.report import finding_to_json
 
     applies = applies or {}
 
-    def side(version: int, checked: bool) -> dict[str, Any]:
-        res = applies.get(version)
-        return {"version": version, "label": f"v{version}", "checked": checked,
-                "title": series.revision(version).title,
+    def side(label: str, checked: bool) -> dict[str, Any]:
+        res, rev = applies.get(label), series.revision(label)
+        return {"version": rev.version, "label": label, "order": rev.order,
+                "checked": checked, "title": rev.title,
                 "apply": apply_to_json(res) if res else None}
 
     api = c.api

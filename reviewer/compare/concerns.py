@@ -390,13 +390,13 @@ def _evidence(comment: Comment, kind: str, new: Revision, before: _Side, after: 
     adopted = {n for n in _idents(comment.words) & after.added_idents
                if "_" in n} - before.all_idents
     if adopted:
-        out.append(Evidence("adopted", f"v{new.version} adds code using "
+        out.append(Evidence("adopted", f"{new.label} adds code using "
                             f"{', '.join(sorted(adopted))}"))
     if api is not None:
         named = _idents(direct + "\n" + changed_lines)
         gone = sorted({c.name for c in api.dropped if c.name in named})
         if gone:
-            out.append(Evidence("api-dropped", f"v{new.version} no longer changes "
+            out.append(Evidence("api-dropped", f"{new.label} no longer changes "
                                 f"{', '.join(gone)} (API surface)"))
     return out
 
@@ -429,7 +429,7 @@ def review_concerns(old: Revision, new: Revision, api: ApiDiff | None = None) ->
             if code != "n/a":
                 what = "diff lines" if kind == "diff" else "lines of commit message"
                 evidence.append(Evidence(f"quote-{code}", f"{still} of {checked} quoted {what} "
-                                         f"still in v{new.version}"))
+                                         f"still in {new.label}"))
             said = _evidence(comment, kind, new, before, after, units, topic, api)
             out.append(Concern(reply.message.sender, reply.message.msgid, reply.answers,
                                reply.patch_index, comment.quoted, kind, file, comment.words,

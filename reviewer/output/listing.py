@@ -29,13 +29,16 @@ def inert(text: str, style: str = "") -> Text:
 
 
 def _flags(rev: Revision) -> str:
-    return " ".join(f for f, on in (("RFC", rev.rfc), ("RESEND", rev.resend)) if on)
+    return " ".join(f for f, on in (("RFC", rev.rfc), ("RESEND", rev.resend),
+                                    ("partial", rev.partial)) if on)
 
 
 def revision_to_json(rev: Revision) -> dict[str, Any]:
     return {
         "version": rev.version,
         "label": rev.label,
+        "order": rev.order,
+        "partial": rev.partial,
         "rfc": rev.rfc,
         "resend": rev.resend,
         "title": rev.title,
@@ -65,7 +68,7 @@ def series_to_json(series: Series) -> dict[str, Any]:
 
 def revisions_table(series: Series) -> Table:
     table = Table(title=inert(series.title), title_justify="left", expand=False)
-    for col in ("rev", "flags", "patches", "cover", "replies", "base", "linked by"):
+    for col in ("#", "rev", "flags", "patches", "cover", "replies", "base", "linked by"):
         table.add_column(col)
     for rev in series.revisions:
         count = f"{len(rev.patches)}/{rev.expected}"
@@ -73,7 +76,7 @@ def revisions_table(series: Series) -> Table:
             count += f" (missing {','.join(map(str, rev.missing))})"
         link = "-" if rev.link is None else f"{rev.link.reason} ({rev.link.confidence:.2f})"
         table.add_row(
-            rev.label, _flags(rev), Text(count, style="red" if rev.missing else ""),
+            str(rev.order), rev.label, _flags(rev), Text(count, style="red" if rev.missing else ""),
             "yes" if rev.cover else "-", str(len(rev.replies)),
             (rev.base_commit or "-")[:12], link,
         )
@@ -83,6 +86,7 @@ def revisions_table(series: Series) -> Table:
 def apply_to_json(result: ApplyResult) -> dict[str, Any]:
     return {
         "version": result.version,
+        "label": result.label or f"v{result.version}",
         "applied": result.applied,
         "approximate": result.approximate,
         "base": None if result.base is None else {
@@ -117,7 +121,7 @@ def apply_table(series: Series, results: list[ApplyResult]) -> Table:
                  for p in res.patches]
         cells += [Text("")] * (width - len(cells))
         base, source = (res.base.commit[:12], res.base.source) if res.base else ("-", "")
-        table.add_row(f"v{res.version}", base, source, *cells, _summary(res))
+        table.add_row(res.label or f"v{res.version}", base, source, *cells, _summary(res))
     return table
 
 
