@@ -39,9 +39,9 @@ def test_patch_with_findings(snap_compare, demo_app) -> None:  # type: ignore[no
     async def open_patch(pilot: Pilot[object]) -> None:
         await settle(pilot)
         app = pilot.app
-        finding = next(f for f in app.session.findings((0, 3))  # type: ignore[attr-defined]
+        finding = next(f for f in app.session.findings((0, "v3"))  # type: ignore[attr-defined]
                        if f.rule_id == "POL012" and f.line == 116)
-        app.go(PatchAt((0, 3), 1, finding))  # type: ignore[attr-defined]
+        app.go(PatchAt((0, "v3"), 1, finding))  # type: ignore[attr-defined]
         await settle(pilot)
 
     assert snap_compare(demo_app(), terminal_size=SIZE, run_before=open_patch)
