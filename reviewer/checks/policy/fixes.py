@@ -95,12 +95,12 @@ def cited_commit(ctx: CheckContext) -> Iterator[Finding]:
 
     Use instead: `git log -1 --format='%h ("%s")' --abbrev=12 <commit>`.
     """
-    cited = [(patch, ref) for patch in ctx.revision.patches for ref in _references(patch)]
-    if not cited:
-        return
     repo, base = ctx.repo, ctx.base
     if repo is None or base is None:
         raise Skipped("no tree")
+    cited = [(patch, ref) for patch in ctx.revision.patches for ref in _references(patch)]
+    if not cited:
+        return
     if (why := repo.missing_history(base)) is not None:
         raise Skipped(f"{why}: {len(cited)} cited commit(s) not checked")
     for patch, ref in cited:
