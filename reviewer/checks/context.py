@@ -110,10 +110,12 @@ class CheckContext:
 
     def report(self, message: str, *, patch: int | None = None, file: str | None = None,
                line: int | None = None, key: str | None = None,
-               severity: Severity | None = None, level: str = "diff") -> Finding:
+               severity: Severity | None = None, level: str = "diff",
+               patches: tuple[int, ...] = ()) -> Finding:
         """A finding of this rule.  `key` names the problem independently of
         line numbers (a symbol, a statement); by default the message with
-        its numbers removed."""
+        its numbers removed.  `patches`: every patch the one cause covers
+        when more than `patch` (e.g. a broken-build range)."""
         self.used_tree |= level == "tree"
         return Finding(
             rule_id=self.rule.id,
@@ -121,7 +123,7 @@ class CheckContext:
             message=message,
             version=self.revision.version,
             revision=self.revision.label,
-            patches=(patch,) if patch else (),
+            patches=patches or ((patch,) if patch else ()),
             patch=patch,
             file=file,
             line=line,

@@ -57,6 +57,7 @@ def _findings_lines(c: Any) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for title, style, items, checked in (
             (f"fixed since {c.old}", "green", list(c.fixed), c.old_checked),
+            ("gone with their patches (not fixed)", "dim", list(c.gone), c.old_checked),
             (f"new in {c.new}", "red", list(c.new_findings), c.new_checked),
             ("persisting", "yellow", [n for _o, n in c.persisting], True)):
         out.append((f"{title} ({len(items)})" + ("" if checked else ": not checked"), style))

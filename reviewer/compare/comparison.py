@@ -51,6 +51,8 @@ class Comparison:
     old_checked: bool = False  # findings of the old revision were available
     new_checked: bool = False
     pairing: str = "patch-id+subject"  # or "range-diff"
+    # Findings of the old revision whose patches the new one dropped: not fixed.
+    gone: tuple[Finding, ...] = ()
 
     def concern_counts(self) -> dict[str, int]:
         return {s: sum(c.status == s for c in self.concerns)
@@ -148,6 +150,15 @@ def diff_findings(old: list[Finding] | tuple[Finding, ...], new: list[Finding] |
     )
 
 
+def gone_with_patches(fixed: tuple[Finding, ...], pairs: list[PatchPair]
+                      ) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
+    """(fixed, gone): a finding that disappeared because every patch it was
+    about has no counterpart in the new revision went with its patches."""
+    dropped = {p.old for p in pairs if p.new is None and p.old is not None}
+    gone = tuple(f for f in fixed if f.patches and set(f.patches) <= dropped)
+    return tuple(f for f in fixed if f not in gone), gone
+
+
 def compare_revisions(series: Series, old: Revision, new: Revision, repo: GitRepo | None = None,
                       applies: dict[str, ApplyResult] | None = None,
                       reports: dict[str, RevisionReport] | None = None,
@@ -168,12 +179,13 @@ def compare_revisions(series: Series, old: Revision, new: Revision, repo: GitRep
     old_f = reports[old.label].findings if old.label in reports else ()
     new_f = reports[new.label].findings if new.label in reports else ()
     added, fixed, persisting = diff_findings(old_f, new_f)
+    fixed, gone = gone_with_patches(fixed, pairs)
     api = diff_surfaces(api_surface(old, repo, applies.get(old.label)),
                         api_surface(new, repo, applies.get(new.label)))
     return Comparison(old.label, new.label, text, note, _sorted(pairs), added, fixed,
                       persisting, api, tuple(review_concerns(old, new, api)),
                       old.label in reports, new.label in reports,
-                      "range-diff" if text else "patch-id+subject")
+                      "range-diff" if text else "patch-id+subject", gone)
 
 
 # --- JSON (docs/json.md) ----------------------------------------------------------
@@ -222,6 +234,7 @@ def comparison_to_json(c: Comparison, series: Series, source: str,
         "findings": {
             "new": [finding_to_json(f) for f in c.new_findings],
             "fixed": [finding_to_json(f) for f in c.fixed],
+            "gone": [finding_to_json(f) for f in c.gone],
             "persisting": [{"old": finding_to_json(o), "new": finding_to_json(n)}
                            for o, n in c.persisting]},
         "concerns": [{
@@ -231,6 +244,7 @@ def comparison_to_json(c: Comparison, series: Series, source: str,
             "evidence": [{"kind": e.kind, "detail": e.detail} for e in x.evidence],
         } for x in c.concerns],
         "counts": {"findings": {"new": len(c.new_findings), "fixed": len(c.fixed),
+                                "gone": len(c.gone),
                                 "persisting": len(c.persisting)},
                    "concerns": c.concern_counts()},
     }

@@ -34,6 +34,7 @@ def findings_lines(comparison: Any, old_checked: bool, new_checked: bool) -> lis
     sections = (
         (f"New in {new}", "bold red", list(comparison.new_findings)),
         (f"Fixed since {old}", "bold green", list(comparison.fixed)),
+        ("Gone with their patches (not fixed)", "dim", list(comparison.gone)),
         ("Persisting", "bold yellow", [n for _, n in comparison.persisting]),
     )
     for title, style, found in sections:
