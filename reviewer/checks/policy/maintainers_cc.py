@@ -17,6 +17,36 @@ def _addressed(rev: Revision) -> set[str]:
     return {a.email.lower() for m in mails for a in (*m.to, *m.cc, m.sender)}
 
 
+# MAINTAINERS of a tree this far in time from the mail may name other people.
+_ERA_DAYS = 90
+
+
+def _span(days: int) -> str:
+    if days < 60:
+        return f"{days} days"
+    if days < 730:
+        return f"{round(days / 30.4)} months"
+    return f"{days / 365.25:.1f} years"
+
+
+def _era(ctx: CheckContext, base: str) -> tuple[str, Severity | None]:
+    """When the revision's own base is unknown (the tree's HEAD stands in),
+    a note saying whose MAINTAINERS was read and how far its date is from
+    the mail's, and the severity that leaves: an info when far apart."""
+    res = ctx.data.apply
+    if ctx.repo is None or res is None or res.base is None or res.base.source != "HEAD":
+        return "", None
+    when = ctx.repo.commit_date(base)
+    if when is None:
+        return (f"; read from the MAINTAINERS of the tree's HEAD {base[:12]}, of unknown date: "
+                "the mail names no base"), Severity.INFO
+    gap = (when - ctx.revision.first_message.date).days
+    note = (f"; read from the MAINTAINERS of the tree's HEAD {base[:12]} ({when:%Y-%m-%d}, "
+            f"{_span(abs(gap))} {'after' if gap >= 0 else 'before'} the mail): the mail names "
+            "no base")
+    return note, Severity.INFO if abs(gap) > _ERA_DAYS else None
+
+
 def _role(addr: str, entries: list[Entry]) -> str:
     for entry in entries:
         if addr in (x.lower() for x in entry.lists):
@@ -38,7 +68,7 @@ def _display(addr: str, entries: list[Entry]) -> str:
     return addr
 
 
-@rule("POL013", "missing-cc", Severity.WARNING, Scope.REVISION)
+@rule("POL013", "missing-cc", Severity.WARNING, Scope.REVISION, version=2)
 def missing_cc(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags the mailing lists and maintainers responsible for the files a
@@ -47,6 +77,10 @@ def missing_cc(ctx: CheckContext) -> Iterator[Finding]:
     else our reading of the base's `MAINTAINERS` (`F:`/`X:`/`N:` patterns,
     `M:`/`R:`/`L:` addresses).  Catch-all entries such as THE REST
     (`F: *`) are left out: they would ask for LKML on every patch.
+    MAINTAINERS changes over the years: when the mail names no base and
+    the tree's HEAD stands in, each finding says whose MAINTAINERS was read
+    and how far its date is from the mail's, and is only an info when they
+    are more than three months apart.
 
     ## Why is this bad?
     A patch the responsible maintainers and lists never saw is not
@@ -78,6 +112,7 @@ def missing_cc(ctx: CheckContext) -> Iterator[Finding]:
     wanted = ([a for a in named if a not in only_catch_all] if named is not None
               else list(dict.fromkeys(a for e in specific for a in e.addresses)))
     addressed = _addressed(ctx.revision)
+    note, severity = _era(ctx, ctx.base)
     for addr in wanted:
         if addr in addressed:
             continue
@@ -85,5 +120,5 @@ def missing_cc(ctx: CheckContext) -> Iterator[Finding]:
         why = "; ".join(f"{e.title}: {', '.join(p for p in paths if e.covers(p))}"
                         for e in owners) or f"named by {source}"
         role = _role(addr, owners)
-        yield ctx.report(f"{role} {_display(addr, owners)} is not on To/Cc ({why})",
-                         key=addr)
+        yield ctx.report(f"{role} {_display(addr, owners)} is not on To/Cc ({why}){note}",
+                         key=addr, severity=severity)
