@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from reviewer.checks.registry import Rule
+from reviewer.checks.tags import tagged_people
 from reviewer.config import Config
+from reviewer.mail.people import Identities
 from reviewer.model import ApplyResult, Finding, Revision, Series, Severity
 from reviewer.tree.gitrepo import GitRepo
 
@@ -95,6 +97,21 @@ class CheckContext:
         data = self.repo.read_file(commit, path)
         self.used_tree = True
         return None if data is None else data.decode("utf-8", "replace")
+
+    def identities(self) -> Identities:
+        """Who is who in this series (reviewer.mail.people): every address
+        its mails show, senders, recipients, in-body authors and sign-offs,
+        joined by full name and, with a tree, the base's `.mailmap`."""
+        def build() -> Identities:
+            mails = [m for r in self.series.revisions
+                     for m in ([r.cover] if r.cover else []) + [p.message for p in r.patches]
+                     + [x.message for x in r.replies]]
+            seen = [a for m in mails for a in (m.sender, *m.recipients)]
+            seen += [a for p in self.revision.patches
+                     for a in (p.author, *tagged_people(p, "signed-off-by"))]
+            return Identities.of(seen, self.base_file(".mailmap"))
+
+        return self.memo("identities", build)
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """Work shared by the rules of one revision (e.g. one C analysis);

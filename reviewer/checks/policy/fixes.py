@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from reviewer.checks.context import CheckContext
-from reviewer.checks.policy.tags import tag_values
 from reviewer.checks.registry import Scope, Skipped, rule
+from reviewer.checks.tags import tag_values
 from reviewer.model import Finding, Patch, Severity
 
 _WELL_FORMED = re.compile(r'^([0-9a-f]{12,40}) \("(.+)"\)$')

@@ -8,8 +8,8 @@ import re
 from collections.abc import Iterator
 
 from reviewer.checks.context import CheckContext
-from reviewer.checks.policy.tags import tagged_people
 from reviewer.checks.registry import Scope, rule
+from reviewer.checks.tags import tagged_people
 from reviewer.mail.people import Identities
 from reviewer.model import Address, Finding, Patch, Severity
 
@@ -20,20 +20,6 @@ _TRAILER_LINE = re.compile(r"^([A-Za-z][A-Za-z-]*-(?:by|By|BY))\s*:?\s*(.*)$")
 
 def _signers(patch: Patch) -> list[Address]:
     return tagged_people(patch, "signed-off-by")
-
-
-def identities(ctx: CheckContext) -> Identities:
-    """Who is who in this series: every address its mails show (senders,
-    in-body authors, sign-offs) and, with a tree, the base's `.mailmap`."""
-    def build() -> Identities:
-        rev, series = ctx.revision, ctx.series
-        seen = [m.sender for r in series.revisions
-                for m in ([r.cover] if r.cover else []) + [p.message for p in r.patches]
-                + [x.message for x in r.replies]]
-        seen += [a for p in rev.patches for a in (p.author, *_signers(p))]
-        return Identities.of(seen, ctx.base_file(".mailmap"))
-
-    return ctx.memo("identities", build)
 
 
 def _signed(ids: Identities, who: Address, signers: list[Address]) -> int | None:
@@ -95,7 +81,7 @@ def author_signoff(ctx: CheckContext) -> Iterator[Finding]:
 
     Use instead: add `Signed-off-by: Lin Author <lin@example.org>` first.
     """
-    ids = identities(ctx)
+    ids = ctx.identities()
     for patch in ctx.revision.patches:
         signers = _signers(patch)
         if not signers:
@@ -138,7 +124,7 @@ def submitter_last(ctx: CheckContext) -> Iterator[Finding]:
     ```
     Use instead: the author first, the submitter last.
     """
-    ids = identities(ctx)
+    ids = ctx.identities()
     for patch in ctx.revision.patches:
         signers = _signers(patch)
         sender = patch.message.sender
