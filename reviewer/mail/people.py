@@ -112,6 +112,13 @@ class Identities:
         self.add(b)
         return self._find(f"e:{a.email.lower()}") == self._find(f"e:{b.email.lower()}")
 
+    def addresses(self, addr: Address) -> set[str]:
+        """Every address (lower case) known to be this person's."""
+        self.add(addr)
+        root = self._find(f"e:{addr.email.lower()}")
+        return {key[2:] for key in list(self._parent)
+                if key.startswith("e:") and self._find(key) == root}
+
     def names(self, addr: Address) -> set[str]:
         """Every display name seen with this address (and the one given)."""
         return self._names.get(f"e:{addr.email.lower()}", set()) | ({addr.name} - {""})

@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from reviewer.checks.context import CheckContext
 from reviewer.checks.registry import Scope, rule
 from reviewer.checks.tags import tagged_people
-from reviewer.mail.people import Identities
+from reviewer.mail.people import Identities, full_name
 from reviewer.model import Address, Finding, Patch, Severity
 
 _PERSON_TRAILERS = {"signed-off-by", "reviewed-by", "acked-by", "tested-by", "co-developed-by",
                     "reported-by", "suggested-by"}
+_TYPO_EDITS = 2  # a domain this close to one the person writes from is a slip
 _TRAILER_LINE = re.compile(r"^([A-Za-z][A-Za-z-]*-(?:by|By|BY))\s*:?\s*(.*)$")
 
 
@@ -148,12 +149,14 @@ def submitter_last(ctx: CheckContext) -> Iterator[Finding]:
                              key=f"no-submitter {sender.email.lower()}")
 
 
-@rule("POL004", "malformed-trailer", Severity.WARNING, Scope.PATCH, version=2)
+@rule("POL004", "malformed-trailer", Severity.WARNING, Scope.PATCH, version=3)
 def malformed_trailer(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags person trailers (`Signed-off-by`, `Reviewed-by`, `Acked-by` …)
-    whose value is no address, a `Signed-off-by` without a name, and
-    trailers with no colon or a misspelt key.  A bare address is fine in
+    whose value is no address, a `Signed-off-by` without a name, an
+    address one letter or two off one its person writes from (by full name:
+    `damien.lemoal@dc.com` for `damien.lemoal@wdc.com`), and trailers with
+    no colon or a misspelt key.  A bare address is fine in
     the others (`Reported-by: syzbot+1234@syzkaller.appspotmail.com`).
 
     ## Why is this bad?
@@ -171,6 +174,9 @@ def malformed_trailer(ctx: CheckContext) -> Iterator[Finding]:
     Reviewed-by: Lin Author <lin@example.org>
     ```
     """
+    senders = {m.sender.email.lower() for r in ctx.series.revisions
+               for m in ([r.cover] if r.cover else []) + [p.message for p in r.patches]
+               + [x.message for x in r.replies]}
     for patch in ctx.revision.patches:
         for line in patch.commit_message.splitlines():
             m = _TRAILER_LINE.match(line.strip())
@@ -187,9 +193,35 @@ def malformed_trailer(ctx: CheckContext) -> Iterator[Finding]:
                 problem = "needs 'Name <address>'"
             elif not name and key.lower() == "signed-off-by":
                 problem = "needs 'Name <address>' (a sign-off uses a known identity)"
+            elif (near := _typo_of(ctx, Address(name, addr), senders)) is not None:
+                problem = f"names {addr}, which {name} never wrote from: a typo of {near}?"
             if problem:
                 yield ctx.report(f"trailer {line.strip()!r} {problem}", patch=patch.index,
                                  key=f"trailer {line.strip()}")
+
+
+def _typo_of(ctx: CheckContext, who: Address, senders: set[str]) -> str | None:
+    """The address this person writes from that `who`'s differs from by a
+    slip in the domain (`damien@dc.com` for `damien@wdc.com`); None when the
+    address is one they write from, or not that close to one."""
+    local, _, domain = who.email.lower().partition("@")
+    if who.email.lower() in senders or not full_name(who.name):
+        return None
+    for known in sorted(ctx.identities().addresses(who) & senders):
+        their_local, _, their_domain = known.partition("@")
+        if their_local == local and _edits(domain, their_domain) <= _TYPO_EDITS:
+            return known
+    return None
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
 
 
 def _closest(key: str) -> str:

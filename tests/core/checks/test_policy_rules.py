@@ -152,3 +152,22 @@ def test_a_changelog_above_the_cut_hides_no_signoff(tmp_path: Path) -> None:
             "Changes in v2:\n- lock it\n")
     moved = mail("[PATCH] ovl: x", msgid="a@x", body=body, signoff=None)
     assert not run_rule("POL001", mbox(tmp_path, moved)).findings
+
+
+def test_pol004_a_slip_in_a_reviewers_address(tmp_path: Path) -> None:
+    """Rita writes from rita@example.org; v2 carries her tag with
+    exmaple.org: a typo.  Christoph-style tags from another real address of
+    the same person (far from any they write from) are left alone."""
+    v1 = mail("[PATCH] ovl: x", msgid="v1@x")
+    reply = mail("Re: [PATCH] ovl: x", msgid="r@x", in_reply_to="v1@x", diff=None, signoff=None,
+                 sender="Rita Reviewer <rita@example.org>",
+                 body="> Explain why.\n\nReviewed-by: Rita Reviewer <rita@example.org>")
+    later = "Tue, 05 Mar 2024 10:00:00 +0000"
+    typo = mail("[PATCH v2] ovl: x", msgid="v2@x", date=later,
+                body="Explain why.\n\nReviewed-by: Rita Reviewer <rita@exmaple.org>")
+    (finding,) = run_rule("POL004", mbox(tmp_path, v1, reply, typo), version=2).findings
+    assert finding.message.endswith("which Rita Reviewer never wrote from: a typo of "
+                                    "rita@example.org?")
+    other = mail("[PATCH v2] ovl: x", msgid="v2@x", date=later,
+                 body="Explain why.\n\nReviewed-by: Rita Reviewer <rita@work.example>")
+    assert not run_rule("POL004", mbox(tmp_path, v1, reply, other), version=2).findings
