@@ -34,6 +34,7 @@ from reviewer.model import (
     ApplyFailure,
     ApplyResult,
     BaseChoice,
+    BaseSource,
     FileChange,
     Finding,
     Hunk,
@@ -55,7 +56,8 @@ from reviewer.output.report import SeriesReport, finding_location
 from reviewer.pipeline import Opened, open_source
 from reviewer.sample import demo_paths, write_sample
 from reviewer.store.cache import ResultCache
-from reviewer.tree.apply import apply_revision, apply_series, choose_base, series_slug
+from reviewer.tree.apply import apply_revision, apply_series, series_slug
+from reviewer.tree.base import choose_base
 from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo
 
 __all__ = [
@@ -67,6 +69,7 @@ __all__ = [
     "ApplyFailure",
     "ApplyResult",
     "BaseChoice",
+    "BaseSource",
     "Comparison",
     "Concern",
     "Config",

@@ -13,6 +13,7 @@ __all__ = [
     "ApplyFailure",
     "ApplyResult",
     "BaseChoice",
+    "BaseSource",
     "FileChange",
     "Finding",
     "Hunk",
@@ -348,11 +349,31 @@ class PatchApply:
     approximate: bool = False
 
 
+class BaseSource(enum.StrEnum):
+    """What chose a revision's base, strongest evidence first."""
+
+    OPTION = "--base"  # the user's --base, over any evidence
+    BASE_COMMIT = "base-commit"  # the mail's `base-commit:` trailer
+    BLOBS = "blobs"  # the pre-image blob ids of the patches' `index` lines
+    RELEASE = "release"  # a release the cover or changelog names, as a tag
+    HEAD = "HEAD"  # no evidence: the tree's HEAD
+
+
 @dataclass(frozen=True)
 class BaseChoice:
     commit: str
-    source: str  # "base-commit", "--base" or "HEAD"
-    reason: str
+    source: BaseSource
+    reason: str  # everything weighed, in a sentence ("no base-commit in the mail; blobs: …")
+    evidence: str = ""  # what chose it, short: "blobs: 3/3 pre-images at overlayfs-next"
+    name: str | None = None  # a ref naming the commit ("overlayfs-next", "v5.7-rc5")
+    matched: int = 0  # pre-image blobs of the revision found at the commit …
+    blobs: int = 0  # … of this many (files the series changes and does not create)
+    release: str | None = None  # the release the mails name ("v5.7-rc5"), found or not
+
+    @property
+    def label(self) -> str:
+        """The name when there is one, else the short commit id."""
+        return self.name or self.commit[:12]
 
 
 @dataclass(frozen=True)
@@ -362,6 +383,9 @@ class ApplyResult:
     patches: tuple[PatchApply, ...]
     ref: str | None  # refs/reviewer/... holding the tip when anything applied
     error: str | None = None  # revision-level problem (e.g. no usable base)
+    # When a patch did not apply: what to try (the base the mail names,
+    # --base, --fuzzy …), once for the revision rather than on every patch.
+    advice: tuple[str, ...] = ()
     label: str = ""  # the revision's label (Revision.label)
 
     @property

@@ -47,11 +47,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     reports = [SeriesReport(s, tuple(mark_approximate(r) for r in revs)) for s, revs in checked]
     rules = selected_rules(config)
     if getattr(args, "show_apply", False):
-        from reviewer.output.listing import apply_table
+        from reviewer.output.listing import apply_lines, apply_table
 
         for series, results in applied:
             if results is not None:
                 stdout.print(apply_table(series, results))
+                for line in (line for res in results for line in apply_lines(res)):
+                    stdout.print(line, soft_wrap=True)
     if args.format == "json":
         print_json(to_json(reports, rules, opened.loaded.source))
     elif args.format == "markdown":
@@ -140,7 +142,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sp.set_defaults(func=cmd_check)
     sp.add_argument("source")
     sp.add_argument("--tree", help="apply to this git tree first (enables tree-level checks)")
-    sp.add_argument("--base", help="base for revisions without a usable base-commit")
+    sp.add_argument("--base", help="with --tree: put every revision on this commit, over the "
+                    "evidence (base-commit, pre-image blobs, a named release)")
     sp.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     sp.add_argument("--fail-on", choices=("error", "warning", "info"),
                     help="exit 1 when a finding is at or above this severity (default: error)")

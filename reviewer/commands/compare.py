@@ -81,8 +81,10 @@ def _concern_body(x: Any) -> list[str]:
     return lines
 
 
-def to_text(c: Any, title: str) -> RenderableType:
-    parts: list[RenderableType] = [_inert(f"Compare {c.old} → {c.new}: {title}", "bold"), ""]
+def to_text(c: Any, title: str, trees: list[str]) -> RenderableType:
+    parts: list[RenderableType] = [_inert(f"Compare {c.old} → {c.new}: {title}", "bold")]
+    parts += [_inert(line, "yellow" if "diffs alone" in line else "dim") for line in trees]
+    parts.append("")
     parts.append(Text(f"Patches ({c.range_diff_note})", style="bold"))
     for p in c.pairs:
         old = "-" if p.old is None else f"{c.old} {p.old}"
@@ -112,8 +114,9 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(c: Any, title: str) -> str:
-    out = [f"# Compare {c.old} → {c.new}: {_md(title)}\n", f"## Patches\n\n{c.range_diff_note}\n",
+def to_markdown(c: Any, title: str, trees: list[str]) -> str:
+    out = [f"# Compare {c.old} → {c.new}: {_md(title)}\n",
+           *(f"> {_md(line)}\n" for line in trees), f"## Patches\n\n{c.range_diff_note}\n",
            f"| {c.old} | {c.new} | status | title | paired by |", "|---|---|---|---|---|"]
     out += [f"| {p.old or '-'} | {p.new or '-'} | {p.status} | {_md(p.title)} | {p.by} |"
             for p in c.pairs]
@@ -137,6 +140,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from reviewer.compare.comparison import compare_revisions, comparison_to_json
     from reviewer.config import load_config
     from reviewer.errors import ReviewerError
+    from reviewer.output.listing import tree_lines
     from reviewer.pipeline import open_source
     from reviewer.store.cache import ResultCache
 
@@ -164,12 +168,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         config = load_config().with_cli(args.select, args.ignore)
         result = compare_revisions(series, old, new, repo, applies, config=config,
                                    cache=None if args.no_cache else ResultCache())
+    trees = tree_lines([old.label, new.label], applies)
     if args.format == "json":
         print_json(comparison_to_json(result, series, opened.loaded.source, applies))
     elif args.format == "markdown":
-        sys.stdout.write(to_markdown(result, series.title))
+        sys.stdout.write(to_markdown(result, series.title, trees))
     else:
-        stdout.print(to_text(result, series.title))
+        stdout.print(to_text(result, series.title, trees))
     return 0
 
 
@@ -190,7 +195,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sp.add_argument("old", metavar="vA", help="the earlier revision, e.g. v1")
     sp.add_argument("new", metavar="vB", help="the later revision, e.g. v2")
     sp.add_argument("--tree", help="apply both to this git tree (range-diff, tree-level checks)")
-    sp.add_argument("--base", help="base for revisions without a usable base-commit")
+    sp.add_argument("--base", help="with --tree: put every revision on this commit, over the "
+                    "evidence (base-commit, pre-image blobs, a named release)")
     sp.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     sp.add_argument("--select", action="append", metavar="ID",
                     help="run only these rule IDs or prefixes")

@@ -129,7 +129,8 @@ def _pairing(repo: GitRepo | None, a: ApplyResult | None, b: ApplyResult | None,
     if repo is None or a is None or b is None:
         return "", "no tree: patches paired by patch-id and subject", fallback
     if not (a.applied and b.applied and a.base and b.base and a.tip and b.tip):
-        return "", "a revision did not apply: patches paired by patch-id and subject", fallback
+        failed = " and ".join(f"v{r.version}" for r in (a, b) if not r.applied) or "a revision"
+        return "", f"{failed} did not apply: patches paired by patch-id and subject", fallback
     ranges = (f"{a.base.commit}..{a.tip}", f"{b.base.commit}..{b.tip}")
     done = _git_range_diff(repo, ranges, a, b, old, new)
     if done is None:
@@ -203,15 +204,17 @@ def _surface_json(s: ApiSurface) -> dict[str, Any]:
 
 def comparison_to_json(c: Comparison, series: Series, source: str,
                        applies: dict[str, ApplyResult] | None = None) -> dict[str, Any]:
-    from reviewer.output.listing import apply_to_json
+    from reviewer.output.listing import apply_to_json, not_applied_note
     from reviewer.output.report import finding_to_json
 
     applies = applies or {}
 
     def side(label: str, checked: bool) -> dict[str, Any]:
         res, rev = applies.get(label), series.revision(label)
+        note = not_applied_note(res)
         return {"version": rev.version, "label": label, "order": rev.order,
                 "checked": checked, "title": rev.title,
+                "level": "diff" if note else "tree", "level_reason": note,
                 "apply": apply_to_json(res) if res else None}
 
     api = c.api

@@ -8,9 +8,11 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from reviewer.model import ApplyResult, PatchStatus, Revision, Series
+from reviewer.model import ApplyResult, BaseChoice, BaseSource, PatchStatus, Revision, Series
+from reviewer.tree.base import named_release, pre_images, prerequisites
 
-__all__ = ["apply_table", "apply_to_json", "revisions_table", "series_to_json"]
+__all__ = ["apply_exit_code", "apply_lines", "apply_table", "apply_to_json", "base_to_json",
+           "not_applied_note", "revisions_table", "series_to_json", "tree_lines"]
 
 STATUS_STYLE = {
     PatchStatus.APPLIED: "green",
@@ -33,7 +35,8 @@ def _flags(rev: Revision) -> str:
                                     ("partial", rev.partial)) if on)
 
 
-def revision_to_json(rev: Revision) -> dict[str, Any]:
+def revision_to_json(rev: Revision, base: BaseChoice | str | None = None) -> dict[str, Any]:
+    """`base`: the base chosen in a tree (`--tree`), or why none could be."""
     return {
         "version": rev.version,
         "label": rev.label,
@@ -47,6 +50,10 @@ def revision_to_json(rev: Revision) -> dict[str, Any]:
         "missing": list(rev.missing),
         "duplicates": list(rev.duplicates),
         "base_commit": rev.base_commit,
+        "release": named_release(rev),
+        "prerequisites": list(prerequisites(rev)),
+        "pre_images": len(pre_images(rev)),
+        "base": base if isinstance(base, str) else base_to_json(base),
         "change_id": rev.change_id,
         "link": None if rev.link is None else {
             "reason": rev.link.reason, "confidence": rev.link.confidence,
@@ -62,11 +69,28 @@ def revision_to_json(rev: Revision) -> dict[str, Any]:
     }
 
 
-def series_to_json(series: Series) -> dict[str, Any]:
-    return {"title": series.title, "revisions": [revision_to_json(r) for r in series.revisions]}
+def series_to_json(series: Series,
+                   bases: dict[str, BaseChoice | str] | None = None) -> dict[str, Any]:
+    """`bases`: revision label → its base in a tree (or why none), with --tree."""
+    return {"title": series.title, "revisions": [
+        revision_to_json(r, (bases or {}).get(r.label)) for r in series.revisions]}
 
 
-def revisions_table(series: Series) -> Table:
+def _base_cell(rev: Revision, base: BaseChoice | str | None) -> Text:
+    """The base in the tree and its evidence, or what the mails say of it."""
+    if isinstance(base, str):
+        return inert(base, "red")
+    if base is not None:
+        return inert(base.evidence,
+                     "yellow" if base.source is BaseSource.HEAD and base.blobs else "")
+    if rev.base_commit:
+        return inert(f"base-commit {rev.base_commit[:12]}")
+    release = named_release(rev)
+    return inert(f"names {release}" if release else "-")
+
+
+def revisions_table(series: Series,
+                    bases: dict[str, BaseChoice | str] | None = None) -> Table:
     table = Table(title=inert(series.title), title_justify="left", expand=False)
     for col in ("#", "rev", "flags", "patches", "cover", "replies", "base", "linked by"):
         table.add_column(col)
@@ -78,9 +102,17 @@ def revisions_table(series: Series) -> Table:
         table.add_row(
             str(rev.order), rev.label, _flags(rev), Text(count, style="red" if rev.missing else ""),
             "yes" if rev.cover else "-", str(len(rev.replies)),
-            (rev.base_commit or "-")[:12], link,
+            _base_cell(rev, (bases or {}).get(rev.label)), link,
         )
     return table
+
+
+def base_to_json(base: BaseChoice | None) -> dict[str, Any] | None:
+    if base is None:
+        return None
+    return {"commit": base.commit, "source": base.source.value, "name": base.name,
+            "evidence": base.evidence, "reason": base.reason,
+            "blobs": {"matched": base.matched, "total": base.blobs}, "release": base.release}
 
 
 def apply_to_json(result: ApplyResult) -> dict[str, Any]:
@@ -89,12 +121,11 @@ def apply_to_json(result: ApplyResult) -> dict[str, Any]:
         "label": result.label or f"v{result.version}",
         "applied": result.applied,
         "approximate": result.approximate,
-        "base": None if result.base is None else {
-            "commit": result.base.commit, "source": result.base.source,
-            "reason": result.base.reason},
+        "base": base_to_json(result.base),
         "ref": result.ref,
         "tip": result.tip,
         "error": result.error,
+        "advice": list(result.advice),
         "patches": [{
             "index": p.index, "title": p.title, "status": p.status.value, "commit": p.commit,
             "approximate": p.approximate,
@@ -120,9 +151,72 @@ def apply_table(series: Series, results: list[ApplyResult]) -> Table:
                       style="yellow" if p.approximate else STATUS_STYLE[p.status])
                  for p in res.patches]
         cells += [Text("")] * (width - len(cells))
-        base, source = (res.base.commit[:12], res.base.source) if res.base else ("-", "")
-        table.add_row(res.label or f"v{res.version}", base, source, *cells, _summary(res))
+        base, source = (res.base.label, res.base.source.value) if res.base else ("-", "")
+        table.add_row(res.label or f"v{res.version}", inert(base), source, *cells, _summary(res))
     return table
+
+
+def apply_lines(res: ApplyResult) -> list[Text]:
+    """Under the table, per revision: its base and the evidence for it, then
+    (when a patch did not apply) each patch's own reason once and what to
+    try, once for the revision."""
+    label = res.label or f"v{res.version}"
+    out: list[Text] = []
+    if res.base:
+        commit = f" ({res.base.commit[:12]})" if res.base.name else ""
+        out.append(inert(f"{label}: base {res.base.label}{commit}: {res.base.reason}"))
+    if res.ref:
+        out.append(inert(f"{label}: kept as {res.ref}"))
+    for p in res.patches:
+        if p.failure is not None and (p.approximate or not p.status.ok):
+            what = "approximate" if p.approximate else p.status.value
+            out.append(inert(f"{label} {p.index}/{len(res.patches)} {what}: {p.failure.reason}"))
+    if not res.applied:
+        out.append(inert(f"{label}: NOT APPLIED: {_not_applied(res)}", "bold red"))
+        out += [inert(f"{label}: try: {tip}", "yellow") for tip in res.advice]
+    return out
+
+
+def apply_exit_code(results: list[ApplyResult]) -> int:
+    """0 when every revision applied (approximately too, with --fuzzy), 1
+    when one did not (a patch failed, or no base)."""
+    return int(any(not r.applied for r in results))
+
+
+def not_applied_note(res: ApplyResult | None) -> str | None:
+    """Why the tree-level checks of a revision could not run, or None when
+    they could: said wherever findings are shown."""
+    if res is None:
+        return "no --tree given: findings come from the diffs alone"
+    if res.applied:
+        return None
+    return f"not applied ({_not_applied(res)}): findings come from the diffs alone"
+
+
+def tree_lines(labels: list[str], applies: dict[str, ApplyResult]) -> list[str]:
+    """Each revision's base and whether it applied, for a view of several
+    (compare; revisions by label); one line when no tree was given."""
+    if not applies:
+        return ["no --tree given: findings and API changes come from the diffs alone"]
+    out = []
+    for label in labels:
+        res = applies.get(label)
+        note = not_applied_note(res)
+        if note:
+            out.append(f"{label}: {note}")
+        elif res is not None and res.base is not None:
+            out.append(f"{label}: applied on {res.base.label} ({res.base.evidence})")
+    return out
+
+
+def _not_applied(res: ApplyResult) -> str:
+    if res.error:
+        return res.error
+    failed = res.failed
+    if failed is None:
+        return "not every patch was tried"
+    where = f" on {res.base.label}" if res.base else ""
+    return f"patch {failed.index}/{len(res.patches)} does not apply{where}"
 
 
 def _short(status: PatchStatus) -> str:
@@ -137,6 +231,4 @@ def _summary(res: ApplyResult) -> Text:
         return Text("applied, approximate (~: reduced context, --fuzzy)", style="yellow")
     if res.applied:
         return Text("applied", style="green")
-    failed = res.failed
-    reason = failed.failure.reason if failed and failed.failure else "not applied"
-    return inert(f"{failed.index if failed else '?'}/{len(res.patches)}: {reason}", "red")
+    return inert(f"NOT APPLIED: {_not_applied(res)}", "red")  # why: in apply_lines()

@@ -13,11 +13,10 @@ from rich.text import Text
 from reviewer.checks.engine import RevisionReport
 from reviewer.checks.registry import Rule
 from reviewer.model import Finding, Series, Severity
-from reviewer.output.listing import apply_to_json, inert
+from reviewer.output.listing import apply_to_json, inert, not_applied_note
 
-__all__ = [
-    "finding_location","SCHEMA_VERSION", "SeriesReport", "exit_code", "mark_approximate", "to_json",
-           "to_markdown", "to_text"]
+__all__ = ["SCHEMA_VERSION", "SeriesReport", "exit_code", "finding_location", "level_notes",
+           "mark_approximate", "to_json", "to_markdown", "to_text"]
 
 SCHEMA_VERSION = 1
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -73,6 +72,8 @@ def to_json(reports: list[SeriesReport], rules: list[Rule], source: str) -> dict
                 "label": rev.label,
                 "order": rev.order,
                 "approximate": bool(rev.apply and rev.apply.approximate),
+                "level": "diff" if not_applied_note(rev.apply) else "tree",
+                "level_reason": not_applied_note(rev.apply),
                 "apply": apply_to_json(rev.apply) if rev.apply else None,
                 "counts": counts(rev.findings),
                 "rules": {o.rule_id: {"status": o.status, "level": o.level, "reason": o.reason,
@@ -96,12 +97,27 @@ def _cell(rev: RevisionReport, rule: Rule) -> Text:
     return Text(str(len(mine)), style=SEVERITY_STYLE[sev] if sev else "")
 
 
+def _column(rev: RevisionReport) -> str:
+    """A revision's column head: marked when its tree is a guess or absent."""
+    if rev.apply is not None and not rev.apply.applied:
+        return f"{rev.label} (not applied)"
+    return rev.label + (" (approx.)" if rev.apply is not None and rev.apply.approximate else "")
+
+
+def level_notes(rep: SeriesReport) -> list[str]:
+    """Which revisions were checked on their diffs alone, and why: one line
+    for a run without a tree, else one per revision that did not apply."""
+    if all(rev.apply is None for rev in rep.revisions):
+        return ["no --tree given: every finding comes from the diffs alone"]
+    return [f"{rev.label}: {note}" for rev in rep.revisions
+            if (note := not_applied_note(rev.apply))]
+
+
 def _summary_table(rep: SeriesReport, rules: list[Rule]) -> Table:
     table = Table(title=inert(rep.series.title), title_justify="left")
     table.add_column("rule")
     for rev in rep.revisions:
-        approx = rev.apply is not None and rev.apply.approximate
-        table.add_column(rev.label + (" (approx.)" if approx else ""), justify="center")
+        table.add_column(_column(rev), justify="center")
     for rule in rules:
         table.add_row(f"{rule.id} {rule.name}", *(_cell(rev, rule) for rev in rep.revisions))
     return table
@@ -133,6 +149,7 @@ def to_text(reports: list[SeriesReport], rules: list[Rule]) -> RenderableType:
     parts: list[RenderableType] = []
     for rep in reports:
         parts.append(_summary_table(rep, rules))
+        parts += [inert(note, "bold yellow") for note in level_notes(rep)]
         for rev in rep.revisions:
             for o in rev.outcomes:
                 if o.status != "ran":
@@ -159,14 +176,13 @@ def to_markdown(reports: list[SeriesReport], rules: list[Rule]) -> str:
     out: list[str] = []
     for rep in reports:
         out.append(f"## {_md(rep.series.title)}\n")
-        out.append("| rule | " + " | ".join(
-            r.label + (" (approx.)" if r.apply and r.apply.approximate else "")
-            for r in rep.revisions) + " |")
+        out.append("| rule | " + " | ".join(_column(r) for r in rep.revisions) + " |")
         out.append("|---|" + "---|" * len(rep.revisions))
         for rule in rules:
             cells = [_cell(rev, rule).plain for rev in rep.revisions]
             out.append(f"| {rule.id} {rule.name} | " + " | ".join(cells) + " |")
         out.append("")
+        out += [f"> **{_md(note)}**\n" for note in level_notes(rep)]
         for rev in rep.revisions:
             if not rev.findings:
                 continue

@@ -26,9 +26,10 @@ import git
 
 from reviewer.errors import TreeError
 
-__all__ = ["REF_NAMESPACE", "GitRepo", "SparseIndex", "TempIndex"]
+__all__ = ["REF_NAMESPACE", "GitRepo", "PathRemoval", "RefTip", "SparseIndex", "TempIndex"]
 
 REF_NAMESPACE = "refs/reviewer/"
+TIMED_OUT = -9  # GitOutput.status of a git killed at its time limit
 
 # Keep the user's and the system's config from changing how plumbing behaves
 # (hooks, attributes filters and pagers are not involved in what we run).
@@ -53,6 +54,26 @@ class GitOutput:
     stderr: str
 
 
+@dataclass(frozen=True)
+class RefTip:
+    """A commit some refs point at (tags peeled to their commit)."""
+
+    commit: str
+    names: tuple[str, ...]  # short names: tags, then local, then remote branches
+    date: int  # committer date, Unix seconds
+    branch: bool  # a branch points here (not only tags)
+
+
+@dataclass(frozen=True)
+class PathRemoval:
+    """The commit that removed a path, and where it went if renamed."""
+
+    commit: str | None  # None when the search ran out of time
+    subject: str
+    renamed_to: str | None
+    timed_out: bool = False
+
+
 class GitRepo:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
@@ -65,15 +86,21 @@ class GitRepo:
         self.git_dir = Path(self.repo.git_dir)
 
     def run(self, *args: str, env: dict[str, str] | None = None,
-            stdin: bytes | None = None) -> GitOutput:
+            stdin: bytes | None = None, timeout: float | None = None) -> GitOutput:
+        """git with `args`; past `timeout` seconds git is killed and the
+        status is TIMED_OUT."""
         full_env = {**os.environ, **_QUIET_ENV, **(env or {})}
         # subprocess.run kills and reaps git when we are interrupted (Ctrl-C),
         # so no git process outlives us, e.g. writing into a temporary index.
         # No hook of the user's runs on our plumbing (post-index-change on a
         # temporary index, reference-transaction on refs/reviewer/).
-        proc = subprocess.run(["git", "-c", "core.hooksPath=/dev/null", *args],
-                              cwd=self.repo.working_tree_dir or self.git_dir,
-                              env=full_env, input=stdin, capture_output=True, check=False)
+        try:
+            proc = subprocess.run(["git", "-c", "core.hooksPath=/dev/null", *args],
+                                  cwd=self.repo.working_tree_dir or self.git_dir,
+                                  env=full_env, input=stdin, capture_output=True, check=False,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return GitOutput(TIMED_OUT, "", f"git {args[0]} took over {timeout} s")
         return GitOutput(proc.returncode, proc.stdout.decode("utf-8", "surrogateescape"),
                          proc.stderr.decode("utf-8", "replace"))
 
@@ -192,6 +219,126 @@ class GitRepo:
     def log_subjects(self, paths: list[str], limit: int = 200, rev: str = "HEAD") -> list[str]:
         out = self.run("log", f"-{limit}", "--no-merges", "--format=%s", rev, "--", *paths)
         return out.stdout.splitlines() if out.status == 0 else []
+
+    # -- where a base is: refs, blobs, history -------------------------------
+    def ref_tips(self) -> list[RefTip]:
+        """Every commit a branch, remote branch or tag points at, newest
+        first; refs/reviewer/ and symbolic refs (`origin/HEAD`) left out."""
+        fmt = ("%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(committerdate:unix)"
+               " %(*committerdate:unix) %(symref) %(refname)")
+        out = self.run("for-each-ref", f"--format={fmt}", "refs/heads/", "refs/remotes/",
+                       "refs/tags/")
+        found: dict[str, tuple[list[tuple[int, str]], int]] = {}
+        for line in out.stdout.splitlines():
+            kind, sha, peeled_kind, peeled, date, peeled_date, symref, name = line.split(" ")
+            if symref:
+                continue
+            if kind == "tag" and peeled_kind == "commit":
+                sha, date = peeled, peeled_date
+            elif kind != "commit":
+                continue
+            rank = next(i for i, p in enumerate(("refs/tags/", "refs/heads/", "refs/remotes/"))
+                        if name.startswith(p))
+            short = name.split("/", 2)[2]
+            found.setdefault(sha, ([], int(date or 0)))[0].append((rank, short))
+        tips = [RefTip(sha, tuple(n for _r, n in sorted(names)), date,
+                       any(rank > 0 for rank, _n in names))
+                for sha, (names, date) in found.items()]
+        return sorted(tips, key=lambda t: -t.date)
+
+    def blobs_at(self, commits: Iterable[str], paths: Iterable[str]) -> dict[tuple[str, str], str]:
+        """(commit, path) → blob id, for each pair where `path` is a file at
+        `commit` (one `git cat-file --batch-check` for all of them)."""
+        pairs = [(c, p) for c in dict.fromkeys(commits) for p in dict.fromkeys(paths)
+                 if "\n" not in p]
+        if not pairs:
+            return {}
+        query = "".join(f"{c}:{p}\n" for c, p in pairs).encode("utf-8", "surrogateescape")
+        out = self.run("cat-file", "--batch-check=%(objecttype) %(objectname)", stdin=query)
+        answers = out.stdout.splitlines()
+        return {pair: ans.split(" ")[1] for pair, ans in zip(pairs, answers, strict=False)
+                if ans.startswith("blob ")}
+
+    def find_blobs(self, ids: Iterable[str]) -> dict[str, str]:
+        """Abbreviated id → full id, for the ids naming a blob in the object
+        store ("" when the abbreviation names several objects), in one
+        process for all of them."""
+        wanted = [i for i in dict.fromkeys(ids) if i and all(c in "0123456789abcdef" for c in i)]
+        if not wanted:
+            return {}
+        out = self.run("cat-file", "--batch-check=%(objecttype) %(objectname)",
+                       stdin="".join(f"{i}\n" for i in wanted).encode())
+        found = {}
+        for i, ans in zip(wanted, out.stdout.splitlines(), strict=False):
+            if ans.startswith("blob "):
+                found[i] = ans.split(" ")[1]
+            elif ans.endswith(" ambiguous"):
+                found[i] = ""
+        return found
+
+    def has_history(self, commit: str) -> bool:
+        """Whether `commit` has a parent here (not a lone import, not the
+        boundary of a shallow clone)."""
+        out = self.run("rev-list", "--count", "--max-count=2", commit)
+        return out.status == 0 and out.stdout.strip() == "2"
+
+    def commits_changing(self, blobs: list[str], paths: list[str], since: int,
+                         timeout: float) -> list[str] | None:
+        """Commits on any ref (but refs/reviewer/) after `since` (Unix time)
+        that add or remove one of the full blob ids at one of `paths`, each
+        followed by its parents: where those blobs were.  None when git took
+        longer than `timeout` seconds."""
+        out = self.run("log", f"--exclude={REF_NAMESPACE}*", "--all", "--format=%H %P",
+                       f"--since={since}", *(f"--find-object={b}" for b in blobs),
+                       "--", *paths, env={"GIT_LITERAL_PATHSPECS": "1"}, timeout=timeout)
+        if out.status == TIMED_OUT:
+            return None
+        return list(dict.fromkeys(c for line in out.stdout.splitlines() for c in line.split()))
+
+    def newest_commit_before(self, when: int) -> str | None:
+        """The newest commit on any ref (but refs/reviewer/) dated at or
+        before `when` (Unix time): the tree as it stood then."""
+        out = self.run("rev-list", "-1", f"--exclude={REF_NAMESPACE}*", "--all",
+                       f"--until={when}")
+        return out.stdout.strip() or None
+
+    def commit_dates(self, commits: Iterable[str]) -> dict[str, int]:
+        wanted = list(dict.fromkeys(commits))
+        if not wanted:
+            return {}
+        out = self.run("show", "-s", "--format=%H %ct", *wanted)
+        return {sha: int(date) for sha, date in
+                (line.split(" ") for line in out.stdout.splitlines() if " " in line)}
+
+    def describe(self, commit: str) -> str:
+        """A name for a commit no ref points at: `v5.7-rc5-12-g…`, or its id."""
+        out = self.run("describe", "--tags", "--always", "--abbrev=12",
+                       f"--exclude={REF_NAMESPACE}*", commit, timeout=5)
+        return out.stdout.strip() or commit[:12]
+
+    def removal(self, commit: str, path: str, timeout: float) -> PathRemoval | None:
+        """The newest commit up to `commit` that removed `path` and where the
+        file went if it was renamed; None when no commit removed it."""
+        out = self.run("log", "-1", "--format=%H %s", "--diff-filter=D", commit, "--", path,
+                       env={"GIT_LITERAL_PATHSPECS": "1"}, timeout=timeout)
+        if out.status == TIMED_OUT:
+            return PathRemoval(None, "", None, timed_out=True)
+        if not out.stdout.strip():
+            return None
+        sha, _, subject = out.stdout.strip().partition(" ")
+        # Rename detection over the whole commit (the pathspec above sees only
+        # the removed side).
+        status = self.run("diff-tree", "-r", "-M", "--name-status", "-z", "--no-commit-id",
+                          sha, timeout=timeout)
+        items = status.stdout.split("\0")
+        renamed = next((items[i + 2] for i in range(len(items) - 2)
+                        if items[i].startswith("R") and items[i + 1] == path), None)
+        return PathRemoval(sha, subject, renamed)
+
+    def file_paths(self, commit: str) -> list[str]:
+        """Every file at `commit` (one `git ls-tree -r`)."""
+        out = self.run("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit)
+        return [p for p in out.stdout.split("\0") if p]
 
     # -- refs --------------------------------------------------------------
     def update_ref(self, ref: str, sha: str) -> None:

@@ -77,14 +77,23 @@ def test_revisions_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_apply_json_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     series = SeriesRepo(tmp_path)
     code, out, err = run(capsys, "apply", str(series.plain), "--tree", str(series.repo),
-                         "--json")
-    assert code == 0 and err == ""
+                         "--json", "--base", "main")
+    assert code == 1 and err == ""  # v1 does not apply
     (s,) = json.loads(out)["series"]
     v1, v2 = s["revisions"]
     for rev in (v1, v2):
-        assert set(rev) >= {"version", "applied", "base", "ref", "tip", "error", "patches"}
-        assert rev["base"]["source"] == "HEAD" and rev["base"]["commit"] == series.head
+        assert set(rev) >= {"version", "applied", "base", "ref", "tip", "error", "patches",
+                            "advice"}
+        assert rev["base"] == {
+            "commit": series.head, "source": "--base", "name": "main",
+            "evidence": "--base main (given; 1/3 pre-images there)",
+            "reason": "using --base main (given; 1/3 pre-images there)",
+            "blobs": {"matched": 1, "total": 3}, "release": None}
         assert rev["ref"] in reviewer_refs(series.repo) and rev["error"] is None
+    assert v1["applied"] is False and v2["advice"] == []
+    assert v1["advice"] == [
+        "--base main does not fit: give the tree the series was written on",
+        "--fuzzy retries with less context (what applies so is marked approximate)"]
     assert [p["status"] for p in v1["patches"]] == ["applied", "failed", "not-tried"]
     assert v1["patches"][1]["failure"]["file"] == "b.c"
     assert v1["patches"][1]["failure"]["hunk"] == 1 and v1["patches"][1]["failure"]["line"] == 2

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from reviewer.checks.context import CheckContext
 from reviewer.checks.maintainers import Entry, entries_for, parse_maintainers, run_get_maintainer
 from reviewer.checks.registry import Scope, Skipped, rule
-from reviewer.model import Address, Finding, Revision, Severity
+from reviewer.model import Address, BaseSource, Finding, Revision, Severity
 
 
 def _addressed(rev: Revision) -> list[Address]:
@@ -30,12 +30,14 @@ def _span(days: int) -> str:
 
 
 def _era(ctx: CheckContext, base: str) -> tuple[str, bool]:
-    """When the revision's own base is unknown (the tree's HEAD stands in):
+    """When nothing says which base the revision was written on (no
+    base-commit, no pre-image blobs, no release: the tree's HEAD stands in):
     whose MAINTAINERS was read and how far its date is from the mail's,
     and whether that is far (or unknown) enough to make the findings only
     an info.  ("", False) for the revision's own base."""
     res = ctx.data.apply
-    if ctx.repo is None or res is None or res.base is None or res.base.source != "HEAD":
+    if ctx.repo is None or res is None or res.base is None \
+            or res.base.source is not BaseSource.HEAD:
         return "", False
     when = ctx.repo.commit_date(base)
     if when is None:

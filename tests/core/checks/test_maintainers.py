@@ -23,7 +23,7 @@ from reviewer.checks.maintainers import (
 )
 from reviewer.checks.registry import get_rule
 from reviewer.config import Config
-from reviewer.model import Address, ApplyResult, BaseChoice, Series
+from reviewer.model import Address, ApplyResult, BaseChoice, BaseSource, Series
 from reviewer.tree.gitrepo import GitRepo
 from samples.build import THREAD_MBOX, build_tree
 
@@ -241,7 +241,7 @@ def test_pol013_says_whose_maintainers_when_the_base_is_unknown(
     series = open_source(mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x",
                                               to="Miklos Szeredi <miklos@szeredi.hu>"))).series[0]
     rev = series.revisions[0]
-    apply = ApplyResult(rev.version, BaseChoice(base, "HEAD", "no base-commit"), (), None)
+    apply = ApplyResult(rev.version, BaseChoice(base, BaseSource.HEAD, "no evidence"), (), None)
     report = check_revision(series, rev, apply, GitRepo(repo), Config(), [get_rule("POL013")])
     era = f"the MAINTAINERS of the tree's HEAD {base[:12]} ({tree_date[:10]}, {span}"
     if tree_date.startswith("2024"):
