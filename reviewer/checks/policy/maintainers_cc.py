@@ -74,7 +74,7 @@ def _display(addr: str, entries: list[Entry]) -> str:
     return addr
 
 
-@rule("POL013", "missing-cc", Severity.WARNING, Scope.REVISION, version=3)
+@rule("POL013", "missing-cc", Severity.WARNING, Scope.REVISION, version=4)
 def missing_cc(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags the mailing lists and maintainers responsible for the files a
@@ -87,7 +87,8 @@ def missing_cc(ctx: CheckContext) -> Iterator[Finding]:
     the tree's HEAD stands in, the findings say whose MAINTAINERS was read
     and how far its date is from the mail's; more than three months apart,
     they are one info for the revision (that MAINTAINERS may name other
-    people than the author could see).
+    people than the author could see).  Each finding names the patches that
+    touch the files concerned.
 
     ## Why is this bad?
     A patch the responsible maintainers and lists never saw is not
@@ -130,11 +131,20 @@ def missing_cc(ctx: CheckContext) -> Iterator[Finding]:
     if far and missing:  # one cause: another era's MAINTAINERS
         names = "; ".join(f"{who} ({', '.join(e.title for e in owners) or source})"
                           for _a, who, owners in missing)
+        covered = _patches(ctx.revision, [e for _a, _w, owners in missing for e in owners])
         yield ctx.report(f"by {era}, these are not on To/Cc: {names}", key="other-era",
-                         severity=Severity.INFO)
+                         severity=Severity.INFO, patch=covered[0] if covered else None,
+                         patches=covered)
         return
     for addr, who, owners in missing:
         why = "; ".join(f"{e.title}: {', '.join(p for p in paths if e.covers(p))}"
                         for e in owners) or f"named by {source}"
+        covered = _patches(ctx.revision, owners)
         yield ctx.report(f"{who} is not on To/Cc ({why})" + (f"; read from {era}" if era else ""),
-                         key=addr)
+                         key=addr, patch=covered[0] if covered else None, patches=covered)
+
+
+def _patches(rev: Revision, owners: list[Entry]) -> tuple[int, ...]:
+    """The patches touching files of these entries: the ones that needed the
+    Cc (when they are dropped, the finding goes with them)."""
+    return tuple(p.index for p in rev.patches if any(e.covers(f) for e in owners for f in p.paths))
