@@ -13,6 +13,7 @@ import logging
 import re
 import subprocess
 from email.message import EmailMessage
+from functools import lru_cache
 from typing import Any
 
 import b4
@@ -134,6 +135,13 @@ def _few_brackets(subject: str, keep: int = 16) -> str:
     return re.sub(r"[\[\]]", bracket, subject)
 
 
+# A thread repeats its subjects ("Re: [PATCH v3 2/9] ...") and recipient
+# lists: each distinct one is parsed once per process (the results are
+# frozen).  A third of loading a long thread went into parsing them again.
+_REPEATS = 8192
+
+
+@lru_cache(maxsize=_REPEATS)
 def parse_subject(subject: str) -> SubjectInfo:
     subject = _HG_COUNTER.sub(r"\1\2/\3", _few_brackets(_CONTROL.sub(" ", subject or "")))
     full = b4.LoreSubject(subject).full_subject
@@ -158,8 +166,13 @@ def parse_subject(subject: str) -> SubjectInfo:
 
 
 def _addresses(msg: EmailMessage, header: str) -> tuple[Address, ...]:
-    values = [b4.LoreMessage.clean_header(str(v)) for v in msg.get_all(header, [])]
-    return tuple(Address(n, e) for n, e in email.utils.getaddresses(values) if e)
+    return _address_list(tuple(str(v) for v in msg.get_all(header, [])))
+
+
+@lru_cache(maxsize=_REPEATS)
+def _address_list(values: tuple[str, ...]) -> tuple[Address, ...]:
+    clean = [b4.LoreMessage.clean_header(v) for v in values]
+    return tuple(Address(n, e) for n, e in email.utils.getaddresses(clean) if e)
 
 
 def _synthetic_msgid(raw: bytes) -> str:
