@@ -104,6 +104,11 @@ class Identities:
         if ra != rb:
             self._parent[rb] = ra
 
+    def person(self, addr: Address) -> str:
+        """A key naming the person behind `addr` (equal keys: `same`)."""
+        self.add(addr)
+        return self._find(f"e:{addr.email.lower()}")
+
     def same(self, a: Address, b: Address) -> bool:
         """Same address, or joined by `.mailmap` or full name."""
         if a.email.lower() == b.email.lower():

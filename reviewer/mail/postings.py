@@ -73,7 +73,7 @@ class Posting:
         found += [p.author for p in self.patches.values()]
         return tuple(dict.fromkeys(found))
 
-    @property
+    @cached_property
     def title(self) -> str:
         """The main title, lower case, without prefix: the cover's or the first patch's."""
         return norm_title(self.head.subject.summary)

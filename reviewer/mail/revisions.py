@@ -19,12 +19,13 @@ series apart nor see a revision whose subject changed; this module can.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
 from reviewer.mail.message import patch_ids
 from reviewer.mail.people import Identities
-from reviewer.mail.postings import Posting, find_postings
+from reviewer.mail.postings import Posting, find_postings, norm_title
 from reviewer.model import Patch, Reply, Revision, RevisionLink, Series, Thread
 
 __all__ = ["group_series"]
@@ -36,6 +37,11 @@ _SAME_DIFF = 0.5
 # A posting that does not raise the version must repeat its predecessor.
 _REPOST_TITLE = 0.9
 _REPOST_DIFF = 0.8
+# Candidate chains are found by title words this long; one shared by more
+# chains than this (by one person) is too common to say anything.
+_MIN_WORD = 4
+_COMMON = 50
+_WORD = re.compile(r"[\w-]+")
 
 
 def _similarity(a: str, b: str) -> float:
@@ -43,7 +49,10 @@ def _similarity(a: str, b: str) -> float:
     tokens = len(ta & tb) / len(ta | tb) if ta | tb else 0.0
     if tokens == 1.0 or not (a and b):
         return tokens
-    return max(tokens, SequenceMatcher(None, a, b).ratio())
+    matcher = SequenceMatcher(None, a, b)
+    if matcher.real_quick_ratio() < _SAME_TITLE or matcher.quick_ratio() < _SAME_TITLE:
+        return tokens  # the ratio cannot reach a threshold: not worth computing
+    return max(tokens, matcher.ratio())
 
 
 def _title_similarity(p: Posting, q: Posting) -> float:
@@ -69,15 +78,15 @@ class _Chain:
         return max(p.version for p in self.postings)
 
 
-def _link(p: Posting, chain: _Chain, thread: Thread, ids: Identities) -> RevisionLink | None:
+def _link(p: Posting, chain: _Chain, answers: set[int],
+          persons: dict[int, frozenset[str]]) -> RevisionLink | None:
+    """`answers`: the postings `p` was sent in reply to (by id)."""
     if (cid := p.change_id) and any(q.change_id == cid for q in chain.postings):
         return RevisionLink("change-id", 1.0, f"change-id {cid}")
-    mine = [q for q in chain.postings
-            if any(ids.same(a, b) for a in p.people for b in q.people)]
+    mine = [q for q in chain.postings if persons[id(p)] & persons[id(q)]]
     if not mine:
         return None
-    members = {m.msgid for q in mine for m in q.members}
-    if any(a in members for a in thread.ancestors(p.first.msgid)):
+    if any(id(q) in answers for q in mine):
         return RevisionLink("thread", 0.95, "sent in reply to an earlier revision")
     subj = max(_title_similarity(p, q) for q in mine)
     diff = max(_overlap(p.changed_lines, q.changed_lines, 2) for q in mine)
@@ -85,7 +94,7 @@ def _link(p: Posting, chain: _Chain, thread: Thread, ids: Identities) -> Revisio
     higher = p.version_given and p.version > chain.top
     if not (subj >= _SAME_TITLE or diff >= _SAME_DIFF or (higher and files >= 0.5)):
         return None
-    if not higher and subj < _REPOST_TITLE and diff < _REPOST_DIFF:
+    if not higher and diff < _REPOST_DIFF and not (subj >= _REPOST_TITLE and files >= 0.5):
         return None  # the same or a lower version with other content: another series
     confidence = round(0.6 * max(subj, diff) + 0.4 * files, 2)
     return RevisionLink("author+subject+files", confidence,
@@ -93,19 +102,48 @@ def _link(p: Posting, chain: _Chain, thread: Thread, ids: Identities) -> Revisio
                         f"{diff:.2f}, file overlap {files:.2f}")
 
 
+def _keys(p: Posting, persons: frozenset[str]) -> list[str]:
+    """What a chain must share with `p` for `p` to link to it: its
+    change-id, or one of its people with one of its files or title words
+    (a link needs a similar title or diff, or the same files)."""
+    words = {w for t in p.titles for w in _WORD.findall(norm_title(t)) if len(w) >= _MIN_WORD}
+    keys = [f"c:{p.change_id}"] if p.change_id else []
+    keys += [f"{kind}:{who}\0{x}" for who in sorted(persons)
+             for kind, xs in (("f", p.paths), ("t", words), ("s", p.titles)) for x in sorted(xs)]
+    return keys
+
+
 def _chains(postings: list[Posting], thread: Thread, ids: Identities) -> list[_Chain]:
+    """Each posting joins the chain it links to best.  Only chains sharing
+    a key with it (`_keys`) or holding a mail it answers are tried: a
+    thousand unrelated patches, by one person or many, are not compared
+    pair by pair.  A key shared by too many chains says too little."""
+    persons = {id(p): frozenset(ids.person(a) for a in p.people) for p in postings}
+    sent_in = {m.msgid: p for p in postings for m in p.members}
+    chain_of: dict[int, _Chain] = {}  # posting id → the chain it joined
     chains: list[_Chain] = []
+    by_key: dict[str, list[_Chain]] = {}
     for p in postings:
+        keys = _keys(p, persons[id(p)])
+        answers = {id(sent_in[a]) for a in thread.ancestors(p.first.msgid) if a in sent_in}
+        found = [chain_of[q] for q in answers if q in chain_of]  # sent earlier
+        found += [c for k in keys if len(shared := by_key.get(k, [])) <= _COMMON for c in shared]
         best: tuple[float, _Chain, RevisionLink] | None = None
-        for chain in chains:
-            link = _link(p, chain, thread, ids)
+        for chain in {id(c): c for c in found}.values():
+            link = _link(p, chain, answers, persons)
             if link and (best is None or link.confidence > best[0]):
                 best = (link.confidence, chain, link)
         if best:
-            best[1].postings.append(p)
-            best[1].links.append(best[2])
+            chain = best[1]
+            chain.postings.append(p)
+            chain.links.append(best[2])
         else:
-            chains.append(_Chain([p], [None]))
+            chain = _Chain([p], [None])
+            chains.append(chain)
+        chain_of[id(p)] = chain
+        for k in keys:
+            if chain not in by_key.setdefault(k, []):
+                by_key[k].append(chain)
     return chains
 
 

@@ -276,3 +276,13 @@ def test_the_same_person_from_a_new_address(tmp_path: Path) -> None:
               diff=diff_for("foo.c", new="newer"))
     (series,) = opened_from(tmp_path, v1, v2).series
     assert [r.label for r in series.revisions] == ["v1", "v2"]
+
+
+def test_one_persons_unrelated_patches_stay_apart(tmp_path: Path) -> None:
+    """Forty single patches by one author, each its own change (titles and
+    files of their own): forty series, however close in time."""
+    topics = ["frob", "knob", "widget", "gadget", "sprocket", "lever", "valve", "gear"]
+    mails = [mail(f"m{i}@x", f"[PATCH] {topics[i % 8]}{i}: tidy the {topics[i % 8]} table {i}",
+                  diff=diff_for(f"{topics[i % 8]}/part{i}.c", new=f"new {i}"), date=day(1 + i % 20))
+             for i in range(40)]
+    assert len(opened_from(tmp_path, *mails).series) == 40
