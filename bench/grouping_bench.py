@@ -37,15 +37,17 @@ sys.path.insert(0, str(ROOT))
 import reviewer  # noqa: E402
 from bench.synth import synthetic_thread  # noqa: E402
 from reviewer.mail import message as _message  # noqa: E402
+from reviewer.mail import subject as _subject  # noqa: E402
 from reviewer.mail.sources import load  # noqa: E402
 
 
 def _cold() -> None:
     """Empty the parsers' per-process caches (subjects, recipient lists):
     each timed run reads the thread as the first one does."""
-    for value in vars(_message).values():
-        if isinstance(value, functools._lru_cache_wrapper):
-            value.cache_clear()
+    for module in (_message, _subject):
+        for value in vars(module).values():
+            if isinstance(value, functools._lru_cache_wrapper):
+                value.cache_clear()
 
 
 def _timed(fn: object) -> tuple[float, float]:

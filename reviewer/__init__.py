@@ -5,6 +5,15 @@ else from this package):
 
     opened = open_source("thread.mbox")          # load → thread → series
     results = apply_series(GitRepo(tree), opened.series[0])
+
+Ending a review (reviewer.output.reply, reviewer.store.state):
+
+    lines = reply_lines(revision, k)             # what a comment can go under
+    found = in_mail_lines(report.findings, revision, k, report.apply, repo)
+    draft = draft_reply(revision, k, reviewer_identity(), chosen_from_found,
+                        [Comment.under(k, lines[i], "text")], open_findings=found)
+    write_draft(draft, Path(draft.filename))
+    ReviewStates().set_state(series, source, ReviewState.WAITING)
 """
 
 from reviewer.checks.engine import RevisionReport, RuleOutcome, check_series, selected_rules
@@ -22,10 +31,22 @@ from reviewer.config import Config, load_config
 from reviewer.errors import (
     ApplyError,
     ConfigError,
+    ReplyError,
     ReviewerError,
     SourceError,
+    StateError,
     TreeError,
 )
+from reviewer.mail.attest import (
+    Attestation,
+    Signature,
+    TxtLookup,
+    attest,
+    attest_revision,
+    keyring_sources,
+    system_dns,
+)
+from reviewer.mail.identity import reviewer_identity
 from reviewer.mail.revisions import group_series
 from reviewer.mail.sources import Loaded, load
 from reviewer.mail.thread import build_thread
@@ -33,16 +54,20 @@ from reviewer.model import (
     Address,
     ApplyFailure,
     ApplyResult,
+    AttestMethod,
+    AttestStatus,
     BaseChoice,
     BaseSource,
     FileChange,
     Finding,
     Hunk,
+    LineSide,
     Message,
     Patch,
     PatchApply,
     PatchStatus,
     Reply,
+    ReviewState,
     Revision,
     RevisionLink,
     Series,
@@ -52,10 +77,21 @@ from reviewer.model import (
     Trailer,
 )
 from reviewer.output.b4check import b4_results
+from reviewer.output.quote import Comment, QuotedLine, finding_text, reply_lines, to_mail_lines
+from reviewer.output.reply import (
+    Draft,
+    blocking_errors,
+    draft_reply,
+    in_mail_lines,
+    reply_findings,
+    reply_target,
+    write_draft,
+)
 from reviewer.output.report import SeriesReport, finding_location
 from reviewer.pipeline import Opened, open_source
 from reviewer.sample import demo_paths, write_sample
 from reviewer.store.cache import ResultCache
+from reviewer.store.state import CheckSummary, ReviewStates, TrackedSeries
 from reviewer.tree.apply import apply_revision, apply_series, series_slug
 from reviewer.tree.base import choose_base
 from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo
@@ -68,17 +104,24 @@ __all__ = [
     "ApplyError",
     "ApplyFailure",
     "ApplyResult",
+    "AttestMethod",
+    "AttestStatus",
+    "Attestation",
     "BaseChoice",
     "BaseSource",
+    "CheckSummary",
+    "Comment",
     "Comparison",
     "Concern",
     "Config",
     "ConfigError",
+    "Draft",
     "Evidence",
     "FileChange",
     "Finding",
     "GitRepo",
     "Hunk",
+    "LineSide",
     "Loaded",
     "Message",
     "Opened",
@@ -86,8 +129,12 @@ __all__ = [
     "Patch",
     "PatchApply",
     "PatchStatus",
+    "QuotedLine",
     "Reply",
+    "ReplyError",
     "ResultCache",
+    "ReviewState",
+    "ReviewStates",
     "ReviewerError",
     "Revision",
     "RevisionLink",
@@ -98,17 +145,24 @@ __all__ = [
     "Series",
     "SeriesReport",
     "Severity",
+    "Signature",
     "SourceError",
+    "StateError",
     "SubjectInfo",
     "SurfaceChange",
     "Thread",
+    "TrackedSeries",
     "Trailer",
     "TreeError",
+    "TxtLookup",
     "all_rules",
     "api_surface",
     "apply_revision",
     "apply_series",
+    "attest",
+    "attest_revision",
     "b4_results",
+    "blocking_errors",
     "build_thread",
     "check_series",
     "compare_revisions",
@@ -118,13 +172,24 @@ __all__ = [
     "diff_findings",
     "finding_location",
     "diff_surfaces",
+    "draft_reply",
+    "finding_text",
     "get_rule",
     "group_series",
+    "in_mail_lines",
+    "keyring_sources",
     "load",
     "load_config",
     "open_source",
+    "reply_findings",
+    "reply_lines",
+    "reply_target",
     "review_concerns",
+    "reviewer_identity",
     "selected_rules",
     "series_slug",
+    "system_dns",
+    "to_mail_lines",
+    "write_draft",
     "write_sample",
 ]

@@ -12,16 +12,21 @@ __all__ = [
     "Address",
     "ApplyFailure",
     "ApplyResult",
+    "AttestMethod",
+    "AttestStatus",
     "BaseChoice",
     "BaseSource",
     "FileChange",
     "Finding",
     "Hunk",
+    "LineSide",
+    "MailShape",
     "Message",
     "Patch",
     "PatchApply",
     "PatchStatus",
     "Reply",
+    "ReviewState",
     "Revision",
     "RevisionLink",
     "Series",
@@ -71,6 +76,32 @@ class SubjectInfo:
     tags: tuple[str, ...]  # the bracketed chunks, e.g. ("RFC", "PATCH", "v3", "1/9")
 
 
+class MailShape(enum.StrEnum):
+    """How a patch reached us when not as a plain inline patch mail: told
+    to the user (`revisions`, `check`, JSON) with `note`."""
+
+    FLOWED = "format-flowed"  # format=flowed text: soft breaks undone as git mailinfo does
+    ATTACHMENT = "attachment"  # the diff came from an attached part
+    ATTACHED_MAIL = "attached-mail"  # a mail attached to another (message/rfc822, an mbox)
+    NO_HEADERS = "no-mail-headers"  # a bare diff or a quilt/stg/hg patch file
+
+    @property
+    def warns(self) -> bool:
+        """The patch may differ from what its author sent."""
+        return self is MailShape.FLOWED
+
+    @property
+    def note(self) -> str:
+        return {
+            MailShape.FLOWED: "sent format=flowed: soft line breaks undone as git am does "
+                              "(a diff line that ended in a space may be damaged)",
+            MailShape.ATTACHMENT: "the patch was read from an attachment",
+            MailShape.ATTACHED_MAIL: "a mail attached to another mail",
+            MailShape.NO_HEADERS: "a patch file without mail headers (bare diff, quilt, stg or "
+                                  "hg export): checks of the sender and recipients are skipped",
+        }[self]
+
+
 @dataclass(frozen=True)
 class Message:
     msgid: str
@@ -85,6 +116,13 @@ class Message:
     trailers: tuple[Trailer, ...]
     has_diff: bool
     raw: bytes = field(repr=False, compare=False)
+    shapes: tuple[MailShape, ...] = ()
+
+    @property
+    def has_headers(self) -> bool:
+        """False for a patch file read without mail headers: no sender,
+        no recipients, no real subject."""
+        return MailShape.NO_HEADERS not in self.shapes
 
     @property
     def parent_id(self) -> str | None:
@@ -210,6 +248,7 @@ class Patch:
     files: tuple[FileChange, ...]
     trailers: tuple[Trailer, ...]  # from the commit message itself
     patch_id: str | None  # `git patch-id --stable`
+    strip: int = 1  # `git apply -p`: 0 when the diff names bare paths (--no-prefix)
 
     @property
     def msgid(self) -> str:
@@ -288,6 +327,12 @@ class Revision:
     @property
     def paths(self) -> frozenset[str]:
         return frozenset(p for patch in self.patches for p in patch.paths)
+
+    @property
+    def mail_shapes(self) -> tuple[tuple[int, MailShape], ...]:
+        """(patch index, shape) of each patch mail that was not a plain
+        inline patch mail: what the user is told (MailShape.note)."""
+        return tuple((p.index, shape) for p in self.patches for shape in p.message.shapes)
 
 
 @dataclass(frozen=True)
@@ -447,3 +492,42 @@ class Finding:
 
     def covers(self, index: int) -> bool:
         return index == self.patch or index in self.patches
+
+
+class LineSide(enum.StrEnum):
+    """What a line number of a diff counts."""
+
+    NEW = "new"  # lines of the post-image: context and added lines
+    OLD = "old"  # lines of the pre-image: context and removed lines
+    HUNK = "hunk"  # the hunks of the patch: the number is a hunk's, its header is meant
+
+
+class ReviewState(enum.StrEnum):
+    """Where the user's review of a series stands (reviewer.store.state)."""
+
+    NEW = "new"
+    REVIEWING = "reviewing"
+    REPLIED = "replied"
+    WAITING = "waiting"  # for a new revision
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    SNOOZED = "snoozed"  # until a date, then back to the state before
+
+
+class AttestMethod(enum.StrEnum):
+    PATATT = "patatt"  # X-Developer-Signature, the author's own key
+    DKIM = "dkim"  # DKIM-Signature, the sending domain's key (in DNS)
+
+
+class AttestStatus(enum.StrEnum):
+    VALID = "valid"
+    BAD = "bad"  # the signature does not verify: the mail changed, or is forged
+    NO_KEY = "no-key"  # signed, but the key is not available here
+    NOT_CHECKED = "not-checked"  # DKIM without DNS (offline, or not asked)
+    UNSIGNED = "unsigned"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more worth showing: VALID only wins when it is the sender's."""
+        return {"unsigned": 0, "not-checked": 1, "no-key": 2, "valid": 3, "bad": 4}[self.value]
+

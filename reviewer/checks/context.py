@@ -9,11 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from reviewer.checks.registry import Rule
+from reviewer.checks.registry import Rule, Skipped
 from reviewer.checks.tags import tagged_people
 from reviewer.config import Config
 from reviewer.mail.people import Identities
-from reviewer.model import ApplyResult, Finding, Revision, Series, Severity
+from reviewer.model import ApplyResult, Finding, Patch, Revision, Series, Severity
 from reviewer.tree.gitrepo import GitRepo
 
 __all__ = ["CheckContext", "RevisionInput", "fingerprint"]
@@ -67,6 +67,16 @@ class CheckContext:
     @property
     def repo(self) -> GitRepo | None:
         return self.data.repo
+
+    def mailed_patches(self) -> list[Patch]:
+        """The patches that came in mails, for rules about the sender, the
+        recipients or the subject line; Skipped when every patch came from
+        a file without mail headers (a bare diff, a quilt patch)."""
+        mailed = [p for p in self.revision.patches if p.message.has_headers]
+        if self.revision.patches and not mailed:
+            raise Skipped("no mail headers (read from a patch file: no sender, recipients "
+                          "or subject line)")
+        return mailed
 
     @property
     def applied(self) -> bool:

@@ -10,7 +10,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from reviewer.commands.common import print_json, progress, run_apply, stdout
+from reviewer.commands.common import (
+    add_check_options,
+    print_json,
+    progress,
+    record_checks,
+    run_apply,
+    stdout,
+)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -45,6 +52,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         checked = _check_all(applied, repo, config, cache is not None,
                              lambda: bar.advance(task))
     reports = [SeriesReport(s, tuple(mark_approximate(r) for r in revs)) for s, revs in checked]
+    record_checks([(r.series, r.revisions[-1]) for r in reports if r.revisions],
+                  opened.loaded.source)
     rules = selected_rules(config)
     if getattr(args, "show_apply", False):
         from reviewer.output.listing import apply_lines, apply_table
@@ -141,21 +150,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sp = sub.add_parser("check", help="run the policy and race checks on every revision")
     sp.set_defaults(func=cmd_check)
     sp.add_argument("source")
-    sp.add_argument("--tree", help="apply to this git tree first (enables tree-level checks)")
-    sp.add_argument("--base", help="with --tree: put every revision on this commit, over the "
-                    "evidence (base-commit, pre-image blobs, a named release)")
+    add_check_options(sp)
     sp.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     sp.add_argument("--fail-on", choices=("error", "warning", "info"),
                     help="exit 1 when a finding is at or above this severity (default: error)")
-    sp.add_argument("--select", action="append", metavar="ID",
-                    help="run only these rule IDs or prefixes (repeatable, or comma-separated)")
-    sp.add_argument("--ignore", action="append", metavar="ID", help="skip these IDs or prefixes")
     sp.add_argument("--all", action="store_true",
                     help="race checks: also report pre-existing code of touched functions")
-    sp.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    sp.add_argument("--fuzzy", action="store_true",
-                    help="with --tree: retry a patch that does not apply with reduced context "
-                    "(git apply -C1); results on such a tree are marked approximate")
 
     sp = sub.add_parser("rules", help="list the rules, or --explain one")
     sp.set_defaults(func=cmd_rules)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from reviewer.mail.message import to_patch
+from reviewer.mail.mailinfo import to_patch
 from reviewer.mail.people import full_name
 from reviewer.model import Address, Message, Patch, Thread
 
@@ -135,14 +135,35 @@ def same_sender(a: Message, b: Message) -> bool:
     return name is not None and name == full_name(b.sender.name)
 
 
+def _parents_first(msgs: list[Message], thread: Thread) -> list[Message]:
+    """`msgs` in date order, but none before the mail it answers: unsent
+    `git format-patch --cover-letter` files date the cover after the
+    patches (the committer's date, not the authors'), or all alike."""
+    ids = {m.msgid for m in msgs}
+    waiting: dict[str, list[Message]] = {}
+    done: set[str] = set()
+    out: list[Message] = []
+    for msg in sorted(msgs, key=lambda m: (m.date, m.msgid)):
+        parent = thread.parents.get(msg.msgid)
+        if parent in ids and parent not in done:
+            waiting.setdefault(parent, []).append(msg)
+            continue
+        stack = [msg]
+        while stack:
+            cur = stack.pop()
+            out.append(cur)
+            done.add(cur.msgid)
+            stack.extend(reversed(waiting.pop(cur.msgid, [])))
+    return out
+
+
 def find_postings(thread: Thread) -> list[Posting]:
-    """Every posting of the thread, in the order their first mails were sent."""
-    msgs = sorted(thread.messages.values(), key=lambda m: (m.date, m.msgid))
+    """Every posting of the thread, in the order their first mails were
+    sent (a mail never before the one it answers)."""
+    candidates = [m for m in thread.messages.values() if is_cover(m) or _is_patch(m)]
     owner: dict[str, Posting] = {}
     postings: list[Posting] = []
-    for msg in msgs:
-        if not (is_cover(msg) or _is_patch(msg)):
-            continue
+    for msg in _parents_first(candidates, thread):
         posting = _threaded_posting(msg, thread, owner) or _loose_posting(msg, postings)
         if posting is None or (is_cover(msg) and posting.cover is not None):
             posting = Posting(first=msg)

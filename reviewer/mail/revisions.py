@@ -23,10 +23,10 @@ import re
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
-from reviewer.mail.message import patch_ids
 from reviewer.mail.people import Identities
 from reviewer.mail.postings import Posting, find_postings, norm_title
 from reviewer.model import Patch, Reply, Revision, RevisionLink, Series, Thread
+from reviewer.tree.gitrepo import patch_ids
 
 __all__ = ["group_series"]
 
@@ -113,17 +113,31 @@ def _keys(p: Posting, persons: frozenset[str]) -> list[str]:
     return keys
 
 
+def _in_order(postings: list[Posting], thread: Thread) -> list[Posting]:
+    """Version order (the subjects say it; Dates may not: a clock set wrong,
+    unsent files), then date.  A posting sent in reply to another counts
+    that one's version too: `[PATCH v2 3/7]` answering v4 comes after v4."""
+    sent_in = {m.msgid: p for p in postings for m in p.members}
+
+    def version(p: Posting) -> int:
+        above = [sent_in[a].version for a in thread.ancestors(p.first.msgid) if a in sent_in]
+        return max([p.version, *above])
+
+    return sorted(postings, key=lambda p: (version(p), p.first.date, p.first.msgid))
+
+
 def _chains(postings: list[Posting], thread: Thread, ids: Identities) -> list[_Chain]:
-    """Each posting joins the chain it links to best.  Only chains sharing
-    a key with it (`_keys`) or holding a mail it answers are tried: a
-    thousand unrelated patches, by one person or many, are not compared
-    pair by pair.  A key shared by too many chains says too little."""
+    """Each posting, in `_in_order`, joins the chain it links to best.  Only
+    chains sharing a key with it (`_keys`) or holding a mail it answers are
+    tried: a thousand unrelated patches, by one person or many, are not
+    compared pair by pair.  A key shared by too many chains says too
+    little.  The chains come out in the order of their first mails."""
     persons = {id(p): frozenset(ids.person(a) for a in p.people) for p in postings}
     sent_in = {m.msgid: p for p in postings for m in p.members}
     chain_of: dict[int, _Chain] = {}  # posting id → the chain it joined
     chains: list[_Chain] = []
     by_key: dict[str, list[_Chain]] = {}
-    for p in postings:
+    for p in _in_order(postings, thread):
         keys = _keys(p, persons[id(p)])
         answers = {id(sent_in[a]) for a in thread.ancestors(p.first.msgid) if a in sent_in}
         found = [chain_of[q] for q in answers if q in chain_of]  # sent earlier
@@ -144,7 +158,7 @@ def _chains(postings: list[Posting], thread: Thread, ids: Identities) -> list[_C
         for k in keys:
             if chain not in by_key.setdefault(k, []):
                 by_key[k].append(chain)
-    return chains
+    return sorted(chains, key=lambda c: min((q.first.date, q.first.msgid) for q in c.postings))
 
 
 def _replies(thread: Thread, owner: dict[str, tuple[int, int]]) -> dict[int, list[Reply]]:

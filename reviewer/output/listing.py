@@ -3,16 +3,32 @@ documented in docs/json.md and are stable: fields are only ever added."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
-from reviewer.model import ApplyResult, BaseChoice, BaseSource, PatchStatus, Revision, Series
+from reviewer.mail.attest import Attestation
+from reviewer.model import (
+    ApplyResult,
+    AttestStatus,
+    BaseChoice,
+    BaseSource,
+    MailShape,
+    PatchStatus,
+    Revision,
+    Series,
+)
 from reviewer.tree.base import named_release, pre_images, prerequisites
 
-__all__ = ["apply_exit_code", "apply_lines", "apply_table", "apply_to_json", "base_to_json",
+__all__ = ["apply_exit_code", "apply_lines", "apply_table", "apply_to_json",
+           "attestation_to_json", "base_to_json", "mail_notes", "mail_notes_to_json",
            "not_applied_note", "revisions_table", "series_to_json", "tree_lines"]
+
+# Per patch: index → its attestation (0: the cover), see reviewer.mail.attest.
+Attested = Mapping[int, Attestation]
 
 STATUS_STYLE = {
     PatchStatus.APPLIED: "green",
@@ -31,12 +47,39 @@ def inert(text: str, style: str = "") -> Text:
 
 
 def _flags(rev: Revision) -> str:
+    headerless = any(shape is MailShape.NO_HEADERS for _k, shape in rev.mail_shapes)
     return " ".join(f for f, on in (("RFC", rev.rfc), ("RESEND", rev.resend),
-                                    ("partial", rev.partial)) if on)
+                                    ("partial", rev.partial), ("FILE", headerless)) if on)
 
 
-def revision_to_json(rev: Revision, base: BaseChoice | str | None = None) -> dict[str, Any]:
-    """`base`: the base chosen in a tree (`--tree`), or why none could be."""
+def mail_notes_to_json(rev: Revision) -> list[dict[str, Any]]:
+    """How the revision's patch mails were read, when not as plain inline
+    patch mails (docs/json.md)."""
+    return [{"patch": k, "shape": shape.value, "warning": shape.warns, "text": shape.note}
+            for k, shape in rev.mail_shapes]
+
+
+def mail_notes(rev: Revision) -> list[Text]:
+    """The same, one line each: `v1 2: warning: sent format=flowed: …`."""
+    return [inert(f"{rev.label} {k}: {'warning: ' if shape.warns else ''}{shape.note}",
+                  "yellow" if shape.warns else "dim") for k, shape in rev.mail_shapes]
+
+
+def attestation_to_json(att: Attestation) -> dict[str, Any]:
+    return {"status": att.status.value, "signatures": [{
+        "method": s.method.value, "status": s.status.value, "identity": s.identity,
+        "algorithm": s.algorithm, "matches_sender": s.matches_sender, "detail": s.detail,
+    } for s in att.signatures]}
+
+
+def revision_to_json(rev: Revision, base: BaseChoice | str | None = None,
+                     attested: Attested | None = None) -> dict[str, Any]:
+    """`base`: the base chosen in a tree (`--tree`), or why none could be;
+    `attested`: what `attest_revision` found."""
+    def signed(index: int) -> dict[str, Any] | None:
+        found = attested.get(index) if attested is not None else None
+        return attestation_to_json(found) if found is not None else None
+
     return {
         "version": rev.version,
         "label": rev.label,
@@ -58,10 +101,14 @@ def revision_to_json(rev: Revision, base: BaseChoice | str | None = None) -> dic
         "link": None if rev.link is None else {
             "reason": rev.link.reason, "confidence": rev.link.confidence,
             "detail": rev.link.detail},
+        "cover_attestation": signed(0) if rev.cover else None,
         "patches": [{
             "index": p.index, "total": p.total, "msgid": p.msgid, "subject": p.message.subject.full,
             "author": str(p.author), "files": list(p.paths), "patch_id": p.patch_id,
+            "strip": p.strip, "shapes": [shape.value for shape in p.message.shapes],
+            "attestation": signed(p.index),
         } for p in rev.patches],
+        "mail_notes": mail_notes_to_json(rev),
         "replies": [{
             "msgid": r.message.msgid, "from": str(r.message.sender),
             "date": r.message.date.isoformat(), "answers": r.answers, "patch": r.patch_index,
@@ -69,11 +116,14 @@ def revision_to_json(rev: Revision, base: BaseChoice | str | None = None) -> dic
     }
 
 
-def series_to_json(series: Series,
-                   bases: dict[str, BaseChoice | str] | None = None) -> dict[str, Any]:
-    """`bases`: revision label → its base in a tree (or why none), with --tree."""
+def series_to_json(series: Series, bases: dict[str, BaseChoice | str] | None = None,
+                   attested: Sequence[Attested] | None = None) -> dict[str, Any]:
+    """`bases`: revision label → its base in a tree (or why none), with
+    --tree; `attested`: per revision (in order), what `attest_revision` found."""
     return {"title": series.title, "revisions": [
-        revision_to_json(r, (bases or {}).get(r.label)) for r in series.revisions]}
+        revision_to_json(r, (bases or {}).get(r.label),
+                         attested[i] if attested is not None else None)
+        for i, r in enumerate(series.revisions)]}
 
 
 def _base_cell(rev: Revision, base: BaseChoice | str | None) -> Text:
@@ -89,21 +139,42 @@ def _base_cell(rev: Revision, base: BaseChoice | str | None) -> Text:
     return inert(f"names {release}" if release else "-")
 
 
-def revisions_table(series: Series,
-                    bases: dict[str, BaseChoice | str] | None = None) -> Table:
+ATTEST_STYLE = {AttestStatus.VALID: "green", AttestStatus.BAD: "bold red",
+                AttestStatus.NO_KEY: "yellow", AttestStatus.NOT_CHECKED: "dim",
+                AttestStatus.UNSIGNED: "dim"}
+
+
+def attestation_cell(attested: Attested, patches: int) -> Text:
+    """A revision's patches by status, e.g. `no-key 5/5 (patatt)`."""
+    mine = [a for k, a in sorted(attested.items()) if k > 0]
+    counts = Counter(a.status for a in mine)
+    methods = sorted({s.method.value for a in mine for s in a.signatures})
+    worst = max(counts, key=lambda st: st.rank, default=AttestStatus.UNSIGNED)
+    text = ", ".join(f"{st.value} {n}/{patches}" for st, n in
+                     sorted(counts.items(), key=lambda kv: -kv[0].rank))
+    return Text(text + (f" ({', '.join(methods)})" if methods else ""),
+                style=ATTEST_STYLE[worst])
+
+
+def revisions_table(series: Series, bases: dict[str, BaseChoice | str] | None = None,
+                    attested: Sequence[Attested] | None = None) -> Table:
     table = Table(title=inert(series.title), title_justify="left", expand=False)
-    for col in ("#", "rev", "flags", "patches", "cover", "replies", "base", "linked by"):
+    columns = ["#", "rev", "flags", "patches", "cover", "replies", "base", "linked by"]
+    for col in columns + (["signatures"] if attested is not None else []):
         table.add_column(col)
-    for rev in series.revisions:
+    for i, rev in enumerate(series.revisions):
         count = f"{len(rev.patches)}/{rev.expected}"
         if rev.missing:
             count += f" (missing {','.join(map(str, rev.missing))})"
         link = "-" if rev.link is None else f"{rev.link.reason} ({rev.link.confidence:.2f})"
-        table.add_row(
+        cells: list[str | Text] = [
             str(rev.order), rev.label, _flags(rev), Text(count, style="red" if rev.missing else ""),
             "yes" if rev.cover else "-", str(len(rev.replies)),
             _base_cell(rev, (bases or {}).get(rev.label)), link,
-        )
+        ]
+        if attested is not None:
+            cells.append(attestation_cell(attested[i], len(rev.patches)))
+        table.add_row(*cells)
     return table
 
 

@@ -13,7 +13,13 @@ from rich.text import Text
 from reviewer.checks.engine import RevisionReport
 from reviewer.checks.registry import Rule
 from reviewer.model import Finding, Series, Severity
-from reviewer.output.listing import apply_to_json, inert, not_applied_note
+from reviewer.output.listing import (
+    apply_to_json,
+    inert,
+    mail_notes,
+    mail_notes_to_json,
+    not_applied_note,
+)
 
 __all__ = ["SCHEMA_VERSION", "SeriesReport", "exit_code", "finding_location", "level_notes",
            "mark_approximate", "to_json", "to_markdown", "to_text"]
@@ -79,7 +85,8 @@ def to_json(reports: list[SeriesReport], rules: list[Rule], source: str) -> dict
                 "rules": {o.rule_id: {"status": o.status, "level": o.level, "reason": o.reason,
                                       "cached": o.cached} for o in rev.outcomes},
                 "findings": [finding_to_json(f) for f in rev.findings],
-            } for rev in rep.revisions],
+                "mail_notes": mail_notes_to_json(revision),
+            } for revision, rev in zip(rep.series.revisions, rep.revisions, strict=False)],
         } for rep in reports],
     }
 
@@ -150,7 +157,8 @@ def to_text(reports: list[SeriesReport], rules: list[Rule]) -> RenderableType:
     for rep in reports:
         parts.append(_summary_table(rep, rules))
         parts += [inert(note, "bold yellow") for note in level_notes(rep)]
-        for rev in rep.revisions:
+        for revision, rev in zip(rep.series.revisions, rep.revisions, strict=False):
+            parts.extend(mail_notes(revision))
             for o in rev.outcomes:
                 if o.status != "ran":
                     parts.append(inert(f"{rev.label} {o.rule_id} {o.status}: {o.reason}",
@@ -183,10 +191,12 @@ def to_markdown(reports: list[SeriesReport], rules: list[Rule]) -> str:
             out.append(f"| {rule.id} {rule.name} | " + " | ".join(cells) + " |")
         out.append("")
         out += [f"> **{_md(note)}**\n" for note in level_notes(rep)]
-        for rev in rep.revisions:
-            if not rev.findings:
+        for revision, rev in zip(rep.series.revisions, rep.revisions, strict=False):
+            notes = [line.plain for line in mail_notes(revision)]
+            if not rev.findings and not notes:
                 continue
             out.append(f"### {rev.label}\n")
+            out += [f"- {_md(note)}" for note in notes]
             for f in rev.findings:
                 out.append(f"- **{f.rule_id}** ({f.severity.value}) `{_md(finding_location(f))}`: "
                            f"{_md(f.message)}" + (" *(approximate)*" if f.approximate else ""))

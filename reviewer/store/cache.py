@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -21,6 +20,7 @@ from typing import Any
 from platformdirs import user_cache_dir
 
 from reviewer.model import Finding, Severity
+from reviewer.store.sqlite import open_db, sidecars
 
 __all__ = ["ResultCache", "default_cache_path"]
 
@@ -55,28 +55,6 @@ def default_cache_path() -> Path:
     return Path(env) if env else Path(user_cache_dir("reviewer")) / "cache.sqlite3"
 
 
-_LOCK_TIMEOUT_S = 10.0
-# Caches of this process (a run's threads each have one) open one at a time.
-_OPEN_LOCK = threading.Lock()
-
-
-def _use_wal(db: sqlite3.Connection) -> None:
-    """Switch to WAL unless already done.  The switch needs the database to
-    itself and SQLite answers "locked" at once, without waiting out the busy
-    timeout, while another connection is creating the file: wait here
-    instead of running without the cache."""
-    deadline = time.monotonic() + _LOCK_TIMEOUT_S
-    while True:
-        try:
-            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                db.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)
-
-
 class ResultCache:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_cache_path()
@@ -86,46 +64,16 @@ class ResultCache:
     def _connect(self) -> sqlite3.Connection | None:
         if self._db is not None or time.monotonic() < self._retry_at:
             return self._db
-        with _OPEN_LOCK:  # one rebuild of a corrupt file, not one that undoes another's
-            return self._connect_locked()
-
-    def _connect_locked(self) -> sqlite3.Connection | None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = self._open()
-        except sqlite3.OperationalError:
-            # Locked past the timeout, read-only, disk full: this run goes
-            # without the cache; the database (maybe another process's) stays.
-            self._db = None
-        except sqlite3.DatabaseError:
-            # Corrupt or not a database: start over rather than fail the run,
-            # but only over a file (never a device or link REVIEWER_CACHE names).
-            try:
-                if self.path.is_symlink() or not self.path.is_file():
-                    raise OSError(f"{self.path} is not a regular file")
-                for stale in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
-                    stale.unlink(missing_ok=True)
-                self._db = self._open()
-            except (sqlite3.Error, OSError):
-                self._db = None
-        except OSError:
+            self._db = open_db(self.path, _SCHEMA, _delete)
+        except (sqlite3.Error, OSError):
+            # Locked past the timeout, read-only, disk full, not a file: this
+            # run goes without the cache; the database (maybe another
+            # process's) stays.
             self._db = None
         if self._db is None:  # not on every get/put: each would wait out the lock timeout
             self._retry_at = time.monotonic() + 60
         return self._db
-
-    def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=_LOCK_TIMEOUT_S, check_same_thread=False)
-        try:
-            _use_wal(db)
-            db.executescript(_SCHEMA)
-            # A cut or damaged file often still opens: read every page once.
-            if db.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("database disk image is malformed")
-        except BaseException:
-            db.close()
-            raise
-        return db
 
     def get(self, key: str) -> tuple[str, list[Finding]] | None:
         """(level, findings) stored for `key`, or None."""
@@ -231,6 +179,12 @@ class ResultCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _delete(path: Path, _why: sqlite3.DatabaseError) -> None:
+    """A damaged cache only ever saved time: start over."""
+    for stale in sidecars(path):
+        stale.unlink(missing_ok=True)
 
 
 def _finding(data: dict[str, object]) -> Finding:

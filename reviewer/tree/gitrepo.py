@@ -26,7 +26,8 @@ import git
 
 from reviewer.errors import TreeError
 
-__all__ = ["REF_NAMESPACE", "GitRepo", "PathRemoval", "RefTip", "SparseIndex", "TempIndex"]
+__all__ = ["REF_NAMESPACE", "GitRepo", "PathRemoval", "RefTip", "SparseIndex", "TempIndex",
+           "config_values", "patch_ids", "toplevel"]
 
 REF_NAMESPACE = "refs/reviewer/"
 TIMED_OUT = -9  # GitOutput.status of a git killed at its time limit
@@ -45,6 +46,32 @@ def _stop_background() -> None:
     for proc in list(_BACKGROUND):
         proc.kill()
         proc.wait()
+
+
+def config_values(key: str, cwd: Path | None = None) -> list[str]:
+    """Every value git config has for `key` (e.g. `b4.keyringsrc`), as git
+    reads it in `cwd`: the system's, the user's and, when `cwd` is in a
+    repository, that repository's config; [] when unset or git fails."""
+    try:
+        proc = subprocess.run(["git", "config", "-z", "--get-all", key], cwd=cwd,
+                              env={**os.environ, **_QUIET_ENV}, capture_output=True,
+                              check=False)
+    except OSError:
+        return []
+    if proc.returncode != 0:
+        return []
+    return [v for v in proc.stdout.decode("utf-8", "replace").split("\0") if v]
+
+
+def toplevel(cwd: Path | None = None) -> Path | None:
+    """The top of the working tree `cwd` is in, or None."""
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=cwd,
+                              env={**os.environ, **_QUIET_ENV}, capture_output=True, check=False)
+    except OSError:
+        return None
+    top = proc.stdout.decode("utf-8", "surrogateescape").strip()
+    return Path(top) if proc.returncode == 0 and top else None
 
 
 @dataclass(frozen=True)
@@ -206,7 +233,9 @@ class GitRepo:
     def commit_tree(self, tree: str, parent: str, message: str, author: tuple[str, str],
                     date: str) -> str:
         env = {
-            "GIT_AUTHOR_NAME": author[0] or author[1], "GIT_AUTHOR_EMAIL": author[1],
+            # A patch file may name no author at all: git wants a name.
+            "GIT_AUTHOR_NAME": author[0] or author[1] or "unknown author",
+            "GIT_AUTHOR_EMAIL": author[1],
             "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_NAME": "reviewer",
             "GIT_COMMITTER_EMAIL": "reviewer@localhost", "GIT_COMMITTER_DATE": date,
         }
@@ -396,7 +425,10 @@ class TempIndex:
     def run(self, *args: str, stdin: bytes | None = None) -> GitOutput:
         return self.repo.run(*args, env={"GIT_INDEX_FILE": self.path}, stdin=stdin)
 
-    def apply(self, patch_file: str, *flags: str) -> GitOutput:
+    def apply(self, patch_file: str, *flags: str, strip: int = 1) -> GitOutput:
+        """`git apply --cached -p<strip>`: `strip` is Patch.strip, 0 for a
+        diff that names its paths without a/ b/ (`git diff --no-prefix`)."""
+        flags = (*flags, f"-p{strip}")
         if "--3way" not in flags:
             return self.run("apply", "--cached", *flags, patch_file)
         # A 3-way merge runs the merge driver that the attributes name, and
@@ -509,3 +541,20 @@ def _splice(repo: GitRepo, tree: str | None, changes: dict[str, Entry | None]) -
         else:
             entries[name] = ("40000", sub)
     return _store_tree(repo, entries) if entries else None
+
+
+def patch_ids(diffs: list[str]) -> list[str | None]:
+    """`git patch-id --stable` of many diffs in one git process (one per
+    patch made loading a long thread fork git hundreds of times).  It
+    needs no repository: mails are read before any tree is opened."""
+    if not any(diffs):
+        return [None] * len(diffs)
+    data = "".join(f"commit {i:040x}\n\n{d if d.endswith(chr(10)) else d + chr(10)}"
+                   for i, d in enumerate(diffs) if d)
+    proc = subprocess.run(["git", "patch-id", "--stable"], input=data.encode("utf-8", "replace"),
+                          env={**os.environ, **_QUIET_ENV}, capture_output=True, check=False)
+    found = {}
+    for line in proc.stdout.decode().splitlines():
+        pid, _, commit = line.partition(" ")
+        found[int(commit, 16)] = pid
+    return [found.get(i) for i in range(len(diffs))]

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from reviewer.checks.context import CheckContext
-from reviewer.checks.registry import Scope, rule
+from reviewer.checks.registry import Scope, Skipped, rule
 from reviewer.checks.tags import tagged_people
 from reviewer.mail.people import Identities, full_name
 from reviewer.model import Address, Finding, Patch, Severity
@@ -61,7 +61,7 @@ def missing_signoff(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.report("no Signed-off-by: trailer", patch=patch.index, key="no-signoff")
 
 
-@rule("POL002", "author-signoff", Severity.ERROR, Scope.PATCH, version=2)
+@rule("POL002", "author-signoff", Severity.ERROR, Scope.PATCH, version=3)
 def author_signoff(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a patch whose author (the in-body `From:` line, else the mail's
@@ -82,8 +82,11 @@ def author_signoff(ctx: CheckContext) -> Iterator[Finding]:
 
     Use instead: add `Signed-off-by: Lin Author <lin@example.org>` first.
     """
+    authored = [p for p in ctx.revision.patches if p.author.email]
+    if ctx.revision.patches and not authored:
+        raise Skipped("no author: read from a patch file without mail headers or From: line")
     ids = ctx.identities()
-    for patch in ctx.revision.patches:
+    for patch in authored:
         signers = _signers(patch)
         if not signers:
             continue
@@ -102,7 +105,7 @@ def author_signoff(ctx: CheckContext) -> Iterator[Finding]:
                              severity=Severity.WARNING)
 
 
-@rule("POL003", "submitter-signoff-last", Severity.WARNING, Scope.PATCH, version=2)
+@rule("POL003", "submitter-signoff-last", Severity.WARNING, Scope.PATCH, version=3)
 def submitter_last(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a patch where the person who sent the mail did sign off, but not
@@ -126,7 +129,7 @@ def submitter_last(ctx: CheckContext) -> Iterator[Finding]:
     Use instead: the author first, the submitter last.
     """
     ids = ctx.identities()
-    for patch in ctx.revision.patches:
+    for patch in ctx.mailed_patches():
         signers = _signers(patch)
         sender = patch.message.sender
         if not signers:
