@@ -36,15 +36,17 @@ sys.path.insert(0, str(ROOT))
 
 import reviewer  # noqa: E402
 from bench.synth import synthetic_thread  # noqa: E402
+from reviewer.mail import b4safe as _b4safe  # noqa: E402
 from reviewer.mail import message as _message  # noqa: E402
 from reviewer.mail import subject as _subject  # noqa: E402
 from reviewer.mail.sources import load  # noqa: E402
 
 
 def _cold() -> None:
-    """Empty the parsers' per-process caches (subjects, recipient lists):
-    each timed run reads the thread as the first one does."""
-    for module in (_message, _subject):
+    """Empty the parsers' per-process caches (subjects, senders, recipient
+    lists, split bodies): each timed run reads the thread as the first one
+    does."""
+    for module in (_b4safe, _message, _subject):
         for value in vars(module).values():
             if isinstance(value, functools._lru_cache_wrapper):
                 value.cache_clear()

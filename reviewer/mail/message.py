@@ -116,9 +116,14 @@ def _sender(msg: EmailMessage) -> Address:
     email package return a mangled address; the one in <...> is then
     taken, with the text before it as the name (as git mailinfo does)."""
     raw = next((str(v) for k, v in msg.raw_items() if k.lower() == "from"), "")
+    return _parse_sender(raw, tuple(str(v) for v in msg.get_all("from", [])))
+
+
+@lru_cache(maxsize=8192)  # a thread's mails come from a few people
+def _parse_sender(raw: str, values: tuple[str, ...]) -> Address:
     raw = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # 8-bit headers
     header = clean_header(raw)
-    found = email.utils.getaddresses([clean_header(str(v)) for v in msg.get_all("from", [])])
+    found = email.utils.getaddresses([clean_header(v) for v in values])
     name, addr = found[0] if found else ("", "")
     name = name if name.strip() else addr
     if not addr or re.fullmatch(r"[^\s<>\"()@]+@[^\s<>\"()@]+", addr):
