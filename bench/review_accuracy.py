@@ -236,7 +236,8 @@ def score_series(mbox: Path, labels: dict[str, Any], tree: Path | None) -> Resul
             res = rev["apply"] or {}
             failed = next((p for p in res.get("patches", []) if p["status"] == "failed"), None)
             why = res.get("error") or (failed and failed["failure"]["reason"]) or ""
-            result.applies.append(f"{rev['label']}: {'applied' if res.get('applied') else why}")
+            result.applies.append(f"{rev['label']}: applied" if res.get("applied") else
+                                  f"{rev['label']}: {rev.get('level_reason')} ({why})")
     score_facts(name, labels, runs, result)
     return result
 
