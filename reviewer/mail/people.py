@@ -62,12 +62,11 @@ def parse_mailmap(text: str) -> list[list[Address]]:
 
 class Identities:
     """Addresses joined into people: a union-find over addresses and full
-    names, plus the `.mailmap` groups (to say why two were joined)."""
+    names, the `.mailmap` lines joining theirs."""
 
     def __init__(self) -> None:
         self._parent: dict[str, str] = {}
         self._names: dict[str, set[str]] = {}  # address → display names seen
-        self._mailmap: dict[str, int] = {}  # address → its .mailmap line
 
     @classmethod
     def of(cls, seen: Iterable[Address], mailmap: str | None = None) -> Identities:
@@ -76,10 +75,9 @@ class Identities:
         ids = cls()
         for addr in seen:
             ids.add(addr)
-        for n, group in enumerate(parse_mailmap(mailmap or "")):
+        for group in parse_mailmap(mailmap or ""):
             for addr in group:
                 ids.add(addr, by_name=False)
-                ids._mailmap[addr.email.lower()] = n
                 ids._join(f"e:{group[0].email.lower()}", f"e:{addr.email.lower()}")
         return ids
 
@@ -145,12 +143,3 @@ class Identities:
                                          for w in words):
                     return True
         return False
-
-    def why(self, a: Address, b: Address) -> str:
-        """How `a` and `b` were found to be one person (for messages)."""
-        x, y = a.email.lower(), b.email.lower()
-        if x == y:
-            return "same address"
-        if x in self._mailmap and self._mailmap.get(x) == self._mailmap.get(y):
-            return ".mailmap"
-        return "same name"

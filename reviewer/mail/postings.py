@@ -14,7 +14,7 @@ from reviewer.mail.mailinfo import to_patch
 from reviewer.mail.people import full_name
 from reviewer.model import Address, Message, Patch, Thread
 
-__all__ = ["Posting", "find_postings", "is_cover"]
+__all__ = ["Posting", "find_postings", "norm_title"]
 
 _BASE = re.compile(r"^base-commit:\s*([0-9a-f]{7,40})\s*$", re.M)
 _CHANGE_ID = re.compile(r"^change-id:\s*(\S+)\s*$", re.M)
