@@ -286,3 +286,26 @@ def test_one_persons_unrelated_patches_stay_apart(tmp_path: Path) -> None:
                   diff=diff_for(f"{topics[i % 8]}/part{i}.c", new=f"new {i}"), date=day(1 + i % 20))
              for i in range(40)]
     assert len(opened_from(tmp_path, *mails).series) == 40
+
+
+def test_labels_name_revisions_on_the_command_line(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """`compare SOURCE v4 v4.1`: the respun patch changed, the carried ones
+    are the same; an unknown label is a one-line error."""
+    import json
+
+    from reviewer.cli import main
+
+    respin = mail("r@x", "[PATCH v2 2/3] foo: step 2", date=month(3), in_reply_to="d-2@x",
+                  references=["d-0@x", "d-2@x"], diff=diff_for("foo2.c", new="respun"))
+    path = tmp_path / "t.mbox"
+    path.write_bytes(mbox(*posting("PATCH v4", "d", month(2), n=3), respin))
+    assert main(["compare", str(path), "v4", "v4.1", "--format", "json", "--no-cache"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["old"]["label"], data["new"]["label"]) == ("v4", "v4.1")
+    assert (data["old"]["version"], data["new"]["version"]) == (4, 4)
+    assert [(p["old"], p["new"], p["status"]) for p in data["pairs"]] == [
+        (1, 1, "same"), (2, 2, "changed"), (3, 3, "same")]
+    assert main(["compare", str(path), "v4", "v5"]) == 2
+    assert capsys.readouterr().err.strip() == \
+        "reviewer: no revision 'v5' in the thread (have: v4, v4.1)"
