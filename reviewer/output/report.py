@@ -12,6 +12,7 @@ from rich.text import Text
 
 from reviewer.checks.engine import RevisionReport
 from reviewer.checks.registry import Rule
+from reviewer.mail.trailers import TrailerCounts, given_trailers, trailer_counts
 from reviewer.model import Finding, Series, Severity
 from reviewer.output.listing import (
     apply_to_json,
@@ -19,6 +20,7 @@ from reviewer.output.listing import (
     mail_notes,
     mail_notes_to_json,
     not_applied_note,
+    trailers_json,
 )
 
 __all__ = ["SCHEMA_VERSION", "SeriesReport", "exit_code", "finding_location", "level_notes",
@@ -57,6 +59,12 @@ def counts(findings: tuple[Finding, ...]) -> dict[str, int]:
     return {s.value: sum(f.severity is s for f in findings) for s in Severity}
 
 
+def _trailers(rep: SeriesReport, rev: RevisionReport) -> TrailerCounts:
+    """A·R·T given in replies to the revision the report is about."""
+    mine = next((r for r in rep.series.revisions if r.label == rev.label), None)
+    return trailer_counts(given_trailers(mine) if mine is not None else ())
+
+
 def finding_to_json(f: Finding) -> dict[str, Any]:
     return {"rule": f.rule_id, "severity": f.severity.value, "message": f.message,
             "version": f.version, "revision": f.label, "patch": f.patch,
@@ -82,6 +90,7 @@ def to_json(reports: list[SeriesReport], rules: list[Rule], source: str) -> dict
                 "level_reason": not_applied_note(rev.apply),
                 "apply": apply_to_json(rev.apply) if rev.apply else None,
                 "counts": counts(rev.findings),
+                "trailers": trailers_json(_trailers(rep, rev)),
                 "rules": {o.rule_id: {"status": o.status, "level": o.level, "reason": o.reason,
                                       "cached": o.cached} for o in rev.outcomes},
                 "findings": [finding_to_json(f) for f in rev.findings],
@@ -127,6 +136,8 @@ def _summary_table(rep: SeriesReport, rules: list[Rule]) -> Table:
         table.add_column(_column(rev), justify="center")
     for rule in rules:
         table.add_row(f"{rule.id} {rule.name}", *(_cell(rev, rule) for rev in rep.revisions))
+    table.add_row("A·R·T given in replies", *(Text(str(_trailers(rep, rev)), style="dim")
+                                             for rev in rep.revisions))
     return table
 
 
@@ -189,6 +200,8 @@ def to_markdown(reports: list[SeriesReport], rules: list[Rule]) -> str:
         for rule in rules:
             cells = [_cell(rev, rule).plain for rev in rep.revisions]
             out.append(f"| {rule.id} {rule.name} | " + " | ".join(cells) + " |")
+        out.append("| A·R·T given in replies | "
+                   + " | ".join(str(_trailers(rep, rev)) for rev in rep.revisions) + " |")
         out.append("")
         out += [f"> **{_md(note)}**\n" for note in level_notes(rep)]
         for revision, rev in zip(rep.series.revisions, rep.revisions, strict=False):

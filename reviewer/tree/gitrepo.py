@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -26,8 +27,8 @@ import git
 
 from reviewer.errors import TreeError
 
-__all__ = ["REF_NAMESPACE", "GitRepo", "PathRemoval", "RefTip", "SparseIndex", "TempIndex",
-           "config_values", "patch_ids", "toplevel"]
+__all__ = ["REF_NAMESPACE", "GitRepo", "PathRemoval", "RangeDiff", "RangePair", "RefTip",
+           "SparseIndex", "TempIndex", "config_values", "patch_ids", "toplevel"]
 
 REF_NAMESPACE = "refs/reviewer/"
 TIMED_OUT = -9  # GitOutput.status of a git killed at its time limit
@@ -72,6 +73,26 @@ def toplevel(cwd: Path | None = None) -> Path | None:
         return None
     top = proc.stdout.decode("utf-8", "surrogateescape").strip()
     return Path(top) if proc.returncode == 0 and top else None
+
+
+# "  1:  d78d8bc !  2:  e3776df ovl: ..." — one line per commit pair of git range-diff
+_RANGE_LINE = re.compile(r"^\s*(\d+|-):\s+[0-9a-f-]+\s+([=!<>])\s+(\d+|-):\s+[0-9a-f-]+\s(.*)$")
+
+
+@dataclass(frozen=True)
+class RangePair:
+    """One line of `git range-diff`'s pairing (1-based commit positions)."""
+
+    old: int | None
+    new: int | None
+    mark: str  # "=" same, "!" changed, "<" only old, ">" only new
+    title: str
+
+
+@dataclass(frozen=True)
+class RangeDiff:
+    text: str
+    pairs: tuple[RangePair, ...]
 
 
 @dataclass(frozen=True)
@@ -244,6 +265,21 @@ class GitRepo:
         if out.status != 0:
             raise TreeError(f"git commit-tree failed: {out.stderr.strip()}")
         return out.stdout.strip()
+
+    def range_diff(self, old: str, new: str, creation_factor: int | None = None
+                   ) -> RangeDiff | None:
+        """`git range-diff old new` (two revision ranges), or None when git
+        cannot run it."""
+        factor = [f"--creation-factor={creation_factor}"] if creation_factor else []
+        out = self.run("range-diff", "--no-color", *factor, old, new)
+        if out.status != 0:
+            return None
+        pairs = []
+        for line in out.stdout.splitlines():
+            if m := _RANGE_LINE.match(line):
+                i, j = (None if m.group(k) == "-" else int(m.group(k)) for k in (1, 3))
+                pairs.append(RangePair(i, j, m.group(2), m.group(4).strip()))
+        return RangeDiff(out.stdout, tuple(pairs))
 
     def log_subjects(self, paths: list[str], limit: int = 200, rev: str = "HEAD") -> list[str]:
         out = self.run("log", f"-{limit}", "--no-merges", "--format=%s", rev, "--", *paths)

@@ -50,9 +50,9 @@ def test_patch_with_findings(snap_compare, demo_app) -> None:  # type: ignore[no
 def test_compare_v3_v4(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
     """You should see v3 compared with v4: how the nine patches of v3 pair
     with v4's one, the findings new in v4 / fixed since v3 (the one bisect
-    finding of 1/9-8/9) / gone with their dropped patches (the missing Cc of
-    3/9-9/9) / persisting, and the git range-diff of the applied commits on
-    the right."""
+    finding of 1/9-8/9 first; v4 is a rewrite, so nothing went with a
+    dropped patch) / persisting, and the git range-diff of the applied
+    commits on the right."""
 
     async def open_compare(pilot: Pilot[object]) -> None:
         await settle(pilot)
