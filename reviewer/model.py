@@ -293,7 +293,8 @@ class Revision:
     an in-thread respin of one patch).  `label` is unique within the series
     and usable on the command line: `v3`, `v3-resend`, `v3-repost`, `v4.1`
     (the first partial respin inside v4).  `order` is the position in the
-    series by date, 1 for the first posting."""
+    series, 1 for the first: by version, then date (a re-post after the
+    original, a respin after the revision it answers; Dates can be wrong)."""
 
     version: int
     rfc: bool
