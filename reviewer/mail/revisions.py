@@ -12,7 +12,8 @@ Revisions keep the author's own version numbers.  Their labels, unique in
 the series and usable on the command line, are `v3`; `v3-resend` or
 `v3-repost` when v3 was posted again; `v4.1` for a partial respin (one
 patch re-sent in reply to v4, `[PATCH v2 3/7]`, whose "v2" numbers the
-patch).  `Revision.order` is the order they were sent in.
+patch).  `Revision.order` is their order: by version (the subjects say
+it, Dates may not), then date.
 b4's `LoreMailbox` keys revisions by version alone, so it cannot tell two
 series apart nor see a revision whose subject changed; this module can.
 """
