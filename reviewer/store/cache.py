@@ -263,4 +263,6 @@ def _delete(path: Path, _why: sqlite3.DatabaseError) -> None:
 def _finding(data: dict[str, object]) -> Finding:
     data = dict(data)
     data["severity"] = Severity(data["severity"])
+    patches = data.get("patches")
+    data["patches"] = tuple(patches) if isinstance(patches, list) else ()
     return Finding(**data)  # type: ignore[arg-type]

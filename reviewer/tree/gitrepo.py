@@ -10,6 +10,7 @@ commits go to the object store, and the only refs written live under
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import os
 import re
 import secrets
@@ -158,6 +159,30 @@ class GitRepo:
             return None
         out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
         return out.stdout.strip() or None if out.status == 0 else None
+
+    def commit_subject(self, sha: str) -> str | None:
+        """The subject line of commit `sha`, or None when there is none."""
+        out = self.run("log", "-1", "--format=%s", "--end-of-options", f"{sha}^{{commit}}", "--")
+        return out.stdout.strip() if out.status == 0 else None
+
+    def commit_date(self, sha: str) -> dt.datetime | None:
+        """When `sha` was committed (an imported tree's: its newest file's date)."""
+        out = self.run("log", "-1", "--format=%cI", "--end-of-options", f"{sha}^{{commit}}", "--")
+        try:
+            return dt.datetime.fromisoformat(out.stdout.strip()) if out.status == 0 else None
+        except ValueError:
+            return None
+
+    def missing_history(self, sha: str) -> str | None:
+        """Why the history behind `sha` cannot tell whether a cited commit
+        exists (None when it can): a shallow clone, or a single commit such
+        as `reviewer tree import` makes."""
+        if self.run("rev-parse", "--is-shallow-repository").stdout.strip() == "true":
+            return "the tree is a shallow clone, so older commits are not in it"
+        out = self.run("rev-list", "--max-count=2", "--end-of-options", sha, "--")
+        if out.status == 0 and len(out.stdout.split()) < 2:
+            return "the tree has no history (one commit, as `reviewer tree import` makes)"
+        return None
 
     def has_object(self, sha: str) -> bool:
         return self.run("cat-file", "-e", sha).status == 0
