@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from reviewer.checks.context import CheckContext, RevisionInput
 from reviewer.checks.registry import Rule, Scope, Skipped, all_rules
 from reviewer.config import Config
+from reviewer.mail import READER_VERSION
 from reviewer.model import ApplyResult, Finding, Level, OutcomeStatus, Revision, Series
 from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
@@ -39,6 +40,7 @@ class RevisionReport:
     apply: ApplyResult | None
     findings: tuple[Finding, ...]
     outcomes: tuple[RuleOutcome, ...]
+    order: int = 1  # the revision's position in its series
 
     def outcome(self, rule_id: str) -> RuleOutcome | None:
         return next((o for o in self.outcomes if o.rule_id == rule_id), None)
@@ -62,13 +64,17 @@ def cache_key(rule: Rule, data: RevisionInput) -> str:
     res = data.apply
     parts = {
         "rule": [rule.id, rule.version],
+        # Messages name revisions by label ("v4.1", "since v3-resend").
+        "labels": [data.revision.label, data.previous.label if data.previous else None],
+        "reader": READER_VERSION,
         "mails": _digest(data.revision),
         "previous": _digest(data.previous) if rule.scope is Scope.SERIES else [],
         "series": [_digest(r) for r in data.series.revisions] if rule.scope is Scope.SERIES
         else [],
         "base": res.base.commit if res and res.base else None,
         "applied": bool(res and res.applied),
-        "config": [data.config.checkpatch_timeout, data.config.race_api, data.config.all_lines],
+        "config": [data.config.checkpatch_timeout, data.config.race_api, data.config.all_lines,
+                   data.config.tree_facts],
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -89,9 +95,9 @@ def _run_rule(rule: Rule, data: RevisionInput) -> tuple[list[Finding], RuleOutco
 def _run_rules(rules: list[Rule], data: RevisionInput, cache: ResultCache | None,
                threads: int) -> list[tuple[list[Finding], RuleOutcome]]:
     """Each rule's (findings, outcome), in the order of `rules`.  Cached
-    results are read and written in this thread (one cache connection); the
-    rules left run in `threads` threads, since most of a slow rule's time is
-    spent waiting on perl or git."""
+    results are read and written in this thread; the rules left run in
+    `threads` threads, since most of a slow rule's time is spent waiting on
+    perl or git (RevisionInput.memo computes a shared result once)."""
     keys = {r.id: cache_key(r, data) for r in rules} if cache is not None else {}
     done: dict[str, tuple[list[Finding], RuleOutcome]] = {}
     for rule in rules:
@@ -117,18 +123,34 @@ def check_revision(series: Series, revision: Revision, apply: ApplyResult | None
                    cache: ResultCache | None = None, threads: int = 1) -> RevisionReport:
     index = series.revisions.index(revision)
     previous = series.revisions[index - 1] if index > 0 else None
-    data = RevisionInput(series, revision, previous, apply, repo, config)
+    data = RevisionInput(series, revision, previous, apply, repo, config, cache)
     findings: list[Finding] = []
     outcomes: list[RuleOutcome] = []
     for found, outcome in _run_rules(rules, data, cache, threads):
         findings.extend(found)
         outcomes.append(outcome)
-    findings.sort(key=lambda f: (f.patch or 0, f.file or "", f.line or 0, f.rule_id))
     if apply is not None and apply.approximate:  # read a tree that is only a guess
         findings = [replace(f, approximate=True) if f.level is Level.TREE else f
                     for f in findings]
-    return RevisionReport(revision.version, revision.label, apply, tuple(findings),
-                          tuple(outcomes))
+    return RevisionReport(revision.version, revision.label, apply, triage(findings),
+                          tuple(outcomes), revision.order)
+
+
+def triage(findings: list[Finding]) -> tuple[Finding, ...]:
+    """One finding per cause, errors first: the same problem on several
+    patches (same rule, fingerprint and message) becomes one finding
+    covering them all; then by severity, patch, file and line."""
+    merged: dict[tuple[object, ...], Finding] = {}
+    for f in findings:
+        key = (f.rule_id, f.severity, f.fingerprint, f.message, f.file, f.line, f.level)
+        if (seen := merged.get(key)) is None:
+            merged[key] = f
+            continue
+        covered = sorted({*seen.patches, *f.patches})
+        merged[key] = replace(seen, patch=covered[0] if covered else seen.patch,
+                              patches=tuple(covered))
+    return tuple(sorted(merged.values(), key=lambda f: (
+        -f.severity.rank, f.patch or 0, f.file or "", f.line or 0, f.rule_id)))
 
 
 def check_series(series: Series, applies: list[ApplyResult] | None, repo: GitRepo | None,

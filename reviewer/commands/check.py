@@ -6,7 +6,16 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from reviewer.commands.common import Subcommands, options, print_json, run_review, stdout
+from reviewer.commands.common import (
+    Subcommands,
+    add_check_options,
+    options,
+    print_json,
+    record_checks,
+    run_review,
+    stderr,
+    stdout,
+)
 
 if TYPE_CHECKING:
     from reviewer.run import Options
@@ -24,15 +33,21 @@ def check(source: str, opts: Options, fmt: str, show_apply: bool = False) -> int
 
     config = opts.config()
     ran = run_review(source, opts)
+    for notice in ran.notices:
+        stderr.print(f"warning: {notice}", markup=False, soft_wrap=True)
     done = ran.in_order()
     reports = [SeriesReport(series, tuple(revs)) for series, _applies, revs in done]
+    record_checks([(r.series, r.revisions[-1]) for r in reports if r.revisions],
+                  ran.opened.loaded.source)
     rules = selected_rules(config)
     if show_apply:
-        from reviewer.output.listing import apply_table
+        from reviewer.output.listing import apply_lines, apply_table
 
         for series, applies, _revs in done:
             if applies:
                 stdout.print(apply_table(series, applies))
+                for line in (line for res in applies for line in apply_lines(res)):
+                    stdout.print(line, soft_wrap=True)
     if fmt == "json":
         print_json(to_json(reports, rules, ran.opened.loaded.source))
     elif fmt == "markdown":
@@ -68,20 +83,12 @@ def register(sub: Subcommands) -> None:
     sp = sub.add_parser("check", help="run the policy and race checks on every revision")
     sp.set_defaults(func=cmd_check)
     sp.add_argument("source")
-    sp.add_argument("--tree", help="apply to this git tree first (enables tree-level checks)")
-    sp.add_argument("--base", help="base for revisions without a usable base-commit")
+    add_check_options(sp)
     sp.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     sp.add_argument("--fail-on", choices=("error", "warning", "info"),
                     help="exit 1 when a finding is at or above this severity (default: error)")
-    sp.add_argument("--select", action="append", metavar="ID",
-                    help="run only these rule IDs or prefixes (repeatable, or comma-separated)")
-    sp.add_argument("--ignore", action="append", metavar="ID", help="skip these IDs or prefixes")
     sp.add_argument("--all", action="store_true",
                     help="race checks: also report pre-existing code of touched functions")
-    sp.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    sp.add_argument("--fuzzy", action="store_true",
-                    help="with --tree: retry a patch that does not apply with reduced context "
-                    "(git apply -C1); results on such a tree are marked approximate")
 
     sp = sub.add_parser("rules", help="list the rules, or --explain one")
     sp.set_defaults(func=cmd_rules)

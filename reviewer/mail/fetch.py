@@ -28,15 +28,15 @@ import liblore.utils
 import requests
 
 from reviewer.errors import SourceError
-from reviewer.mail.message import to_message
+from reviewer.mail.message import to_messages as read_mail
 from reviewer.model import Message
 from reviewer.store.cache import ResultCache
 
 if TYPE_CHECKING:
     from reviewer.mail.sources import Loaded
 
-__all__ = ["Archive", "Fetched", "Remote", "Unreachable", "fetch_series", "is_remote",
-           "load_remote", "parse_source", "write_mbox"]
+__all__ = ["Archive", "Fetched", "Remote", "Unreachable", "fetch_series", "is_offline",
+           "is_remote", "load_remote", "parse_source", "write_mbox"]
 
 log = logging.getLogger("reviewer.mail.fetch")
 
@@ -45,6 +45,12 @@ _MAIL_SUFFIX = re.compile(r"\.(mbox|mbx|eml|patch|diff|txt|gz)$", re.I)
 _MSGID = re.compile(r"^[^\s<>@]+@[^\s<>@/]+$")
 _FROM_ESCAPE = re.compile(rb"^(>*From )", re.M)
 _MBOX_FROM = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
+
+
+def is_offline(offline: bool = False) -> bool:
+    """`offline` (--offline) or $REVIEWER_OFFLINE: no network at all."""
+    env = os.environ.get("REVIEWER_OFFLINE", "").lower()
+    return offline or env not in ("", "0", "false", "no")
 
 
 class Unreachable(SourceError):
@@ -214,7 +220,7 @@ def to_messages(raws: dict[str, bytes]) -> tuple[list[Message], list[str]]:
     problems: list[str] = []
     for mid, raw in raws.items():
         try:
-            messages.append(to_message(parse_mail(raw), raw))
+            messages.extend(read_mail(parse_mail(raw), raw))
         except Exception as exc:  # b4 raises bare exceptions on broken mail
             problems.append(f"<{mid}>: unreadable ({exc.__class__.__name__}: {exc})")
     return messages, problems
@@ -255,8 +261,7 @@ def fetch_series(source: str, *, lore: str | None = None, offline: bool = False,
     if remote is None:
         raise SourceError(f"{source}: not a Message-ID or archive URL")
     base = _resolve(remote, lore)
-    env = os.environ.get("REVIEWER_OFFLINE", "").lower()
-    offline = offline or env not in ("", "0", "false", "no")
+    offline = is_offline(offline)
     own = cache is None
     cache = cache or ResultCache()
     try:

@@ -5,6 +5,7 @@ from reviewer.run.events import (
     Event,
     Failed,
     Finished,
+    Notice,
     Progress,
     RevisionApplied,
     RevisionChecked,
@@ -14,5 +15,5 @@ from reviewer.run.events import (
 from reviewer.run.options import Key, Options
 from reviewer.run.runner import review
 
-__all__ = ["Event", "Failed", "Finished", "Key", "Options", "Progress", "RevisionApplied",
-           "RevisionChecked", "SourceOpened", "Started", "review"]
+__all__ = ["Event", "Failed", "Finished", "Key", "Notice", "Options", "Progress",
+           "RevisionApplied", "RevisionChecked", "SourceOpened", "Started", "review"]

@@ -14,11 +14,11 @@ from reviewer.tree.gitrepo import GitRepo
 __all__ = ["compare_pair"]
 
 
-def compare_pair(series: Series, old: int, new: int, options: Options,
-                 applies: dict[int, ApplyResult] | None = None,
-                 reports: dict[int, RevisionReport] | None = None) -> Comparison:
-    """Revision `old` against `new` (versions) of `series`.  `applies` and
-    `reports` (by version) are what review() produced; without `reports`
+def compare_pair(series: Series, old: str, new: str, options: Options,
+                 applies: dict[str, ApplyResult] | None = None,
+                 reports: dict[str, RevisionReport] | None = None) -> Comparison:
+    """Revision `old` against `new` (labels) of `series`.  `applies` and
+    `reports` (by label) are what review() produced; without `reports`
     both revisions are checked here."""
     repo = GitRepo(options.tree) if options.tree else None
     cache = ResultCache() if options.cache and reports is None else None

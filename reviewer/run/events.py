@@ -1,7 +1,8 @@
 """What `reviewer.review()` yields, in this order: `SourceOpened` (when it
 opened the source itself), `Started`, then `RevisionApplied`,
 `RevisionChecked` and `Progress` as the work is done, `Failed` for a
-problem, and always `Finished` last.  Frozen and picklable: the TUI's child
+problem, `Notice` for what the user should hear once (a damaged cache
+started anew), and always `Finished` last.  Frozen and picklable: the TUI's child
 process sends them to the UI as they are."""
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from reviewer.errors import ReviewerError
 from reviewer.model import ApplyResult, Phase, RunState
 from reviewer.pipeline import Opened
 
-__all__ = ["Event", "Failed", "Finished", "Progress", "RevisionApplied", "RevisionChecked",
-           "SourceOpened", "Started"]
+__all__ = ["Event", "Failed", "Finished", "Notice", "Progress", "RevisionApplied",
+           "RevisionChecked", "SourceOpened", "Started"]
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,17 @@ class RevisionChecked:
 
 @dataclass(frozen=True)
 class Progress:
-    phase: Phase  # what is still running
+    """Steps done of `total` (one per revision to apply and per revision to
+    check); in Phase.READING_TREE, bytes of a tree's C source read."""
+
+    phase: Phase
     done: int
     total: int
+
+
+@dataclass(frozen=True)
+class Notice:
+    message: str  # one line, e.g. "the cache … was damaged and has been started anew"
 
 
 @dataclass(frozen=True)
@@ -61,8 +70,10 @@ class Failed:
 @dataclass(frozen=True)
 class Finished:
     state: RunState
-    applied: int
+    applied: int  # revisions every patch of which applied
     checked: int
+    not_applied: int = 0  # revisions tried on the tree that did not apply
 
 
-Event = SourceOpened | Started | RevisionApplied | RevisionChecked | Progress | Failed | Finished
+Event = (SourceOpened | Started | RevisionApplied | RevisionChecked | Progress | Notice | Failed
+         | Finished)

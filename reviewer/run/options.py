@@ -11,7 +11,7 @@ from reviewer.config import Config, load_config
 
 __all__ = ["Key", "Options"]
 
-Key = tuple[int, int]  # (series index, revision version)
+Key = tuple[int, str]  # (series index, revision label)
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Options:
     offline: bool = False  # Message-ID sources come from the cache only
     jobs: int = 0  # worker processes for the checks; 0: one per core
     checks: bool = True  # False: apply only
-    only: tuple[Key, ...] = ()  # the revisions to work on; empty: every one
+    only: tuple[Key, ...] = ()  # the revisions to work on (by label); empty: every one
 
     def config(self) -> Config:
         """The user's configuration with these options on top."""

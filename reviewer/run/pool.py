@@ -32,17 +32,20 @@ from pathlib import Path
 from types import FrameType
 
 from reviewer.checks.engine import RevisionReport, check_revision, selected_rules
+from reviewer.checks.race.treefacts import facts_progress
 from reviewer.checks.registry import Rule
 from reviewer.checks.toolrun import stop_all
 from reviewer.config import Config
-from reviewer.model import ApplyResult
+from reviewer.model import ApplyResult, Phase
 from reviewer.pipeline import Opened
-from reviewer.store.cache import ResultCache
+from reviewer.run.events import Event, Notice, Progress, RevisionChecked
+from reviewer.store.cache import ResultCache, take_notices
 from reviewer.tree.gitrepo import GitRepo, stop_background
 
 __all__ = ["Checks", "WorkerError"]
 
-Task = tuple[int, int, ApplyResult | None, str | None]  # series, version, apply, tree
+Task = tuple[int, str, ApplyResult | None, str | None]  # series, label, apply, tree
+Done = tuple[int, RevisionReport, list[str]]  # series, report, notices
 # A revision's rules run in threads of their worker: the slow ones mostly
 # wait on perl (checkpatch, get_maintainer) or git (a base grep), and their
 # waits overlap instead of adding up.
@@ -67,8 +70,8 @@ class _Worker:
     rules: list[Rule]
     repo: GitRepo | None = None
 
-    def check(self, series: int, version: int, apply: ApplyResult | None,
-              tree: str | None) -> RevisionReport:
+    def check(self, series: int, label: str, apply: ApplyResult | None,
+              tree: str | None) -> Done:
         from reviewer.checks.policy.bisect import prefetch
 
         if tree is None:
@@ -76,7 +79,7 @@ class _Worker:
         elif self.repo is None or self.repo.path != Path(tree).expanduser():
             self.repo = GitRepo(tree)
         one = self.opened.series[series]
-        rev = one.revision(version)
+        rev = one.revision(label)
         if self.repo is not None and apply is not None and apply.applied and apply.base:
             # the one tree-wide read (a base grep), in git, while the rules run
             prefetch(self.repo, [rev], apply.base.commit)
@@ -84,11 +87,12 @@ class _Worker:
         # the last connection to close checkpoints the cache's journal.
         cache = ResultCache() if self.use_cache else None
         try:
-            return check_revision(one, rev, apply, self.repo, self.config, self.rules, cache,
-                                  threads=RULE_THREADS)
+            report = check_revision(one, rev, apply, self.repo, self.config, self.rules, cache,
+                                    threads=RULE_THREADS)
         finally:
             if cache is not None:
                 cache.close()
+        return series, report, take_notices()
 
 
 # -- a worker process -------------------------------------------------------------
@@ -106,19 +110,26 @@ def _serve(conn: Connection, state: _Worker) -> None:
             threading.Thread(target=_orphaned, args=(parent.sentinel,), daemon=True).start()
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
-    while True:
-        try:
-            task: Task | None = conn.recv()
-        except EOFError:
-            return
-        if task is None:
-            return
-        try:
-            conn.send(state.check(*task))
-        except Exception as exc:
-            error = WorkerError(f"{exc.__class__.__name__}: {exc}")
-            error.detail = traceback.format_exc()
-            conn.send(error)
+    sending = threading.Lock()  # a rule's thread reports the tree's reading
+
+    def send(item: object) -> None:
+        with sending:
+            conn.send(item)
+
+    with facts_progress(lambda done, total: send((done, total))):
+        while True:
+            try:
+                task: Task | None = conn.recv()
+            except EOFError:
+                return
+            if task is None:
+                return
+            try:
+                send(state.check(*task))
+            except Exception as exc:
+                error = WorkerError(f"{exc.__class__.__name__}: {exc}")
+                error.detail = traceback.format_exc()
+                send(error)
 
 
 def _orphaned(sentinel: int) -> None:
@@ -132,6 +143,11 @@ def _stop_worker(signum: int, frame: FrameType | None) -> None:
     stop_all()
     stop_background()
     raise SystemExit(143)
+
+
+def _events(done: Done) -> list[Event]:
+    series, report, notices = done
+    return [RevisionChecked(series, report), *map(Notice, notices)]
 
 
 @dataclass
@@ -149,13 +165,15 @@ class Checks:
         # the workers inherit them instead of each importing them again.
         self._state = _Worker(opened, config, use_cache, selected_rules(config))
         self._todo: deque[Task] = deque()
-        self._done: list[tuple[int, RevisionReport]] = []  # checked in this process
+        self._done: list[Event] = []  # of the checks run in this process
+        self._checked = 0  # of those, revisions whose results ready() has not returned
         self._workers: list[_Process] = []
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")
             for _ in range(workers):
                 ours, theirs = ctx.Pipe()
-                proc = ctx.Process(target=_serve, args=(theirs, self._state), daemon=True,
+                # not a daemon: a tree's facts are derived in processes of its own
+                proc = ctx.Process(target=_serve, args=(theirs, self._state), daemon=False,
                                    name="reviewer-check")
                 proc.start()
                 theirs.close()
@@ -165,14 +183,17 @@ class Checks:
     def pending(self) -> int:
         """Revisions submitted whose results ready() has not returned yet."""
         return (len(self._todo) + sum(w.task is not None for w in self._workers)
-                + len(self._done))
+                + self._checked)
 
-    def submit(self, series: int, version: int, apply: ApplyResult | None,
+    def submit(self, series: int, label: str, apply: ApplyResult | None,
                tree: str | None) -> None:
         """Check a revision (`tree`: the repository `apply` is in, if any)."""
-        task = (series, version, apply, tree)
+        task = (series, label, apply, tree)
         if not self._workers:
-            self._done.append((series, self._state.check(*task)))
+            with facts_progress(lambda done, total: self._done.append(
+                    Progress(Phase.READING_TREE, done, total))):
+                self._done += _events(self._state.check(*task))
+            self._checked += 1
         else:
             self._todo.append(task)
             self._hand_out()
@@ -183,10 +204,11 @@ class Checks:
                 worker.task = self._todo.popleft()
                 worker.conn.send(worker.task)
 
-    def ready(self, timeout: float = 0) -> list[tuple[int, RevisionReport]]:
-        """The results that arrived, waiting up to `timeout` for the first;
-        a check that crashed, or a worker that died, raises WorkerError."""
-        done, self._done = self._done, []
+    def ready(self, timeout: float = 0) -> list[Event]:
+        """What arrived (RevisionChecked and its notices, the reading of a
+        tree), waiting up to `timeout` for the first; a check that crashed,
+        or a worker that died, raises WorkerError."""
+        done, self._done, self._checked = self._done, [], 0
         busy = [w for w in self._workers if w.task is not None]
         if done or not busy:
             return done
@@ -204,7 +226,10 @@ class Checks:
                                   ) from None
             if isinstance(got, WorkerError):
                 raise got
-            done.append((worker.task[0], got))
+            if len(got) == 2:  # (bytes read, bytes in all) of a tree's C source
+                done.append(Progress(Phase.READING_TREE, *got))
+                continue
+            done += _events(got)
             worker.task = None
         self._hand_out()
         return done

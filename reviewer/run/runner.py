@@ -20,12 +20,13 @@ from pathlib import Path
 
 from reviewer.config import Config
 from reviewer.errors import ReviewerError, TreeError
-from reviewer.model import Phase, Revision, RunState
+from reviewer.model import ApplyResult, Phase, Revision, RunState
 from reviewer.pipeline import Opened, open_source
 from reviewer.run.events import (
     Event,
     Failed,
     Finished,
+    Notice,
     Progress,
     RevisionApplied,
     RevisionChecked,
@@ -34,7 +35,7 @@ from reviewer.run.events import (
 )
 from reviewer.run.options import Key, Options
 from reviewer.run.pool import Checks
-from reviewer.store.cache import ResultCache
+from reviewer.store.cache import ResultCache, take_notices
 from reviewer.tree.apply import apply_series
 from reviewer.tree.gitrepo import GitRepo
 
@@ -61,8 +62,8 @@ def review(source: str | Path | Opened, options: Options | None = None,
         return
     if not isinstance(source, Opened):
         yield SourceOpened(opened)
-    work = [((si, rev.version), rev) for si, series in enumerate(opened.series)
-            for rev in series.revisions if options.wants((si, rev.version))]
+    work = [((si, rev.label), rev) for si, series in enumerate(opened.series)
+            for rev in series.revisions if options.wants((si, rev.label))]
     checks = None
     if options.checks:  # forked now: before this process starts any git
         checks = Checks(opened, config, options.cache, options.workers(len(work)))
@@ -100,20 +101,20 @@ def _run(opened: Opened, work: list[tuple[Key, Revision]], options: Options,
     work = sorted(work, key=lambda w: -len(w[1].patches))
     if repo is None:
         assert checks is not None
-        for (si, version), _rev in work:
-            checks.submit(si, version, None, None)
+        for (si, label), _rev in work:
+            checks.submit(si, label, None, None)
     else:
         cache = ResultCache() if options.cache else None
         try:
-            for (si, _version), rev in work:
+            for (si, label), rev in work:
                 if cancelled():
                     break
                 result = apply_series(repo, opened.series[si], options.base, fuzzy=options.fuzzy,
                                       cache=cache, revisions=[rev], cancelled=cancelled)[0]
                 yield RevisionApplied(si, result)
-                yield progress.step(applied=True)
+                yield progress.step(result)
                 if checks is not None:
-                    checks.submit(si, result.version, result, str(repo.path))
+                    checks.submit(si, label, result, str(repo.path))
                     yield from _arrived(checks, progress, 0)
         finally:
             repo.close()  # its git processes are not needed while the checks run
@@ -124,28 +125,34 @@ def _run(opened: Opened, work: list[tuple[Key, Revision]], options: Options,
     stopped = cancelled()
     if stopped and checks is not None:
         checks.close(cancel=True)
+    yield from map(Notice, take_notices())  # this process's own (the apply cache's)
     yield Finished(RunState.CANCELLED if stopped else RunState.DONE, progress.applied,
-                   progress.checked)
+                   progress.checked, progress.not_applied)
 
 
 def _arrived(checks: Checks, progress: _Counter, timeout: float) -> Iterator[Event]:
-    for si, report in checks.ready(timeout):
-        yield RevisionChecked(si, report)
-        yield progress.step(applied=False)
+    for event in checks.ready(timeout):
+        yield event
+        if isinstance(event, RevisionChecked):
+            yield progress.step(event)
 
 
 class _Counter:
+    """Steps done (a revision applied, a revision checked) of `total`."""
+
     def __init__(self, to_apply: int, to_check: int) -> None:
         self.to_apply, self.total = to_apply, to_apply + to_check
-        self.applied = self.checked = 0
+        self.tried = self.checked = self.applied = self.not_applied = 0
 
     @property
     def phase(self) -> Phase:
-        return Phase.APPLYING if self.applied < self.to_apply else Phase.CHECKING
+        return Phase.APPLYING if self.tried < self.to_apply else Phase.CHECKING
 
-    def step(self, applied: bool) -> Progress:
-        if applied:
-            self.applied += 1
+    def step(self, done: ApplyResult | RevisionChecked) -> Progress:
+        if isinstance(done, ApplyResult):
+            self.tried += 1
+            self.applied += done.applied
+            self.not_applied += not done.applied
         else:
             self.checked += 1
-        return Progress(self.phase, self.applied + self.checked, self.total)
+        return Progress(self.phase, self.tried + self.checked, self.total)

@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 import reviewer
 from tui import analysis
 from tui.analysis import Analysis
-from tui.describe import cell_detail, cell_target
+from tui.describe import cell_detail, cell_target, finished_status
 from tui.render import inert
 from tui.screens.base import BaseScreen, CompareAt, PatchAt, ThreadAt
 from tui.session import Key, Problem
@@ -86,11 +86,13 @@ class RevisionsScreen(BaseScreen):
             self.fatal = fatal
 
     class WorkFinished(WorkReported):
-        def __init__(self, run: int, state: str, applied: int, checked: int) -> None:
+        def __init__(self, run: int, state: str, applied: int, checked: int,
+                     not_applied: int = 0) -> None:
             super().__init__(run)
             self.state = state  # "done" or "cancelled"
             self.applied = applied
             self.checked = checked
+            self.not_applied = not_applied
 
     def __init__(self) -> None:
         super().__init__()
@@ -139,15 +141,17 @@ class RevisionsScreen(BaseScreen):
             case reviewer.Started(total, phase, _tree):
                 return self.WorkStarted(run, total, phase)
             case reviewer.RevisionApplied(si, result):
-                return self.RevisionApplied(run, (si, result.version), result)
+                return self.RevisionApplied(run, (si, result.label), result)
             case reviewer.RevisionChecked(si, report):
-                return self.RevisionChecked(run, (si, report.version), report)
+                return self.RevisionChecked(run, (si, report.label), report)
             case reviewer.Failed(error, fatal):
                 return self.ProblemFound(run, Problem.of(error), fatal)
             case analysis.Crashed(problem):
                 return self.ProblemFound(run, problem, True)
-            case reviewer.Finished(state, applied, checked):
-                return self.WorkFinished(run, state, applied, checked)
+            case reviewer.Notice(message):
+                return self.ProblemFound(run, Problem("notice", message), False)
+            case reviewer.Finished(state, applied, checked, not_applied):
+                return self.WorkFinished(run, state, applied, checked, not_applied)
         return None  # progress: the results themselves are counted
 
     def cancel_work(self) -> bool:
@@ -180,13 +184,13 @@ class RevisionsScreen(BaseScreen):
     def _applied(self, event: RevisionApplied) -> None:
         if event.run != self.run_id:
             return
-        self.query_one(WorkBar).advance(f"applied v{event.key[1]}")
+        self.query_one(WorkBar).advance(f"applied {event.key[1]}")
 
     @on(RevisionChecked)
     def _checked(self, event: RevisionChecked) -> None:
         if event.run != self.run_id:
             return
-        self.query_one(WorkBar).advance(f"checked v{event.key[1]}")
+        self.query_one(WorkBar).advance(f"checked {event.key[1]}")
 
     @on(WorkFinished)
     def _finished(self, event: WorkFinished) -> None:
@@ -196,8 +200,7 @@ class RevisionsScreen(BaseScreen):
             status = Text(f"cancelled: {event.applied} revision(s) applied, {event.checked} "
                           "checked; r re-runs", style="yellow")
         else:
-            did = "applied and checked" if event.applied else "checked (no tree given)"
-            status = Text(f"{event.checked} revision(s) {did}", style="green")
+            status = finished_status(event.applied, event.checked, event.not_applied)
         self.query_one(WorkBar).finish(status)
 
     @on(ProblemFound)
