@@ -31,9 +31,11 @@ def _script(marker: Path, name: str) -> str:
 
 
 def base_checkpatch() -> str:
-    """The base's checkpatch.pl: harmless, and says it was the one that ran."""
+    """The base's checkpatch.pl: harmless, and says it was the one that ran,
+    naming each patch it reads as checkpatch does (`-` for stdin)."""
     return ("#!/usr/bin/perl\nwhile (<STDIN>) {}\n"
-            "print \"-:1: WARNING:BASE_SCRIPT: the base's checkpatch ran\\n\";\nexit 1;\n")
+            "for my $f (grep { !/^--/ } @ARGV) {\n"
+            "  print \"$f:1: WARNING:BASE_SCRIPT: the base's checkpatch ran\\n\";\n}\nexit 1;\n")
 
 
 @pytest.fixture
