@@ -120,10 +120,14 @@ def _run_rules(rules: list[Rule], data: RevisionInput, cache: ResultCache | None
 
 def check_revision(series: Series, revision: Revision, apply: ApplyResult | None,
                    repo: GitRepo | None, config: Config, rules: list[Rule],
-                   cache: ResultCache | None = None, threads: int = 1) -> RevisionReport:
+                   cache: ResultCache | None = None, threads: int = 1,
+                   store: ResultCache | None = None) -> RevisionReport:
+    """The rules' findings on one revision; `cache` holds findings, `store`
+    (default: `cache`) what rules share across revisions (a tree's facts)."""
     index = series.revisions.index(revision)
     previous = series.revisions[index - 1] if index > 0 else None
-    data = RevisionInput(series, revision, previous, apply, repo, config, cache)
+    data = RevisionInput(series, revision, previous, apply, repo, config,
+                         store if store is not None else cache)
     findings: list[Finding] = []
     outcomes: list[RuleOutcome] = []
     for found, outcome in _run_rules(rules, data, cache, threads):

@@ -68,6 +68,7 @@ class _Worker:
     config: Config
     use_cache: bool
     rules: list[Rule]
+    store: Path | None = None  # without the cache: the run's own, for a tree's facts
     repo: GitRepo | None = None
 
     def check(self, series: int, label: str, apply: ApplyResult | None,
@@ -86,12 +87,14 @@ class _Worker:
         # A connection per task: a worker ends without a word (os._exit), and
         # the last connection to close checkpoints the cache's journal.
         cache = ResultCache() if self.use_cache else None
+        store = ResultCache(self.store) if cache is None and self.store else None
         try:
             report = check_revision(one, rev, apply, self.repo, self.config, self.rules, cache,
-                                    threads=RULE_THREADS)
+                                    threads=RULE_THREADS, store=store)
         finally:
-            if cache is not None:
-                cache.close()
+            for db in (cache, store):
+                if db is not None:
+                    db.close()
         return series, report, take_notices()
 
 
@@ -160,10 +163,11 @@ class _Process:
 class Checks:
     """Revisions submitted as they are ready; results read as they come."""
 
-    def __init__(self, opened: Opened, config: Config, use_cache: bool, workers: int) -> None:
+    def __init__(self, opened: Opened, config: Config, use_cache: bool, workers: int,
+                 store: Path | None = None) -> None:
         # The rules' modules (tree-sitter, the race tables) loaded once, here:
         # the workers inherit them instead of each importing them again.
-        self._state = _Worker(opened, config, use_cache, selected_rules(config))
+        self._state = _Worker(opened, config, use_cache, selected_rules(config), store)
         self._todo: deque[Task] = deque()
         self._done: list[Event] = []  # of the checks run in this process
         self._checked = 0  # of those, revisions whose results ready() has not returned

@@ -15,6 +15,8 @@ stops iterating.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
@@ -65,13 +67,19 @@ def review(source: str | Path | Opened, options: Options | None = None,
     work = [((si, rev.label), rev) for si, series in enumerate(opened.series)
             for rev in series.revisions if options.wants((si, rev.label))]
     checks = None
-    if options.checks:  # forked now: before this process starts any git
-        checks = Checks(opened, config, options.cache, options.workers(len(work)))
+    # Without the cache, what the workers share (a tree's facts, derived once)
+    # goes to a store of this run's, deleted with it.
+    scratch = None if options.cache else tempfile.mkdtemp(prefix="reviewer-run-")
     try:
+        if options.checks:  # forked now: before this process starts any git
+            checks = Checks(opened, config, options.cache, options.workers(len(work)),
+                            Path(scratch, "store.sqlite3") if scratch else None)
         yield from _run(opened, work, options, checks, cancelled)
     finally:
         if checks is not None:
             checks.close(cancel=checks.pending > 0)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _open_tree(options: Options) -> GitRepo:

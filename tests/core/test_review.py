@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from core.gitutil import reviewer_refs
@@ -183,3 +184,29 @@ def test_a_check_that_crashes_or_a_worker_that_dies_is_an_error(
             workers |= {p.pid for p in multiprocessing.active_children() if p.pid}
     assert ("ValueError: broken check" if how == "raises" else "exit code 3") in str(caught.value)
     assert workers and _wait_gone(workers) == set()
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_trees_facts_are_derived_once_for_all_workers(cache: bool, sample: tuple[Path, Path],
+                                                        tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Revisions on one base checked in two workers read the base's C source
+    once: the others wait for it (with the cache or a store of the run's)."""
+    from reviewer.checks.race import treefacts
+
+    log = tmp_path / "derived"
+    real = treefacts.derive
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        with log.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(treefacts, "derive", counted)  # the forked workers inherit it
+    tree, mbox = sample
+    for ref in reviewer_refs(tree):
+        subprocess.run(["git", "-C", str(tree), "update-ref", "-d", ref], check=True)
+    reports = [e.report for e in review(mbox, Options(tree=str(tree), jobs=2, cache=cache))
+               if isinstance(e, RevisionChecked)]
+    assert len(reports) == 4
+    assert len(log.read_text().split()) == 1
