@@ -203,6 +203,7 @@ def test_a_trees_facts_are_derived_once_for_all_workers(cache: bool, sample: tup
         return real(*args, **kwargs)
 
     monkeypatch.setattr(treefacts, "derive", counted)  # the forked workers inherit it
+    monkeypatch.setattr(treefacts, "_MEMORY", {})  # nothing derived by an earlier test
     tree, mbox = sample
     for ref in reviewer_refs(tree):
         subprocess.run(["git", "-C", str(tree), "update-ref", "-d", ref], check=True)
