@@ -4,10 +4,10 @@ its child process), tests write it by hand."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from reviewer.config import Config, load_config
+from reviewer.machine import cores
 
 __all__ = ["Key", "Options"]
 
@@ -37,9 +37,7 @@ class Options:
 
     def workers(self, tasks: int) -> int:
         """Worker processes for `tasks` independent checks."""
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-            else os.cpu_count() or 1
-        return max(1, min(tasks, self.jobs or cores))
+        return max(1, min(tasks, self.jobs or cores()))
 
     def wants(self, key: Key) -> bool:
         return not self.only or key in self.only

@@ -32,10 +32,11 @@ from pathlib import Path
 from types import FrameType
 
 from reviewer.checks.engine import RevisionReport, check_revision, selected_rules
-from reviewer.checks.race.treefacts import facts_progress
+from reviewer.checks.race.treefacts import facts_progress, set_processes
 from reviewer.checks.registry import Rule
 from reviewer.checks.toolrun import stop_all
 from reviewer.config import Config
+from reviewer.machine import cores
 from reviewer.model import ApplyResult, Phase
 from reviewer.pipeline import Opened
 from reviewer.run.events import Event, Notice, Progress, RevisionChecked
@@ -100,7 +101,10 @@ class _Worker:
 
 # -- a worker process -------------------------------------------------------------
 
-def _serve(conn: Connection, state: _Worker) -> None:
+def _serve(conn: Connection, state: _Worker, share: int) -> None:
+    # The workers already use every core: a tree's facts derived here take
+    # this worker's share, not a pool of their own beside it.
+    set_processes(share)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
     parent = multiprocessing.parent_process()
@@ -177,8 +181,9 @@ class Checks:
             for _ in range(workers):
                 ours, theirs = ctx.Pipe()
                 # not a daemon: a tree's facts are derived in processes of its own
-                proc = ctx.Process(target=_serve, args=(theirs, self._state), daemon=False,
-                                   name="reviewer-check")
+                share = cores() // workers
+                proc = ctx.Process(target=_serve, args=(theirs, self._state, share),
+                                   daemon=False, name="reviewer-check")
                 proc.start()
                 theirs.close()
                 self._workers.append(_Process(proc, ours))

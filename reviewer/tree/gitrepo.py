@@ -27,6 +27,7 @@ from pathlib import Path
 
 import git
 
+from reviewer import machine
 from reviewer.errors import TreeError
 
 __all__ = ["REF_NAMESPACE", "GitRepo", "PathRemoval", "RangeDiff", "RangePair", "RefTip",
@@ -97,11 +98,6 @@ def init_repository(path: Path, branch: str, bare: bool = True) -> GitRepo:
 
 def _last_line(stderr: bytes) -> str:
     return (stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-        else os.cpu_count() or 1
 
 
 def _units(sizes: dict[str, int], most: int, depth: int = 1) -> dict[str, int]:
@@ -357,7 +353,7 @@ class GitRepo:
              "grep", "-l", "-w", "-F", *patterns, commit, "--", *share],
             cwd=self.repo.working_tree_dir or self.git_dir, env={**os.environ, **_QUIET_ENV},
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            for share in self._shares(commit, globs, _cores())]
+            for share in self._shares(commit, globs, machine.cores())]
         _BACKGROUND.update(procs)
         lock, found = threading.Lock(), list[str]()
 

@@ -26,7 +26,7 @@ FILES = {
 def test_split_grep_finds_what_one_grep_finds(cores: int, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     base = init_repo(tmp_path / "t", FILES)
-    monkeypatch.setattr(gitrepo, "_cores", lambda: cores)
+    monkeypatch.setattr(gitrepo.machine, "cores", lambda: cores)
     repo = GitRepo(tmp_path / "t")
     found = repo.grep_files_async(base, ["lookup_thing"], ("*.c", "*.h"))()
     one = git(tmp_path / "t", "grep", "-l", "-w", "-F", "-e", "lookup_thing", base, "--",

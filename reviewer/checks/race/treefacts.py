@@ -33,7 +33,8 @@ from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
 
 __all__ = ["CORE", "FACTS_VERSION", "Cancelled", "TreeFacts", "api_for", "cancel", "derive",
-           "extra_dirs", "facts_progress", "list_files", "read_files", "set_key", "tree_facts"]
+           "extra_dirs", "facts_progress", "list_files", "read_files", "set_key", "set_processes",
+           "tree_facts"]
 
 FACTS_VERSION = 1
 # The core set: where the helpers everyone calls are defined (tree-wide
@@ -58,6 +59,7 @@ _PROGRESS: list[Progress] = []
 _CANCEL = threading.Event()
 _COMPUTING = threading.Lock()  # one computation per process; others wait for it
 _MEMORY: dict[str, dict[str, list[tuple[str, str]]]] = {}  # sets kept without a cache
+_PROCESSES: list[int] = []  # how many processes a derivation may use (set_processes)
 
 
 class Cancelled(Exception):
@@ -72,6 +74,13 @@ def facts_progress(report: Progress) -> Iterator[None]:
         yield
     finally:
         _PROGRESS.remove(report)
+
+
+def set_processes(count: int) -> None:
+    """Derive in at most `count` processes from now on (1: in this one), for
+    a process that shares the cores with others already: a run's check
+    workers (reviewer.run.pool)."""
+    _PROCESSES[:] = [max(1, count)]
 
 
 def cancel() -> None:
@@ -230,7 +239,7 @@ def read_files(repo: GitRepo, commit: str, dirs: Sequence[str] = CORE,
     batches = _batches(files)
     results: list[FileFacts] = []
     done = 0
-    workers = workers or min(os.cpu_count() or 1, 4)
+    workers = workers or (_PROCESSES or [min(os.cpu_count() or 1, 4)])[0]
     if workers <= 1 or len(batches) <= 1:
         for batch in batches:
             if _CANCEL.is_set():
