@@ -26,7 +26,6 @@ the patches, for information.  Figures, not a test.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sqlite3
@@ -40,8 +39,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from kernel_bench import CLI, ENV, check_cmd, fresh, median_of, run  # noqa: E402
-from trees import TARBALL, git, kernel_sample  # noqa: E402
+from kernel_bench import (  # noqa: E402
+    CLI,
+    ENV,
+    bench_parser,
+    check_cmd,
+    fresh,
+    median_of,
+    print_rows,
+    run,
+)
+from trees import git, kernel_sample  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "overlayfs-dcache"
 CHECKPATCH_FILES = ("scripts/checkpatch.pl", "scripts/spelling.txt",
@@ -201,13 +209,7 @@ def reference_tree(work: Path) -> Path | None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "reviewer-bench")
-    ap.add_argument("--tarball", type=Path, default=TARBALL)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--json", type=Path)
-    args = ap.parse_args()
+    args = bench_parser(__doc__).parse_args()
     work: Path = args.workdir
     work.mkdir(parents=True, exist_ok=True)
     figures: dict[str, object] = {"machine": {"cpus": os.cpu_count(),
@@ -250,10 +252,7 @@ def report(f: dict) -> None:  # type: ignore[type-arg]
               f"largest {f['peak_rss']['largest_process_mb']:.0f} MB", "< 300 MB"),
              ("peak PSS, all processes", f"{f['peak_rss']['all_processes_pss_mb']:.0f} MB",
               "(information)", "")]
-    width = max(len(r[0]) for r in rows)
-    print(f"{'figure':{width}}  {'value':>9}  {'':<26} goal")
-    for name, value, ratio, goal in rows:
-        print(f"{name:{width}}  {value:>9}  {ratio:<26} {goal}")
+    print_rows(rows)
     print(json.dumps(f, indent=2))
 
 
