@@ -91,7 +91,13 @@ from reviewer.output.report import SeriesReport, finding_location
 from reviewer.pipeline import Opened, open_source
 from reviewer.sample import demo_paths, write_sample
 from reviewer.store.cache import ResultCache
-from reviewer.store.state import CheckSummary, ReviewStates, TrackedSeries
+from reviewer.store.state import (
+    CheckSummary,
+    ReviewStates,
+    TrackedSeries,
+    default_state_path,
+    parse_until,
+)
 from reviewer.tree.apply import apply_revision, apply_series, series_slug
 from reviewer.tree.base import choose_base
 from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo
@@ -168,6 +174,7 @@ __all__ = [
     "compare_revisions",
     "comparison_to_json",
     "choose_base",
+    "default_state_path",
     "demo_paths",
     "diff_findings",
     "finding_location",
@@ -181,6 +188,7 @@ __all__ = [
     "load",
     "load_config",
     "open_source",
+    "parse_until",
     "reply_findings",
     "reply_lines",
     "reply_target",

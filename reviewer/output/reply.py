@@ -90,18 +90,20 @@ def blocking_errors(revision: Revision, target: int,
 
 
 def in_mail_lines(findings: Sequence[Finding], revision: Revision, target: int,
-                  apply: ApplyResult | None, repo: GitRepo | None) -> list[Finding]:
-    """`findings` with the tree-level ones of patch `target` renumbered to
-    the mail's hunks (`quote.to_mail_lines`), reading the files as patch
-    `target` left them in `repo` (the commit `apply` made); as they are
-    without a tree."""
+                  apply: ApplyResult | None, repo: GitRepo | Path | None) -> list[Finding]:
+    """`findings` (in their order) with the tree-level ones of patch
+    `target` renumbered to the mail's hunks (`quote.to_mail_lines`),
+    reading the files as patch `target` left them in `repo` (the commit
+    `apply` made; a path opens the repository there, for callers that keep
+    none open); as they are without a tree."""
     commit = apply.commit_after(target) if apply is not None else None
     patch = next((p for p in revision.patches if p.index == target), None)
     if repo is None or commit is None or patch is None:
         return list(findings)
+    git = repo if isinstance(repo, GitRepo) else GitRepo(repo)
 
     def post_image(path: str) -> list[str] | None:
-        data = repo.read_file(commit, path)
+        data = git.read_file(commit, path)
         return None if data is None else data.decode("utf-8", "replace").split("\n")[:-1]
 
     return to_mail_lines(findings, patch, post_image)
