@@ -1,7 +1,10 @@
 """One patch: its diff with each finding under its line, and beside it the
-patch's findings and the review replies it received."""
+patch's findings and the review replies it received.  Here a review is
+written: findings marked for the reply, comments under lines, the draft."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from rich.text import Text
 from textual import on
@@ -11,12 +14,16 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Static
 
 import reviewer
-from tui.patchtext import PatchText, cover_text, patch_text
-from tui.render import inert
+from tui import drafting
+from tui.notes import LineComment
+from tui.patchtext import Notes, PatchText, cover_text, patch_text, signature_text
+from tui.render import clean, inert
 from tui.screens.base import BaseScreen, PatchAt, RuleAt, ThreadAt
+from tui.screens.prompts import TextPrompt
 from tui.session import Key
 from tui.widgets.keyfooter import KeyFooter
 from tui.widgets.lineview import LineView
+from tui.widgets.replywriter import ReplyWriter
 from tui.widgets.sidelists import FindingList, ReplyList
 
 
@@ -24,20 +31,33 @@ class PatchScreen(BaseScreen):
     HELP = ("One patch: the commit message and diff, each finding written under the line "
             "it is about (gutter mark ● error, ▲ warning, ◆ info).  n/p walk the findings of "
             "the whole revision, e explains the rule, [ and ] change patch (0 is the "
-            "cover letter, with the findings about the revision as a whole).")
+            "cover letter, with the findings about the revision as a whole).  To reply: "
+            "the findings marked [x] go into the reply, at first the errors and warnings "
+            "(as `reviewer reply` quotes them); space marks or unmarks the one under the "
+            "cursor.  c writes a comment under the cursor's line (on a comment it edits "
+            "it; left empty it is deleted).  w writes the reply draft to this patch into "
+            "the current directory (an existing file is replaced only when you say so) "
+            "and opens it in $EDITOR when that is set.")
     BINDINGS = [
         Binding("n", "next_finding", "Next finding", id="patch.next-finding",
                 tooltip="Jump to the next finding (continues into the next patch)"),
-        Binding("p", "previous_finding", "Prev finding", id="patch.previous-finding",
+        Binding("p", "previous_finding", "Prev finding", show=False, id="patch.previous-finding",
                 tooltip="Jump to the previous finding"),
         Binding("e", "explain", "Explain", id="patch.explain",
                 tooltip="Explain the rule of the finding under the cursor"),
         Binding("right_square_bracket", "next_patch", "Next patch", id="patch.next-patch",
                 tooltip="Show the next patch of the revision"),
-        Binding("left_square_bracket", "previous_patch", "Prev patch",
+        Binding("left_square_bracket", "previous_patch", "Prev patch", show=False,
                 id="patch.previous-patch", tooltip="Show the previous patch of the revision"),
         Binding("t", "thread", "Thread", id="patch.thread",
                 tooltip="Read this patch's mail in the thread reader"),
+        # priority: the diff's own space pages down
+        Binding("space", "toggle_mark", "Mark", id="patch.mark", priority=True,
+                tooltip="Mark or unmark the finding under the cursor for the reply"),
+        Binding("c", "comment", "Comment", id="patch.comment",
+                tooltip="Write a comment under the cursor's line (on a comment: edit it)"),
+        Binding("w", "write_reply", "Write reply", id="patch.write-reply",
+                tooltip="Write the review reply draft to this patch (then open $EDITOR)"),
     ]
 
     def __init__(self, key: Key = (0, 0), index: int = 0,
@@ -47,9 +67,9 @@ class PatchScreen(BaseScreen):
         self.index = index
         self._focus_finding = finding
         self._text = PatchText()
-        self._results: tuple[object, object] = (None, None)  # what _show() drew
+        self._results: tuple[object, ...] = (None, None, None)  # what _show() drew
         self._built: dict[int, tuple[Text, PatchText | None, list[reviewer.Reply]]] = {}
-        self._built_for: tuple[object, ...] = (None, None, None, None)
+        self._built_for: tuple[object, ...] = (None,) * 5
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -61,6 +81,7 @@ class PatchScreen(BaseScreen):
                 yield FindingList(id="findings")
                 yield Static("Review replies", classes="side-title")
                 yield ReplyList(id="replies")
+        yield ReplyWriter()
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -70,10 +91,10 @@ class PatchScreen(BaseScreen):
         """Reuse this screen for another visit: show patch `index` of `key`."""
         if target.key != self.key:
             self._built.clear()
-            self._built_for = (None, None, None, None)
+            self._built_for = (None,) * 5
         self.key, self.index, self._focus_finding = target.key, target.index, target.finding
         self._text = PatchText()
-        self._results = (None, None)
+        self._results = (None, None, None)
         if self.is_mounted:
             self.query_one(FindingList).set_lines([])
             self.query_one(ReplyList).set_lines([])
@@ -105,6 +126,18 @@ class PatchScreen(BaseScreen):
         return [f for f in found if (f.patch or home) == index
                 or (f.patch is None and index == home)]
 
+    def _notes(self, index: int) -> Notes:
+        notes, key = self.session.notes, self.key
+        return Notes(lambda f: notes.marked(key, f), notes.comments(key, index))
+
+    def _signature(self, index: int) -> Text:
+        found = self.session.attested.get(self.key)
+        att = found.get(index) if found is not None else None
+        if att is not None:
+            return signature_text(att)
+        problem = self.session.attest_problem
+        return Text(f"not checked: {problem}" if problem else "being checked…", style="dim")
+
     def _build(self, index: int) -> tuple[Text, PatchText | None, list[reviewer.Reply]]:
         """Title, lines and replies of patch `index` (None: it is missing)."""
         rev = self.revision
@@ -115,7 +148,7 @@ class PatchScreen(BaseScreen):
             findings = self.findings_for(0)
             title.append(f"0/{rev.expected} ", style="bold")
             title.append_text(inert(rev.cover.subject.summary))
-            text = cover_text(rev, findings)
+            text = cover_text(rev, findings, self._notes(0))
         elif patch is None:
             title.append(f"patch {index} is missing from this revision", style="red")
             return title, None, []
@@ -124,13 +157,21 @@ class PatchScreen(BaseScreen):
             title.append_text(inert(patch.title))
             findings = self.findings_for(patch.index)
             text = patch_text(rev, patch, findings, self.session.patch_apply(
-                self.key, patch.index), self.session.apply_state(self.key))
-        title.append(f"   {len(findings)} finding(s)" if checked else "   not checked yet",
-                     style="dim")
+                self.key, patch.index), self.session.apply_state(self.key),
+                self._notes(patch.index), self._signature(patch.index))
+        marked = sum(self.session.notes.marked(self.key, f) for f in findings)
+        comments = len(self.session.notes.comments(self.key, index))
+        title.append(f"   {len(findings)} finding(s), {marked} marked" if checked
+                     else "   not checked yet", style="dim")
+        title.append(f", {comments} comment(s)" if comments else "", style="dim")
         return title, text, [r for r in rev.replies if r.patch_index == index]
 
+    def _results_now(self) -> tuple[object, ...]:
+        s = self.session
+        return s.reports.get(self.key), s.applies.get(self.key), s.attested.get(self.key)
+
     def _show(self, keep_cursor: bool = True) -> None:
-        results = (self.session.reports.get(self.key), self.session.applies.get(self.key))
+        results = self._results_now()
         # new results (or a work state the apply line tells): rebuild every patch
         built_for = (*results, self.session.state, self.session.problem)
         if any(a is not b for a, b in zip(built_for, self._built_for, strict=True)):
@@ -148,15 +189,18 @@ class PatchScreen(BaseScreen):
         self._text = text
         diff.set_lines(text.lines, keep_cursor=keep_cursor)
         empty = "no findings here" if self.key in self.session.reports else "not checked yet"
-        self.query_one(FindingList).show([f for f, _ in text.anchors], empty)
+        notes, key = self.session.notes, self.key
+        self.query_one(FindingList).show([f for f, _ in text.anchors], empty,
+                                         lambda f: notes.marked(key, f))
         self.query_one(ReplyList).show(replies)
 
     def refresh_session(self) -> None:
         """Redraw only when this revision's own results changed."""
-        s = self.session
-        state = (s.reports.get(self.key), s.applies.get(self.key))
-        if any(a is not b for a, b in zip(state, self._results, strict=True)):
+        if any(a is not b for a, b in zip(self._results_now(), self._results, strict=True)):
             self._show()
+
+    def current_series(self) -> int | None:
+        return self.key[0]
 
     # -- findings -------------------------------------------------------------
 
@@ -257,3 +301,70 @@ class PatchScreen(BaseScreen):
         patch, cover = self.patch, self.revision.cover
         msgid = patch.msgid if patch else cover.msgid if cover and self.index == 0 else None
         self.open(ThreadAt(msgid))
+
+    # -- the review: marks, comments, the draft --------------------------------
+
+    def _renote(self) -> None:
+        """The reviewer's notes on this patch changed: show them."""
+        self._built.pop(self.index, None)
+        self._show()
+
+    def _finding_here(self) -> reviewer.Finding | None:
+        """The finding the cursor is on, or the first one under its line."""
+        flist = self.query_one(FindingList)
+        if flist.has_focus:
+            return flist.current()
+        here = self.query_one("#diff", LineView).current_line
+        exact = [f for f, ln in self._text.anchors if ln == here]
+        under = [f for f, ln in self._text.anchors if ln == here + 1]
+        return next(iter(exact or under), None)
+
+    def action_toggle_mark(self) -> None:
+        finding = self._finding_here()
+        if finding is None:
+            self.notify("no finding on this line (n goes to the next one)", markup=False)
+            return
+        self.session.notes.toggle(self.key, finding)
+        self._renote()
+
+    def action_comment(self) -> None:
+        here = self.query_one("#diff", LineView).current_line
+        at = self._text.quoted.get(here)
+        if at is None:
+            self.notify("a comment goes under a line of the message or of the diff",
+                        markup=False)
+            return
+        tag = self._text.lines[here].tag
+        old = tag[1] if isinstance(tag, tuple) and tag[0] == "comment" else None
+        line, index, key = self._text.replies[at], self.index, self.key
+
+        def written(text: str | None) -> None:
+            text = (text or "").strip()
+            if old is None and not text or old is not None and text == old.comment.text:
+                return
+            new = LineComment(at, reviewer.Comment.under(index, line, text)) if text else None
+            self.session.notes.put_comment(key, new, old)
+            if (self.key, self.index) == (key, index):
+                self._renote()
+
+        where = clean(line.text)[:60] or "(an empty line)"
+        self.app.push_screen(TextPrompt(f"Comment under: {where}",
+                                        old.comment.text if old else ""), written)
+
+    def action_write_reply(self) -> None:
+        rev, session = self.revision, self.session
+        if self.index not in self._patch_indexes():
+            self.notify(f"patch {self.index} is missing from {rev.label}: nothing to reply to",
+                        markup=False)
+            return
+        if self.key not in session.reports and session.state in ("loading", "applying",
+                                                                 "checking"):
+            self.notify(f"{rev.label} is not checked yet: w again once it is (the reply "
+                        "quotes its findings)", markup=False)
+            return
+        marked = [f for f in self.findings_for(self.index) if session.notes.marked(self.key, f)]
+        request = drafting.DraftRequest(
+            rev, self.index, session.findings(self.key), frozenset(marked),
+            tuple(c.comment for c in session.notes.comments(self.key, self.index)),
+            session.applies.get(self.key), session.tree, Path.cwd())
+        self.query_one(ReplyWriter).write(request, self.key[0])
