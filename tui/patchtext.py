@@ -7,7 +7,7 @@ comment made on it goes under the same line in the draft.  No Textual here."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rich.text import Text
 
@@ -37,6 +37,27 @@ class PatchText:
     # line → the reply line (index in `replies`) it shows or is under
     quoted: dict[int, int] = field(default_factory=dict)
     replies: Sequence[reviewer.QuotedLine] = ()  # reviewer.reply_lines of the patch
+
+    def block(self, at: int) -> range:
+        """The lines about reply line `at`: the line, its findings, its comments."""
+        first = min((n for n, shows in self.quoted.items() if shows == at), default=None)
+        if first is None:
+            return range(0)
+        end = first + 1
+        while self.quoted.get(end) == at:
+            end += 1
+        return range(first, end)
+
+    def splice(self, start: int, stop: int, lines: list[Line], at: int | None) -> None:
+        """Replace lines [start, stop), none of them a finding's, with
+        `lines` (about reply line `at`, if any)."""
+        delta = len(lines) - (stop - start)
+        self.lines[start:stop] = lines
+        self.anchors = [(f, n + delta if n >= stop else n) for f, n in self.anchors]
+        self.quoted = {(n + delta if n >= stop else n): shows
+                       for n, shows in self.quoted.items() if not start <= n < stop}
+        if at is not None:
+            self.quoted.update(dict.fromkeys(range(start, start + len(lines)), at))
 
 
 @dataclass(frozen=True)
@@ -103,21 +124,13 @@ class _Builder:
 
     def annotate(self, found: Sequence[reviewer.Finding], note: str = "") -> None:
         for f in found:
-            text = Text(" " * GUTTER + "╰ ")
-            if self.marked is not None:
-                text.append("[x] " if self.marked(f) else "[ ] ", style="bold")
-            text.append_text(finding_text(f))
-            if note:
-                text.append(f" ({note})", style="dim")
             self.out.anchors.append((f, len(self.out.lines)))
-            self._under(Line(text, True, ("finding", f), indent=GUTTER + 4))
+            self._under(annotation(f, None if self.marked is None else self.marked(f), note))
 
     def comment(self) -> None:
         """The comments under the last line shown."""
         for c in self.comments.pop(self.at, []) if self.at is not None else []:
-            text = Text(" " * GUTTER + "✎ ", style=COMMENT_STYLE)
-            text.append_text(inert(c.comment.text, COMMENT_STYLE))
-            self._under(Line(text, True, ("comment", c), indent=GUTTER + 2))
+            self._under(comment_line(c))
 
     def message(self, lines: list[Line], at: Sequence[int]) -> None:
         """The commit message or cover letter, line by line as the reply
@@ -125,6 +138,33 @@ class _Builder:
         for i, line in enumerate(lines):
             self.add(line.text, line.wrap, line.tag, at[i] if i < len(at) else None)
             self.comment()
+
+
+_MARK_AT = GUTTER + 2  # where an annotation's [x] starts
+
+
+def annotation(f: reviewer.Finding, marked: bool | None, note: str = "") -> Line:
+    """A finding written under its line; `marked`: [x] or [ ] (None: no mark)."""
+    text = Text(" " * GUTTER + "╰ ")
+    if marked is not None:
+        text.append("[x] " if marked else "[ ] ", style="bold")
+    text.append_text(finding_text(f))
+    if note:
+        text.append(f" ({note})", style="dim")
+    return Line(text, True, ("finding", f), indent=GUTTER + 4)
+
+
+def remark(line: Line, marked: bool) -> Line:
+    """An annotation (with a mark) marked anew."""
+    text = line.text
+    mark = Text("[x] " if marked else "[ ] ", style="bold")
+    return replace(line, text=text[:_MARK_AT] + mark + text[_MARK_AT + 4:])
+
+
+def comment_line(c: LineComment) -> Line:
+    text = Text(" " * GUTTER + "✎ ", style=COMMENT_STYLE)
+    text.append_text(inert(c.comment.text, COMMENT_STYLE))
+    return Line(text, True, ("comment", c), indent=GUTTER + 2)
 
 
 def _place(patch: reviewer.Patch, findings: Sequence[reviewer.Finding]
@@ -160,8 +200,11 @@ def _post_numbers(h: reviewer.Hunk) -> list[int | None]:
     return out
 
 
-def signature_text(att: reviewer.Attestation) -> Text:
-    """e.g. `✓ patatt ed25519 a@b: valid (key: …)`, for the patch header."""
+def signature_text(att: reviewer.Attestation | None, problem: str | None = None) -> Text:
+    """e.g. `✓ patatt ed25519 a@b: valid (key: …)`, for the patch header;
+    without `att`, that it is being checked or why it was not."""
+    if att is None:
+        return Text(f"not checked: {problem}" if problem else "being checked…", style="dim")
     mark, style = ATTEST_MARK[att.status]
     out = Text(f"{mark} ", style=style).append_text(inert(att.summary, style))
     details = "; ".join(s.detail for s in att.signatures if s.detail)
@@ -274,8 +317,8 @@ def _file_lines(b: _Builder, fc: reviewer.FileChange,
               tag=("hunk", fc.path, number), at=at[0])
         if failure and failure.file == fc.path and failure.hunk == number:
             b.add(Text(" " * GUTTER + "╰ ").append_text(
-                inert(f"✗ this hunk does not apply: {failure.reason}", "bold red")), wrap=True)
-        b.at = at[0]
+                inert(f"✗ this hunk does not apply: {failure.reason}", "bold red")), wrap=True,
+                at=at[0])
         b.comment()
         for text, n, where in zip(hunk.lines, _post_numbers(hunk), at[1:], strict=True):
             here = at_line.get((fc.path, n), []) if n is not None else []

@@ -128,6 +128,12 @@ async def test_comments_and_marks_go_into_the_draft_under_their_lines(
         assert "Say why the flag" in diff.text()
         await pilot.press("g", "c")  # the Author line is no line of the mail
         assert isinstance(app.screen, PatchScreen)
+        # the notes were spliced in line by line: as a build from scratch shows them
+        rows = [diff.row_text(i) for i in range(diff.row_count)]
+        screen._built.clear()  # noqa: SLF001
+        screen.refresh_session()
+        screen._show()  # noqa: SLF001
+        assert [diff.row_text(i) for i in range(diff.row_count)] == rows
 
         await pilot.press("w")
         await settle(pilot)

@@ -16,8 +16,16 @@ from textual.widgets import Header, Static
 import reviewer
 from tui import drafting
 from tui.notes import LineComment
-from tui.patchtext import Notes, PatchText, cover_text, patch_text, signature_text
-from tui.render import clean, inert
+from tui.patchtext import (
+    Notes,
+    PatchText,
+    comment_line,
+    cover_text,
+    patch_text,
+    remark,
+    signature_text,
+)
+from tui.render import Line, clean, inert
 from tui.screens.base import BaseScreen, PatchAt, RuleAt, ThreadAt
 from tui.screens.prompts import TextPrompt
 from tui.session import Key
@@ -131,40 +139,44 @@ class PatchScreen(BaseScreen):
         return Notes(lambda f: notes.marked(key, f), notes.comments(key, index))
 
     def _signature(self, index: int) -> Text:
-        found = self.session.attested.get(self.key)
-        att = found.get(index) if found is not None else None
-        if att is not None:
-            return signature_text(att)
-        problem = self.session.attest_problem
-        return Text(f"not checked: {problem}" if problem else "being checked…", style="dim")
+        att = self.session.attested.get(self.key, {}).get(index)
+        return signature_text(att, self.session.attest_problem)
 
     def _build(self, index: int) -> tuple[Text, PatchText | None, list[reviewer.Reply]]:
         """Title, lines and replies of patch `index` (None: it is missing)."""
         rev = self.revision
         patch = next((p for p in rev.patches if p.index == index), None)
-        title = Text(f"{rev.label} ", style="bold cyan")
-        checked = self.key in self.session.reports
         if index == 0 and rev.cover is not None:
-            findings = self.findings_for(0)
+            text = cover_text(rev, self.findings_for(0), self._notes(0))
+        elif patch is None:
+            return self._title(index), None, []
+        else:
+            text = patch_text(rev, patch, self.findings_for(index), self.session.patch_apply(
+                self.key, index), self.session.apply_state(self.key), self._notes(index),
+                self._signature(index))
+        return self._title(index), text, [r for r in rev.replies if r.patch_index == index]
+
+    def _title(self, index: int) -> Text:
+        """The revision, the patch and what the review holds of it."""
+        rev = self.revision
+        patch = next((p for p in rev.patches if p.index == index), None)
+        title = Text(f"{rev.label} ", style="bold cyan")
+        if index == 0 and rev.cover is not None:
             title.append(f"0/{rev.expected} ", style="bold")
             title.append_text(inert(rev.cover.subject.summary))
-            text = cover_text(rev, findings, self._notes(0))
         elif patch is None:
-            title.append(f"patch {index} is missing from this revision", style="red")
-            return title, None, []
+            return title.append(f"patch {index} is missing from this revision", style="red")
         else:
             title.append(f"{patch.index}/{patch.total} ", style="bold")
             title.append_text(inert(patch.title))
-            findings = self.findings_for(patch.index)
-            text = patch_text(rev, patch, findings, self.session.patch_apply(
-                self.key, patch.index), self.session.apply_state(self.key),
-                self._notes(patch.index), self._signature(patch.index))
+        if self.key not in self.session.reports:
+            return title.append("   not checked yet", style="dim")
+        findings = self.findings_for(index)
         marked = sum(self.session.notes.marked(self.key, f) for f in findings)
         comments = len(self.session.notes.comments(self.key, index))
-        title.append(f"   {len(findings)} finding(s), {marked} marked" if checked
-                     else "   not checked yet", style="dim")
-        title.append(f", {comments} comment(s)" if comments else "", style="dim")
-        return title, text, [r for r in rev.replies if r.patch_index == index]
+        title.append(f"   {len(findings)} finding(s), {marked} marked"
+                     + (f", {comments} comment(s)" if comments else ""), style="dim")
+        return title
 
     def _results_now(self) -> tuple[object, ...]:
         s = self.session
@@ -188,11 +200,14 @@ class PatchScreen(BaseScreen):
             return
         self._text = text
         diff.set_lines(text.lines, keep_cursor=keep_cursor)
+        self._show_findings()
+        self.query_one(ReplyList).show(replies)
+
+    def _show_findings(self) -> None:
         empty = "no findings here" if self.key in self.session.reports else "not checked yet"
         notes, key = self.session.notes, self.key
-        self.query_one(FindingList).show([f for f, _ in text.anchors], empty,
+        self.query_one(FindingList).show([f for f, _ in self._text.anchors], empty,
                                          lambda f: notes.marked(key, f))
-        self.query_one(ReplyList).show(replies)
 
     def refresh_session(self) -> None:
         """Redraw only when this revision's own results changed."""
@@ -221,36 +236,30 @@ class PatchScreen(BaseScreen):
         return ([0] if rev.cover is not None else []) + [p.index for p in rev.patches]
 
     def action_next_finding(self) -> None:
-        here = self.query_one("#diff", LineView).current_line
-        after = [(f, ln) for f, ln in self._text.anchors if ln > here]
-        if after:
-            self.goto_finding(after[0][0])
-            return
-        order = self._patch_indexes()
-        later = order[order.index(self.index) + 1:] if self.index in order else []
-        for index in later:
-            if self.findings_for(index):
-                self._show_patch(index)
-                if self._text.anchors:
-                    self.goto_finding(self._text.anchors[0][0])
-                return
-        self.notify("no more findings in this revision", markup=False)
+        self._step_finding(forward=True)
 
     def action_previous_finding(self) -> None:
+        self._step_finding(forward=False)
+
+    def _step_finding(self, forward: bool) -> None:
+        """To the next (or previous) finding, in a later (earlier) patch when
+        this one has no more."""
         here = self.query_one("#diff", LineView).current_line
-        before = [(f, ln) for f, ln in self._text.anchors if ln < here]
-        if before:
-            self.goto_finding(before[-1][0])
+        ahead = [f for f, ln in self._text.anchors if (ln > here if forward else ln < here)]
+        if ahead:
+            self.goto_finding(ahead[0 if forward else -1])
             return
         order = self._patch_indexes()
-        earlier = order[:order.index(self.index)] if self.index in order else []
-        for index in reversed(earlier):
+        at = order.index(self.index) if self.index in order else None
+        rest = [] if at is None else order[at + 1:] if forward else order[:at][::-1]
+        for index in rest:
             if self.findings_for(index):
                 self._show_patch(index)
                 if self._text.anchors:
-                    self.goto_finding(self._text.anchors[-1][0])
+                    self.goto_finding(self._text.anchors[0 if forward else -1][0])
                 return
-        self.notify("no earlier findings in this revision", markup=False)
+        self.notify(f"no {'more' if forward else 'earlier'} findings in this revision",
+                    markup=False)
 
     def current_finding(self) -> reviewer.Finding | None:
         """The finding the user is looking at: the list's highlight when the
@@ -304,10 +313,18 @@ class PatchScreen(BaseScreen):
 
     # -- the review: marks, comments, the draft --------------------------------
 
-    def _renote(self) -> None:
-        """The reviewer's notes on this patch changed: show them."""
-        self._built.pop(self.index, None)
-        self._show()
+    def _noted(self, lines: list[tuple[int, int, list[Line], int | None]]) -> None:
+        """The notes changed: splice the changed lines in (start, stop,
+        lines, the reply line they are about) instead of a rebuild, which
+        costs the whole patch; then the title and the list follow."""
+        diff = self.query_one("#diff", LineView)
+        for start, stop, new, at in lines:
+            self._text.splice(start, stop, new, at)
+            diff.splice(start, stop, new)
+        title = self._title(self.index)
+        self._built[self.index] = (title, *self._built[self.index][1:])
+        self.query_one("#patch-title", Static).update(title, layout=False)
+        self._show_findings()
 
     def _finding_here(self) -> reviewer.Finding | None:
         """The finding the cursor is on, or the first one under its line."""
@@ -324,8 +341,9 @@ class PatchScreen(BaseScreen):
         if finding is None:
             self.notify("no finding on this line (n goes to the next one)", markup=False)
             return
-        self.session.notes.toggle(self.key, finding)
-        self._renote()
+        marked = self.session.notes.toggle(self.key, finding)
+        self._noted([(n, n + 1, [remark(self._text.lines[n], marked)], self._text.quoted.get(n))
+                     for f, n in self._text.anchors if f == finding])
 
     def action_comment(self) -> None:
         here = self.query_one("#diff", LineView).current_line
@@ -336,7 +354,8 @@ class PatchScreen(BaseScreen):
             return
         tag = self._text.lines[here].tag
         old = tag[1] if isinstance(tag, tuple) and tag[0] == "comment" else None
-        line, index, key = self._text.replies[at], self.index, self.key
+        replies, index, key = self._text.replies, self.index, self.key
+        line = replies[at]
 
         def written(text: str | None) -> None:
             text = (text or "").strip()
@@ -344,8 +363,17 @@ class PatchScreen(BaseScreen):
                 return
             new = LineComment(at, reviewer.Comment.under(index, line, text)) if text else None
             self.session.notes.put_comment(key, new, old)
-            if (self.key, self.index) == (key, index):
-                self._renote()
+            if (self.key, self.index) != (key, index) or self._text.replies is not replies:
+                self._built.pop(index, None)  # shown again later: built anew then
+                return
+            shown = [comment_line(new)] if new else []
+            if old is not None:
+                here = next(n for n, ln in enumerate(self._text.lines)
+                            if ln.tag == ("comment", old))
+                self._noted([(here, here + 1, shown, at)])
+            else:
+                end = self._text.block(at).stop
+                self._noted([(end, end, shown, at)])
 
         where = clean(line.text)[:60] or "(an empty line)"
         self.app.push_screen(TextPrompt(f"Comment under: {where}",
