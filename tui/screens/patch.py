@@ -364,7 +364,8 @@ class PatchScreen(BaseScreen):
             new = LineComment(at, reviewer.Comment.under(index, line, text)) if text else None
             self.session.notes.put_comment(key, new, old)
             if (self.key, self.index) != (key, index) or self._text.replies is not replies:
-                self._built.pop(index, None)  # shown again later: built anew then
+                self._built.pop(index, None)  # redrawn meanwhile: draw it with the note
+                self._show()
                 return
             shown = [comment_line(new)] if new else []
             if old is not None:

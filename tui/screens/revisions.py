@@ -10,6 +10,8 @@ which stores the results in the session and hands them down to screens.
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -29,6 +31,12 @@ from tui.widgets.keyfooter import KeyFooter
 from tui.widgets.matrix import RevisionMatrix
 from tui.widgets.sidelists import FindingList
 from tui.widgets.workbar import WorkBar
+
+# Signatures are shown in batches this far apart: each batch repaints the
+# screens (~5 ms of the UI thread on 20 revisions), which a message per
+# revision would do while the user's first keys wait (gpg runs per
+# OpenPGP-signed mail, so a batch can still be a while coming).
+ATTEST_BATCH_S = 0.25
 
 
 class RevisionsScreen(BaseScreen):
@@ -168,18 +176,24 @@ class RevisionsScreen(BaseScreen):
         """Each revision's signatures, with the keys `reviewer revisions`
         finds from here; DKIM is not looked up (its keys are in DNS)."""
         worker = get_current_worker()
+        found: dict[Key, dict[int, reviewer.Attestation]] = {}
+        told = time.monotonic()
         try:
             sources = reviewer.keyring_sources()
             for si, series in enumerate(opened.series):
                 for rev in series.revisions:
                     if worker.is_cancelled:
                         return
-                    found = reviewer.attest_revision(
+                    found[(si, rev.version)] = reviewer.attest_revision(
                         rev, sources, no_dns="not looked up here; `reviewer revisions --dkim` "
                         "does")
-                    self.post_message(self.SignaturesChecked({(si, rev.version): found}))
+                    if time.monotonic() - told > ATTEST_BATCH_S:
+                        self.post_message(self.SignaturesChecked(found))
+                        found, told = {}, time.monotonic()
         except Exception as exc:
-            self.post_message(self.SignaturesChecked({}, Problem.of(exc).message))
+            self.post_message(self.SignaturesChecked(found, Problem.of(exc).message))
+            return
+        self.post_message(self.SignaturesChecked(found))
 
     def cancel_work(self) -> bool:
         running = [w for w in self.workers if w.group == "analysis" and w.is_running]

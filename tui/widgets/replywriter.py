@@ -28,14 +28,15 @@ if TYPE_CHECKING:
 class ReplyWriter(Widget):
     DEFAULT_CSS = "ReplyWriter { display: none; }"
 
-    class Prepared(Message):
-        def __init__(self, prepared: drafting.Prepared, exists: bool) -> None:
+    class FileExisted(Message):
+        """The draft is ready, but its file exists: ask before replacing it."""
+
+        def __init__(self, prepared: drafting.Prepared) -> None:
             super().__init__()
             self.prepared = prepared
-            self.exists = exists
 
     class Written(Message):
-        """The draft is in its file (tests wait for this)."""
+        """The draft is in its file."""
 
         def __init__(self, prepared: drafting.Prepared) -> None:
             super().__init__()
@@ -69,7 +70,7 @@ class ReplyWriter(Widget):
         except Exception as exc:
             self.post_message(self.Failed(Problem.of(exc)))
             return
-        self.post_message(self.Prepared(prepared, exists) if exists else self.Written(prepared))
+        self.post_message(self.FileExisted(prepared) if exists else self.Written(prepared))
 
     @work(thread=True, exclusive=True, group="reply", exit_on_error=False,
           description="replace a reply draft")
@@ -81,8 +82,8 @@ class ReplyWriter(Widget):
             return
         self.post_message(self.Written(prepared))
 
-    @on(Prepared)
-    def _exists(self, event: Prepared) -> None:
+    @on(FileExisted)
+    def _exists(self, event: FileExisted) -> None:
         path = event.prepared.path
 
         def answered(replace: bool | None) -> None:
