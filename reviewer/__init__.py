@@ -19,14 +19,13 @@ Ending a review (reviewer.output.reply, reviewer.store.state):
 from reviewer.checks.engine import RevisionReport, RuleOutcome, check_series, selected_rules
 from reviewer.checks.registry import Rule, Scope, all_rules, get_rule
 from reviewer.compare.apidiff import ApiDiff, ApiSurface, SurfaceChange, api_surface, diff_surfaces
-from reviewer.compare.comparison import (
-    Comparison,
-    PatchPair,
-    compare_revisions,
-    comparison_to_json,
-    diff_findings,
-)
-from reviewer.compare.concerns import Concern, Evidence, review_concerns
+from reviewer.compare.bots import BotReport, Flagged, bot_reports
+from reviewer.compare.carried import CarriedTrailer, carried_trailers
+from reviewer.compare.comparison import Comparison, compare_revisions, diff_findings
+from reviewer.compare.interdiff import PatchInterdiff, patch_interdiffs
+from reviewer.compare.pairing import PatchPair, pair_patches
+from reviewer.compare.requests import Evidence, Request, review_requests
+from reviewer.compare.serialize import comparison_to_json
 from reviewer.config import Config, load_config
 from reviewer.errors import (
     ApplyError,
@@ -50,6 +49,7 @@ from reviewer.mail.identity import reviewer_identity
 from reviewer.mail.revisions import group_series
 from reviewer.mail.sources import Loaded, load
 from reviewer.mail.thread import build_thread
+from reviewer.mail.trailers import GivenTrailer, TrailerCounts, given_trailers, trailer_counts
 from reviewer.model import (
     Address,
     ApplyFailure,
@@ -58,14 +58,20 @@ from reviewer.model import (
     AttestStatus,
     BaseChoice,
     BaseSource,
+    BotStatus,
+    CarryStatus,
+    CodeState,
+    EvidenceKind,
     FileChange,
     Finding,
     Hunk,
     LineSide,
     Message,
+    PairStatus,
     Patch,
     PatchApply,
     PatchStatus,
+    QuoteKind,
     Reply,
     ReviewState,
     Revision,
@@ -75,6 +81,7 @@ from reviewer.model import (
     SubjectInfo,
     Thread,
     Trailer,
+    Verdict,
 )
 from reviewer.output.b4check import b4_results
 from reviewer.output.quote import Comment, QuotedLine, finding_text, reply_lines, to_mail_lines
@@ -104,9 +111,9 @@ from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo
 
 __all__ = [
     "REF_NAMESPACE",
+    "Address",
     "ApiDiff",
     "ApiSurface",
-    "Address",
     "ApplyError",
     "ApplyFailure",
     "ApplyResult",
@@ -115,29 +122,40 @@ __all__ = [
     "Attestation",
     "BaseChoice",
     "BaseSource",
+    "BotReport",
+    "BotStatus",
+    "CarriedTrailer",
+    "CarryStatus",
     "CheckSummary",
+    "CodeState",
     "Comment",
     "Comparison",
-    "Concern",
     "Config",
     "ConfigError",
     "Draft",
     "Evidence",
+    "EvidenceKind",
     "FileChange",
     "Finding",
+    "Flagged",
     "GitRepo",
+    "GivenTrailer",
     "Hunk",
     "LineSide",
     "Loaded",
     "Message",
     "Opened",
-    "PatchPair",
+    "PairStatus",
     "Patch",
     "PatchApply",
+    "PatchInterdiff",
+    "PatchPair",
     "PatchStatus",
+    "QuoteKind",
     "QuotedLine",
     "Reply",
     "ReplyError",
+    "Request",
     "ResultCache",
     "ReviewState",
     "ReviewStates",
@@ -159,8 +177,10 @@ __all__ = [
     "Thread",
     "TrackedSeries",
     "Trailer",
+    "TrailerCounts",
     "TreeError",
     "TxtLookup",
+    "Verdict",
     "all_rules",
     "api_surface",
     "apply_revision",
@@ -169,35 +189,41 @@ __all__ = [
     "attest_revision",
     "b4_results",
     "blocking_errors",
+    "bot_reports",
     "build_thread",
+    "carried_trailers",
     "check_series",
+    "choose_base",
     "compare_revisions",
     "comparison_to_json",
-    "choose_base",
     "default_state_path",
     "demo_paths",
     "diff_findings",
-    "finding_location",
     "diff_surfaces",
     "draft_reply",
+    "finding_location",
     "finding_text",
     "get_rule",
+    "given_trailers",
     "group_series",
     "in_mail_lines",
     "keyring_sources",
     "load",
     "load_config",
     "open_source",
+    "pair_patches",
     "parse_until",
+    "patch_interdiffs",
     "reply_findings",
     "reply_lines",
     "reply_target",
-    "review_concerns",
+    "review_requests",
     "reviewer_identity",
     "selected_rules",
     "series_slug",
     "system_dns",
     "to_mail_lines",
+    "trailer_counts",
     "write_draft",
     "write_sample",
 ]

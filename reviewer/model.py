@@ -16,14 +16,21 @@ __all__ = [
     "AttestStatus",
     "BaseChoice",
     "BaseSource",
+    "BotStatus",
+    "CarryStatus",
+    "CodeState",
+    "EvidenceKind",
     "FileChange",
     "Finding",
     "Hunk",
     "LineSide",
+    "MailShape",
     "Message",
+    "PairStatus",
     "Patch",
     "PatchApply",
     "PatchStatus",
+    "QuoteKind",
     "Reply",
     "ReviewState",
     "Revision",
@@ -33,6 +40,7 @@ __all__ = [
     "SubjectInfo",
     "Thread",
     "Trailer",
+    "Verdict",
 ]
 
 
@@ -75,6 +83,32 @@ class SubjectInfo:
     tags: tuple[str, ...]  # the bracketed chunks, e.g. ("RFC", "PATCH", "v3", "1/9")
 
 
+class MailShape(enum.StrEnum):
+    """How a patch reached us when not as a plain inline patch mail: told
+    to the user (`revisions`, `check`, JSON) with `note`."""
+
+    FLOWED = "format-flowed"  # format=flowed text: soft breaks undone as git mailinfo does
+    ATTACHMENT = "attachment"  # the diff came from an attached part
+    ATTACHED_MAIL = "attached-mail"  # a mail attached to another (message/rfc822, an mbox)
+    NO_HEADERS = "no-mail-headers"  # a bare diff or a quilt/stg/hg patch file
+
+    @property
+    def warns(self) -> bool:
+        """The patch may differ from what its author sent."""
+        return self is MailShape.FLOWED
+
+    @property
+    def note(self) -> str:
+        return {
+            MailShape.FLOWED: "sent format=flowed: soft line breaks undone as git am does "
+                              "(a diff line that ended in a space may be damaged)",
+            MailShape.ATTACHMENT: "the patch was read from an attachment",
+            MailShape.ATTACHED_MAIL: "a mail attached to another mail",
+            MailShape.NO_HEADERS: "a patch file without mail headers (bare diff, quilt, stg or "
+                                  "hg export): checks of the sender and recipients are skipped",
+        }[self]
+
+
 @dataclass(frozen=True)
 class Message:
     msgid: str
@@ -89,6 +123,13 @@ class Message:
     trailers: tuple[Trailer, ...]
     has_diff: bool
     raw: bytes = field(repr=False, compare=False)
+    shapes: tuple[MailShape, ...] = ()
+
+    @property
+    def has_headers(self) -> bool:
+        """False for a patch file read without mail headers: no sender,
+        no recipients, no real subject."""
+        return MailShape.NO_HEADERS not in self.shapes
 
     @property
     def parent_id(self) -> str | None:
@@ -214,6 +255,7 @@ class Patch:
     files: tuple[FileChange, ...]
     trailers: tuple[Trailer, ...]  # from the commit message itself
     patch_id: str | None  # `git patch-id --stable`
+    strip: int = 1  # `git apply -p`: 0 when the diff names bare paths (--no-prefix)
 
     @property
     def msgid(self) -> str:
@@ -282,6 +324,12 @@ class Revision:
     @property
     def paths(self) -> frozenset[str]:
         return frozenset(p for patch in self.patches for p in patch.paths)
+
+    @property
+    def mail_shapes(self) -> tuple[tuple[int, MailShape], ...]:
+        """(patch index, shape) of each patch mail that was not a plain
+        inline patch mail: what the user is told (MailShape.note)."""
+        return tuple((p.index, shape) for p in self.patches for shape in p.message.shapes)
 
 
 @dataclass(frozen=True)
@@ -458,3 +506,82 @@ class AttestStatus(enum.StrEnum):
         """Higher is more worth showing: VALID only wins when it is the sender's."""
         return {"unsigned": 0, "not-checked": 1, "no-key": 2, "valid": 3, "bad": 4}[self.value]
 
+
+
+# --- comparing two revisions (reviewer.compare) ------------------------------------
+
+
+class PairStatus(enum.StrEnum):
+    """How a patch of one revision relates to a patch of the other."""
+
+    SAME = "same"  # equal patch-id (or the same changed lines)
+    CHANGED = "changed"
+    ADDED = "added"  # only in the later revision
+    REMOVED = "removed"  # only in the earlier one
+
+
+class QuoteKind(enum.StrEnum):
+    """What a review comment quotes."""
+
+    DIFF = "diff"
+    MESSAGE = "message"  # the commit message
+    COVER = "cover"
+    REPLY = "reply"  # another mail of the discussion
+    NONE = "none"
+
+
+class CodeState(enum.StrEnum):
+    """What the later revision did to the quoted lines."""
+
+    UNCHANGED = "unchanged"  # all still there, nothing changed between them
+    CHANGED = "changed"  # some changed while the code around them stayed
+    REMOVED = "removed"  # deleted, nothing in their place, the code around them stayed
+    MOVED = "moved"  # unchanged, but now in another patch (the series was split)
+    REPLACED = "replaced"  # gone together with the code around them
+    NOT_CHECKABLE = "n/a"  # nothing of the diff or commit message quoted
+
+
+class EvidenceKind(enum.StrEnum):
+    """Why a request got its verdict; each kind is shown with its detail."""
+
+    QUOTE = "quote"  # the quoted lines in the later revision (a CodeState)
+    CHANGELOG = "changelog"  # a changelog sentence names it
+    COMMIT_MESSAGE = "commit-message"  # a new commit-message sentence names it
+    ADOPTED = "adopted"  # new code uses (or newly touches) a C name the reviewer wrote
+    SUGGESTED = "suggested"  # the code the reviewer suggested is there, or only part of it
+    TAG = "tag"  # the trailer the reviewer asked for (Fixes:, Cc: stable ...) is there, or not
+    API_DROPPED = "api-dropped"  # an API change the comment quotes is gone
+    ACCEPTED = "accepted"  # the author (or maintainer) replied agreeing
+    DECLINED = "declined"  # they replied declining, with a reason
+    DONE = "done"  # someone replied that it was done without a new revision
+
+
+class Verdict(enum.StrEnum):
+    """What became of a reviewer's request in the later revision."""
+
+    ADDRESSED = "addressed"
+    OPEN = "open"  # the quoted code is unchanged and nothing names the request
+    REJECTED = "rejected-with-reason"  # declined in a reply, the code kept
+    SUPERSEDED = "superseded"  # the quoted code was replaced or removed wholesale
+    UNKNOWN = "unknown"  # no later revision to look at
+    UNCLEAR = "unclear"  # evidence neither way
+
+
+class BotStatus(enum.StrEnum):
+    """Whether the revision after a bot's report still has what it flagged."""
+
+    FIXED = "fixed"
+    NOT_FIXED = "not-fixed"
+    NO_NEXT = "no-next-revision"
+    NOT_APPLICABLE = "not-applicable"  # a test result, nothing flagged
+    UNCLEAR = "unclear"  # nothing flagged that could be looked for
+
+
+class CarryStatus(enum.StrEnum):
+    """Whether the next revision carried a trailer given in a reply."""
+
+    CARRIED = "carried"
+    MISSING = "missing"  # the patch is unchanged, the trailer is not there
+    PATCH_CHANGED = "patch-changed"  # not carried, and the patch changed: fine
+    PATCH_DROPPED = "patch-dropped"  # the next revision has no such patch
+    NO_NEXT = "no-next-revision"

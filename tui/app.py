@@ -94,6 +94,7 @@ class ReviewerApp(App[int]):
         self.session.state = event.state
         self.tuning.freeze()  # the results are long-lived too
         self._refresh()
+        self.revisions.record_checks()  # every result is in the session now
 
     @on(Work.ProblemFound)
     def _problem(self, event: Work.ProblemFound) -> None:

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from reviewer.checks.registry import Rule
+from reviewer.checks.registry import Rule, Skipped
 from reviewer.config import Config
-from reviewer.model import ApplyResult, Finding, Revision, Series, Severity
+from reviewer.model import ApplyResult, Finding, Patch, Revision, Series, Severity
 from reviewer.tree.gitrepo import GitRepo
 
 __all__ = ["CheckContext", "RevisionInput", "fingerprint"]
@@ -65,6 +65,16 @@ class CheckContext:
     @property
     def repo(self) -> GitRepo | None:
         return self.data.repo
+
+    def mailed_patches(self) -> list[Patch]:
+        """The patches that came in mails, for rules about the sender, the
+        recipients or the subject line; Skipped when every patch came from
+        a file without mail headers (a bare diff, a quilt patch)."""
+        mailed = [p for p in self.revision.patches if p.message.has_headers]
+        if self.revision.patches and not mailed:
+            raise Skipped("no mail headers (read from a patch file: no sender, recipients "
+                          "or subject line)")
+        return mailed
 
     @property
     def applied(self) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from reviewer.checks.context import CheckContext, RevisionInput
 from reviewer.checks.registry import Rule, Scope, Skipped, all_rules
 from reviewer.config import Config
+from reviewer.mail import READER_VERSION
 from reviewer.model import ApplyResult, Finding, Revision, Series
 from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
@@ -61,6 +62,7 @@ def cache_key(rule: Rule, data: RevisionInput) -> str:
     res = data.apply
     parts = {
         "rule": [rule.id, rule.version],
+        "reader": READER_VERSION,
         "mails": _digest(data.revision),
         "previous": _digest(data.previous) if rule.scope is Scope.SERIES else [],
         "series": [_digest(r) for r in data.series.revisions] if rule.scope is Scope.SERIES

@@ -24,7 +24,7 @@ def _attested(series: Any, dkim: bool) -> list[Any]:
 
 def cmd_revisions(args: argparse.Namespace) -> int:
     from reviewer.model import AttestStatus
-    from reviewer.output.listing import inert, revisions_table, series_to_json
+    from reviewer.output.listing import inert, mail_notes, revisions_table, series_to_json
     from reviewer.pipeline import open_source
 
     opened = open_source(args.source)
@@ -44,6 +44,8 @@ def cmd_revisions(args: argparse.Namespace) -> int:
     for series, base, per_rev in zip(opened.series, bases, attested, strict=True):
         stdout.print(revisions_table(series, base, per_rev))
         for rev, found in zip(series.revisions, per_rev, strict=True):
+            for line in mail_notes(rev):
+                stdout.print(line, soft_wrap=True)
             for k, att in sorted(found.items()):
                 for sig in att.signatures:
                     if sig.status is AttestStatus.BAD:

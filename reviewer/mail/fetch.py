@@ -28,7 +28,7 @@ import liblore.utils
 import requests
 
 from reviewer.errors import SourceError
-from reviewer.mail.message import to_message
+from reviewer.mail.message import to_messages as read_mail
 from reviewer.model import Message
 from reviewer.store.cache import ResultCache
 
@@ -228,7 +228,7 @@ def to_messages(raws: dict[str, bytes]) -> tuple[list[Message], list[str]]:
     problems: list[str] = []
     for mid, raw in raws.items():
         try:
-            messages.append(to_message(parse_mail(raw), raw))
+            messages.extend(read_mail(parse_mail(raw), raw))
         except Exception as exc:  # b4 raises bare exceptions on broken mail
             problems.append(f"<{mid}>: unreadable ({exc.__class__.__name__}: {exc})")
     return messages, problems

@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
-from reviewer.mail.message import patch_ids, to_patch
+from reviewer.mail.mailinfo import to_patch
 from reviewer.model import Message, Patch, Reply, Revision, RevisionLink, Series, Thread
+from reviewer.tree.gitrepo import patch_ids
 
 __all__ = ["group_series"]
 
@@ -68,13 +69,33 @@ def _same_author(a: Message, b: Message) -> bool:
     )
 
 
+def _parents_first(msgs: list[Message], thread: Thread) -> list[Message]:
+    """`msgs` in date order, but none before the mail it answers: unsent
+    `git format-patch --cover-letter` files date the cover after the
+    patches (the committer's date, not the authors'), or all alike."""
+    ids = {m.msgid for m in msgs}
+    waiting: dict[str, list[Message]] = {}
+    done: set[str] = set()
+    out: list[Message] = []
+    for msg in sorted(msgs, key=lambda m: (m.date, m.msgid)):
+        parent = thread.parents.get(msg.msgid)
+        if parent in ids and parent not in done:
+            waiting.setdefault(parent, []).append(msg)
+            continue
+        stack = [msg]
+        while stack:
+            cur = stack.pop()
+            out.append(cur)
+            done.add(cur.msgid)
+            stack.extend(reversed(waiting.pop(cur.msgid, [])))
+    return out
+
+
 def _find_postings(thread: Thread) -> list[_Posting]:
-    msgs = sorted(thread.messages.values(), key=lambda m: (m.date, m.msgid))
+    candidates = [m for m in thread.messages.values() if _is_cover(m) or _is_patch(m)]
     owner: dict[str, _Posting] = {}
     postings: list[_Posting] = []
-    for msg in msgs:
-        if not (_is_cover(msg) or _is_patch(msg)):
-            continue
+    for msg in _parents_first(candidates, thread):
         posting = _threaded_posting(msg, thread, owner) or _loose_posting(msg, postings)
         if posting is None or (_is_cover(msg) and posting.cover is not None):
             posting = _Posting(first=msg)
@@ -196,8 +217,9 @@ def _link(p: _Posting, chain: _Chain, thread: Thread) -> RevisionLink | None:
     newer = p.version > last.version or not p.first.subject.version_given
     if newer and any(a in members for a in thread.ancestors(p.first.msgid)):
         return RevisionLink("thread", 0.95, "sent in reply to an earlier revision")
-    gap = (p.first.date - last.first.date).total_seconds()
-    if not 0 <= gap <= _SERIES_WINDOW_S or p.version < last.version:
+    # Either order: a clock set wrong dates a later revision before an earlier one.
+    gap = abs((p.first.date - last.first.date).total_seconds())
+    if gap > _SERIES_WINDOW_S or p.version < last.version:
         return None
     title = _norm_title(p.cover or p.patches[min(p.patches)])
     subj = max(_similarity(title, _norm_title(q.cover or q.patches[min(q.patches)]))
@@ -214,8 +236,10 @@ def _link(p: _Posting, chain: _Chain, thread: Thread) -> RevisionLink | None:
 
 
 def _chains(postings: list[_Posting], thread: Thread) -> list[_Chain]:
+    """Postings linked in version order (subjects say it; Dates may not),
+    postings of one version in date order."""
     chains: list[_Chain] = []
-    for p in sorted(postings, key=lambda q: (q.first.date, q.first.msgid)):
+    for p in sorted(postings, key=lambda q: (q.version, q.first.date, q.first.msgid)):
         best: tuple[float, _Chain, RevisionLink] | None = None
         for chain in chains:
             link = _link(p, chain, thread)
@@ -226,7 +250,7 @@ def _chains(postings: list[_Posting], thread: Thread) -> list[_Chain]:
             best[1].links.append(best[2])
         else:
             chains.append(_Chain([p], [None]))
-    return chains
+    return sorted(chains, key=lambda c: min((q.first.date, q.first.msgid) for q in c.postings))
 
 
 def _replies(thread: Thread, owner: dict[str, tuple[int, int]]) -> dict[int, list[Reply]]:

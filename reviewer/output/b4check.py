@@ -30,7 +30,8 @@ import b4
 from reviewer.checks.engine import check_revision, selected_rules
 from reviewer.checks.registry import Rule, Scope
 from reviewer.config import Config
-from reviewer.mail.message import to_message, to_patch
+from reviewer.mail.mailinfo import to_patch
+from reviewer.mail.message import to_message
 from reviewer.model import Finding, Revision, Series, Severity
 
 __all__ = ["FAMILIES", "b4_results", "per_patch_rules", "single_patch_revision"]

@@ -10,12 +10,15 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from reviewer.compare.carried import carried_trailers
 from reviewer.mail.attest import Attestation
+from reviewer.mail.trailers import GivenTrailer, TrailerCounts, given_trailers, trailer_counts
 from reviewer.model import (
     ApplyResult,
     AttestStatus,
     BaseChoice,
     BaseSource,
+    MailShape,
     PatchStatus,
     Revision,
     Series,
@@ -23,8 +26,9 @@ from reviewer.model import (
 from reviewer.tree.base import named_release, pre_images, prerequisites
 
 __all__ = ["apply_exit_code", "apply_lines", "apply_table", "apply_to_json",
-           "attestation_to_json", "base_to_json", "not_applied_note", "revisions_table",
-           "series_to_json", "tree_lines"]
+           "attestation_to_json", "base_to_json", "given_trailer_json", "mail_notes",
+           "mail_notes_to_json", "not_applied_note", "revisions_table", "series_to_json",
+           "trailers_json", "tree_lines"]
 
 # Per patch: index → its attestation (0: the cover), see reviewer.mail.attest.
 Attested = Mapping[int, Attestation]
@@ -46,7 +50,22 @@ def inert(text: str, style: str = "") -> Text:
 
 
 def _flags(rev: Revision) -> str:
-    return " ".join(f for f, on in (("RFC", rev.rfc), ("RESEND", rev.resend)) if on)
+    headerless = any(shape is MailShape.NO_HEADERS for _k, shape in rev.mail_shapes)
+    return " ".join(f for f, on in (("RFC", rev.rfc), ("RESEND", rev.resend),
+                                    ("FILE", headerless)) if on)
+
+
+def mail_notes_to_json(rev: Revision) -> list[dict[str, Any]]:
+    """How the revision's patch mails were read, when not as plain inline
+    patch mails (docs/json.md)."""
+    return [{"patch": k, "shape": shape.value, "warning": shape.warns, "text": shape.note}
+            for k, shape in rev.mail_shapes]
+
+
+def mail_notes(rev: Revision) -> list[Text]:
+    """The same, one line each: `v1 2: warning: sent format=flowed: …`."""
+    return [inert(f"{rev.label} {k}: {'warning: ' if shape.warns else ''}{shape.note}",
+                  "yellow" if shape.warns else "dim") for k, shape in rev.mail_shapes]
 
 
 def attestation_to_json(att: Attestation) -> dict[str, Any]:
@@ -56,10 +75,36 @@ def attestation_to_json(att: Attestation) -> dict[str, Any]:
     } for s in att.signatures]}
 
 
+def given_trailer_json(t: GivenTrailer) -> dict[str, Any]:
+    return {"name": t.name, "who": str(t.who), "msgid": t.msgid, "version": t.version,
+            "patch": t.patch, "condition": t.condition}
+
+
+def trailers_json(counts: TrailerCounts, given: tuple[GivenTrailer, ...] | None = None
+                  ) -> dict[str, Any]:
+    """A·R·T counts, and the trailers themselves when given."""
+    out: dict[str, Any] = {"acked": counts.acked, "reviewed": counts.reviewed,
+                           "tested": counts.tested}
+    if given is not None:
+        out["given"] = [given_trailer_json(t) for t in given]
+    return out
+
+
+def _carried_json(rev: Revision, after: Revision | None) -> list[dict[str, Any]]:
+    """Each trailer given on `rev`, per patch, in the revision after it."""
+    return [{"msgid": c.trailer.msgid, "name": c.trailer.name, "who": str(c.trailer.who),
+             "old_patch": c.old_patch, "new_patch": c.new_patch, "status": c.status}
+            for c in carried_trailers(rev, after)]
+
+
 def revision_to_json(rev: Revision, base: BaseChoice | str | None = None,
-                     attested: Attested | None = None) -> dict[str, Any]:
+                     attested: Attested | None = None,
+                     after: Revision | None = None) -> dict[str, Any]:
     """`base`: the base chosen in a tree (`--tree`), or why none could be;
-    `attested`: what `attest_revision` found."""
+    `attested`: what `attest_revision` found; `after`: the next revision of
+    the series, for whether it carried the trailers given on this one."""
+    given = given_trailers(rev)
+
     def signed(index: int) -> dict[str, Any] | None:
         found = attested.get(index) if attested is not None else None
         return attestation_to_json(found) if found is not None else None
@@ -87,12 +132,16 @@ def revision_to_json(rev: Revision, base: BaseChoice | str | None = None,
         "patches": [{
             "index": p.index, "total": p.total, "msgid": p.msgid, "subject": p.message.subject.full,
             "author": str(p.author), "files": list(p.paths), "patch_id": p.patch_id,
+            "strip": p.strip, "shapes": [shape.value for shape in p.message.shapes],
             "attestation": signed(p.index),
         } for p in rev.patches],
+        "mail_notes": mail_notes_to_json(rev),
         "replies": [{
             "msgid": r.message.msgid, "from": str(r.message.sender),
             "date": r.message.date.isoformat(), "answers": r.answers, "patch": r.patch_index,
         } for r in rev.replies],
+        "trailers": {**trailers_json(trailer_counts(given), given),
+                     "carried": _carried_json(rev, after)},
     }
 
 
@@ -100,10 +149,12 @@ def series_to_json(series: Series, bases: dict[int, BaseChoice | str] | None = N
                    attested: Sequence[Attested] | None = None) -> dict[str, Any]:
     """`bases`: version → its base in a tree (or why none), with --tree;
     `attested`: per revision (in order), what `attest_revision` found."""
+    revs = series.revisions
     return {"title": series.title, "revisions": [
         revision_to_json(r, (bases or {}).get(r.version),
-                         attested[i] if attested is not None else None)
-        for i, r in enumerate(series.revisions)]}
+                         attested[i] if attested is not None else None,
+                         revs[i + 1] if i + 1 < len(revs) else None)
+        for i, r in enumerate(revs)]}
 
 
 def _base_cell(rev: Revision, base: BaseChoice | str | None) -> Text:
@@ -139,7 +190,7 @@ def attestation_cell(attested: Attested, patches: int) -> Text:
 def revisions_table(series: Series, bases: dict[int, BaseChoice | str] | None = None,
                     attested: Sequence[Attested] | None = None) -> Table:
     table = Table(title=inert(series.title), title_justify="left", expand=False)
-    columns = ["rev", "flags", "patches", "cover", "replies", "base", "linked by"]
+    columns = ["rev", "flags", "patches", "cover", "replies", "A·R·T", "base", "linked by"]
     for col in columns + (["signatures"] if attested is not None else []):
         table.add_column(col)
     for i, rev in enumerate(series.revisions):
@@ -150,6 +201,7 @@ def revisions_table(series: Series, bases: dict[int, BaseChoice | str] | None = 
         cells: list[str | Text] = [
             rev.label, _flags(rev), Text(count, style="red" if rev.missing else ""),
             "yes" if rev.cover else "-", str(len(rev.replies)),
+            str(trailer_counts(given_trailers(rev))),
             _base_cell(rev, (bases or {}).get(rev.version)), link,
         ]
         if attested is not None:

@@ -24,9 +24,8 @@ from email import headerregistry
 from email.message import EmailMessage
 from pathlib import Path
 
-import b4
-
 from reviewer.errors import ReplyError
+from reviewer.mail.b4safe import clean_header
 from reviewer.model import Address, ApplyResult, Finding, Message, Revision, Severity
 from reviewer.output.quote import Comment, quoted_body, reply_lines, to_mail_lines
 from reviewer.tree.gitrepo import GitRepo
@@ -112,7 +111,7 @@ def in_mail_lines(findings: Sequence[Finding], revision: Revision, target: int,
 def _header_addresses(message: Message, name: str) -> list[Address]:
     headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(
         message.raw)
-    values = [b4.LoreMessage.clean_header(str(v)) for v in headers.get_all(name, [])]
+    values = [clean_header(str(v)) for v in headers.get_all(name, [])]
     return [Address(n, a) for n, a in email.utils.getaddresses(values) if "@" in a]
 
 

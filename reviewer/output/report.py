@@ -12,8 +12,16 @@ from rich.text import Text
 
 from reviewer.checks.engine import RevisionReport
 from reviewer.checks.registry import Rule
+from reviewer.mail.trailers import TrailerCounts, given_trailers, trailer_counts
 from reviewer.model import Finding, Series, Severity
-from reviewer.output.listing import apply_to_json, inert, not_applied_note
+from reviewer.output.listing import (
+    apply_to_json,
+    inert,
+    mail_notes,
+    mail_notes_to_json,
+    not_applied_note,
+    trailers_json,
+)
 
 __all__ = ["SCHEMA_VERSION", "SeriesReport", "exit_code", "finding_location", "level_notes",
            "mark_approximate", "to_json", "to_markdown", "to_text"]
@@ -51,6 +59,12 @@ def counts(findings: tuple[Finding, ...]) -> dict[str, int]:
     return {s.value: sum(f.severity is s for f in findings) for s in Severity}
 
 
+def _trailers(rep: SeriesReport, rev: RevisionReport) -> TrailerCounts:
+    """A·R·T given in replies to the revision the report is about."""
+    mine = next((r for r in rep.series.revisions if r.label == rev.label), None)
+    return trailer_counts(given_trailers(mine) if mine is not None else ())
+
+
 def finding_to_json(f: Finding) -> dict[str, Any]:
     return {"rule": f.rule_id, "severity": f.severity.value, "message": f.message,
             "version": f.version, "patch": f.patch, "file": f.file, "line": f.line,
@@ -73,10 +87,12 @@ def to_json(reports: list[SeriesReport], rules: list[Rule], source: str) -> dict
                 "level_reason": not_applied_note(rev.apply),
                 "apply": apply_to_json(rev.apply) if rev.apply else None,
                 "counts": counts(rev.findings),
+                "trailers": trailers_json(_trailers(rep, rev)),
                 "rules": {o.rule_id: {"status": o.status, "level": o.level, "reason": o.reason,
                                       "cached": o.cached} for o in rev.outcomes},
                 "findings": [finding_to_json(f) for f in rev.findings],
-            } for rev in rep.revisions],
+                "mail_notes": mail_notes_to_json(revision),
+            } for revision, rev in zip(rep.series.revisions, rep.revisions, strict=False)],
         } for rep in reports],
     }
 
@@ -117,6 +133,8 @@ def _summary_table(rep: SeriesReport, rules: list[Rule]) -> Table:
         table.add_column(_column(rev), justify="center")
     for rule in rules:
         table.add_row(f"{rule.id} {rule.name}", *(_cell(rev, rule) for rev in rep.revisions))
+    table.add_row("A·R·T given in replies", *(Text(str(_trailers(rep, rev)), style="dim")
+                                             for rev in rep.revisions))
     return table
 
 
@@ -135,7 +153,8 @@ def to_text(reports: list[SeriesReport], rules: list[Rule]) -> RenderableType:
     for rep in reports:
         parts.append(_summary_table(rep, rules))
         parts += [inert(note, "bold yellow") for note in level_notes(rep)]
-        for rev in rep.revisions:
+        for revision, rev in zip(rep.series.revisions, rep.revisions, strict=False):
+            parts.extend(mail_notes(revision))
             for o in rev.outcomes:
                 if o.status != "ran":
                     parts.append(inert(f"{rev.label} {o.rule_id} {o.status}: {o.reason}",
@@ -166,12 +185,16 @@ def to_markdown(reports: list[SeriesReport], rules: list[Rule]) -> str:
         for rule in rules:
             cells = [_cell(rev, rule).plain for rev in rep.revisions]
             out.append(f"| {rule.id} {rule.name} | " + " | ".join(cells) + " |")
+        out.append("| A·R·T given in replies | "
+                   + " | ".join(str(_trailers(rep, rev)) for rev in rep.revisions) + " |")
         out.append("")
         out += [f"> **{_md(note)}**\n" for note in level_notes(rep)]
-        for rev in rep.revisions:
-            if not rev.findings:
+        for revision, rev in zip(rep.series.revisions, rep.revisions, strict=False):
+            notes = [line.plain for line in mail_notes(revision)]
+            if not rev.findings and not notes:
                 continue
             out.append(f"### {rev.label}\n")
+            out += [f"- {_md(note)}" for note in notes]
             for f in rev.findings:
                 out.append(f"- **{f.rule_id}** ({f.severity.value}) `{_md(finding_location(f))}`: "
                            f"{_md(f.message)}" + (" *(approximate)*" if f.approximate else ""))

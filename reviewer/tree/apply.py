@@ -19,6 +19,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from reviewer.errors import TreeError
+from reviewer.mail import READER_VERSION
 from reviewer.model import (
     ApplyFailure,
     ApplyResult,
@@ -78,19 +79,19 @@ def _apply_one(repo: GitRepo, index: TempIndex, patch: Patch, patch_file: str,
                missing: MissingFiles, fuzzy: bool = False
                ) -> tuple[PatchStatus, ApplyFailure | None, bool]:
     """(status, why it did not apply exactly, applied only approximately)."""
-    check = index.apply(patch_file, "--check")
+    check = index.apply(patch_file, "--check", strip=patch.strip)
     if check.status == 0:
-        out = index.apply(patch_file)
+        out = index.apply(patch_file, strip=patch.strip)
         if out.status == 0:
             return PatchStatus.APPLIED, None, False
-    if index.apply(patch_file, "--check", "-R").status == 0:
+    if index.apply(patch_file, "--check", "-R", strip=patch.strip).status == 0:
         return PatchStatus.ALREADY_APPLIED, None, False
-    three = index.apply(patch_file, "--3way")
+    three = index.apply(patch_file, "--3way", strip=patch.strip)
     if three.status == 0:
         return PatchStatus.APPLIED_3WAY, None, False
     failure = _failure(repo, patch, check.stderr, three.stderr, missing)
     # --fuzzy: one line of context on each side must still match.
-    if fuzzy and index.apply(patch_file, "-C1").status == 0:
+    if fuzzy and index.apply(patch_file, "-C1", strip=patch.strip).status == 0:
         return PatchStatus.APPLIED, failure, True
     return PatchStatus.FAILED, failure, False
 
@@ -162,7 +163,7 @@ def _not_tried(repo: GitRepo, index: TempIndex, patch: Patch, patch_file: str,
                missing: MissingFiles) -> PatchApply:
     """A patch after a failed one is not applied, but whether it would apply
     where the revision stopped is still worth saying (one `--check`)."""
-    check = index.apply(patch_file, "--check")
+    check = index.apply(patch_file, "--check", strip=patch.strip)
     failure = None
     if check.status != 0:
         found = _failure(repo, patch, check.stderr, "", missing)
@@ -257,7 +258,8 @@ def _apply_key(repo: GitRepo, rev: Revision, base: BaseChoice, ref: str, fuzzy: 
     why (the choice depends on the tree's refs and objects, so a change
     there that moves the base, or only its evidence, is a new key)."""
     mails = [f"{p.msgid}:{hashlib.sha1(p.message.raw).hexdigest()}" for p in rev.patches]
-    parts = [_APPLY_VERSION, str(repo.git_dir.resolve()), asdict(base), ref, fuzzy, mails]
+    parts = [_APPLY_VERSION, READER_VERSION, str(repo.git_dir.resolve()), asdict(base), ref,
+             fuzzy, mails]
     return "apply:" + hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -25,8 +26,8 @@ import git
 
 from reviewer.errors import TreeError
 
-__all__ = ["REF_NAMESPACE", "GitRepo", "PathRemoval", "RefTip", "SparseIndex", "TempIndex",
-           "config_values", "toplevel"]
+__all__ = ["REF_NAMESPACE", "GitRepo", "PathRemoval", "RangeDiff", "RangePair", "RefTip",
+           "SparseIndex", "TempIndex", "config_values", "patch_ids", "toplevel"]
 
 REF_NAMESPACE = "refs/reviewer/"
 TIMED_OUT = -9  # GitOutput.status of a git killed at its time limit
@@ -71,6 +72,26 @@ def toplevel(cwd: Path | None = None) -> Path | None:
         return None
     top = proc.stdout.decode("utf-8", "surrogateescape").strip()
     return Path(top) if proc.returncode == 0 and top else None
+
+
+# "  1:  d78d8bc !  2:  e3776df ovl: ..." — one line per commit pair of git range-diff
+_RANGE_LINE = re.compile(r"^\s*(\d+|-):\s+[0-9a-f-]+\s+([=!<>])\s+(\d+|-):\s+[0-9a-f-]+\s(.*)$")
+
+
+@dataclass(frozen=True)
+class RangePair:
+    """One line of `git range-diff`'s pairing (1-based commit positions)."""
+
+    old: int | None
+    new: int | None
+    mark: str  # "=" same, "!" changed, "<" only old, ">" only new
+    title: str
+
+
+@dataclass(frozen=True)
+class RangeDiff:
+    text: str
+    pairs: tuple[RangePair, ...]
 
 
 @dataclass(frozen=True)
@@ -208,7 +229,9 @@ class GitRepo:
     def commit_tree(self, tree: str, parent: str, message: str, author: tuple[str, str],
                     date: str) -> str:
         env = {
-            "GIT_AUTHOR_NAME": author[0] or author[1], "GIT_AUTHOR_EMAIL": author[1],
+            # A patch file may name no author at all: git wants a name.
+            "GIT_AUTHOR_NAME": author[0] or author[1] or "unknown author",
+            "GIT_AUTHOR_EMAIL": author[1],
             "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_NAME": "reviewer",
             "GIT_COMMITTER_EMAIL": "reviewer@localhost", "GIT_COMMITTER_DATE": date,
         }
@@ -217,6 +240,21 @@ class GitRepo:
         if out.status != 0:
             raise TreeError(f"git commit-tree failed: {out.stderr.strip()}")
         return out.stdout.strip()
+
+    def range_diff(self, old: str, new: str, creation_factor: int | None = None
+                   ) -> RangeDiff | None:
+        """`git range-diff old new` (two revision ranges), or None when git
+        cannot run it."""
+        factor = [f"--creation-factor={creation_factor}"] if creation_factor else []
+        out = self.run("range-diff", "--no-color", *factor, old, new)
+        if out.status != 0:
+            return None
+        pairs = []
+        for line in out.stdout.splitlines():
+            if m := _RANGE_LINE.match(line):
+                i, j = (None if m.group(k) == "-" else int(m.group(k)) for k in (1, 3))
+                pairs.append(RangePair(i, j, m.group(2), m.group(4).strip()))
+        return RangeDiff(out.stdout, tuple(pairs))
 
     def log_subjects(self, paths: list[str], limit: int = 200, rev: str = "HEAD") -> list[str]:
         out = self.run("log", f"-{limit}", "--no-merges", "--format=%s", rev, "--", *paths)
@@ -398,7 +436,10 @@ class TempIndex:
     def run(self, *args: str, stdin: bytes | None = None) -> GitOutput:
         return self.repo.run(*args, env={"GIT_INDEX_FILE": self.path}, stdin=stdin)
 
-    def apply(self, patch_file: str, *flags: str) -> GitOutput:
+    def apply(self, patch_file: str, *flags: str, strip: int = 1) -> GitOutput:
+        """`git apply --cached -p<strip>`: `strip` is Patch.strip, 0 for a
+        diff that names its paths without a/ b/ (`git diff --no-prefix`)."""
+        flags = (*flags, f"-p{strip}")
         if "--3way" not in flags:
             return self.run("apply", "--cached", *flags, patch_file)
         # A 3-way merge runs the merge driver that the attributes name, and
@@ -511,3 +552,20 @@ def _splice(repo: GitRepo, tree: str | None, changes: dict[str, Entry | None]) -
         else:
             entries[name] = ("40000", sub)
     return _store_tree(repo, entries) if entries else None
+
+
+def patch_ids(diffs: list[str]) -> list[str | None]:
+    """`git patch-id --stable` of many diffs in one git process (one per
+    patch made loading a long thread fork git hundreds of times).  It
+    needs no repository: mails are read before any tree is opened."""
+    if not any(diffs):
+        return [None] * len(diffs)
+    data = "".join(f"commit {i:040x}\n\n{d if d.endswith(chr(10)) else d + chr(10)}"
+                   for i, d in enumerate(diffs) if d)
+    proc = subprocess.run(["git", "patch-id", "--stable"], input=data.encode("utf-8", "replace"),
+                          env={**os.environ, **_QUIET_ENV}, capture_output=True, check=False)
+    found = {}
+    for line in proc.stdout.decode().splitlines():
+        pid, _, commit = line.partition(" ")
+        found[int(commit, 16)] = pid
+    return [found.get(i) for i in range(len(diffs))]

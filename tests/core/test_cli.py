@@ -47,7 +47,7 @@ def test_revisions_json_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     for rev in revs:
         assert set(rev) >= {"version", "label", "rfc", "resend", "title", "cover", "expected",
                             "missing", "duplicates", "base_commit", "change_id", "link",
-                            "patches", "replies"}
+                            "patches", "replies", "trailers"}
         assert rev["rfc"] is False and rev["expected"] == 3 and rev["missing"] == []
         assert rev["base_commit"] == series.base and rev["title"] == "demo: rework a, b and c"
         assert rev["cover"].startswith(f"cover-v{rev['version']}.")
@@ -65,6 +65,22 @@ def test_revisions_json_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert reply_json == {"msgid": "reply@example.org",
                           "from": "Rita Reviewer <rita@example.org>",
                           "date": "2024-02-12T10:00:00+00:00", "answers": v2_patch2, "patch": 2}
+    assert revs[0]["trailers"] == {"acked": 0, "reviewed": 0, "tested": 0, "given": [],
+                                   "carried": []}
+    assert revs[1]["trailers"] == {
+        "acked": 0, "reviewed": 1, "tested": 0,
+        "given": [{"name": "Reviewed-by", "who": "Rita Reviewer <rita@example.org>",
+                   "msgid": "reply@example.org", "version": 2, "patch": 2, "condition": ""}],
+        "carried": [{"msgid": "reply@example.org", "name": "Reviewed-by",
+                     "who": "Rita Reviewer <rita@example.org>", "old_patch": 2,
+                     "new_patch": None, "status": "no-next-revision"}]}
+    code, out, err = run(capsys, "revisions", str(path))
+    assert "A·R·T" in out and "0·1·0" in out
+    code, out, err = run(capsys, "check", str(path), "--select", "POL020", "--format", "json")
+    checked = json.loads(out)["series"][0]["revisions"]
+    assert [r["trailers"]["reviewed"] for r in checked] == [0, 1]
+    code, out, err = run(capsys, "check", str(path), "--select", "POL020")
+    assert "A·R·T given in replies" in out and "0·1·0" in out
 
 
 def test_revisions_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -156,7 +156,8 @@ def test_compare_says_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     out = capsys.readouterr().out
     assert "v1: not applied (patch 1/2 does not apply on HEAD): findings come from the diffs " \
         "alone" in out
-    assert "v1 and v2 did not apply: patches paired by patch-id and subject" in out
+    assert "v1 and v2 did not apply: patches paired by diff similarity, interdiff per pair" in out
+    assert "Interdiff (no applied commits" in out
     main(["compare", str(thread), "v1", "v2", "--tree", str(repo), "--no-cache",
           "--format", "json"])
     data = json.loads(capsys.readouterr().out)

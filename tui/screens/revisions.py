@@ -253,10 +253,10 @@ class RevisionsScreen(BaseScreen):
         else:
             status = finished_status(event.applied, event.checked, event.not_applied)
         self.query_one(WorkBar).finish(status)
-        self._record_checks()
 
-    def _record_checks(self) -> None:
-        """Keep the checks' summaries for `reviewer list`, as `reviewer check` does."""
+    def record_checks(self) -> None:
+        """Keep the checks' summaries for `reviewer list`, as `reviewer check`
+        does.  The app calls it: the results reach it after this screen."""
         opened, reports = self.session.opened, dict(self.session.reports)
         if opened is not None and reports:
             self.reviewer_app.run_state(lambda: states.record_checks(

@@ -61,6 +61,7 @@ def missing_cc(ctx: CheckContext) -> Iterator[Finding]:
     `linux-fsdevel@vger.kernel.org`, `linux-nfs@vger.kernel.org` and the
     maintainers it names.
     """
+    ctx.mailed_patches()  # recipients: none without mail headers
     if ctx.repo is None or ctx.base is None:
         raise Skipped("no tree")
     text = ctx.base_file("MAINTAINERS")

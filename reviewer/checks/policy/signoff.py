@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from reviewer.checks.context import CheckContext
-from reviewer.checks.registry import Scope, rule
+from reviewer.checks.registry import Scope, Skipped, rule
 from reviewer.model import Finding, Patch, Severity
 
 _PERSON_TRAILERS = {"signed-off-by", "reviewed-by", "acked-by", "tested-by", "co-developed-by",
@@ -68,7 +68,10 @@ def author_signoff(ctx: CheckContext) -> Iterator[Finding]:
 
     Use instead: add `Signed-off-by: Lin Author <lin@example.org>` first.
     """
-    for patch in ctx.revision.patches:
+    authored = [p for p in ctx.revision.patches if p.author.email]
+    if ctx.revision.patches and not authored:
+        raise Skipped("no author: read from a patch file without mail headers or From: line")
+    for patch in authored:
         signers = _signers(patch)
         if signers and patch.author.email.lower() not in signers:
             yield ctx.report(f"author {patch.author} has no Signed-off-by",
@@ -94,7 +97,7 @@ def submitter_last(ctx: CheckContext) -> Iterator[Finding]:
     ```
     Use instead: the author first, the submitter last.
     """
-    for patch in ctx.revision.patches:
+    for patch in ctx.mailed_patches():
         signers = _signers(patch)
         sender = patch.message.sender.email.lower()
         if signers and sender in signers and signers[-1] != sender:

@@ -14,8 +14,10 @@ MAX_SUMMARY = 75
 
 
 def _mails(ctx: CheckContext) -> list[tuple[int, Message]]:
+    """The cover and the patch mails (not patch files: no subject line)."""
     rev = ctx.revision
-    return ([(0, rev.cover)] if rev.cover else []) + [(p.index, p.message) for p in rev.patches]
+    return ([(0, rev.cover)] if rev.cover else []) + [(p.index, p.message)
+                                                      for p in ctx.mailed_patches()]
 
 
 @rule("POL006", "subject-format", Severity.WARNING, Scope.MESSAGE)
