@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
@@ -31,7 +30,7 @@ import tui  # noqa: E402, F401  # before Textual: it sets Textual's frame rate
 # isort: split
 from textual import events  # noqa: E402
 
-from bench.tui_bench import _settled  # noqa: E402
+from bench.tui_bench import _settled, print_figures  # noqa: E402
 from tui.app import ReviewerApp, make_app  # noqa: E402
 from tui.screens.base import PatchAt  # noqa: E402
 from tui.screens.patch import PatchScreen  # noqa: E402
@@ -133,12 +132,7 @@ def main() -> int:
              f"{result['comment_ms'] / base:.1f}x (closes it)"),
             ("patch drawn anew", f"{result['redraw_ms']:.1f} ms",
              f"{result['redraw_ms'] / base:.1f}x (what a note cost when rebuilt)")]
-    for name, value, note in rows:
-        print(f"{name:<24}{value:>12}  {note}")
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
+    print_figures(rows, dict(result), args.json)
     return 0
 
 

@@ -62,6 +62,15 @@ async def _comment(pilot: Pilot[object], diff: LineView, line: int, text: str) -
     await pilot.pause()
 
 
+def _stored(series: reviewer.Series) -> reviewer.TrackedSeries | None:
+    """What the review state store holds for `series`, opened anew."""
+    states = reviewer.ReviewStates()
+    try:
+        return states.get(series)
+    finally:
+        states.close()
+
+
 def _draft(directory: Path) -> email.message.EmailMessage:
     (path,) = directory.glob("*.eml")
     msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
@@ -162,13 +171,9 @@ async def test_comments_and_marks_go_into_the_draft_under_their_lines(
     assert "Gone soon" not in body
     assert "POL012 (error): changes lookup_positive_unlocked()" in body  # marked
     assert "lookup_one_len_unlocked() from 3" not in body  # unmarked
-    states = reviewer.ReviewStates()
-    try:
-        tracked = states.get(series)  # the checks were recorded, the state left alone
-        assert tracked is not None and tracked.state is reviewer.ReviewState.NEW
-        assert tracked.summary is not None and tracked.summary.version == 4
-    finally:
-        states.close()
+    tracked = _stored(series)  # the checks were recorded, the state left alone
+    assert tracked is not None and tracked.state is reviewer.ReviewState.NEW
+    assert tracked.summary is not None and tracked.summary.version == 4
 
 
 async def test_an_existing_draft_is_replaced_only_when_confirmed(
@@ -200,12 +205,8 @@ async def test_an_existing_draft_is_replaced_only_when_confirmed(
         assert isinstance(app.screen, PatchScreen)
         assert "One more thing" in _draft(tmp_path).get_content()
         series = app.session.opened.series[0]
-    states = reviewer.ReviewStates()
-    try:
-        tracked = states.get(series)
-        assert tracked is not None and tracked.state is reviewer.ReviewState.REPLIED
-    finally:
-        states.close()
+    tracked = _stored(series)
+    assert tracked is not None and tracked.state is reviewer.ReviewState.REPLIED
 
 
 def test_the_editor_command_is_split_not_given_to_a_shell(tmp_path: Path) -> None:
@@ -234,12 +235,8 @@ async def test_state_keys_are_kept_across_runs(demo_app) -> None:
         await settle(pilot)
         assert "review: reviewing" in screen_text(app)
         series = app.session.opened.series[0]
-    states = reviewer.ReviewStates()
-    try:
-        tracked = states.get(series)
-        assert tracked is not None and tracked.state is reviewer.ReviewState.REVIEWING
-    finally:
-        states.close()
+    tracked = _stored(series)
+    assert tracked is not None and tracked.state is reviewer.ReviewState.REVIEWING
 
     app = demo_app()  # a new run reads it back
     async with app.run_test(size=SIZE) as pilot:
@@ -261,12 +258,8 @@ async def test_state_keys_are_kept_across_runs(demo_app) -> None:
         assert app.sub_title.endswith("review: waiting")
         await pilot.press("s", "escape")
         await settle(pilot)
-    states = reviewer.ReviewStates()
-    try:
-        tracked = states.get(series)
-        assert tracked is not None and tracked.state is reviewer.ReviewState.WAITING
-    finally:
-        states.close()
+    tracked = _stored(series)
+    assert tracked is not None and tracked.state is reviewer.ReviewState.WAITING
 
 
 async def test_a_damaged_state_file_is_moved_aside_and_said(demo_app) -> None:
