@@ -10,16 +10,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 import tree_sitter_c
-from tree_sitter import Language, Node, Parser, Tree
+from tree_sitter import Language, Node, Parser, Query, Tree
 
 __all__ = [
     "CFunction", "Call", "DiffHunk", "Prototype", "calls", "exported_symbols",
     "function_at", "function_name", "function_nodes", "functions", "functions_touching",
-    "line_of", "macros", "node_text", "param_names", "params", "parse", "prototypes",
-    "rebuild_post_image",
+    "line_of", "macros", "node_text", "param_names", "params", "parse", "prototypes", "query",
+    "rebuild_post_image", "returns_pointer",
 ]
 
 _LANGUAGE = Language(tree_sitter_c.language())
@@ -37,6 +38,12 @@ def _parser() -> Parser:
 def parse(source: str | bytes) -> Tree:
     data = source.encode("utf-8", "replace") if isinstance(source, str) else source
     return _parser().parse(data)
+
+
+@lru_cache(maxsize=16)
+def query(source: str) -> Query:
+    """A compiled tree-sitter query over C (compiled once per process)."""
+    return Query(_LANGUAGE, source)
 
 
 def _tree(source: str | bytes | Tree) -> Tree:
@@ -86,6 +93,13 @@ def _declarator_chain(node: Node | None) -> Node | None:
 
 def _fn_declarator(node: Node) -> Node | None:
     return _declarator_chain(node.child_by_field_name("declarator"))
+
+
+def returns_pointer(node: Node) -> bool:
+    """Whether a function definition returns a pointer (`struct x *f(...)`)."""
+    decl = _fn_declarator(node)
+    return decl is not None and decl.parent is not None \
+        and decl.parent.type == "pointer_declarator"
 
 
 def function_name(node: Node) -> str | None:

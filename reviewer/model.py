@@ -286,6 +286,16 @@ class RevisionLink:
 
 @dataclass(frozen=True)
 class Revision:
+    """One posting of a series: a cover and its patches, with the replies.
+
+    `version` is the author's own number (`v3` in the subjects, 1 when none
+    is given); two revisions of a series may share it (a RESEND, a re-post,
+    an in-thread respin of one patch).  `label` is unique within the series
+    and usable on the command line: `v3`, `v3-resend`, `v3-repost`, `v4.1`
+    (the first partial respin inside v4).  `order` is the position in the
+    series, 1 for the first: by version, then date (a re-post after the
+    original, a respin after the revision it answers; Dates can be wrong)."""
+
     version: int
     rfc: bool
     resend: bool
@@ -298,10 +308,11 @@ class Revision:
     base_commit: str | None
     change_id: str | None
     link: RevisionLink | None  # None for the first revision of a series
-
-    @property
-    def label(self) -> str:
-        return f"v{self.version}"
+    label: str
+    order: int
+    # Re-sends only some patches of the revision it follows (`[PATCH v2 3/7]`
+    # in reply to v4's 3/7); the others are carried over unchanged.
+    partial: bool = False
 
     @property
     def complete(self) -> bool:
@@ -340,13 +351,23 @@ class Series:
 
     @property
     def title(self) -> str:
-        return self.revisions[-1].title if self.revisions else ""
+        """The latest whole revision's title (a partial respin's first
+        patch is no name for the series)."""
+        whole = [r for r in self.revisions if not r.partial] or list(self.revisions)
+        return whole[-1].title if whole else ""
 
-    def revision(self, version: int) -> Revision:
-        for rev in self.revisions:
-            if rev.version == version:
-                return rev
-        raise KeyError(version)
+    def revision(self, label: str | int) -> Revision:
+        """The revision called `label` (`v2`, `2`, `V2`, `v4.1`, `v3-resend`);
+        a number names the first posting of that version."""
+        found = self.find(label)
+        if found is None:
+            raise KeyError(label)
+        return found
+
+    def find(self, label: str | int) -> Revision | None:
+        wanted = str(label).strip().lower()
+        wanted = wanted if wanted.startswith("v") else f"v{wanted}"
+        return next((r for r in self.revisions if r.label.lower() == wanted), None)
 
 
 class PatchStatus(enum.Enum):
@@ -418,6 +439,7 @@ class ApplyResult:
     # When a patch did not apply: what to try (the base the mail names,
     # --base, --fuzzy …), once for the revision rather than on every patch.
     advice: tuple[str, ...] = ()
+    label: str = ""  # the revision's label (Revision.label)
 
     @property
     def applied(self) -> bool:
@@ -467,6 +489,17 @@ class Finding:
     level: str  # "diff" (from the mails) or "tree" (from the applied tree)
     fingerprint: str  # stable across revisions for the same problem
     approximate: bool = False  # read a tree that applied only with `--fuzzy`
+    revision: str = ""  # the revision's label (`v4.1`); `version` is its number
+    # Every patch the one cause covers (a broken-build range, or the same
+    # problem repeated on several patches), `patch` being the first.
+    patches: tuple[int, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.revision or f"v{self.version}"
+
+    def covers(self, index: int) -> bool:
+        return index == self.patch or index in self.patches
 
 
 class LineSide(enum.StrEnum):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import reviewer
 
-Key = tuple[int, int]  # (series index, revision version), as tui.session has it
+Key = tuple[int, str]  # (series index, revision label), as tui.session has it
 
 
 def marked_by_default(finding: reviewer.Finding) -> bool:

@@ -68,13 +68,14 @@ def set_state(series: Sequence[reviewer.Series], index: int, source: str,
 
 
 def record_checks(series: Sequence[reviewer.Series], source: str,
-                  reports: dict[tuple[int, int], reviewer.RevisionReport]) -> StateResult:
+                  reports: dict[tuple[int, str], reviewer.RevisionReport]) -> StateResult:
     """Keep each checked revision's summary for `reviewer list`, as
     `reviewer check` does (so a series checked here is tracked)."""
     def record(states: reviewer.ReviewStates) -> dict[int, reviewer.TrackedSeries | None]:
         out: dict[int, reviewer.TrackedSeries | None] = {}
-        for (si, version), report in sorted(reports.items()):
-            out[si] = states.record_check(series[si], source, version, report.findings)
+        for (si, _label), report in sorted(reports.items(),
+                                           key=lambda kv: (kv[0][0], kv[1].order)):
+            out[si] = states.record_check(series[si], source, report.version, report.findings)
         return out
 
     found, warning = _with_store(record)

@@ -21,7 +21,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
         for res in revs:
             for line in apply_lines(res):
                 stdout.print(line, soft_wrap=True)
-    failed = [f"v{r.version}" for r in results if not r.applied]
+    failed = [r.label for r in results if not r.applied]
     if failed:
         stdout.print(f"not applied: {', '.join(failed)} ({len(failed)} of {len(results)} "
                      "revisions; exit code 1)", style="bold red", markup=False)

@@ -25,15 +25,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     opened = open_source(args.source)
     series, old = opened.find(args.old)
-    wanted = args.new.lower().removeprefix("v")
-    new = next((r for r in series.revisions if str(r.version) == wanted), None)
+    new = series.find(args.new)
     if new is None:
         opened.find(args.new)  # an unknown label: the same one-line error as for OLD
         raise ReviewerError(f"{args.old} and {args.new} are not revisions of the same series")
-    if new.version == old.version:
-        raise ReviewerError(f"compare needs two different revisions (got {args.old} twice)")
+    if new is old:
+        raise ReviewerError(f"compare needs two different revisions (got {old.label} twice)")
     repo: Any = None
-    applies: dict[int, Any] = {}
+    applies: dict[str, Any] = {}
     with progress() as bar:
         if args.tree:
             from reviewer.tree.apply import apply_series
@@ -41,14 +40,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
             repo = GitRepo(args.tree)
             task = bar.add_task("applying", total=2)
-            applies = {a.version: a for a in apply_series(
+            applies = {a.label: a for a in apply_series(
                 repo, series, args.base, on_done=lambda r: bar.advance(task),
                 revisions=[old, new])}
         bar.add_task("checking and comparing", total=None)
         config = load_config().with_cli(args.select, args.ignore)
         result = compare_revisions(series, old, new, repo, applies, config=config,
                                    cache=None if args.no_cache else ResultCache())
-    trees = tree_lines([old.version, new.version], applies)
+    trees = tree_lines([old.label, new.label], applies)
     if args.format == "json":
         print_json(comparison_to_json(result, series, opened.loaded.source, applies))
     elif args.format == "markdown":

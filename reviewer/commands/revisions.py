@@ -56,8 +56,8 @@ def cmd_revisions(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bases(tree: str, base_ref: str | None, series: Any) -> dict[int, Any]:
-    """version → the base each revision would be applied on, or why none."""
+def _bases(tree: str, base_ref: str | None, series: Any) -> dict[str, Any]:
+    """revision label → the base it would be applied on, or why none."""
     from reviewer.errors import TreeError
     from reviewer.tree.base import choose_base
     from reviewer.tree.gitrepo import GitRepo
@@ -65,12 +65,12 @@ def _bases(tree: str, base_ref: str | None, series: Any) -> dict[int, Any]:
     repo = GitRepo(tree)
     if base_ref and not repo.resolve(base_ref):
         raise TreeError(f"--base {base_ref!r}: no such commit in {repo.path}")
-    out: dict[int, Any] = {}
+    out: dict[str, Any] = {}
     for rev in series.revisions:
         try:
-            out[rev.version] = choose_base(repo, rev, base_ref)
+            out[rev.label] = choose_base(repo, rev, base_ref)
         except TreeError as exc:
-            out[rev.version] = str(exc)
+            out[rev.label] = str(exc)
     return out
 
 

@@ -31,8 +31,8 @@ _GIT_STATUS = {"=": PairStatus.SAME, "!": PairStatus.CHANGED}
 
 @dataclass(frozen=True)
 class Comparison:
-    old: int
-    new: int
+    old: str  # the revisions' labels
+    new: str
     range_diff: str  # git range-diff output, "" when it could not run
     range_diff_note: str  # how the pairing was obtained
     pairs: tuple[PatchPair, ...]
@@ -49,6 +49,8 @@ class Comparison:
     trailers: tuple[CarriedTrailer, ...] = ()
     trailer_totals: tuple[TrailerCounts, TrailerCounts] = (TrailerCounts(0, 0, 0),
                                                            TrailerCounts(0, 0, 0))  # A·R·T old, new
+    # Findings of the old revision whose patches the new one dropped: not fixed.
+    gone: tuple[Finding, ...] = ()
 
     def verdict_counts(self) -> dict[str, int]:
         return {v.value: sum(r.verdict is v for r in self.requests) for v in Verdict}
@@ -85,7 +87,8 @@ def _pairing(repo: GitRepo | None, a: ApplyResult | None, b: ApplyResult | None,
     if repo is None or a is None or b is None:
         return "", f"no tree: {how}", pair_patches(old.patches, new.patches)
     if not (a.applied and b.applied and a.base and b.base and a.tip and b.tip):
-        failed = " and ".join(f"v{r.version}" for r in (a, b) if not r.applied) or "a revision"
+        failed = " and ".join(r.label or f"v{r.version}" for r in (a, b) if not r.applied) \
+            or "a revision"
         return "", f"{failed} did not apply: {how}", pair_patches(old.patches, new.patches)
     ranges = (f"{a.base.commit}..{a.tip}", f"{b.base.commit}..{b.tip}")
     done = _git_range_diff(repo, ranges, a, b, old, new)
@@ -107,32 +110,47 @@ def diff_findings(old: list[Finding] | tuple[Finding, ...], new: list[Finding] |
     )
 
 
+def gone_with_patches(fixed: tuple[Finding, ...], pairs: list[PatchPair]
+                      ) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
+    """(fixed, gone): a finding about patches that the new revision dropped
+    (each unpaired while others of the series went on) went with them.  A
+    rewrite that pairs none of the old patches drops none: what disappears
+    there was fixed by it."""
+    if not any(p.old is not None and p.new is not None for p in pairs):
+        return fixed, ()
+    dropped = {p.old for p in pairs if p.new is None and p.old is not None}
+    gone = tuple(f for f in fixed if f.patches and set(f.patches) <= dropped)
+    return tuple(f for f in fixed if f not in gone), gone
+
+
 def compare_revisions(series: Series, old: Revision, new: Revision, repo: GitRepo | None = None,
-                      applies: dict[int, ApplyResult] | None = None,
-                      reports: dict[int, RevisionReport] | None = None,
+                      applies: dict[str, ApplyResult] | None = None,
+                      reports: dict[str, RevisionReport] | None = None,
                       config: Config | None = None,
                       cache: ResultCache | None = None) -> Comparison:
     """Everything `reviewer compare` shows.  Without `reports` both revisions
     are checked here (with `config`, default all rules); with them, a
-    revision missing from the dict counts as not checked."""
+    revision missing from the dict counts as not checked.  Both dicts are
+    keyed by revision label."""
     applies = applies or {}
     if reports is None:
         config = config or Config()
         rules = selected_rules(config)
-        reports = {r.version: check_revision(series, r, applies.get(r.version), repo, config,
-                                             rules, cache) for r in (old, new)}
-    text, note, found = _pairing(repo, applies.get(old.version), applies.get(new.version),
+        reports = {r.label: check_revision(series, r, applies.get(r.label), repo, config,
+                                           rules, cache) for r in (old, new)}
+    text, note, found = _pairing(repo, applies.get(old.label), applies.get(new.label),
                                  old, new)
     pairs = tuple(sorted(found, key=lambda x: (x.new or 10**6, x.old or 0)))
-    old_f = reports[old.version].findings if old.version in reports else ()
-    new_f = reports[new.version].findings if new.version in reports else ()
+    old_f = reports[old.label].findings if old.label in reports else ()
+    new_f = reports[new.label].findings if new.label in reports else ()
     added, fixed, persisting = diff_findings(old_f, new_f)
-    api = diff_surfaces(api_surface(old, repo, applies.get(old.version)),
-                        api_surface(new, repo, applies.get(new.version)))
+    fixed, gone = gone_with_patches(fixed, list(pairs))
+    api = diff_surfaces(api_surface(old, repo, applies.get(old.label)),
+                        api_surface(new, repo, applies.get(new.label)))
     return Comparison(
-        old.version, new.version, text, note, pairs, added, fixed, persisting, api,
-        tuple(review_requests(old, new, api, pairs)), old.version in reports,
-        new.version in reports, "range-diff" if text else "diff",
+        old.label, new.label, text, note, pairs, added, fixed, persisting, api,
+        tuple(review_requests(old, new, api, pairs)), old.label in reports,
+        new.label in reports, "range-diff" if text else "diff",
         () if text else patch_interdiffs(old, new, pairs), tuple(bot_reports(old, new)),
         carried_trailers(old, new, pairs),
-        (trailer_counts(given_trailers(old)), trailer_counts(given_trailers(new))))
+        (trailer_counts(given_trailers(old)), trailer_counts(given_trailers(new))), gone)

@@ -34,7 +34,7 @@ def _change_json(c: SurfaceChange) -> dict[str, Any]:
 
 
 def _surface_json(s: ApiSurface) -> dict[str, Any]:
-    return {"version": s.version, "level": s.level,
+    return {"version": s.version, "label": s.label or f"v{s.version}", "level": s.level,
             "changes": [_change_json(c) for c in s.changes]}
 
 
@@ -59,14 +59,15 @@ def _carried_json(t: CarriedTrailer) -> dict[str, Any]:
 
 
 def comparison_to_json(c: Comparison, series: Series, source: str,
-                       applies: dict[int, ApplyResult] | None = None) -> dict[str, Any]:
+                       applies: dict[str, ApplyResult] | None = None) -> dict[str, Any]:
+    """`applies`: by revision label."""
     applies = applies or {}
 
-    def side(version: int, checked: bool, counts: TrailerCounts) -> dict[str, Any]:
-        res = applies.get(version)
+    def side(label: str, checked: bool, counts: TrailerCounts) -> dict[str, Any]:
+        res, rev = applies.get(label), series.revision(label)
         note = not_applied_note(res)
-        return {"version": version, "label": f"v{version}", "checked": checked,
-                "title": series.revision(version).title,
+        return {"version": rev.version, "label": label, "order": rev.order, "checked": checked,
+                "title": rev.title,
                 "level": "diff" if note else "tree", "level_reason": note,
                 "apply": apply_to_json(res) if res else None,
                 "trailers": trailers_json(counts)}
@@ -93,13 +94,14 @@ def comparison_to_json(c: Comparison, series: Series, source: str,
         "findings": {
             "new": [finding_to_json(f) for f in c.new_findings],
             "fixed": [finding_to_json(f) for f in c.fixed],
+            "gone": [finding_to_json(f) for f in c.gone],
             "persisting": [{"old": finding_to_json(o), "new": finding_to_json(n)}
                            for o, n in c.persisting]},
         "requests": [_request_json(x) for x in c.requests],
         "bot_reports": [_bot_json(b) for b in c.bot_reports],
         "trailers": [_carried_json(t) for t in c.trailers],
         "counts": {"findings": {"new": len(c.new_findings), "fixed": len(c.fixed),
-                                "persisting": len(c.persisting)},
+                                "gone": len(c.gone), "persisting": len(c.persisting)},
                    "requests": c.verdict_counts(),
                    "bot_reports": {s.value: sum(b.status is s for b in c.bot_reports)
                                    for s in BotStatus},

@@ -23,6 +23,7 @@ import email.header
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import b4
 
@@ -79,6 +80,9 @@ class BodyParts:
     signature: str  # below `-- `
 
 
+# Reading a patch mail splits its body, and so does making its Patch: the
+# same text, split once.
+@lru_cache(maxsize=512)
 def body_parts(body: str) -> BodyParts:
     s = _StandIns(body)
     headers, message, trailers, basement, signature = b4.LoreMessage.get_body_parts(s.text)

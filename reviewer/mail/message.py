@@ -13,6 +13,7 @@ import hashlib
 import re
 from dataclasses import replace
 from email.message import EmailMessage
+from functools import lru_cache
 
 import b4
 
@@ -64,8 +65,15 @@ def synthetic_msgid(raw: bytes) -> str:
 
 
 def _addresses(msg: EmailMessage, header: str) -> tuple[Address, ...]:
-    values = [clean_header(str(v)) for v in msg.get_all(header, [])]
-    return tuple(Address(n, e) for n, e in email.utils.getaddresses(values) if e)
+    return _address_list(tuple(str(v) for v in msg.get_all(header, [])))
+
+
+# A thread repeats its recipient lists: each distinct one is parsed once per
+# process (the result is frozen).
+@lru_cache(maxsize=8192)
+def _address_list(values: tuple[str, ...]) -> tuple[Address, ...]:
+    clean = [clean_header(v) for v in values]
+    return tuple(Address(n, e) for n, e in email.utils.getaddresses(clean) if e)
 
 
 def _date(msg: EmailMessage) -> dt.datetime:
@@ -108,9 +116,14 @@ def _sender(msg: EmailMessage) -> Address:
     email package return a mangled address; the one in <...> is then
     taken, with the text before it as the name (as git mailinfo does)."""
     raw = next((str(v) for k, v in msg.raw_items() if k.lower() == "from"), "")
+    return _parse_sender(raw, tuple(str(v) for v in msg.get_all("from", [])))
+
+
+@lru_cache(maxsize=8192)  # a thread's mails come from a few people
+def _parse_sender(raw: str, values: tuple[str, ...]) -> Address:
     raw = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # 8-bit headers
     header = clean_header(raw)
-    found = email.utils.getaddresses([clean_header(str(v)) for v in msg.get_all("from", [])])
+    found = email.utils.getaddresses([clean_header(v) for v in values])
     name, addr = found[0] if found else ("", "")
     name = name if name.strip() else addr
     if not addr or re.fullmatch(r"[^\s<>\"()@]+@[^\s<>\"()@]+", addr):

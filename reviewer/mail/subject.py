@@ -4,6 +4,7 @@ reviewer.mail.b4safe), with the forms b4 does not know made readable."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from reviewer.mail.b4safe import clean_header, lore_subject
 from reviewer.model import SubjectInfo
@@ -33,6 +34,9 @@ def _few_brackets(subject: str, keep: int = 16) -> str:
     return re.sub(r"[\[\]]", bracket, subject)
 
 
+# A thread repeats its subjects ("Re: [PATCH v3 2/9] ..."): each distinct
+# one is parsed once per process (the result is frozen).
+@lru_cache(maxsize=8192)
 def parse_subject(subject: str) -> SubjectInfo:
     """`subject` as the header holds it (encoded-words are decoded here)."""
     subject = clean_header(_CONTROL.sub(" ", subject or ""))

@@ -52,7 +52,8 @@ def single_patch_revision(raw: bytes) -> Revision | None:
     patch = to_patch(message, max(s.counter, 1), total)
     return Revision(version=s.version, rfc=s.rfc, resend=s.resend, cover=None,
                     patches=(patch,), replies=(), expected=total, missing=(), duplicates=(),
-                    base_commit=None, change_id=None, link=None)
+                    base_commit=None, change_id=None, link=None, label=f"v{s.version}",
+                    order=1)
 
 
 def per_patch_rules(config: Config) -> list[Rule]:

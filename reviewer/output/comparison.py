@@ -15,6 +15,7 @@ from reviewer.compare.comparison import Comparison
 from reviewer.compare.requests import Request
 from reviewer.model import BotStatus, CarryStatus, Finding, QuoteKind, Verdict
 from reviewer.output.listing import inert
+from reviewer.output.report import finding_location
 
 __all__ = ["to_markdown", "to_text"]
 
@@ -34,11 +35,6 @@ _QUOTED = {QuoteKind.MESSAGE: "quotes the commit message", QuoteKind.COVER:
            QuoteKind.NONE: "no quote"}
 
 
-def _label(version: int) -> str:
-    """How a side of the comparison is named (the revision's label)."""
-    return f"v{version}"
-
-
 def _lines(text: str, style: str = "") -> Text:
     """Mail and diff text shown as plain characters, line by line."""
     out = Text("\n").join(inert(line) for line in text.split("\n"))
@@ -48,13 +44,13 @@ def _lines(text: str, style: str = "") -> Text:
 
 def _api_lines(c: Comparison) -> list[tuple[str, str, str]]:
     """(label, line, style) of the API section, shared by text and Markdown."""
-    va, vb = _label(c.old), _label(c.new)
+    va, vb = c.old, c.new  # the revisions' labels
     api = c.api
     if api is None:
         return []
     out: list[tuple[str, str, str]] = []
     for side in (api.old, api.new):
-        label = f"v{side.version} ({side.level} level)"
+        label = f"{side.label or f'v{side.version}'} ({side.level} level)"
         if not side.changes:
             out.append((label, "no API change relative to its base", "dim"))
         for change in side.changes:
@@ -69,16 +65,15 @@ def _api_lines(c: Comparison) -> list[tuple[str, str, str]]:
 
 
 def _finding_line(f: Finding) -> str:
-    where = f" {f.file}" + (f":{f.line}" if f.line else "") if f.file else ""
-    patch = f" {f.patch}" if f.patch else ""
-    return f"v{f.version}{patch}{where}: {f.rule_id} [{f.severity.value}] {f.message}"
+    return f"{finding_location(f)}: {f.rule_id} [{f.severity.value}] {f.message}"
 
 
 def _findings_lines(c: Comparison) -> list[tuple[str, str]]:
-    va, vb = _label(c.old), _label(c.new)
+    va, vb = c.old, c.new  # the revisions' labels
     out: list[tuple[str, str]] = []
     for title, style, items, checked in (
             (f"fixed since {va}", "green", list(c.fixed), c.old_checked),
+            ("gone with their patches (not fixed)", "dim", list(c.gone), c.old_checked),
             (f"new in {vb}", "red", list(c.new_findings), c.new_checked),
             ("persisting", "yellow", [n for _o, n in c.persisting], True)):
         out.append((f"{title} ({len(items)})" + ("" if checked else ": not checked"), style))
@@ -113,7 +108,7 @@ def _trailer_line(t: CarriedTrailer) -> str:
 
 
 def _counts(c: Comparison) -> str:
-    va, vb = _label(c.old), _label(c.new)
+    va, vb = c.old, c.new  # the revisions' labels
     return f"A·R·T given: {va} {c.trailer_totals[0]}, {vb} {c.trailer_totals[1]}"
 
 
@@ -123,7 +118,7 @@ def _tally(items: list[str]) -> str:
 
 def to_text(c: Comparison, title: str, trees: Sequence[str] = ()) -> RenderableType:
     """`trees`: what each side was read from (reviewer.output.listing.tree_lines)."""
-    va, vb = _label(c.old), _label(c.new)
+    va, vb = c.old, c.new  # the revisions' labels
     parts: list[RenderableType] = [_lines(f"Compare {va} → {vb}: {title}", "bold")]
     parts += [_lines(line, "yellow" if "diffs alone" in line else "dim") for line in trees]
     parts += [Text(_counts(c), style="dim"), "",
@@ -174,7 +169,7 @@ def _plain(text: str) -> str:
 
 
 def to_markdown(c: Comparison, title: str, trees: Sequence[str] = ()) -> str:
-    va, vb = _label(c.old), _label(c.new)
+    va, vb = c.old, c.new  # the revisions' labels
     out = [f"# Compare {va} → {vb}: {_md(title)}\n",
            *(f"> {_md(line)}\n" for line in trees), f"{_counts(c)}\n",
            f"## Patches\n\n{c.range_diff_note}\n",

@@ -52,7 +52,7 @@ def inert(text: str, style: str = "") -> Text:
 def _flags(rev: Revision) -> str:
     headerless = any(shape is MailShape.NO_HEADERS for _k, shape in rev.mail_shapes)
     return " ".join(f for f, on in (("RFC", rev.rfc), ("RESEND", rev.resend),
-                                    ("FILE", headerless)) if on)
+                                    ("partial", rev.partial), ("FILE", headerless)) if on)
 
 
 def mail_notes_to_json(rev: Revision) -> list[dict[str, Any]]:
@@ -112,6 +112,8 @@ def revision_to_json(rev: Revision, base: BaseChoice | str | None = None,
     return {
         "version": rev.version,
         "label": rev.label,
+        "order": rev.order,
+        "partial": rev.partial,
         "rfc": rev.rfc,
         "resend": rev.resend,
         "title": rev.title,
@@ -145,13 +147,13 @@ def revision_to_json(rev: Revision, base: BaseChoice | str | None = None,
     }
 
 
-def series_to_json(series: Series, bases: dict[int, BaseChoice | str] | None = None,
+def series_to_json(series: Series, bases: dict[str, BaseChoice | str] | None = None,
                    attested: Sequence[Attested] | None = None) -> dict[str, Any]:
-    """`bases`: version → its base in a tree (or why none), with --tree;
-    `attested`: per revision (in order), what `attest_revision` found."""
+    """`bases`: revision label → its base in a tree (or why none), with
+    --tree; `attested`: per revision (in order), what `attest_revision` found."""
     revs = series.revisions
     return {"title": series.title, "revisions": [
-        revision_to_json(r, (bases or {}).get(r.version),
+        revision_to_json(r, (bases or {}).get(r.label),
                          attested[i] if attested is not None else None,
                          revs[i + 1] if i + 1 < len(revs) else None)
         for i, r in enumerate(revs)]}
@@ -187,10 +189,10 @@ def attestation_cell(attested: Attested, patches: int) -> Text:
                 style=ATTEST_STYLE[worst])
 
 
-def revisions_table(series: Series, bases: dict[int, BaseChoice | str] | None = None,
+def revisions_table(series: Series, bases: dict[str, BaseChoice | str] | None = None,
                     attested: Sequence[Attested] | None = None) -> Table:
     table = Table(title=inert(series.title), title_justify="left", expand=False)
-    columns = ["rev", "flags", "patches", "cover", "replies", "A·R·T", "base", "linked by"]
+    columns = ["#", "rev", "flags", "patches", "cover", "replies", "A·R·T", "base", "linked by"]
     for col in columns + (["signatures"] if attested is not None else []):
         table.add_column(col)
     for i, rev in enumerate(series.revisions):
@@ -199,10 +201,10 @@ def revisions_table(series: Series, bases: dict[int, BaseChoice | str] | None = 
             count += f" (missing {','.join(map(str, rev.missing))})"
         link = "-" if rev.link is None else f"{rev.link.reason} ({rev.link.confidence:.2f})"
         cells: list[str | Text] = [
-            rev.label, _flags(rev), Text(count, style="red" if rev.missing else ""),
+            str(rev.order), rev.label, _flags(rev), Text(count, style="red" if rev.missing else ""),
             "yes" if rev.cover else "-", str(len(rev.replies)),
             str(trailer_counts(given_trailers(rev))),
-            _base_cell(rev, (bases or {}).get(rev.version)), link,
+            _base_cell(rev, (bases or {}).get(rev.label)), link,
         ]
         if attested is not None:
             cells.append(attestation_cell(attested[i], len(rev.patches)))
@@ -221,6 +223,7 @@ def base_to_json(base: BaseChoice | None) -> dict[str, Any] | None:
 def apply_to_json(result: ApplyResult) -> dict[str, Any]:
     return {
         "version": result.version,
+        "label": result.label or f"v{result.version}",
         "applied": result.applied,
         "approximate": result.approximate,
         "base": base_to_json(result.base),
@@ -254,7 +257,7 @@ def apply_table(series: Series, results: list[ApplyResult]) -> Table:
                  for p in res.patches]
         cells += [Text("")] * (width - len(cells))
         base, source = (res.base.label, res.base.source.value) if res.base else ("-", "")
-        table.add_row(f"v{res.version}", inert(base), source, *cells, _summary(res))
+        table.add_row(res.label or f"v{res.version}", inert(base), source, *cells, _summary(res))
     return table
 
 
@@ -262,7 +265,7 @@ def apply_lines(res: ApplyResult) -> list[Text]:
     """Under the table, per revision: its base and the evidence for it, then
     (when a patch did not apply) each patch's own reason once and what to
     try, once for the revision."""
-    label = f"v{res.version}"
+    label = res.label or f"v{res.version}"
     out: list[Text] = []
     if res.base:
         commit = f" ({res.base.commit[:12]})" if res.base.name else ""
@@ -295,19 +298,19 @@ def not_applied_note(res: ApplyResult | None) -> str | None:
     return f"not applied ({_not_applied(res)}): findings come from the diffs alone"
 
 
-def tree_lines(versions: list[int], applies: dict[int, ApplyResult]) -> list[str]:
+def tree_lines(labels: list[str], applies: dict[str, ApplyResult]) -> list[str]:
     """Each revision's base and whether it applied, for a view of several
-    (compare); one line when no tree was given."""
+    (compare; revisions by label); one line when no tree was given."""
     if not applies:
         return ["no --tree given: findings and API changes come from the diffs alone"]
     out = []
-    for version in versions:
-        res = applies.get(version)
+    for label in labels:
+        res = applies.get(label)
         note = not_applied_note(res)
         if note:
-            out.append(f"v{version}: {note}")
+            out.append(f"{label}: {note}")
         elif res is not None and res.base is not None:
-            out.append(f"v{version}: applied on {res.base.label} ({res.base.evidence})")
+            out.append(f"{label}: applied on {res.base.label} ({res.base.evidence})")
     return out
 
 

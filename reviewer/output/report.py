@@ -67,8 +67,10 @@ def _trailers(rep: SeriesReport, rev: RevisionReport) -> TrailerCounts:
 
 def finding_to_json(f: Finding) -> dict[str, Any]:
     return {"rule": f.rule_id, "severity": f.severity.value, "message": f.message,
-            "version": f.version, "patch": f.patch, "file": f.file, "line": f.line,
-            "level": f.level, "fingerprint": f.fingerprint, "approximate": f.approximate}
+            "version": f.version, "revision": f.label, "patch": f.patch,
+            "patches": list(f.patches or ((f.patch,) if f.patch else ())),
+            "file": f.file, "line": f.line, "level": f.level, "fingerprint": f.fingerprint,
+            "approximate": f.approximate}
 
 
 def to_json(reports: list[SeriesReport], rules: list[Rule], source: str) -> dict[str, Any]:
@@ -82,6 +84,7 @@ def to_json(reports: list[SeriesReport], rules: list[Rule], source: str) -> dict
             "revisions": [{
                 "version": rev.version,
                 "label": rev.label,
+                "order": rev.order,
                 "approximate": bool(rev.apply and rev.apply.approximate),
                 "level": "diff" if not_applied_note(rev.apply) else "tree",
                 "level_reason": not_applied_note(rev.apply),
@@ -138,11 +141,23 @@ def _summary_table(rep: SeriesReport, rules: list[Rule]) -> Table:
     return table
 
 
+def patch_span(indexes: tuple[int, ...] | list[int]) -> str:
+    """`1-4,7`: patch indexes with runs shortened."""
+    runs: list[list[int]] = []
+    for k in sorted(set(indexes)):
+        if runs and k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    return ",".join(f"{r[0]}-{r[-1]}" if len(r) > 2 else ",".join(map(str, r)) for r in runs)
+
+
 def finding_location(f: Finding) -> str:
-    """Where a finding is: `v3 1 fs/namei.c:116`."""
-    where = f"v{f.version}"
+    """Where a finding is: `v3 1 fs/namei.c:116`, `v3 1-8` for one cause
+    covering several patches."""
+    where = f.label
     if f.patch:
-        where += f" {f.patch}"
+        where += f" {patch_span(f.patches or (f.patch,))}"
     if f.file:
         where += f" {f.file}" + (f":{f.line}" if f.line else "")
     return where

@@ -2,8 +2,10 @@
 determines them (see `engine.cache_key`), so a second run on the same thread
 re-checks nothing.  Mail fetched from an archive is kept keyed by Message-ID
 (`messages`), with what each fetch found (`fetches`).  A corrupt database is
-rebuilt; a failed write (disk full, read-only) is ignored: the cache only
-ever saves time (and, for fetched mail, lets a command run offline).
+rebuilt (with a notice, see `take_notices`); a failed write (disk full,
+read-only) is ignored: the cache only ever saves time (and, for fetched
+mail, lets a command run offline).  Kernel facts derived from a tree
+(reviewer.checks.race.treefacts) are kept per function, a set at a time.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -22,7 +25,7 @@ from platformdirs import user_cache_dir
 from reviewer.model import Finding, Severity
 from reviewer.store.sqlite import open_db, sidecars
 
-__all__ = ["ResultCache", "default_cache_path"]
+__all__ = ["ResultCache", "default_cache_path", "take_notices"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS findings (
@@ -41,6 +44,17 @@ CREATE TABLE IF NOT EXISTS messages (
     origin TEXT NOT NULL,
     fetched REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS tree_facts (
+    facts TEXT NOT NULL,
+    name TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    PRIMARY KEY (facts, name, scope)
+);
+CREATE TABLE IF NOT EXISTS tree_fact_sets (
+    facts TEXT PRIMARY KEY,
+    payload TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS fetches (
     seed TEXT PRIMARY KEY,
     origin TEXT NOT NULL,
@@ -48,6 +62,18 @@ CREATE TABLE IF NOT EXISTS fetches (
     fetched REAL NOT NULL
 );
 """
+
+
+_NOTICES: list[str] = []  # what the user should hear once (a rebuilt file)
+_NOTICES_LOCK = threading.Lock()
+
+
+def take_notices() -> list[str]:
+    """One-line notices since the last call (e.g. a damaged cache rebuilt)."""
+    with _NOTICES_LOCK:
+        out = list(dict.fromkeys(_NOTICES))
+        _NOTICES.clear()
+    return out
 
 
 def default_cache_path() -> Path:
@@ -175,6 +201,51 @@ class ResultCache:
         except sqlite3.Error:
             return {}
 
+    # Kernel facts of one tree (a "set", keyed by tree id and derivation
+    # version): written whole in one transaction, so an interrupted
+    # computation leaves nothing behind; read one function at a time.
+    def put_tree_facts(self, facts: str, rows: Iterable[tuple[str, str, str]],
+                       summary: dict[str, Any]) -> bool:
+        """Store (name, scope, spec JSON) rows and the set's summary; False
+        when the cache cannot be written."""
+        db = self._connect()
+        if db is None:
+            return False
+        try:
+            with db:
+                db.execute("DELETE FROM tree_facts WHERE facts = ?", (facts,))
+                db.executemany("INSERT OR REPLACE INTO tree_facts VALUES (?, ?, ?, ?)",
+                               ((facts, n, s, spec) for n, s, spec in rows))
+                db.execute("INSERT OR REPLACE INTO tree_fact_sets VALUES (?, ?)",
+                           (facts, json.dumps(summary)))
+        except sqlite3.Error:
+            return False
+        return True
+
+    def tree_facts_summary(self, facts: str) -> dict[str, Any] | None:
+        """The summary stored with a complete set, or None."""
+        db = self._connect()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT payload FROM tree_fact_sets WHERE facts = ?",
+                             (facts,)).fetchone()
+            return None if row is None else dict(json.loads(row[0]))
+        except (sqlite3.Error, ValueError, TypeError):
+            return None
+
+    def tree_facts(self, facts: str, name: str) -> list[tuple[str, str]]:
+        """(scope, spec JSON) of every entry for `name` in a set."""
+        db = self._connect()
+        if db is None:
+            return []
+        try:
+            rows = db.execute("SELECT scope, spec FROM tree_facts WHERE facts = ? AND name = ?",
+                              (facts, name)).fetchall()
+            return [(str(s), str(spec)) for s, spec in rows]
+        except sqlite3.Error:
+            return []
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
@@ -185,9 +256,13 @@ def _delete(path: Path, _why: sqlite3.DatabaseError) -> None:
     """A damaged cache only ever saved time: start over."""
     for stale in sidecars(path):
         stale.unlink(missing_ok=True)
+    with _NOTICES_LOCK:
+        _NOTICES.append(f"the cache {path} was damaged and has been started anew")
 
 
 def _finding(data: dict[str, object]) -> Finding:
     data = dict(data)
     data["severity"] = Severity(data["severity"])
+    patches = data.get("patches")
+    data["patches"] = tuple(patches) if isinstance(patches, list) else ()
     return Finding(**data)  # type: ignore[arg-type]

@@ -148,7 +148,7 @@ def apply_revision(repo: GitRepo, revision: Revision, base: BaseChoice, ref: str
     fits = all(r.status.ok for r in results) and not cancelled()
     advice = () if fits else revision_advice(repo, revision, base, fuzzy)
     return ApplyResult(revision.version, base, tuple(results), ref if wrote else None,
-                       advice=advice)
+                       advice=advice, label=revision.label)
 
 
 def _note_created(missing: MissingFiles, patch: Patch) -> None:
@@ -236,12 +236,12 @@ def apply_series(repo: GitRepo, series: Series, base_ref: str | None = None,
         for rev in revisions if revisions is not None else series.revisions:
             if stop():
                 break
-            suffix = "-resend" if rev.resend else ""
-            ref = f"{REF_NAMESPACE}{slug}/{rev.label}{suffix}"
+            ref = f"{REF_NAMESPACE}{slug}/{rev.label}"
             try:
                 base = choose_base(repo, rev, base_ref)
             except TreeError as exc:
-                results.append(ApplyResult(rev.version, None, (), None, str(exc)))
+                results.append(ApplyResult(rev.version, None, (), None, str(exc),
+                                           label=rev.label))
             else:
                 results.append(_cached_apply(repo, rev, base, ref, stop, fuzzy, cache))
             if on_done:
@@ -269,7 +269,7 @@ def _cached_apply(repo: GitRepo, rev: Revision, base: BaseChoice, ref: str,
     key = _apply_key(repo, rev, base, ref, fuzzy) if cache is not None else ""
     if cache is not None and (hit := cache.get_json(key)) is not None:
         try:
-            result = _from_json(hit, base)
+            result = _from_json(hit, base, rev.label)
         except (KeyError, TypeError, ValueError):
             result = None
         # The refs are the user's to delete or move: only trust an intact one.
@@ -287,11 +287,11 @@ def _to_json(result: ApplyResult) -> dict[str, Any]:
             "patches": [{**asdict(p), "status": p.status.value} for p in result.patches]}
 
 
-def _from_json(data: dict[str, Any], base: BaseChoice) -> ApplyResult:
+def _from_json(data: dict[str, Any], base: BaseChoice, label: str) -> ApplyResult:
     patches = []
     for p in data["patches"]:
         failure = ApplyFailure(**p["failure"]) if p["failure"] else None
         patches.append(PatchApply(p["index"], p["title"], PatchStatus(p["status"]), p["commit"],
                                   failure, bool(p.get("approximate", False))))
     return ApplyResult(data["version"], base, tuple(patches), data["ref"], data["error"],
-                       tuple(data["advice"]))
+                       tuple(data["advice"]), label)

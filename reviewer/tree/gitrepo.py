@@ -10,6 +10,7 @@ commits go to the object store, and the only refs written live under
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import os
 import re
 import secrets
@@ -159,6 +160,30 @@ class GitRepo:
         out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
         return out.stdout.strip() or None if out.status == 0 else None
 
+    def commit_subject(self, sha: str) -> str | None:
+        """The subject line of commit `sha`, or None when there is none."""
+        out = self.run("log", "-1", "--format=%s", "--end-of-options", f"{sha}^{{commit}}", "--")
+        return out.stdout.strip() if out.status == 0 else None
+
+    def commit_date(self, sha: str) -> dt.datetime | None:
+        """When `sha` was committed (an imported tree's: its newest file's date)."""
+        out = self.run("log", "-1", "--format=%cI", "--end-of-options", f"{sha}^{{commit}}", "--")
+        try:
+            return dt.datetime.fromisoformat(out.stdout.strip()) if out.status == 0 else None
+        except ValueError:
+            return None
+
+    def missing_history(self, sha: str) -> str | None:
+        """Why the history behind `sha` cannot tell whether a cited commit
+        exists (None when it can): a shallow clone, or a single commit such
+        as `reviewer tree import` makes."""
+        if self.run("rev-parse", "--is-shallow-repository").stdout.strip() == "true":
+            return "the tree is a shallow clone, so older commits are not in it"
+        out = self.run("rev-list", "--max-count=2", "--end-of-options", sha, "--")
+        if out.status == 0 and len(out.stdout.split()) < 2:
+            return "the tree has no history (one commit, as `reviewer tree import` makes)"
+        return None
+
     def has_object(self, sha: str) -> bool:
         return self.run("cat-file", "-e", sha).status == 0
 
@@ -197,6 +222,57 @@ class GitRepo:
         through GitPython's persistent `git cat-file --batch`."""
         data: bytes = self.repo.odb.stream(bytes.fromhex(sha)).read()
         return data
+
+    def list_blobs(self, commit: str, dirs: Iterable[str],
+                   suffixes: tuple[str, ...]) -> list[tuple[str, str, int]]:
+        """(path, blob id, size) of the files under `dirs` at `commit` whose
+        names end with one of `suffixes` (one `git ls-tree`)."""
+        wanted = sorted(set(dirs))
+        if not wanted:
+            return []
+        out = self.run("ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", *wanted,
+                       env={"GIT_LITERAL_PATHSPECS": "1"})
+        if out.status != 0:
+            raise TreeError(f"cannot list files of {commit[:12]}: {out.stderr.strip()}")
+        found = []
+        for entry in filter(None, out.stdout.split("\0")):
+            meta, _, path = entry.partition("\t")
+            _mode, kind, sha, size = meta.split()
+            if kind == "blob" and path.endswith(suffixes):
+                found.append((path, sha, int(size)))
+        return found
+
+    def cat_blobs(self, shas: list[str]) -> Iterator[tuple[str, bytes]]:
+        """(id, content) of each blob, streamed from one `git cat-file
+        --batch`; the process is ended when the caller stops early."""
+        proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"], cwd=self.repo.working_tree_dir or self.git_dir,
+            env={**os.environ, **_QUIET_ENV}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL)
+        assert proc.stdin is not None and proc.stdout is not None
+        stdin, stdout = proc.stdin, proc.stdout
+
+        def feed() -> None:
+            try:
+                stdin.write("".join(f"{s}\n" for s in shas).encode())
+                stdin.close()
+            except (BrokenPipeError, ValueError, OSError):
+                pass  # the reader stopped early and ended git
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        try:
+            for sha in shas:
+                header = stdout.readline().split()
+                if len(header) != 3:
+                    continue  # "<id> missing"
+                data = stdout.read(int(header[2]))
+                stdout.read(1)
+                yield sha, data
+        finally:
+            proc.kill()
+            proc.wait()
+            writer.join()
 
     def grep_files(self, commit: str, words: list[str], globs: tuple[str, ...]) -> list[str]:
         """Files at `commit` matching `globs` that contain one of `words` as a

@@ -83,7 +83,10 @@ def test_checks_run_at_tree_level_on_real_5_7(base_tree: Path,
     for label in ("v2", "v4"):
         assert not [f for f in revs[label]["findings"] if str(f["rule"]).startswith("RACE")]
     # v3 1/9 changes two prototypes before the callers follow, read from the tree
-    bisect = [f for f in found("v3", "POL012") if f["patch"] == 1]
-    assert {f["level"] for f in bisect} == {"tree"} and len(bisect) == 2
+    (bisect,) = found("v3", "POL012")  # one cause, one finding, naming both
+    assert bisect["level"] == "tree" and bisect["patch"] == 1
+    assert bisect["patches"] == list(range(1, 9))
+    assert all(f"{name}() from 3 to 4" in str(bisect["message"])
+               for name in ("lookup_one_len_unlocked", "lookup_positive_unlocked"))
     # MAINTAINERS as of 5.7 (nfsd's maintainer then), not the reviewer's own
     assert any("J. Bruce Fields" in str(f["message"]) for f in found("v3", "POL013"))

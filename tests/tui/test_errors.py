@@ -75,7 +75,7 @@ async def test_a_revision_that_does_not_apply_shows_why(tmp_path: Path) -> None:
     app = make_app(str(thread), str(tree))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        result = app.session.applies[(0, 2)]
+        result = app.session.applies[(0, "v2")]
         assert not result.applied and result.failed is not None
         matrix = app.screen.query_one(RevisionMatrix)
         assert matrix.cells(1)[3].plain == "✗ at 1/1"
@@ -86,7 +86,7 @@ async def test_a_revision_that_does_not_apply_shows_why(tmp_path: Path) -> None:
         assert "no revision applied" in screen_text(app)
         await pilot.press("enter")
         screen = app.screen
-        assert isinstance(screen, PatchScreen) and screen.key == (0, 2)
+        assert isinstance(screen, PatchScreen) and screen.key == (0, "v2")
         text = screen_text(app)
         assert "✗ does not apply" in text and "Traceback" not in text
 

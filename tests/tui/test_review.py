@@ -28,7 +28,7 @@ from tui.widgets.matrix import RevisionMatrix
 from tui.widgets.sidelists import FindingList
 
 SIZE = (120, 40)
-V3 = (0, 3)  # v3 of the sample: patch 1 has two POL012 errors, one per file
+V3 = (0, "v3")  # v3 of the sample: patch 1 has two POL012 errors, one per file
 
 
 async def _open_v3_patch1(app: ReviewerApp, pilot: Pilot[object]) -> PatchScreen:
@@ -90,21 +90,23 @@ async def test_space_marks_the_findings_that_go_into_the_reply(demo_app) -> None
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open_v3_patch1(app, pilot)
         diff, notes = _diff(screen), app.session.notes
-        first, second = (f for f, _ in screen.anchors)
-        assert notes.marked(V3, first) and notes.marked(V3, second)  # errors
+        found = [f for f, _ in screen.anchors]
+        first, count = found[0], len(found)
+        assert all(notes.marked(V3, f) for f in found)  # errors and warnings
         assert "╰ [x] ● POL012" in diff.row_text(diff.cursor)
 
         await pilot.press("space")  # on the finding itself
         assert "╰ [ ] ● POL012" in diff.row_text(diff.cursor)
-        assert not notes.marked(V3, first) and notes.marked(V3, second)
+        assert not notes.marked(V3, first) and all(notes.marked(V3, f) for f in found[1:])
         side = [line.text.plain[:4] for line in screen.query_one(FindingList).lines]
-        assert side == ["[ ] ", "[x] "]
-        assert "2 finding(s), 1 marked" in str(screen.query_one("#patch-title").render())
+        assert side == ["[ ] "] + ["[x] "] * (count - 1)
+        assert (f"{count} finding(s), {count - 1} marked"
+                in str(screen.query_one("#patch-title").render()))
 
         await pilot.press("k", "space")  # on the line the finding is written under
         assert notes.marked(V3, first)
         await pilot.press("space", "g", "space")  # the header line: no finding to mark
-        assert not notes.marked(V3, first) and notes.marked(V3, second)
+        assert not notes.marked(V3, first)
 
         app.rerun()  # the same findings found again keep their marks
         await settle(pilot)
@@ -119,8 +121,7 @@ async def test_comments_and_marks_go_into_the_draft_under_their_lines(
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open_v3_patch1(app, pilot)
         diff = _diff(screen)
-        await pilot.press("space")  # the first finding stays out of the reply
-        anchor = screen.anchors[0][1]
+        anchor = screen.anchors[0][1]  # POL012, marked
         await _comment(pilot, diff, anchor - 1, "Every caller breaks here")
         assert diff.lines[anchor + 1].text.plain.strip() == "✎ Every caller breaks here"
         removed = next(i for i, line in enumerate(diff.lines)
@@ -159,18 +160,18 @@ async def test_comments_and_marks_go_into_the_draft_under_their_lines(
     lines = msg.get_content().splitlines()
 
     def under(quoted: str) -> list[str]:
-        at = lines.index(quoted)
-        return lines[at + 1:at + 3]
+        """The unquoted lines right under a quoted one."""
+        at = lines.index(quoted) + 1
+        end = next((i for i in range(at, len(lines)) if lines[i].startswith(">")), len(lines))
+        return [line for line in lines[at:end] if line]
 
-    assert under(">  struct dentry *lookup_one_len_unlocked(const char *name,") == [
-        "", "Every caller breaks here"]
-    assert under(f"> {old_line.text}") == ["", "The old prototype goes"]
+    below = under(">  struct dentry *lookup_one_len_unlocked(const char *name,")
+    assert below[0].startswith("POL012 (error): changes lookup_one_len_unlocked()")
+    assert below[-1] == "Every caller breaks here"  # the finding, then the comment
+    assert under(f"> {old_line.text}") == ["The old prototype goes"]
     assert under("> A caller that keeps its own record of a failed lookup, as a stacking") == [
-        "", "Say why the flag is needed"]
-    body = "\n".join(lines)
-    assert "Gone soon" not in body
-    assert "POL012 (error): changes lookup_positive_unlocked()" in body  # marked
-    assert "lookup_one_len_unlocked() from 3" not in body  # unmarked
+        "Say why the flag is needed"]
+    assert "Gone soon" not in lines
     tracked = _stored(series)  # the checks were recorded, the state left alone
     assert tracked is not None and tracked.state is reviewer.ReviewState.NEW
     assert tracked.summary is not None and tracked.summary.version == 4
@@ -190,6 +191,9 @@ async def test_an_existing_draft_is_replaced_only_when_confirmed(
         (path,) = tmp_path.glob("*.eml")
         first = path.read_bytes()
 
+        assert "POL012 (error)" in _draft(tmp_path).get_content()
+        _diff(screen).goto_line(screen.anchors[0][1])
+        await pilot.press("space")  # this time without the finding
         await _comment(pilot, _diff(screen), screen.anchors[0][1] - 1, "One more thing")
         await pilot.press("w")
         await settle(pilot)
@@ -203,7 +207,8 @@ async def test_an_existing_draft_is_replaced_only_when_confirmed(
         await pilot.press("y")  # replace it (no question about the state: replied already)
         await settle(pilot)
         assert isinstance(app.screen, PatchScreen)
-        assert "One more thing" in _draft(tmp_path).get_content()
+        replaced = _draft(tmp_path).get_content()
+        assert "One more thing" in replaced and "POL012" not in replaced
         series = app.session.opened.series[0]
     tracked = _stored(series)
     assert tracked is not None and tracked.state is reviewer.ReviewState.REPLIED
@@ -310,13 +315,13 @@ async def test_the_matrix_marks_good_bad_and_missing_signatures(
         assert [m.plain for m in marks] == ["✓", "▲", "–"]
         assert [str(m.style) for m in marks] == ["green", "yellow", "dim"]  # bad: a warning
         await pilot.press("j", *["l"] * 12)
-        assert matrix.current() == ((0, 2), "sig")
+        assert matrix.current() == ((0, "v2"), "sig")
         detail = str(app.screen.query_one("#cell-detail").render())
         assert "1 bad" in detail and "patatt ed25519 lin@example.org: bad" in detail
         await pilot.press("enter")  # the patch whose signature the mark tells
         await settle(pilot)
         screen = app.screen
-        assert isinstance(screen, PatchScreen) and screen.key == (0, 2)
+        assert isinstance(screen, PatchScreen) and screen.key == (0, "v2")
         signed = _diff(screen).lines[2].text.plain
         assert signed.startswith("Signed: ▲ patatt ed25519 lin@example.org: bad")
 
@@ -329,6 +334,6 @@ async def test_the_peer_samples_are_signed_without_a_key_here() -> None:
         matrix = app.screen.query_one(RevisionMatrix)
         assert matrix.cells(0)[-1].plain == "?"
         await pilot.press(*["l"] * 12)
-        assert matrix.current() == ((0, 1), "sig")
+        assert matrix.current() == ((0, "v1"), "sig")
         detail = str(app.screen.query_one("#cell-detail").render())
         assert "4 no-key" in detail and "konstantin@linuxfoundation.org" in detail

@@ -42,28 +42,27 @@ def test_patch_with_findings(snap_compare, demo_app) -> None:  # type: ignore[no
     async def open_patch(pilot: Pilot[object]) -> None:
         await settle(pilot)
         app = pilot.app
-        finding = next(f for f in app.session.findings((0, 3))  # type: ignore[attr-defined]
+        finding = next(f for f in app.session.findings((0, "v3"))  # type: ignore[attr-defined]
                        if f.rule_id == "POL012" and f.line == 116)
-        app.go(PatchAt((0, 3), 1, finding))  # type: ignore[attr-defined]
+        app.go(PatchAt((0, "v3"), 1, finding))  # type: ignore[attr-defined]
         await settle(pilot)
 
     assert snap_compare(demo_app(), terminal_size=SIZE, run_before=open_patch)
 
 
 def test_patch_with_review_notes(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
-    """You should see v3 1/9 as a reply is prepared: the first POL012 finding
-    unmarked ([ ]) and the second marked ([x]), in the diff and in the list on
-    the right, a magenta ✎ comment "Every caller breaks here" under line 116
-    of fs/namei.c, the title saying "2 finding(s), 1 marked, 1 comment(s)",
-    the header "review: reviewing" and Mark, Comment and Write reply in the
-    footer."""
+    """You should see v3 1/9 as a reply is prepared: its POL012 finding
+    unmarked ([ ]) in the diff and in the list on the right, a magenta ✎
+    comment "Every caller breaks here" under line 116 of fs/namei.c, the
+    title saying "1 finding(s), 0 marked, 1 comment(s)", the header
+    "review: reviewing" and Mark, Comment and Write reply in the footer."""
 
     async def prepare(pilot: Pilot[object]) -> None:
         await settle(pilot)
         app = pilot.app
-        first = next(f for f in app.session.findings((0, 3))  # type: ignore[attr-defined]
+        first = next(f for f in app.session.findings((0, "v3"))  # type: ignore[attr-defined]
                      if f.patch == 1)
-        app.go(PatchAt((0, 3), 1, first))  # type: ignore[attr-defined]
+        app.go(PatchAt((0, "v3"), 1, first))  # type: ignore[attr-defined]
         await settle(pilot)
         await pilot.press("space", "k", "c")
         await type_text(pilot, "Every caller breaks here")
@@ -75,8 +74,10 @@ def test_patch_with_review_notes(snap_compare, demo_app) -> None:  # type: ignor
 
 def test_compare_v3_v4(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
     """You should see v3 compared with v4: how the nine patches of v3 pair
-    with v4's one, the findings new in v4 / fixed since v3 / persisting, and
-    the git range-diff of the applied commits on the right."""
+    with v4's one, the findings new in v4 / fixed since v3 (the one bisect
+    finding of 1/9-8/9 first; v4 is a rewrite, so nothing went with a
+    dropped patch) / persisting, and the git range-diff of the applied
+    commits on the right."""
 
     async def open_compare(pilot: Pilot[object]) -> None:
         await settle(pilot)

@@ -162,9 +162,9 @@ class RevisionsScreen(BaseScreen):
             case analysis.Started(total, phase):
                 return self.WorkStarted(run, total, phase)
             case analysis.Applied(si, result):
-                return self.RevisionApplied(run, (si, result.version), result)
+                return self.RevisionApplied(run, (si, result.label), result)
             case analysis.Checked(si, report):
-                return self.RevisionChecked(run, (si, report.version), report)
+                return self.RevisionChecked(run, (si, report.label), report)
             case analysis.Failed(problem, fatal):
                 return self.ProblemFound(run, problem, fatal)
             case analysis.Finished(state, applied, checked, not_applied):
@@ -184,7 +184,7 @@ class RevisionsScreen(BaseScreen):
                 for rev in series.revisions:
                     if worker.is_cancelled:
                         return
-                    found[(si, rev.version)] = reviewer.attest_revision(
+                    found[(si, rev.label)] = reviewer.attest_revision(
                         rev, sources, no_dns="not looked up here; `reviewer revisions --dkim` "
                         "does")
                     if time.monotonic() - told > ATTEST_BATCH_S:
@@ -235,13 +235,13 @@ class RevisionsScreen(BaseScreen):
     def _applied(self, event: RevisionApplied) -> None:
         if event.run != self.run_id:
             return
-        self.query_one(WorkBar).advance(f"applied v{event.key[1]}")
+        self.query_one(WorkBar).advance(f"applied {event.key[1]}")
 
     @on(RevisionChecked)
     def _checked(self, event: RevisionChecked) -> None:
         if event.run != self.run_id:
             return
-        self.query_one(WorkBar).advance(f"checked v{event.key[1]}")
+        self.query_one(WorkBar).advance(f"checked {event.key[1]}")
 
     @on(WorkFinished)
     def _finished(self, event: WorkFinished) -> None:

@@ -21,8 +21,8 @@ class Sample:
     mbox: Path
     series: reviewer.Series
     repo: reviewer.GitRepo
-    applies: dict[int, reviewer.ApplyResult]
-    reports: dict[int, RevisionReport]
+    applies: dict[str, reviewer.ApplyResult]  # by revision label
+    reports: dict[str, RevisionReport]
 
     def compare(self, old: int, new: int, tree: bool = True) -> reviewer.Comparison:
         s = self.series
@@ -41,8 +41,8 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Sample:
     applies = reviewer.apply_series(repo, series)
     assert all(a.applied for a in applies)
     reports = check_series(series, applies, repo, Config())
-    return Sample(tree, mbox, series, repo, {a.version: a for a in applies},
-                  {r.version: r for r in reports})
+    return Sample(tree, mbox, series, repo, {a.label: a for a in applies},
+                  {r.label: r for r in reports})
 
 
 def _race_registered() -> bool:
@@ -62,7 +62,7 @@ needs_race = pytest.mark.skipif(not _race_registered(),
 @needs_race
 def test_v1_race_findings_are_fixed_in_v4(sample: Sample) -> None:
     c = sample.compare(1, 4)
-    race_v1 = [f for f in sample.reports[1].findings if f.rule_id.startswith("RACE")]
+    race_v1 = [f for f in sample.reports["v1"].findings if f.rule_id.startswith("RACE")]
     assert {"RACE001", "RACE003"} <= {f.rule_id for f in race_v1}
     assert {f.fingerprint for f in race_v1} <= {f.fingerprint for f in c.fixed}
     assert not [f for f in c.new_findings if f.rule_id.startswith("RACE")]
