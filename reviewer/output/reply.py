@@ -71,21 +71,22 @@ def _stands_for_revision(revision: Revision, target: int) -> bool:
 
 def reply_findings(revision: Revision, target: int,
                    findings: Sequence[Finding]) -> list[Finding]:
-    """The findings a reply to `target` is about: that patch's, and the
-    revision's own when `target` answers for the revision."""
+    """The findings a reply to `target` is about: those about that patch
+    (alone or with others, `Finding.covers`), and the revision's own when
+    `target` answers for the revision."""
     whole = _stands_for_revision(revision, target)
-    return [f for f in findings if f.patch == target or (f.patch is None and whole)]
+    return [f for f in findings if f.covers(target) or (f.patch is None and whole)]
 
 
 def blocking_errors(revision: Revision, target: int,
                     open_findings: Sequence[Finding]) -> list[Finding]:
     """Error-level findings that forbid a Reviewed-by on `target`: for the
-    cover letter any in the revision; for a patch its own and the
-    revision's."""
+    cover letter any in the revision; for a patch those about it (alone or
+    with others) and the revision's."""
     errors = [f for f in open_findings if f.severity is Severity.ERROR]
     if target == 0:
         return errors
-    return [f for f in errors if f.patch in (target, None)]
+    return [f for f in errors if f.covers(target) or f.patch is None]
 
 
 def in_mail_lines(findings: Sequence[Finding], revision: Revision, target: int,
