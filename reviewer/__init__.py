@@ -134,7 +134,13 @@ if TYPE_CHECKING:  # the names for type checkers; at run time each loads on firs
     from reviewer.run.compare import compare_pair
     from reviewer.sample import demo_paths, write_sample
     from reviewer.store.cache import ResultCache
-    from reviewer.store.state import CheckSummary, ReviewStates, TrackedSeries
+    from reviewer.store.state import (
+        CheckSummary,
+        ReviewStates,
+        TrackedSeries,
+        default_state_path,
+        parse_until,
+    )
     from reviewer.tree.apply import apply_revision, apply_series, series_slug
     from reviewer.tree.base import choose_base
     from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo
@@ -196,7 +202,9 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "reviewer.run.compare": ("compare_pair",),
     "reviewer.sample": ("demo_paths", "write_sample"),
     "reviewer.store.cache": ("ResultCache",),
-    "reviewer.store.state": ("CheckSummary", "ReviewStates", "TrackedSeries"),
+    "reviewer.store.state": (
+        "CheckSummary", "ReviewStates", "TrackedSeries", "default_state_path", "parse_until",
+    ),
     "reviewer.tree.apply": ("apply_revision", "apply_series", "series_slug"),
     "reviewer.tree.base": ("choose_base",),
     "reviewer.tree.gitrepo": ("REF_NAMESPACE", "GitRepo"),
@@ -304,6 +312,7 @@ __all__ = [
     "compare_pair",
     "compare_revisions",
     "comparison_to_json",
+    "default_state_path",
     "demo_paths",
     "diff_findings",
     "diff_surfaces",
@@ -319,6 +328,7 @@ __all__ = [
     "load_config",
     "open_source",
     "pair_patches",
+    "parse_until",
     "patch_interdiffs",
     "reply_findings",
     "reply_lines",

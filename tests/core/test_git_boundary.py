@@ -16,7 +16,8 @@ GIT_MODULE = ROOT / "reviewer" / "tree" / "gitrepo.py"
 # The modules that start other programs, and which: never git.
 SUBPROCESS_USERS = {"reviewer/checks/toolrun.py": "perl",
                     "reviewer/tree/importer.py": "a decompressor (xz, gzip ...)",
-                    "reviewer/commands/tui.py": "python -m tui"}
+                    "reviewer/commands/tui.py": "python -m tui",
+                    "tui/drafting.py": "the user's $EDITOR"}
 
 
 def _modules() -> list[Path]:
