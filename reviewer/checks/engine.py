@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 
 from reviewer.checks.context import CheckContext, RevisionInput
@@ -22,6 +22,8 @@ from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
 
 __all__ = ["RevisionReport", "RuleOutcome", "check_series", "selected_rules"]
+
+_SLICE_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,13 @@ def _run_rules(rules: list[Rule], data: RevisionInput, cache: ResultCache | None
     todo = [r for r in rules if r.id not in done]
     if threads > 1 and len(todo) > 1:
         with ThreadPoolExecutor(min(threads, len(todo))) as pool:
-            ran = list(pool.map(lambda r: _run_rule(r, data), todo))
+            futures = [pool.submit(_run_rule, r, data) for r in todo]
+            # Waited for in short slices: a signal the kernel hands to one of
+            # the rules' threads reaches this one's handler (SIGTERM stopping
+            # a check worker) at the next slice, not when the rules are done.
+            while wait(futures, timeout=_SLICE_S).not_done:
+                pass
+            ran = [f.result() for f in futures]
     else:
         ran = [_run_rule(r, data) for r in todo]
     for rule, (found, outcome) in zip(todo, ran, strict=True):

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,8 @@ from reviewer.checks.engine import check_series
 from reviewer.cli import main
 from reviewer.config import Config, load_config
 from reviewer.store.cache import ResultCache
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _thread(tmp_path: Path) -> Path:
@@ -78,3 +84,33 @@ def test_default_config_path_is_under_xdg(isolated_env: Path) -> None:
     from reviewer.config import config_path
 
     assert str(config_path()).startswith(str(isolated_env))
+
+
+def test_a_signal_sent_to_a_rules_thread_reaches_the_main_thread_at_once() -> None:
+    """Rules run in threads; the kernel may hand SIGTERM (a check worker
+    being stopped) to one of them.  The main thread, waiting for the rules,
+    still runs its handler at once, not when the rules are done."""
+    code = (
+        "import os, signal, threading, time\n"
+        "from reviewer.checks import engine\n"
+        "from reviewer.checks.context import RevisionInput\n"
+        "from reviewer.checks.registry import Rule\n"
+        "from reviewer.model import Scope, Severity\n"
+        "def stopped(signum, frame):\n"
+        "    print('stopped', flush=True)\n"
+        "    os._exit(0)\n"
+        "signal.signal(signal.SIGTERM, stopped)\n"
+        "def hangs(ctx):\n"
+        "    time.sleep(0.5)  # the main thread waits for the rules by now\n"
+        "    signal.pthread_kill(threading.get_ident(), signal.SIGTERM)  # to this thread\n"
+        "    time.sleep(60)\n"
+        "    return []\n"
+        "rules = [Rule(f'T{i}', 't', Severity.INFO, Scope.REVISION, 1, hangs) for i in (1, 2)]\n"
+        "data = RevisionInput(None, None, None, None, None, None)\n"
+        "engine._run_rules(rules, data, None, threads=2)\n"
+        "print('not stopped')\n")
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=30, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.stdout.strip() == "stopped", proc.stderr
+    assert time.monotonic() - start < 10
