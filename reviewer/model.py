@@ -13,6 +13,7 @@ __all__ = [
     "ApplyFailure",
     "ApplyResult",
     "BaseChoice",
+    "ChangedLines",
     "FileChange",
     "Finding",
     "Hunk",
@@ -137,6 +138,28 @@ class Thread:
 
 
 @dataclass(frozen=True)
+class ChangedLines:
+    """Where a diff changes one file, in the new file's line numbers: the
+    lines it adds, and the lines either side of each place where it only
+    removes lines (a removed unlock changes what the next line runs with)."""
+
+    added: frozenset[int] = frozenset()
+    cut: frozenset[int] = frozenset()
+
+    @property
+    def touched(self) -> frozenset[int]:
+        return self.added | self.cut
+
+    @classmethod
+    def from_ranges(cls, ranges: list[tuple[int, int]]) -> ChangedLines:
+        """From zero-context hunk headers' new sides `+start,count` (a pure
+        removal has count 0 and `start` is the line before it)."""
+        added = {n for start, count in ranges for n in range(start, start + count)}
+        cut = {n for start, count in ranges if count == 0 for n in (start, start + 1) if n > 0}
+        return cls(frozenset(added), frozenset(cut))
+
+
+@dataclass(frozen=True)
 class Hunk:
     old_start: int
     old_len: int
@@ -194,6 +217,26 @@ class FileChange:
     @property
     def changed_lines(self) -> frozenset[int]:
         return frozenset(n for h in self.hunks for n, _ in h.added())
+
+    def line_changes(self) -> ChangedLines:
+        """`ChangedLines` of the post-image, from the hunks as mailed."""
+        ranges: list[tuple[int, int]] = []
+        for h in self.hunks:
+            n, run_start, added, removed = h.new_start, h.new_start, 0, 0
+            for line in (*h.lines, " "):
+                mark = line[:1]
+                if mark in ("+", "-"):
+                    if not added and not removed:
+                        run_start = n
+                    added += mark == "+"
+                    removed += mark == "-"
+                    n += mark == "+"
+                    continue
+                if added or removed:
+                    ranges.append((run_start, added) if added else (run_start - 1, 0))
+                    added = removed = 0
+                n += mark == " "
+        return ChangedLines.from_ranges(ranges)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from reviewer.checks.race.analysis import RaceHit, SourceFile, analyze
 from reviewer.checks.race.api import load_api
 from reviewer.checks.registry import Scope, rule
 from reviewer.cparse import DiffHunk, rebuild_post_image
-from reviewer.model import Finding, Severity
+from reviewer.model import ChangedLines, Finding, Severity
 
 _C_FILES = (".c", ".h")
 _DIGITS = str.maketrans("", "", "0123456789")
@@ -25,16 +25,19 @@ def _revision_hits(ctx: CheckContext) -> list[tuple[int, RaceHit]]:
     out: list[tuple[int, RaceHit]] = []
     for patch in ctx.revision.patches:
         files: list[SourceFile] = []
+        # The tree's own line numbers: hunks often land away from their headers.
+        moved = ctx.applied_changes(patch.index) if ctx.applied else {}
         for change in patch.files:
             if change.new_path is None or not change.path.endswith(_C_FILES) or change.binary:
                 continue
             text = ctx.post_file(change.path, after_patch=patch.index) if ctx.applied else None
             if text is not None:
-                files.append(SourceFile(change.path, text, change.changed_lines, "tree"))
+                lines = moved.get(change.path, ChangedLines())
+                files.append(SourceFile(change.path, text, lines.touched, "tree"))
                 continue
             rebuilt, line_map = rebuild_post_image(
                 [DiffHunk(h.new_start, h.lines, h.section) for h in change.hunks])
-            files.append(SourceFile(change.path, rebuilt, change.changed_lines, "hunks",
+            files.append(SourceFile(change.path, rebuilt, change.line_changes().touched, "hunks",
                                     frozenset(line_map)))
         out.extend((patch.index, h) for h in analyze(files, api, ctx.config.all_lines))
     return out
