@@ -27,6 +27,15 @@ class DropChecks:
             parents.add(st.parents[subj])
         return [("inode", f"{p}->d_inode") for p in parents] + [("inode", WILDCARD)]
 
+    def blind(self, subj: str, st: State) -> bool:
+        """Would a test of subj here be made with unknown locks (subj's
+        d_lock, its parent's inode lock) held?"""
+        if not st.fogged:
+            return False
+        parents = [k for k in self.parent_keys(subj, st) if k[1] != WILDCARD]
+        return not (st.surely_unheld(("d_lock", subj))
+                    and any(st.surely_unheld(k) for k in parents))
+
     def _parent_pred(self, subj: str, st: State) -> set[LockKey] | None:
         """Lock keys that count as the parent's inode lock; None = any inode
         lock not on subj itself (we do not know where subj came from)."""
@@ -57,8 +66,8 @@ class DropChecks:
         self._act(subj, st, peers, line, text, at, takes_d_lock)
         if subj in st.fresh:
             return
-        negs = [f for f in st.facts
-                if f.subject == subj and f.kind == "neg" and f.polarity is True and _cd(f, peers)]
+        negs = [f for f in st.facts if f.subject == subj and f.kind == "neg"
+                and f.polarity is True and not f.blind and _cd(f, peers)]
         if not negs:
             return  # not discarding a negative: unlink/rename style drops are fine
         last = max(negs, key=lambda f: f.line)
@@ -87,7 +96,7 @@ class DropChecks:
         for kind, what in (("count", "the reference count"), ("flags", "d_flags")):
             read = [f for f in st.facts if f.subject == subj and f.kind == kind and _cd(f, peers)
                     and (kind == "count" or f.scope[0] <= at < f.scope[1])]
-            unlocked = [f for f in read if not self._kept(f, st, subj, True)]
+            unlocked = [f for f in read if not f.blind and not self._kept(f, st, subj, True)]
             if not unlocked:
                 continue
             kinds = {kind, "neg"} if kind == "flags" else {kind}

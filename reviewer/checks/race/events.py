@@ -100,6 +100,9 @@ class Events(DropChecks):
                                  f"{text} takes {self.x.describe(key)} itself, but it is "
                                  f"already held {self._since(h)}: self-deadlock",
                                  (h.line,) if h.line else ()))
+        for ls in spec.takes + spec.forbids:  # the call takes it: free here
+            if (key := self._req_key(ls, args, st)) is not None and st.held(key) is None:
+                st.unheld = st.unheld | {key}
         for ls in spec.requires:
             self._require(ls, args, st, line, text)
         for ls in spec.forbids:
@@ -146,12 +149,15 @@ class Events(DropChecks):
         says which, relative to its parameters)."""
         if publishes:
             st.fresh = st.fresh - {strip_addr(self.x.canon(a, st)) for a in args}
-        for idx, kind, rest in self.ctx.callee_releases(name) if name else ():
-            if idx < len(args):
-                key = (kind, strip_addr(self.x.canon(args[idx], st)) + rest)
+        for rel in self.ctx.callee_releases(name) if name else ():
+            if rel.arg < len(args):
+                key = (rel.kind, strip_addr(self.x.canon(args[rel.arg], st)) + rel.suffix)
                 h = st.held(key)
                 if h is not None and h.key[1] != WILDCARD:
                     st.drop_lock(h, line)
+                    if not rel.always:  # released on some of its paths: unknown now
+                        st.released.pop(h.key, None)
+                        st.murky = st.murky | {h.key}
 
     def _out_params(self, args: list[Node], st: State, line: int) -> None:
         """`f(..., &this)` may store a new value in `this` (or in `path.dentry`)."""
@@ -197,7 +203,7 @@ class Events(DropChecks):
 
     def _require(self, ls: LockSpec, args: list[Node], st: State, line: int, text: str) -> None:
         key = self._req_key(ls, args, st)
-        if key is None or self.ctx.assumes_locked or st.held(key) is not None:
+        if key is None or self.ctx.assumes_locked or not st.surely_unheld(key):
             return
         subj = self.x.dentry_of_inode(key[1])
         if key[0] == "d_lock":
@@ -244,18 +250,18 @@ class Events(DropChecks):
         if h is not None and h.key[1] != WILDCARD:
             st.drop_lock(h, line)
             return
-        if not self.ctx.complete:
-            return
         if key in st.released:
             first = st.released[key]
             self.ctx.hit(Hit("RACE006", line, key[1],
                              f"{text} releases {self.x.describe(key)}, already released at "
                              f"line {first} on this path", (first,)))
-        elif key in self.ctx.acquired_keys and key not in self.ctx.entry_keys:
+        elif key in self.ctx.acquired_keys and key not in self.ctx.entry_keys \
+                and st.surely_unheld(key):
             self.ctx.hit(Hit("RACE006", line, key[1],
                              f"{text} releases {self.x.describe(key)}, which is not held on "
                              "this path"))
         st.released[key] = line
+        st.murky = st.murky - {key}
 
     # --- assignments -------------------------------------------------------------------
     def on_assign(self, left: Node, right: Node | None, op: str, st: State,
@@ -267,7 +273,7 @@ class Events(DropChecks):
         target = self.x.canon(left, st)
         flags_of = self.x.flags_subject(left, st)
         if flags_of is not None:
-            if st.held(("d_lock", flags_of)) is None and flags_of not in st.fresh \
+            if st.surely_unheld(("d_lock", flags_of)) and flags_of not in st.fresh \
                     and not self.ctx.assumes_locked:
                 self.ctx.hit(Hit("RACE002", line, flags_of,
                                  f"{compact(left)} is written without {flags_of}->d_lock held"))
@@ -324,9 +330,17 @@ class Events(DropChecks):
             st.pending[var] = pending
         if keep:
             st.valfacts[var] = (v, locks)
+        if _is_errno(v):
+            st.errs = st.errs | {var}
         if v.type in ("true", "false", "null", "number_literal") or \
                 node_text(v) in ("NULL", "true", "false"):
             truth = self.x.truth(v, st)
             if truth is not None:
                 st.truth[var] = (truth, frozenset({var}))
 
+
+def _is_errno(v: Node) -> bool:
+    """`-ENOMEM`, `ERR_PTR(...)`: a value that is an error code."""
+    text = node_text(v)
+    return (v.type == "unary_expression" and text.startswith("-") and text[1:2].isalpha()) \
+        or (v.type == "call_expression" and callee_name(v) in ("ERR_PTR", "ERR_CAST"))

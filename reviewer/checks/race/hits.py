@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from reviewer.checks.race.state import Fact, LockKey, State
 
-__all__ = ["FnContext", "Hit", "control_dependent"]
+__all__ = ["FnContext", "Hit", "Release", "control_dependent"]
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,17 @@ class Hit:
     subject: str
     message: str
     related: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Release:
+    """A helper of the file releases its caller's lock on argument `arg`
+    (the lock `kind` of `arg` + `suffix`), on every path or only on some."""
+
+    arg: int
+    kind: str
+    suffix: str
+    always: bool
 
 
 @dataclass
@@ -29,10 +40,9 @@ class FnContext:
     dentry_params: set[str] = field(default_factory=set)  # `struct dentry *` parameters
     returns_locked: bool = False  # __acquires() or a *lock* name: may return holding
     assumes_locked: bool = False  # *_locked: the caller holds what it needs
-    complete: bool = True  # the whole body is known (not rebuilt from hunks with gaps)
     hits: dict[tuple[str, int, str], Hit] = field(default_factory=dict)
-    # callee name -> locks it releases for its caller: (param index, kind, suffix)
-    callee_releases: Callable[[str], list[tuple[int, str, str]]] = lambda name: []
+    # callee name -> the locks it releases for its caller
+    callee_releases: Callable[[str], list[Release]] = lambda name: []
 
     def hit(self, h: Hit) -> None:
         self.hits.setdefault((h.code, h.line, h.subject), h)

@@ -43,6 +43,7 @@ class Fact:
     line: int
     locks: frozenset[Inst]
     scope: tuple[int, int] = (0, 0)  # bytes of the branch this outcome governs
+    blind: bool = False  # read where the code seen does not say which locks were held
 
 
 def root_of(expr: str) -> str:
@@ -57,12 +58,26 @@ def root_of(expr: str) -> str:
 
 
 class State:
-    __slots__ = ("alias", "extra", "facts", "fresh", "locks", "parents", "pending", "put",
-                 "released", "truth", "valfacts")
+    """Lock knowledge is three-valued: a key in `locks` is held, one in
+    `released` or `unheld` is not, and any other key is not held unless the
+    path crossed lines the code seen does not show (`fogged`): then it is
+    unknown, except for objects the path named afresh since (`clear`)."""
+
+    __slots__ = ("alias", "clear", "errs", "extra", "facts", "fogged", "fresh", "locks",
+                 "murky", "parents", "pending", "pos", "put", "rcu_walk", "released", "trail",
+                 "truth", "unheld", "valfacts")
 
     def __init__(self) -> None:
         self.locks: tuple[Held, ...] = ()
         self.released: dict[LockKey, int] = {}
+        self.unheld: frozenset[LockKey] = frozenset()  # known free: a call takes it itself
+        self.murky: frozenset[LockKey] = frozenset()  # unknown: dropped on some paths only
+        self.fogged = False
+        self.clear: frozenset[str] = frozenset()  # variables assigned since the fog
+        self.pos = 0  # line of the last statement run (not part of the signature)
+        self.trail = 0  # last changed line the path ran through
+        self.errs: frozenset[str] = frozenset()  # variables holding an error code
+        self.rcu_walk = False  # on the RCU-walk branch of a lookup-time callback
         self.facts: frozenset[Fact] = frozenset()
         # var -> (normalised value, name of the reference it holds: None = its own)
         self.alias: dict[str, tuple[str, str | None]] = {}
@@ -77,6 +92,9 @@ class State:
     def copy(self) -> State:
         s = State()
         s.locks, s.facts, s.fresh = self.locks, self.facts, self.fresh
+        s.unheld, s.fogged, s.clear, s.pos = self.unheld, self.fogged, self.clear, self.pos
+        s.trail, s.errs, s.rcu_walk = self.trail, self.errs, self.rcu_walk
+        s.murky = self.murky
         s.extra = dict(self.extra)
         s.released, s.alias = dict(self.released), dict(self.alias)
         s.parents, s.put = dict(self.parents), dict(self.put)
@@ -91,7 +109,24 @@ class State:
                 tuple(sorted((k, v[0]) for k, v in self.truth.items())),
                 tuple(sorted((k, v[0].start_byte) for k, v in self.valfacts.items())),
                 tuple(sorted((k, v[0].key) for k, v in self.pending.items())), self.fresh,
-                tuple(sorted(self.extra.items())))
+                tuple(sorted(self.extra.items())), self.unheld, self.fogged, self.clear,
+                self.trail, self.errs, self.rcu_walk, self.murky)
+
+    def fog(self) -> None:
+        """The path ran lines the code seen does not show: what it knew about
+        locks and values may have changed there."""
+        blank = State()
+        for name in self.__slots__:
+            if name not in ("pos", "trail", "rcu_walk"):
+                setattr(self, name, getattr(blank, name))
+        self.fogged = True
+
+    def surely_unheld(self, key: LockKey) -> bool:
+        """Is `key` provably not held here (not merely unseen)?"""
+        if self.held(key) is not None or key in self.murky:
+            return False
+        return not self.fogged or key in self.released or key in self.unheld \
+            or root_of(key[1]) in self.clear
 
     # --- locks -----------------------------------------------------------------
     def held(self, key: LockKey) -> Held | None:
@@ -112,11 +147,14 @@ class State:
     def add_lock(self, h: Held) -> None:
         self.locks = self.locks + (h,)
         self.released.pop(h.key, None)
+        self.unheld = self.unheld - {h.key}
+        self.murky = self.murky - {h.key}
 
     def drop_lock(self, h: Held, line: int) -> None:
         i = len(self.locks) - 1 - self.locks[::-1].index(h)
         self.locks = self.locks[:i] + self.locks[i + 1:]
         self.released[h.key] = line
+        self.murky = self.murky - {h.key}
 
     # --- values ------------------------------------------------------------------
     def add_facts(self, facts: list[Fact]) -> None:
@@ -135,6 +173,9 @@ class State:
         """`var` gets a new value: forget what was known about the old one."""
         stale = f"{var}@{line}"
         self._forget({var, stale})  # a loop may reach this site again: reuse its name
+        self.errs = self.errs - {var}
+        if self.fogged:
+            self.clear = self.clear | {var}
         self.truth = {k: v for k, v in self.truth.items() if var not in v[1]}
         self.valfacts.pop(var, None)
         self.pending.pop(var, None)
