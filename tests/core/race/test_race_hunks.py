@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from reviewer.checks.race import SourceFile, analyze
-from reviewer.cparse import DiffHunk, rebuild_post_image
 from reviewer.mail.diff import parse_diff
+from reviewer.postimage import DiffHunk, rebuild_post_image
 
 CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/overlayfs-dcache/thread.mbox"
 
@@ -35,7 +35,7 @@ V1_HUNKS = [
 
 
 def hunk_file(hunks: list[DiffHunk], path: str = "fs/layer.c") -> SourceFile:
-    text, line_map = rebuild_post_image(hunks)
+    text, line_map, _ = rebuild_post_image(hunks)
     changed = frozenset(n for h in hunks for n in _added(h))
     return SourceFile(path, text, changed, "hunks", frozenset(line_map))
 
@@ -110,7 +110,7 @@ def _analyze_mail(body: str) -> list[tuple[str, str, int]]:
     files = []
     for change in parse_diff(body[body.index("\ndiff --git"):]):
         if change.path.endswith(".c"):
-            text, line_map = rebuild_post_image(
+            text, line_map, _ = rebuild_post_image(
                 [DiffHunk(h.new_start, h.lines, h.section) for h in change.hunks])
             files.append(SourceFile(change.path, text, change.changed_lines, "hunks",
                                     frozenset(line_map)))
