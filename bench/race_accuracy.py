@@ -53,6 +53,7 @@ RULE_FAMILY = {
     "RACE006": "R6",  # unbalanced lock
     "RACE007": "R7",  # sleep in atomic context
     "RACE008": "R8",  # use after the put that dropped the reference
+    "RACE009": "R2",  # parent's inode used where nothing pins the parent
 }
 
 

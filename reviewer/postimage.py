@@ -193,7 +193,8 @@ def _heading_function(section: str) -> str | None:
         if a.type in ("=", ";", "{", "#define"):
             return None
         if a.type == "identifier" and b.type == "(":
-            return node_text(a)
+            name = node_text(a)
+            return None if name.isupper() else name  # TRACE_EVENT(...): a macro
     return None
 
 

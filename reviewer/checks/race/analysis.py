@@ -27,7 +27,7 @@ from reviewer.cparse import function_nodes, parse
 
 __all__ = ["CODES", "RaceHit", "SourceFile", "analyze"]
 
-CODES = tuple(f"RACE00{i}" for i in range(1, 9))
+CODES = tuple(f"RACE{i:03d}" for i in range(1, 10))
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,14 @@ from reviewer.checks.race.exprs import (
     unwrap,
 )
 from reviewer.checks.race.hits import FnContext, Hit
+from reviewer.checks.race.parents import ParentChecks
 from reviewer.checks.race.state import WILDCARD, Held, LockKey, State, root_of
 from reviewer.cparse import line_of, node_text
 
 __all__ = ["Events", "FnContext", "Hit"]
 
 
-class Events(DropChecks):
+class Events(DropChecks, ParentChecks):
     def __init__(self, api: KernelApi, ctx: FnContext) -> None:
         self.api, self.ctx, self.x = api, ctx, Exprs(api)
 
@@ -67,7 +68,9 @@ class Events(DropChecks):
                 self.visit(c, st, peers)
 
     def use(self, node: Node, st: State, line: int) -> None:
-        """RACE008: the dentry is dereferenced or passed on after its dput()."""
+        """The value is dereferenced or passed on: RACE008 if its reference
+        was dropped, RACE009 if it is an unpinned parent's inode."""
+        self.use_parent_inode(node, st, line)
         subj = self.x.canon(node, st, ref=True)
         put = st.put.get(subj)
         if put is not None and put != line:
@@ -320,6 +323,9 @@ class Events(DropChecks):
             canon = f"{var}@{line}{canon[len(var):]}"
         if root_of(ref_canon) == var:
             ref_canon = f"{var}@{line}{ref_canon[len(var):]}"
+        if own_ref or (v.type == "identifier" and node_text(v) in st.owned):
+            st.owned = st.owned | {var}
+        self.bind_parent_inode(var, v, st, line)
         if plain:  # a copied field is its own name for use-after-dput purposes
             st.alias[var] = (canon, None if own_ref or v.type != "identifier" else ref_canon)
         if parent:

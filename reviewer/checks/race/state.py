@@ -64,8 +64,8 @@ class State:
     unknown, except for objects the path named afresh since (`clear`)."""
 
     __slots__ = ("alias", "clear", "errs", "extra", "facts", "fogged", "fresh", "locks",
-                 "murky", "parents", "pending", "pos", "put", "rcu_walk", "released", "trail",
-                 "truth", "unheld", "valfacts")
+                 "maybe_null", "murky", "nonnull", "owned", "parents", "pending", "pos", "put",
+                 "rcu_walk", "released", "trail", "truth", "unheld", "valfacts")
 
     def __init__(self) -> None:
         self.locks: tuple[Held, ...] = ()
@@ -78,6 +78,9 @@ class State:
         self.trail = 0  # last changed line the path ran through
         self.errs: frozenset[str] = frozenset()  # variables holding an error code
         self.rcu_walk = False  # on the RCU-walk branch of a lookup-time callback
+        self.owned: frozenset[str] = frozenset()  # variables holding their own reference
+        self.maybe_null: dict[str, tuple[str, int]] = {}  # var = d_inode(child->d_parent)
+        self.nonnull: frozenset[str] = frozenset()  # names a branch proved non-NULL
         self.facts: frozenset[Fact] = frozenset()
         # var -> (normalised value, name of the reference it holds: None = its own)
         self.alias: dict[str, tuple[str, str | None]] = {}
@@ -94,7 +97,8 @@ class State:
         s.locks, s.facts, s.fresh = self.locks, self.facts, self.fresh
         s.unheld, s.fogged, s.clear, s.pos = self.unheld, self.fogged, self.clear, self.pos
         s.trail, s.errs, s.rcu_walk = self.trail, self.errs, self.rcu_walk
-        s.murky = self.murky
+        s.murky, s.owned, s.nonnull = self.murky, self.owned, self.nonnull
+        s.maybe_null = dict(self.maybe_null)
         s.extra = dict(self.extra)
         s.released, s.alias = dict(self.released), dict(self.alias)
         s.parents, s.put = dict(self.parents), dict(self.put)
@@ -110,7 +114,8 @@ class State:
                 tuple(sorted((k, v[0].start_byte) for k, v in self.valfacts.items())),
                 tuple(sorted((k, v[0].key) for k, v in self.pending.items())), self.fresh,
                 tuple(sorted(self.extra.items())), self.unheld, self.fogged, self.clear,
-                self.trail, self.errs, self.rcu_walk, self.murky)
+                self.trail, self.errs, self.rcu_walk, self.murky, self.owned, self.nonnull,
+                tuple(sorted(self.maybe_null)))
 
     def fog(self) -> None:
         """The path ran lines the code seen does not show: what it knew about
@@ -173,7 +178,8 @@ class State:
         """`var` gets a new value: forget what was known about the old one."""
         stale = f"{var}@{line}"
         self._forget({var, stale})  # a loop may reach this site again: reuse its name
-        self.errs = self.errs - {var}
+        self.errs, self.owned = self.errs - {var}, self.owned - {var}
+        self.maybe_null.pop(var, None)
         if self.fogged:
             self.clear = self.clear | {var}
         self.truth = {k: v for k, v in self.truth.items() if var not in v[1]}
@@ -198,6 +204,7 @@ class State:
         self.parents = {k: v for k, v in self.parents.items() if root_of(k) not in roots}
         self.fresh = frozenset(f for f in self.fresh if root_of(f) not in roots)
         self.extra = {k: v for k, v in self.extra.items() if root_of(k) not in roots}
+        self.nonnull = frozenset(n for n in self.nonnull if root_of(n) not in roots)
 
 
 def _restale(value: str, var: str, stale: str) -> str:

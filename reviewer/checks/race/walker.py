@@ -14,6 +14,7 @@ from tree_sitter import Node
 
 from reviewer.checks.race.events import Events, Hit
 from reviewer.checks.race.exprs import args_of, callee_name, unwrap
+from reviewer.checks.race.parents import nonnull
 from reviewer.checks.race.state import Held, State
 from reviewer.cparse import line_of, node_text
 
@@ -245,6 +246,7 @@ class Walker:
                 s2.add_facts([replace(f, blind=True) if self.ev.blind(f.subject, s) else f
                               for f in facts])
                 x.record_truth(cond, want, s2)
+                s2.nonnull = s2.nonnull | nonnull(x, cond, want, s)
                 for call, ls in x.cond_acquires(cond, want, s):
                     self.ev.acquire(ls, args_of(call), s2, line_of(call), node_text(call))
                 self._pending(cond, want, s2)

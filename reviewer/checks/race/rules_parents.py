@@ -1,0 +1,50 @@
+"""Race rules on a dentry's parent: RACE009."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from reviewer.checks.context import CheckContext
+from reviewer.checks.race.rules import report
+from reviewer.checks.registry import Scope, rule
+from reviewer.model import Finding, Severity
+
+
+@rule("RACE009", "unpinned-parent-inode", Severity.ERROR, Scope.REVISION)
+def unpinned_parent_inode(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags the inode of a dentry's parent (`d_inode(d->d_parent)`,
+    `d->d_parent->d_inode`) dereferenced or passed on without a NULL check,
+    where nothing pins the parent: no reference taken with `dget_parent()`,
+    no inode lock on it (the VFS holds one around inode operations).
+
+    ## Why is this bad?
+    `d->d_parent` changes under a concurrent rename, and the old parent can
+    then be killed; in RCU-walk mode (`->d_compare`, `->d_revalidate` with
+    `LOOKUP_RCU`) `d` itself may be unreferenced and dying.  Either way the
+    inode read can be NULL, or another directory's.  Holding `d->d_lock`
+    keeps `d_parent` from changing but does not keep the parent positive.
+
+    ## Example
+    ```c
+    next = igrab(d_inode(dentry->d_parent));
+    ```
+    Use instead:
+    ```c
+    parent = dget_parent(dentry);
+    next = igrab(d_inode(parent));
+    dput(parent);
+    ```
+    or, where no reference can be taken (RCU-walk), read it once and check:
+    ```c
+    struct inode *dir = d_inode_rcu(dentry->d_parent);
+
+    if (!dir)
+            return -ECHILD;
+    ```
+
+    ## References
+    Locking rules brief, facts 7 and 10; Documentation/filesystems/vfs.rst
+    (d_compare, d_revalidate).
+    """
+    yield from report(ctx, "RACE009")
