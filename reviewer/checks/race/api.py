@@ -16,7 +16,7 @@ __all__ = ["FnSpec", "KernelApi", "LockSpec", "default_api", "load_api"]
 
 _NO_ARG_KINDS = frozenset({"rcu", "preempt"})
 _FLAGS = frozenset({"shared", "dentry", "if-true", "if-false"})
-_SECTIONS = ("kinds", "gfp", "fields", "functions")
+_SECTIONS = ("kinds", "gfp", "fields", "names", "functions")
 
 
 @dataclass(frozen=True)
@@ -121,10 +121,24 @@ class KernelApi:
     flags_fields: tuple[str, ...] = ("d_flags",)
     d_lock_fields: tuple[str, ...] = ("d_lock",)
     inode_lock_fields: tuple[str, ...] = ("i_rwsem",)
+    put_words: frozenset[str] = frozenset()
+    get_words: frozenset[str] = frozenset()
+    not_refs: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def get(self, name: str) -> FnSpec | None:
         return self.functions.get(name)
+
+    def ref_op(self, name: str) -> str | None:
+        """"put" or "get" when the kernel's naming says a function the table
+        does not list drops or takes a reference on its first argument
+        (`btrfs_add_delayed_iput`, `ceph_mdsc_put_request`, `kref_get`)."""
+        if name in self.functions or name.lstrip("_").startswith(self.not_refs):
+            return None
+        words = set(name.lower().strip("_").split("_"))
+        if words & self.put_words:
+            return "put"
+        return "get" if words & self.get_words else None
 
     def atomic(self, kind: str) -> bool:
         return kind in self.atomic_kinds
@@ -163,6 +177,7 @@ def _strs(value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
 def _build(data: Mapping[str, Any]) -> KernelApi:
     kinds = data.get("kinds", {})
     fields = data.get("fields", {})
+    names = data.get("names", {})
     fns = {name: _fn_spec(name, raw) for name, raw in data.get("functions", {}).items()}
     return KernelApi(
         functions=fns,
@@ -175,6 +190,9 @@ def _build(data: Mapping[str, Any]) -> KernelApi:
         flags_fields=_strs(fields.get("flags"), ("d_flags",)),
         d_lock_fields=_strs(fields.get("d_lock"), ("d_lock",)),
         inode_lock_fields=_strs(fields.get("inode_lock"), ("i_rwsem",)),
+        put_words=frozenset(_strs(names.get("put"), ())),
+        get_words=frozenset(_strs(names.get("get"), ())),
+        not_refs=_strs(names.get("not_refs"), ()),
         raw=data,
     )
 

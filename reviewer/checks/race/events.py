@@ -19,13 +19,14 @@ from reviewer.checks.race.exprs import (
 )
 from reviewer.checks.race.hits import FnContext, Hit
 from reviewer.checks.race.parents import ParentChecks
+from reviewer.checks.race.refs import RefChecks
 from reviewer.checks.race.state import WILDCARD, Held, LockKey, State, root_of
 from reviewer.cparse import line_of, node_text
 
 __all__ = ["Events", "FnContext", "Hit"]
 
 
-class Events(DropChecks, ParentChecks):
+class Events(DropChecks, ParentChecks, RefChecks):
     def __init__(self, api: KernelApi, ctx: FnContext) -> None:
         self.api, self.ctx, self.x = api, ctx, Exprs(api)
 
@@ -71,19 +72,16 @@ class Events(DropChecks, ParentChecks):
         """The value is dereferenced or passed on: RACE008 if its reference
         was dropped, RACE009 if it is an unpinned parent's inode."""
         self.use_parent_inode(node, st, line)
-        subj = self.x.canon(node, st, ref=True)
-        put = st.put.get(subj)
-        if put is not None and put != line:
-            self.ctx.hit(Hit("RACE008", line, subj,
-                             f"{compact(node)} is used after the dput() at line {put} that "
-                             "dropped the reference held on it", (put,)))
+        self.use_after_put(node, st, line)
 
     # --- calls ---------------------------------------------------------------------------
     def on_call(self, call: Node, args: list[Node], st: State, peers: Sequence[State]) -> None:
         name = callee_name(call)
         spec = self.api.get(name) if name else None
         line, text = line_of(call), compact(call)
-        if spec is None or not (spec.puts is not None or spec.value_only):
+        ref_op = self.api.ref_op(name) if spec is None and name else None
+        if (spec is None and ref_op != "put") or (
+                spec is not None and not (spec.puts is not None or spec.value_only)):
             if not (spec and (spec.transparent is not None or spec.inode_of is not None)):
                 for a in args:
                     self.use(a, st, line)
@@ -92,6 +90,9 @@ class Events(DropChecks, ParentChecks):
                 self._out_params(args, st, line)
         if spec is None or not spec.releases:
             self._unknown_call(name, args, st, line, publishes=spec is None)
+        discarded = call.parent is not None and call.parent.type == "expression_statement"
+        if name:
+            self.ref_call(name, spec, args, st, line, discarded)
         if spec is None:
             return
         self._sleep(spec, args, st, line, text)
@@ -121,7 +122,6 @@ class Events(DropChecks, ParentChecks):
         if spec.acts_on is not None and spec.acts_on < len(args):
             self._act(self.x.canon(args[spec.acts_on], st), st, peers, line, text,
                       call.start_byte, self._takes_d_lock(spec, spec.acts_on))
-        discarded = call.parent is not None and call.parent.type == "expression_statement"
         for ls in spec.acquires:
             if ls.when is None or discarded:
                 self.acquire(ls, args, st, line, text)
@@ -131,16 +131,6 @@ class Events(DropChecks, ParentChecks):
             key = self.x.lock_key(ls, args, st)
             if key is not None and st.held(key) is None:
                 st.add_lock(Held(key, 0, False, self.api.atomic(key[0]), text))
-        if spec.puts is not None and spec.puts < len(args):
-            subj = self.x.canon(args[spec.puts], st, ref=True)
-            if st.extra.get(subj, 0) > 0:  # drops the dget() this function took
-                st.extra[subj] -= 1
-            else:
-                st.put[subj] = line
-        if discarded and spec.returns_ref and spec.alias_arg is not None \
-                and spec.alias_arg < len(args):  # `dget(d);`: one more reference on d
-            subj = self.x.canon(args[spec.alias_arg], st, ref=True)
-            st.extra[subj] = st.extra.get(subj, 0) + 1
         if spec.publishes is not None and spec.publishes < len(args):
             subj = self.x.canon(args[spec.publishes], st)
             st.fresh = st.fresh - {subj}
@@ -326,6 +316,7 @@ class Events(DropChecks, ParentChecks):
         if own_ref or (v.type == "identifier" and node_text(v) in st.owned):
             st.owned = st.owned | {var}
         self.bind_parent_inode(var, v, st, line)
+        self.bind_derived(var, v, st, line, own_ref)
         if plain:  # a copied field is its own name for use-after-dput purposes
             st.alias[var] = (canon, None if own_ref or v.type != "identifier" else ref_canon)
         if parent:

@@ -63,9 +63,9 @@ class State:
     path crossed lines the code seen does not show (`fogged`): then it is
     unknown, except for objects the path named afresh since (`clear`)."""
 
-    __slots__ = ("alias", "clear", "errs", "extra", "facts", "fogged", "fresh", "locks",
-                 "maybe_null", "murky", "nonnull", "owned", "parents", "pending", "pos", "put",
-                 "rcu_walk", "released", "trail", "truth", "unheld", "valfacts")
+    __slots__ = ("alias", "clear", "derived", "errs", "extra", "facts", "fogged", "fresh",
+                 "locks", "maybe_null", "murky", "nonnull", "owned", "parents", "pending", "pos",
+                 "put", "rcu_walk", "released", "trail", "truth", "unheld", "valfacts")
 
     def __init__(self) -> None:
         self.locks: tuple[Held, ...] = ()
@@ -85,7 +85,8 @@ class State:
         # var -> (normalised value, name of the reference it holds: None = its own)
         self.alias: dict[str, tuple[str, str | None]] = {}
         self.parents: dict[str, str] = {}  # dentry -> the dentry it was looked up in
-        self.put: dict[str, int] = {}  # dentry -> line of the dput() that dropped it
+        self.put: dict[str, tuple[int, str]] = {}  # object -> (line, call) that dropped it
+        self.derived: dict[str, tuple[str, int]] = {}  # var -> (object it was read from, line)
         self.truth: dict[str, tuple[bool, frozenset[str]]] = {}  # condition -> value
         self.valfacts: dict[str, tuple[Node, frozenset[Inst]]] = {}  # var = predicate
         self.pending: dict[str, tuple[Held, bool]] = {}  # var = trylock-style result
@@ -101,7 +102,7 @@ class State:
         s.maybe_null = dict(self.maybe_null)
         s.extra = dict(self.extra)
         s.released, s.alias = dict(self.released), dict(self.alias)
-        s.parents, s.put = dict(self.parents), dict(self.put)
+        s.parents, s.put, s.derived = dict(self.parents), dict(self.put), dict(self.derived)
         s.truth, s.valfacts = dict(self.truth), dict(self.valfacts)
         s.pending = dict(self.pending)
         return s
@@ -109,7 +110,7 @@ class State:
     def signature(self) -> tuple[object, ...]:
         return (self.locks, tuple(sorted(self.released.items())), self.facts,
                 tuple(sorted(self.alias.items())), tuple(sorted(self.parents.items())),
-                tuple(sorted(self.put.items())),
+                tuple(sorted(self.put.items())), tuple(sorted(self.derived.items())),
                 tuple(sorted((k, v[0]) for k, v in self.truth.items())),
                 tuple(sorted((k, v[0].start_byte) for k, v in self.valfacts.items())),
                 tuple(sorted((k, v[0].key) for k, v in self.pending.items())), self.fresh,
@@ -201,6 +202,8 @@ class State:
     def _forget(self, roots: set[str]) -> None:
         self.facts = frozenset(f for f in self.facts if root_of(f.subject) not in roots)
         self.put = {k: v for k, v in self.put.items() if root_of(k) not in roots}
+        self.derived = {k: v for k, v in self.derived.items()
+                        if k not in roots and root_of(v[0]) not in roots}
         self.parents = {k: v for k, v in self.parents.items() if root_of(k) not in roots}
         self.fresh = frozenset(f for f in self.fresh if root_of(f) not in roots)
         self.extra = {k: v for k, v in self.extra.items() if root_of(k) not in roots}

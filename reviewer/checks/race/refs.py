@@ -1,0 +1,63 @@
+"""RACE008: an object used after the put that dropped the reference held on
+it, directly or through a pointer read from it before the put."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from reviewer.checks.race.api import FnSpec, KernelApi
+from reviewer.checks.race.exprs import Exprs, compact, unwrap
+from reviewer.checks.race.hits import FnContext, Hit
+from reviewer.checks.race.state import State, root_of
+
+__all__ = ["RefChecks"]
+
+
+class RefChecks:
+    api: KernelApi
+    ctx: FnContext
+    x: Exprs
+
+    def use_after_put(self, node: Node, st: State, line: int) -> None:
+        subj = self.x.canon(node, st, ref=True)
+        put = st.put.get(subj)
+        if put is not None and put[0] != line:
+            self.ctx.hit(Hit("RACE008", line, subj,
+                             f"{compact(node)} is used after {put[1]}() at line {put[0]} "
+                             "dropped the reference held on it", (put[0],)))
+            return
+        read = st.derived.get(subj)
+        gone = st.put.get(read[0]) if read is not None else None
+        if read is not None and gone is not None and gone[0] > read[1] and gone[0] != line:
+            self.ctx.hit(Hit("RACE008", line, subj,
+                             f"{compact(node)}, read from {read[0]} at line {read[1]}, is used "
+                             f"after {gone[1]}() at line {gone[0]} dropped the reference "
+                             f"held on {read[0]}", (gone[0], read[1])))
+
+    def ref_call(self, name: str, spec: FnSpec | None, args: list[Node], st: State,
+                 line: int, discarded: bool) -> None:
+        """Puts and gets: the table's, or the kernel's naming for the rest."""
+        op = None if spec is not None else self.api.ref_op(name)
+        puts = spec.puts if spec is not None else 0 if op == "put" else None
+        if puts is not None and puts < len(args):
+            subj = self.x.canon(args[puts], st, ref=True)
+            if st.extra.get(subj, 0) > 0:  # drops the reference this function took
+                st.extra[subj] -= 1
+            else:
+                st.put[subj] = (line, name)
+        gets = spec.alias_arg if spec is not None and spec.returns_ref else \
+            0 if op == "get" else None
+        if discarded and gets is not None and gets < len(args):  # `dget(d);`: one more
+            subj = self.x.canon(args[gets], st, ref=True)
+            st.extra[subj] = st.extra.get(subj, 0) + 1
+
+    def bind_derived(self, var: str, value: Node, st: State, line: int,
+                     owns: bool) -> None:
+        """`dir = d_inode(parent)`: dir lives only as long as parent's reference."""
+        v = unwrap(value)
+        if owns or v.type == "identifier":
+            return
+        source = root_of(self.x.canon(v, st, ref=True))
+        if source and source != var and v.type in ("field_expression", "call_expression") \
+                and self.x.is_plain(v):
+            st.derived[var] = (source, line)
