@@ -131,16 +131,20 @@ class GitRepo:
                        "--", *wanted, env={"GIT_LITERAL_PATHSPECS": "1"})
         if out.status != 0:
             raise TreeError(f"git diff {old[:12]} {new[:12]} failed: {out.stderr.strip()}")
-        ranges: dict[str, list[tuple[int, int]]] = {}
-        current: list[tuple[int, int]] | None = None
+        runs: dict[str, list[tuple[int, int, list[str]]]] = {}
+        current: list[tuple[int, int, list[str]]] | None = None
         for line in out.stdout.splitlines():
-            if line.startswith("+++ "):
+            if line.startswith("diff --git "):
+                current = None
+            elif line.startswith("+++ "):
                 name = line[4:]
-                current = ranges.setdefault(name[2:], []) if name.startswith("b/") else None
+                current = runs.setdefault(name[2:], []) if name.startswith("b/") else None
             elif current is not None and (m := _HUNK_NEW.match(line)):
                 count = m.group(2)
-                current.append((int(m.group(1)), 1 if count is None else int(count)))
-        return {p: ChangedLines.from_ranges(r) for p, r in ranges.items() if r}
+                current.append((int(m.group(1)), 1 if count is None else int(count), []))
+            elif current and line.startswith("-"):
+                current[-1][2].append(line[1:])
+        return {p: ChangedLines.from_runs(r) for p, r in runs.items() if r}
 
     def without_patch(self, commit: str, diff: str, paths: Iterable[str]) -> str | None:
         """The tree of `commit` with the patch `diff` taken back out (`git

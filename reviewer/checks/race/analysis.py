@@ -14,6 +14,7 @@ from tree_sitter import Node
 from reviewer.checks.race.api import KernelApi, default_api
 from reviewer.checks.race.events import Events, FnContext
 from reviewer.checks.race.exprs import Exprs
+from reviewer.checks.race.removed import cleared_fields, protected_fields, runs
 from reviewer.checks.race.state import Held, State
 from reviewer.checks.race.summary import (
     Summaries,
@@ -27,7 +28,7 @@ from reviewer.cparse import function_nodes, parse
 
 __all__ = ["CODES", "RaceHit", "SourceFile", "analyze"]
 
-CODES = tuple(f"RACE{i:03d}" for i in range(1, 10))
+CODES = tuple(f"RACE{i:03d}" for i in (*range(1, 10), 14, 15))
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class SourceFile:
     changed_lines: frozenset[int]  # post-image lines the revision adds or changes
     origin: str  # "tree" (from the applied tree) or "hunks" (rebuilt from the diff)
     known_lines: frozenset[int] | None = None  # hunks: lines really present (line map keys)
+    removed: tuple[tuple[int, str], ...] = ()  # (line after which it stood, removed text)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,10 @@ def _analyze_file(src: SourceFile, api: KernelApi, all_lines: bool) -> list[Race
             continue
         ctx, init = _context(fn.name, node, body, api, summaries.get)
         ctx.callee_releases = summaries.get
+        for anchor, lines in runs(src.removed):
+            if fn.start_line <= anchor <= fn.end_line:
+                ctx.protected.update(protected_fields(lines, api))
+                ctx.cleared[anchor] = cleared_fields(lines)
         span = range(fn.start_line, fn.end_line + 1)
         unseen = [n for n in span if n not in src.known_lines] if src.known_lines else []
         found = Walker(Events(api, ctx), body, fn.end_line, unseen, changed).run(init)

@@ -20,13 +20,14 @@ from reviewer.checks.race.exprs import (
 from reviewer.checks.race.hits import FnContext, Hit
 from reviewer.checks.race.parents import ParentChecks
 from reviewer.checks.race.refs import RefChecks
+from reviewer.checks.race.removed import RemovedChecks
 from reviewer.checks.race.state import WILDCARD, Held, LockKey, State, root_of
 from reviewer.cparse import line_of, node_text
 
 __all__ = ["Events", "FnContext", "Hit"]
 
 
-class Events(DropChecks, ParentChecks, RefChecks):
+class Events(DropChecks, ParentChecks, RefChecks, RemovedChecks):
     def __init__(self, api: KernelApi, ctx: FnContext) -> None:
         self.api, self.ctx, self.x = api, ctx, Exprs(api)
 
@@ -62,6 +63,8 @@ class Events(DropChecks, ParentChecks, RefChecks):
             if base is not None:
                 self.visit(base, st, peers)
                 self.use(base, st, line_of(node))
+            if t == "field_expression" and not _assigned(node):
+                self.read_field(node, st, line_of(node))
             if t == "subscript_expression" and (idx := node.child_by_field_name("index")):
                 self.visit(idx, st, peers)
         else:
@@ -92,7 +95,7 @@ class Events(DropChecks, ParentChecks, RefChecks):
             self._unknown_call(name, args, st, line, publishes=spec is None)
         discarded = call.parent is not None and call.parent.type == "expression_statement"
         if name:
-            self.ref_call(name, spec, args, st, line, discarded)
+            self.ref_call(call, name, spec, args, st, line, discarded)
         if spec is None:
             return
         self._sleep(spec, args, st, line, text)
@@ -341,3 +344,10 @@ def _is_errno(v: Node) -> bool:
     text = node_text(v)
     return (v.type == "unary_expression" and text.startswith("-") and text[1:2].isalpha()) \
         or (v.type == "call_expression" and callee_name(v) in ("ERR_PTR", "ERR_CAST"))
+
+
+def _assigned(node: Node) -> bool:
+    """Is the expression the left side of an assignment (a write)?"""
+    parent = node.parent
+    return parent is not None and parent.type == "assignment_expression" \
+        and parent.child_by_field_name("left") == node

@@ -41,6 +41,10 @@ class FnContext:
     returns_locked: bool = False  # __acquires() or a *lock* name: may return holding
     assumes_locked: bool = False  # *_locked: the caller holds what it needs
     hits: dict[tuple[str, int, str], Hit] = field(default_factory=dict)
+    # what the function's removed lines said (removed.py): field -> the lock
+    # read under; line of a put -> fields the patch no longer clears after it
+    protected: dict[str, LockKey] = field(default_factory=dict)
+    cleared: dict[int, set[str]] = field(default_factory=dict)
     # callee name -> the locks it releases for its caller
     callee_releases: Callable[[str], list[Release]] = lambda name: []
 

@@ -1,5 +1,6 @@
 """RACE008: an object used after the put that dropped the reference held on
-it, directly or through a pointer read from it before the put."""
+it, directly or through a pointer read from it before the put; RACE015: a
+field left pointing at what was put, where the code it replaces cleared it."""
 
 from __future__ import annotations
 
@@ -34,13 +35,14 @@ class RefChecks:
                              f"after {gone[1]}() at line {gone[0]} dropped the reference "
                              f"held on {read[0]}", (gone[0], read[1])))
 
-    def ref_call(self, name: str, spec: FnSpec | None, args: list[Node], st: State,
-                 line: int, discarded: bool) -> None:
+    def ref_call(self, call: Node, name: str, spec: FnSpec | None, args: list[Node],
+                 st: State, line: int, discarded: bool) -> None:
         """Puts and gets: the table's, or the kernel's naming for the rest."""
         op = None if spec is not None else self.api.ref_op(name)
         puts = spec.puts if spec is not None else 0 if op == "put" else None
         if puts is not None and puts < len(args):
             subj = self.x.canon(args[puts], st, ref=True)
+            self.put_field(args[puts], call, name, line)
             if st.extra.get(subj, 0) > 0:  # drops the reference this function took
                 st.extra[subj] -= 1
             else:
@@ -61,3 +63,12 @@ class RefChecks:
         if source and source != var and v.type in ("field_expression", "call_expression") \
                 and self.x.is_plain(v):
             st.derived[var] = (source, line)
+
+    def put_field(self, arg: Node, call: Node, name: str, line: int) -> None:
+        """RACE015: the patch removes the clearing of a field after its put."""
+        end = call.end_point.row + 1
+        if compact(arg, 200) in self.ctx.cleared.get(end, ()):
+            self.ctx.hit(Hit("RACE015", line, compact(arg, 200),
+                             f"{compact(arg)} keeps pointing at the object {name}() dropped: "
+                             f"the patch removes `{compact(arg)} = NULL` after the put, so a "
+                             "later put or use of the field is a use after free"))

@@ -34,13 +34,15 @@ def _revision_hits(ctx: CheckContext) -> list[tuple[int, RaceHit]]:
             text = ctx.post_file(change.path, after_patch=patch.index) if ctx.applied else None
             if text is not None:
                 lines = moved.get(change.path, ChangedLines())
-                files.append(SourceFile(change.path, text, lines.touched, "tree"))
+                files.append(SourceFile(change.path, text, lines.touched, "tree",
+                                        removed=lines.removed))
                 continue
             image = rebuild_post_image(
                 [DiffHunk(h.new_start, h.lines, h.section) for h in change.hunks])
-            touched = change.line_changes().touched
+            mailed = change.line_changes()
+            touched = mailed.touched
             files.append(SourceFile(change.path, image.text, touched, "hunks",
-                                    frozenset(image.line_map)))
+                                    frozenset(image.line_map), mailed.removed))
             out.extend((patch.index, _unread(change.path, first, last))
                        for first, last in image.unplaced
                        if any(first <= n <= last for n in touched))

@@ -110,3 +110,39 @@ def sleep_in_atomic(ctx: CheckContext) -> Iterator[Finding]:
     Locking rules brief, facts 5 and 6.
     """
     yield from report(ctx, "RACE007")
+
+
+@rule("RACE014", "lock-dropped-from-read", Severity.WARNING, Scope.REVISION)
+def lock_dropped_from_read(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags a field read without a lock where the lines the patch removes took
+    that very lock just to read the same field (`spin_lock(); v = s->gen;
+    spin_unlock();` replaced by plain reads of `s->gen`).  Reads through
+    `READ_ONCE()` or atomics, meant to be lockless, are not flagged.
+
+    ## Why is this bad?
+    The replaced code says the field is protected by the lock.  Read without
+    it, the value can change between two reads, or between the read and the
+    decision taken on it: two uses no longer agree, and a check passes on a
+    value that is stale by the time it is acted on.
+
+    ## Example
+    ```c
+    if (cap->cap_gen < session->s_cap_gen)
+            cap->issued = 0;
+    cap->cap_gen = session->s_cap_gen;
+    ```
+    Use instead:
+    ```c
+    spin_lock(&session->s_gen_ttl_lock);
+    gen = session->s_cap_gen;
+    spin_unlock(&session->s_gen_ttl_lock);
+    if (cap->cap_gen < gen)
+            cap->issued = 0;
+    cap->cap_gen = gen;
+    ```
+
+    ## References
+    Locking rules brief, facts 6 and 9.
+    """
+    yield from report(ctx, "RACE014")

@@ -40,3 +40,35 @@ def use_after_dput(ctx: CheckContext) -> Iterator[Finding]:
     Locking rules brief, fact 5.
     """
     yield from report(ctx, "RACE008")
+
+
+@rule("RACE015", "put-field-left-dangling", Severity.ERROR, Scope.REVISION)
+def put_field_left_dangling(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags a put of a reference held in a structure's field (`..._put(x->f)`)
+    after which the patch removes the line that cleared the field
+    (`x->f = NULL`): the field now keeps pointing at the object whose
+    reference was dropped.
+
+    ## Why is this bad?
+    The structure outlives the call: whoever later puts or reads `x->f`
+    (a release path, the next call) drops the reference a second time or
+    reads freed memory.  The code the patch replaces cleared the field for
+    that reason.
+
+    ## Example
+    ```c
+    ceph_mdsc_put_request(dfi->last_readdir);
+    goto out;
+    ```
+    Use instead:
+    ```c
+    ceph_mdsc_put_request(dfi->last_readdir);
+    dfi->last_readdir = NULL;
+    goto out;
+    ```
+
+    ## References
+    Locking rules brief, fact 5.
+    """
+    yield from report(ctx, "RACE015")
