@@ -21,6 +21,7 @@ from reviewer.checks.race.hits import FnContext, Hit
 from reviewer.checks.race.parents import ParentChecks
 from reviewer.checks.race.refs import RefChecks
 from reviewer.checks.race.removed import RemovedChecks
+from reviewer.checks.race.signs import sign_of
 from reviewer.checks.race.state import WILDCARD, Held, LockKey, State, root_of
 from reviewer.cparse import line_of, node_text
 
@@ -332,6 +333,8 @@ class Events(DropChecks, ParentChecks, RefChecks, RemovedChecks):
             st.valfacts[var] = (v, locks)
         if _is_errno(v):
             st.errs = st.errs | {var}
+        if (signs := sign_of(v)) is not None:
+            st.signs[var] = signs
         if v.type in ("true", "false", "null", "number_literal") or \
                 node_text(v) in ("NULL", "true", "false"):
             truth = self.x.truth(v, st)

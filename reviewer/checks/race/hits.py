@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reviewer.checks.race.state import Fact, LockKey, State
 
@@ -49,7 +49,15 @@ class FnContext:
     callee_releases: Callable[[str], list[Release]] = lambda name: []
 
     def hit(self, h: Hit) -> None:
-        self.hits.setdefault((h.code, h.line, h.subject), h)
+        """One hit per rule, line and subject; the lines it relates to, from
+        every path that reached it, are kept (the change may be on any)."""
+        key = (h.code, h.line, h.subject)
+        old = self.hits.get(key)
+        if old is None:
+            self.hits[key] = h
+        elif not set(h.related) <= set(old.related):
+            self.hits[key] = replace(old, related=old.related + tuple(
+                r for r in h.related if r not in old.related))
 
 
 def control_dependent(f: Fact, peers: Sequence[State]) -> bool:

@@ -65,7 +65,8 @@ class State:
 
     __slots__ = ("alias", "clear", "derived", "errs", "extra", "facts", "fogged", "fresh",
                  "locks", "maybe_null", "murky", "nonnull", "owned", "parents", "pending", "pos",
-                 "put", "rcu_walk", "released", "trail", "truth", "unheld", "valfacts")
+                 "put", "rcu_walk", "released", "signs", "trail", "truth", "unheld",
+                 "valfacts")
 
     def __init__(self) -> None:
         self.locks: tuple[Held, ...] = ()
@@ -81,6 +82,7 @@ class State:
         self.owned: frozenset[str] = frozenset()  # variables holding their own reference
         self.maybe_null: dict[str, tuple[str, int]] = {}  # var = d_inode(child->d_parent)
         self.nonnull: frozenset[str] = frozenset()  # names a branch proved non-NULL
+        self.signs: dict[str, frozenset[str]] = {}  # int var -> possible signs (signs.py)
         self.facts: frozenset[Fact] = frozenset()
         # var -> (normalised value, name of the reference it holds: None = its own)
         self.alias: dict[str, tuple[str, str | None]] = {}
@@ -99,7 +101,7 @@ class State:
         s.unheld, s.fogged, s.clear, s.pos = self.unheld, self.fogged, self.clear, self.pos
         s.trail, s.errs, s.rcu_walk = self.trail, self.errs, self.rcu_walk
         s.murky, s.owned, s.nonnull = self.murky, self.owned, self.nonnull
-        s.maybe_null = dict(self.maybe_null)
+        s.maybe_null, s.signs = dict(self.maybe_null), dict(self.signs)
         s.extra = dict(self.extra)
         s.released, s.alias = dict(self.released), dict(self.alias)
         s.parents, s.put, s.derived = dict(self.parents), dict(self.put), dict(self.derived)
@@ -116,7 +118,7 @@ class State:
                 tuple(sorted((k, v[0].key) for k, v in self.pending.items())), self.fresh,
                 tuple(sorted(self.extra.items())), self.unheld, self.fogged, self.clear,
                 self.trail, self.errs, self.rcu_walk, self.murky, self.owned, self.nonnull,
-                tuple(sorted(self.maybe_null)))
+                tuple(sorted(self.maybe_null)), tuple(sorted(self.signs.items())))
 
     def fog(self) -> None:
         """The path ran lines the code seen does not show: what it knew about
@@ -181,6 +183,7 @@ class State:
         self._forget({var, stale})  # a loop may reach this site again: reuse its name
         self.errs, self.owned = self.errs - {var}, self.owned - {var}
         self.maybe_null.pop(var, None)
+        self.signs.pop(var, None)
         if self.fogged:
             self.clear = self.clear | {var}
         self.truth = {k: v for k, v in self.truth.items() if var not in v[1]}
