@@ -54,6 +54,7 @@ RULE_FAMILY = {
     "RACE007": "R7",  # sleep in atomic context
     "RACE008": "R8",  # use after the put that dropped the reference
     "RACE009": "R2",  # parent's inode used where nothing pins the parent
+    "RACE010": "R4",  # inode reloaded after its test, in RCU-walk mode
     "RACE014": "R4",  # a field read without the lock the replaced code read it under
     "RACE015": "R8",  # a field left pointing at what was put
 }

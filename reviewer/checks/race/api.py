@@ -76,13 +76,14 @@ class FnSpec:
     transparent: int | None = None
     value_only: bool = False
     noreturn: bool = False
+    once: bool = False
 
 
 _LOCK_KEYS = ("acquires", "releases", "requires", "forbids", "takes", "asserts")
 _INT_KEYS = ("gfp_arg", "unhashes", "acts_on", "puts", "parent_arg", "alias_arg",
              "parent_of_arg", "publishes", "tests_negative", "tests_positive",
              "tests_flags_negative", "refcount_of", "inode_of", "transparent")
-_BOOL_KEYS = ("sleeps", "returns_ref", "fresh", "value_only", "noreturn")
+_BOOL_KEYS = ("sleeps", "returns_ref", "fresh", "value_only", "noreturn", "once")
 
 
 def _fn_spec(name: str, raw: Mapping[str, Any]) -> FnSpec:

@@ -19,6 +19,7 @@ from reviewer.checks.race.exprs import (
 )
 from reviewer.checks.race.hits import FnContext, Hit
 from reviewer.checks.race.parents import ParentChecks
+from reviewer.checks.race.rcuwalk import RcuWalkChecks, loaded_dentry
 from reviewer.checks.race.refs import RefChecks
 from reviewer.checks.race.removed import RemovedChecks
 from reviewer.checks.race.signs import sign_of
@@ -28,7 +29,7 @@ from reviewer.cparse import line_of, node_text
 __all__ = ["Events", "FnContext", "Hit"]
 
 
-class Events(DropChecks, ParentChecks, RefChecks, RemovedChecks):
+class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
     def __init__(self, api: KernelApi, ctx: FnContext) -> None:
         self.api, self.ctx, self.x = api, ctx, Exprs(api)
 
@@ -37,6 +38,8 @@ class Events(DropChecks, ParentChecks, RefChecks, RemovedChecks):
         t = node.type
         if t in ("sizeof_expression", "comment", "string_literal", "number_literal"):
             return
+        if st.rcu_walk and (dentry := loaded_dentry(self.x, node)) is not None:
+            self.inode_load(node, dentry, st, line_of(node))
         if t == "call_expression":
             args = args_of(node)
             for a in args:

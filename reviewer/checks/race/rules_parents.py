@@ -48,3 +48,42 @@ def unpinned_parent_inode(ctx: CheckContext) -> Iterator[Finding]:
     (d_compare, d_revalidate).
     """
     yield from report(ctx, "RACE009")
+
+
+@rule("RACE010", "rcu-walk-inode-reload", Severity.ERROR, Scope.REVISION)
+def rcu_walk_inode_reload(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags, on the RCU-walk path of a lookup-time callback (the branch where
+    `flags & LOOKUP_RCU` or `mask & MAY_NOT_BLOCK` is set), a plain load of a
+    dentry's inode (`d_inode(d)`, `d->d_inode`) after the code tested that
+    dentry's positivity or negativity.
+
+    ## Why is this bad?
+    In RCU-walk mode the dentry is not referenced: it can turn negative, or
+    be killed, between the test and the new load.  The inode loaded is not
+    the one tested and can be NULL.  The value must be read once, with
+    `d_inode_rcu()` (or `READ_ONCE()`), and that value tested and used.
+
+    ## Example
+    ```c
+    if (flags & LOOKUP_RCU) {
+            if (d_really_is_positive(dentry) &&
+                foo_snap(d_inode(dentry)) == FOO_SNAPDIR)
+                    return 1;
+    }
+    ```
+    Use instead:
+    ```c
+    if (flags & LOOKUP_RCU) {
+            struct inode *inode = d_inode_rcu(dentry);
+
+            if (inode && foo_snap(inode) == FOO_SNAPDIR)
+                    return 1;
+    }
+    ```
+
+    ## References
+    Locking rules brief, facts 2 and 10; Documentation/filesystems/
+    path-lookup.rst (RCU-walk).
+    """
+    yield from report(ctx, "RACE010")

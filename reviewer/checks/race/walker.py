@@ -15,6 +15,7 @@ from tree_sitter import Node
 from reviewer.checks.race.events import Events, Hit
 from reviewer.checks.race.exprs import args_of, callee_name, unwrap
 from reviewer.checks.race.parents import nonnull
+from reviewer.checks.race.rcuwalk import rcu_walk_branch
 from reviewer.checks.race.state import Held, State
 from reviewer.cparse import line_of, node_text
 
@@ -247,6 +248,8 @@ class Walker:
                               for f in facts])
                 x.record_truth(cond, want, s2)
                 s2.nonnull = s2.nonnull | nonnull(x, cond, want, s)
+                if (walk := rcu_walk_branch(cond, want)) is not None:
+                    s2.rcu_walk = walk
                 for call, ls in x.cond_acquires(cond, want, s):
                     self.ev.acquire(ls, args_of(call), s2, line_of(call), node_text(call))
                 self._pending(cond, want, s2)
