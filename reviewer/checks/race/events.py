@@ -100,9 +100,9 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
         discarded = call.parent is not None and call.parent.type == "expression_statement"
         if name:
             self.ref_call(call, name, spec, args, st, line, discarded)
+        self._sleep(spec, args, st, line, text)
         if spec is None:
             return
-        self._sleep(spec, args, st, line, text)
         for ls in spec.takes:
             key = self._req_key(ls, args, st)
             h = st.held(key) if key else None
@@ -189,11 +189,17 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
             return self.x.required_key(ls.kind, self.x.canon(args[ls.arg], st))
         return self.x.lock_key(ls, args, st)
 
-    def _sleep(self, spec: FnSpec, args: list[Node], st: State, line: int, text: str) -> None:
-        sleeps = spec.sleeps
-        if not sleeps and spec.gfp_arg is not None and spec.gfp_arg < len(args):
-            words = node_text(args[spec.gfp_arg]).replace("|", " ").replace("(", " ").split()
-            sleeps = any(w in self.api.sleeping_gfp for w in words)
+    def _sleep(self, spec: FnSpec | None, args: list[Node], st: State, line: int,
+               text: str) -> None:
+        """RACE007.  A call the table does not list may sleep when it is
+        given a sleeping GFP flag: the caller allows it to block in reclaim."""
+        if spec is not None and spec.gfp_arg is None:
+            sleeps = spec.sleeps
+        else:
+            gfp = [args[spec.gfp_arg]] if spec is not None and spec.gfp_arg is not None \
+                and spec.gfp_arg < len(args) else args if spec is None else []
+            sleeps = any(w in self.api.sleeping_gfp for a in gfp for w in
+                         node_text(a).replace("|", " ").replace("(", " ").split())
         h = st.atomic_held() if sleeps else None
         if h is not None:
             how = f"{h.how} (line {h.line})" if h.line else "the caller"
