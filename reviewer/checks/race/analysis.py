@@ -9,20 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tree_sitter import Node
-
 from reviewer.checks.race.api import KernelApi, default_api
-from reviewer.checks.race.events import Events, FnContext
-from reviewer.checks.race.exprs import Exprs
+from reviewer.checks.race.callers import CallerContext
+from reviewer.checks.race.events import Events
 from reviewer.checks.race.removed import cleared_fields, protected_fields, runs
-from reviewer.checks.race.state import Held, State
-from reviewer.checks.race.summary import (
-    Summaries,
-    Summary,
-    name_returns_locked,
-    read_annotations,
-    static,
-)
+from reviewer.checks.race.state import Held
+from reviewer.checks.race.summary import Summaries, function_context
 from reviewer.checks.race.walker import Walker
 from reviewer.cparse import function_nodes, parse
 
@@ -67,6 +59,8 @@ def _analyze_file(src: SourceFile, api: KernelApi, all_lines: bool) -> list[Race
     hits: list[RaceHit] = []
     fns = function_nodes(tree)
     summaries = Summaries({f.name: n for f, n in fns}, api)
+    callers = CallerContext(tree.root_node, {f.name: n for f, n in fns}, api, summaries) \
+        if src.origin == "tree" else None
     for fn, node in fns:
         touched = any(fn.start_line <= n <= fn.end_line for n in changed)
         if not touched and (changed or not all_lines):
@@ -74,8 +68,13 @@ def _analyze_file(src: SourceFile, api: KernelApi, all_lines: bool) -> list[Race
         body = node.child_by_field_name("body")
         if body is None:
             continue
-        ctx, init = _context(fn.name, node, body, api, summaries.get)
+        ctx, init = function_context(fn.name, node, body, api, summaries.get)
         ctx.callee_releases = summaries.get
+        for key, who in (callers.held(fn.name) if callers else {}).items():
+            if init.held(key) is None:
+                ctx.entry_keys.add(key)
+                init.add_lock(Held(key, 0, False, api.atomic(key[0]),
+                                   f"every caller ({who})"))
         for anchor, lines in runs(src.removed):
             if fn.start_line <= anchor <= fn.end_line:
                 ctx.protected.update(protected_fields(lines, api))
@@ -88,28 +87,3 @@ def _analyze_file(src: SourceFile, api: KernelApi, all_lines: bool) -> list[Race
                 hits.append(RaceHit(h.code, src.path, h.line, fn.name, h.message, h.subject,
                                     src.origin))
     return hits
-
-
-def _context(name: str, node: Node, body: Node, api: KernelApi,
-             callees: Summary) -> tuple[FnContext, State]:
-    x = Exprs(api)
-    ctx = FnContext(name)
-    notes = read_annotations(node, body, x)
-    ctx.returns_locked = bool(notes["__acquires"]) or name_returns_locked(name)
-    ctx.assumes_locked = name.endswith("_locked")
-    info = static(name, node, body, api, x, notes, callees)
-    ctx.acquired_keys, ctx.released_keys = info.acquired, info.released
-    ctx.entry_keys = info.inferred | info.annotated
-    ctx.inferred_keys = info.inferred - info.annotated
-    init = State()
-    for key in sorted(ctx.entry_keys):
-        # Only a documented hold makes the function atomic from the start.
-        atomic = api.atomic(key[0]) and key in info.annotated
-        init.add_lock(Held(key, 0, False, atomic, "held on entry"))
-    # VFS inode operations get (dir, dentry) with dir's inode lock held: a
-    # dentry of unknown origin there counts as having its parent locked.
-    dirs = [n for n, t in info.params if n and t.startswith("struct inode *")]
-    ctx.dentry_params = {n for n, t in info.params if n and t.startswith("struct dentry *")}
-    if dirs and ctx.dentry_params:
-        init.add_lock(Held(("inode", "?" + dirs[0]), 0, True, False, "the VFS (inode op)"))
-    return ctx, init

@@ -86,6 +86,8 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
         name = callee_name(call)
         spec = self.api.get(name) if name else None
         line, text = line_of(call), compact(call)
+        if self.ctx.call_hook is not None and name:
+            self.ctx.call_hook(name, args, st)
         ref_op = self.api.ref_op(name) if spec is None and name else None
         if (spec is None and ref_op != "put") or (
                 spec is not None and not (spec.puts is not None or spec.value_only)):
@@ -202,7 +204,7 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
                          node_text(a).replace("|", " ").replace("(", " ").split())
         h = st.atomic_held() if sleeps else None
         if h is not None:
-            how = f"{h.how} (line {h.line})" if h.line else "the caller"
+            how = f"{h.how} (line {h.line})" if h.line else h.how
             self.ctx.hit(Hit("RACE007", line, h.key[1],
                              f"{text} may sleep while {self.x.describe(h.key)} is held, "
                              f"taken by {how}", (h.line,) if h.line else ()))

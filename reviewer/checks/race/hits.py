@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from tree_sitter import Node
+
 from reviewer.checks.race.state import Fact, LockKey, State
 
 __all__ = ["FnContext", "Hit", "Release", "control_dependent"]
@@ -45,6 +47,8 @@ class FnContext:
     # read under; line of a put -> fields the patch no longer clears after it
     protected: dict[str, LockKey] = field(default_factory=dict)
     cleared: dict[int, set[str]] = field(default_factory=dict)
+    # called with (callee, arguments, state) at each call (callers.py)
+    call_hook: Callable[[str, list[Node], State], None] | None = None
     # callee name -> the locks it releases for its caller
     callee_releases: Callable[[str], list[Release]] = lambda name: []
 

@@ -13,10 +13,10 @@ from reviewer.checks.race.api import KernelApi, LockSpec
 from reviewer.checks.race.events import Events, FnContext
 from reviewer.checks.race.exprs import Exprs, args_of, callee_name, strip_addr
 from reviewer.checks.race.hits import Release
-from reviewer.checks.race.state import WILDCARD, LockKey, State, root_of
+from reviewer.checks.race.state import WILDCARD, Held, LockKey, State, root_of
 from reviewer.cparse import node_text, params, parse
 
-__all__ = ["Static", "Summaries", "Summary", "name_returns_locked", "read_annotations", "static"]
+__all__ = ["Static", "Summaries", "Summary", "function_context", "static"]
 
 _ANNOTATIONS = ("__releases", "__must_hold", "__acquires")
 
@@ -200,3 +200,31 @@ def _summary(name: str, node: Node, api: KernelApi, callees: Summary) -> list[Re
 
 def _kind_of(ls: LockSpec) -> str:
     return "inode" if ls.kind in ("parent_inode", "inode") else ls.kind
+
+
+def function_context(name: str, node: Node, body: Node, api: KernelApi,
+                     callees: Summary) -> tuple[FnContext, State]:
+    """The facts a function's walk starts from: what it holds on entry (its
+    annotations, the table, locks it releases before taking), its name's
+    promises, and the VFS's lock around an inode operation."""
+    x = Exprs(api)
+    ctx = FnContext(name)
+    notes = read_annotations(node, body, x)
+    ctx.returns_locked = bool(notes["__acquires"]) or name_returns_locked(name)
+    ctx.assumes_locked = name.endswith("_locked")
+    info = static(name, node, body, api, x, notes, callees)
+    ctx.acquired_keys, ctx.released_keys = info.acquired, info.released
+    ctx.entry_keys = info.inferred | info.annotated
+    ctx.inferred_keys = info.inferred - info.annotated
+    init = State()
+    for key in sorted(ctx.entry_keys):
+        # Only a documented hold makes the function atomic from the start.
+        atomic = api.atomic(key[0]) and key in info.annotated
+        init.add_lock(Held(key, 0, False, atomic, "the caller"))
+    # VFS inode operations get (dir, dentry) with dir's inode lock held: a
+    # dentry of unknown origin there counts as having its parent locked.
+    dirs = [n for n, t in info.params if n and t.startswith("struct inode *")]
+    ctx.dentry_params = {n for n, t in info.params if n and t.startswith("struct dentry *")}
+    if dirs and ctx.dentry_params:
+        init.add_lock(Held(("inode", "?" + dirs[0]), 0, True, False, "the VFS (inode op)"))
+    return ctx, init
