@@ -55,6 +55,9 @@ RULE_FAMILY = {
     "RACE008": "R8",  # use after the put that dropped the reference
     "RACE009": "R2",  # parent's inode used where nothing pins the parent
     "RACE010": "R4",  # inode reloaded after its test, in RCU-walk mode
+    "RACE011": "R2",  # reference taken after the lock that kept the object was dropped
+    "RACE012": "R4",  # acting on negativity tested after the parent's lock was dropped
+    "RACE013": "R2",  # the parent's d_lock taken under the child's
     "RACE014": "R4",  # a field read without the lock the replaced code read it under
     "RACE015": "R8",  # a field left pointing at what was put
 }

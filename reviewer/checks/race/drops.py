@@ -1,5 +1,5 @@
-"""RACE001, RACE003 and RACE004: unhashing and other state changes of a
-dentry, judged against what the path tested and read, under which locks."""
+"""RACE001, RACE003, RACE004 and RACE012: unhashing and other state changes
+of a dentry, judged against what the path tested and read, under which locks."""
 
 from __future__ import annotations
 
@@ -108,3 +108,20 @@ class DropChecks:
                                  f"{text} acts on {what} of {subj} read at line {first.line} "
                                  f"without {subj}->d_lock held from the read to the act, and "
                                  "does not recheck it under the lock", (first.line,)))
+
+    def act_after_unlock(self, subj: str, st: State, peers: Sequence[State], line: int,
+                         text: str) -> None:
+        """RACE012: acting on a dentry's negativity tested after the parent's
+        inode lock, held for its lookup, was dropped: it may be positive now."""
+        inst = st.looked.get(subj)
+        if inst is None or st.still_held(inst):
+            return
+        negs = [f for f in st.facts if f.subject == subj and f.kind == "neg" and f.polarity
+                and not f.blind and inst not in f.locks and _cd(f, peers)]
+        if negs:
+            test = max(negs, key=lambda f: f.line)
+            self.ctx.hit(Hit("RACE012", line, subj,
+                             f"{text} acts on {subj} found negative at line {test.line}, "
+                             f"after the parent's inode lock held for its lookup (line "
+                             f"{inst[1]}) was dropped: a create may have made it positive; "
+                             "test and act with the parent locked", (test.line, inst[1])))

@@ -107,6 +107,8 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
             return
         for ls in spec.takes:
             key = self._req_key(ls, args, st)
+            if key is not None:
+                self.parent_after_child(key, st, line, text)
             h = st.held(key) if key else None
             if key and h is not None and key[1] != WILDCARD:
                 self.ctx.hit(Hit("RACE006", line, key[1],
@@ -128,6 +130,9 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
         if spec.unhashes is not None and spec.unhashes < len(args):
             self._unhash(args[spec.unhashes], st, peers, line, text, call.start_byte,
                          self._takes_d_lock(spec, spec.unhashes))
+        for idx in (spec.publishes, spec.acts_on):
+            if idx is not None and idx < len(args):
+                self.act_after_unlock(self.x.canon(args[idx], st), st, peers, line, text)
         if spec.acts_on is not None and spec.acts_on < len(args):
             self._act(self.x.canon(args[spec.acts_on], st), st, peers, line, text,
                       call.start_byte, self._takes_d_lock(spec, spec.acts_on))
@@ -239,6 +244,8 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
         key = self.x.lock_key(ls, args, st)
         if key is None:
             return
+        if ls.when is None:  # a trylock cannot deadlock
+            self.parent_after_child(key, st, line, text)
         h = st.held(key)
         if h is not None and (h.line == line or (h.line == 0 and h.key in self.ctx.inferred_keys)):
             st.drop_lock(h, line)  # a loop's next object, or a hold we only guessed
@@ -336,6 +343,9 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
             st.alias[var] = (canon, None if own_ref or v.type != "identifier" else ref_canon)
         if parent:
             st.parents[var] = parent
+            h = st.held(("inode", f"{parent}->d_inode"))
+            if h is not None and h.line:
+                st.looked[var] = h.inst
         if fresh:
             st.fresh = st.fresh | {var}
         if pending is not None:

@@ -1,4 +1,5 @@
-"""RACE009: the inode of a dentry's parent used where nothing keeps it.
+"""RACE009: the inode of a dentry's parent used where nothing keeps it;
+RACE013: the parent's d_lock taken under the child's.
 
 `d_inode(d->d_parent)` is only stable while something pins the parent: a
 reference taken with dget_parent(), or the parent's inode lock (the VFS
@@ -14,7 +15,7 @@ from tree_sitter import Node
 from reviewer.checks.race.api import KernelApi
 from reviewer.checks.race.exprs import Exprs, args_of, callee_name, compact, unwrap
 from reviewer.checks.race.hits import FnContext, Hit
-from reviewer.checks.race.state import State, root_of
+from reviewer.checks.race.state import LockKey, State, root_of
 from reviewer.cparse import node_text
 
 __all__ = ["ParentChecks", "nonnull"]
@@ -140,3 +141,19 @@ class ParentChecks:
                         return True
             cur = par
         return False
+
+    def parent_after_child(self, key: LockKey, st: State, line: int, text: str) -> None:
+        """RACE013: a dentry's parent's d_lock taken (dget() takes it too)
+        while the child's is held: the order is parent before child."""
+        if key[0] != "d_lock":
+            return
+        for h in st.locks:
+            child = h.key[1]
+            if h.key[0] == "d_lock" and (key[1] == f"{child}->{self.api.parent_field}"
+                                        or st.parents.get(child) == key[1]):
+                self.ctx.hit(Hit("RACE013", line, key[1],
+                                 f"{text} takes {key[1]}->d_lock (the parent's) while "
+                                 f"{child}->d_lock (the child's, line {h.line}) is held: "
+                                 "the order is parent before child; use dget_parent() "
+                                 "before locking the child", (h.line,) if h.line else ()))
+                return

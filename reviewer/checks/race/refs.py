@@ -1,6 +1,8 @@
 """RACE008: an object used after the put that dropped the reference held on
-it, directly or through a pointer read from it before the put; RACE015: a
-field left pointing at what was put, where the code it replaces cleared it."""
+it, directly or through a pointer read from it before the put; RACE011: a
+reference taken only after dropping the lock that kept the object alive;
+RACE015: a field left pointing at what was put, where the code it replaces
+cleared it."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from reviewer.checks.race.api import FnSpec, KernelApi
 from reviewer.checks.race.exprs import Exprs, compact, unwrap
 from reviewer.checks.race.hits import FnContext, Hit
 from reviewer.checks.race.state import State, root_of
+from reviewer.cparse import node_text
 
 __all__ = ["RefChecks"]
 
@@ -49,9 +52,32 @@ class RefChecks:
                 st.put[subj] = (line, name)
         gets = spec.alias_arg if spec is not None and spec.returns_ref else \
             0 if op == "get" else None
+        if gets is not None and gets < len(args):
+            self._late_get(args[gets], st, line, name)
         if discarded and gets is not None and gets < len(args):  # `dget(d);`: one more
             subj = self.x.canon(args[gets], st, ref=True)
             st.extra[subj] = st.extra.get(subj, 0) + 1
+
+    def _late_get(self, target: Node, st: State, line: int, name: str) -> None:
+        """RACE011: a reference taken on a pointer read under a lock, after
+        that lock was dropped: the object may be gone by then."""
+        target = unwrap(target)
+        var = node_text(target) if target.type == "identifier" else ""
+        born = st.born.get(var)
+        if not born or var in st.owned or st.extra.get(var, 0):
+            return
+        gone = sorted(inst for inst in born if not st.still_held(inst))
+        if not gone:
+            return
+        key, taken = gone[0]
+        dropped = st.released.get(key)
+        when = f" at line {dropped}" if dropped else ""
+        self.ctx.hit(Hit("RACE011", line, var,
+                         f"{name}({var}) takes a reference only after {self.x.describe(key)}"
+                         f"{when} was released, the lock held when {var} was found (taken at "
+                         f"line {taken}): it may already be freed; take the reference "
+                         "before unlocking (dget_dlock() under d_lock)",
+                         tuple(n for n in (dropped, taken) if n)))
 
     def bind_derived(self, var: str, value: Node, st: State, line: int,
                      owns: bool) -> None:

@@ -87,3 +87,33 @@ def rcu_walk_inode_reload(ctx: CheckContext) -> Iterator[Finding]:
     path-lookup.rst (RCU-walk).
     """
     yield from report(ctx, "RACE010")
+
+
+@rule("RACE013", "parent-lock-under-child", Severity.ERROR, Scope.REVISION)
+def parent_lock_under_child(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags taking a dentry's parent's `d_lock` while the child's `d_lock` is
+    held: `spin_lock(&d->d_parent->d_lock)`, or `dget(d->d_parent)`, which
+    takes it when the reference count cannot be bumped locklessly.  Trylocks
+    are not flagged.
+
+    ## Why is this bad?
+    The dcache takes `d_lock`s parent before child (`spin_lock_nested()` on
+    the child under the parent's).  Taking them the other way round
+    deadlocks against any task walking down the tree.
+
+    ## Example
+    ```c
+    spin_lock(&dentry->d_lock);
+    parent = dget(dentry->d_parent);
+    spin_unlock(&dentry->d_lock);
+    ```
+    Use instead:
+    ```c
+    parent = dget_parent(dentry);
+    ```
+
+    ## References
+    Locking rules brief, fact 7.
+    """
+    yield from report(ctx, "RACE013")

@@ -72,3 +72,50 @@ def put_field_left_dangling(ctx: CheckContext) -> Iterator[Finding]:
     Locking rules brief, fact 5.
     """
     yield from report(ctx, "RACE015")
+
+
+@rule("RACE011", "ref-after-unlock", Severity.ERROR, Scope.REVISION)
+def ref_after_unlock(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags a reference taken (`dget()`, a `*_get()` helper) on a pointer that
+    was read while a spinlock or the RCU read lock was held, after that lock
+    was released: the lock that kept the object alive was dropped before
+    the reference that should replace it was taken.
+
+    ## Why is this bad?
+    Between the unlock and the get, the object can be killed and freed (its
+    last reference dropped by someone else): the get then revives freed
+    memory.  The reference must be taken while the lock still pins the
+    object, e.g. with `dget_dlock()` under `d_lock`.
+
+    ## Example
+    ```c
+    spin_lock(&parent->d_lock);
+    list_for_each_entry(child, &parent->d_subdirs, d_child) {
+            if (foo_match(child, name)) {
+                    spin_unlock(&parent->d_lock);
+                    return dget(child);
+            }
+    }
+    spin_unlock(&parent->d_lock);
+    ```
+    Use instead:
+    ```c
+    spin_lock(&parent->d_lock);
+    list_for_each_entry(child, &parent->d_subdirs, d_child) {
+            if (foo_match(child, name)) {
+                    spin_lock_nested(&child->d_lock, DENTRY_D_LOCK_NESTED);
+                    dget_dlock(child);
+                    spin_unlock(&child->d_lock);
+                    spin_unlock(&parent->d_lock);
+                    return child;
+            }
+    }
+    spin_unlock(&parent->d_lock);
+    ```
+
+    ## References
+    Locking rules brief, facts 1 and 5; Documentation/filesystems/
+    path-lookup.rst.
+    """
+    yield from report(ctx, "RACE011")

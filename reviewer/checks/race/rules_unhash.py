@@ -148,3 +148,39 @@ def unlocked_refcount_decision(ctx: CheckContext) -> Iterator[Finding]:
     Locking rules brief, fact 9.
     """
     yield from report(ctx, "RACE004")
+
+
+@rule("RACE012", "negativity-after-parent-unlock", Severity.ERROR, Scope.REVISION)
+def negativity_after_parent_unlock(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags acting on a dentry (instantiating, publishing or changing it) on
+    the strength of a negativity test made after the parent directory's
+    inode lock, held for the dentry's lookup, was released.
+
+    ## Why is this bad?
+    A negative dentry stays negative only while the parent's inode lock is
+    held: once it is dropped, another task can create the name and make the
+    same dentry positive.  Instantiating it then, or deciding it is free,
+    races with that create.
+
+    ## Example
+    ```c
+    inode_lock(d_inode(parent));
+    dentry = lookup_one_len(name, parent, len);
+    inode_unlock(d_inode(parent));
+    if (d_is_negative(dentry))
+            d_instantiate(dentry, inode);
+    ```
+    Use instead:
+    ```c
+    inode_lock(d_inode(parent));
+    dentry = lookup_one_len(name, parent, len);
+    if (d_is_negative(dentry))
+            d_instantiate(dentry, inode);
+    inode_unlock(d_inode(parent));
+    ```
+
+    ## References
+    Locking rules brief, facts 2 and 4.
+    """
+    yield from report(ctx, "RACE012")

@@ -63,10 +63,10 @@ class State:
     path crossed lines the code seen does not show (`fogged`): then it is
     unknown, except for objects the path named afresh since (`clear`)."""
 
-    __slots__ = ("alias", "clear", "derived", "errs", "extra", "facts", "fogged", "fresh",
-                 "locks", "maybe_null", "murky", "nonnull", "owned", "parents", "pending", "pos",
-                 "put", "rcu_walk", "released", "signs", "trail", "truth", "unheld",
-                 "valfacts")
+    __slots__ = ("alias", "born", "clear", "derived", "errs", "extra", "facts", "fogged",
+                 "fresh", "locks", "looked", "maybe_null", "murky", "nonnull", "owned",
+                 "parents", "pending", "pos", "put", "rcu_walk", "released", "signs", "trail",
+                 "truth", "unheld", "valfacts")
 
     def __init__(self) -> None:
         self.locks: tuple[Held, ...] = ()
@@ -83,6 +83,8 @@ class State:
         self.maybe_null: dict[str, tuple[str, int]] = {}  # var = d_inode(child->d_parent)
         self.nonnull: frozenset[str] = frozenset()  # names a branch proved non-NULL
         self.signs: dict[str, frozenset[str]] = {}  # int var -> possible signs (signs.py)
+        self.born: dict[str, frozenset[Inst]] = {}  # var -> atomic locks held when it was set
+        self.looked: dict[str, Inst] = {}  # dentry -> the parent inode lock of its lookup
         self.facts: frozenset[Fact] = frozenset()
         # var -> (normalised value, name of the reference it holds: None = its own)
         self.alias: dict[str, tuple[str, str | None]] = {}
@@ -102,6 +104,7 @@ class State:
         s.trail, s.errs, s.rcu_walk = self.trail, self.errs, self.rcu_walk
         s.murky, s.owned, s.nonnull = self.murky, self.owned, self.nonnull
         s.maybe_null, s.signs = dict(self.maybe_null), dict(self.signs)
+        s.born, s.looked = dict(self.born), dict(self.looked)
         s.extra = dict(self.extra)
         s.released, s.alias = dict(self.released), dict(self.alias)
         s.parents, s.put, s.derived = dict(self.parents), dict(self.put), dict(self.derived)
@@ -118,7 +121,8 @@ class State:
                 tuple(sorted((k, v[0].key) for k, v in self.pending.items())), self.fresh,
                 tuple(sorted(self.extra.items())), self.unheld, self.fogged, self.clear,
                 self.trail, self.errs, self.rcu_walk, self.murky, self.owned, self.nonnull,
-                tuple(sorted(self.maybe_null)), tuple(sorted(self.signs.items())))
+                tuple(sorted(self.maybe_null)), tuple(sorted(self.signs.items())),
+                tuple(sorted(self.born.items())), tuple(sorted(self.looked.items())))
 
     def fog(self) -> None:
         """The path ran lines the code seen does not show: what it knew about
@@ -184,6 +188,12 @@ class State:
         self.errs, self.owned = self.errs - {var}, self.owned - {var}
         self.maybe_null.pop(var, None)
         self.signs.pop(var, None)
+        self.looked.pop(var, None)
+        held = frozenset(h.inst for h in self.locks if h.atomic)
+        if held:  # what keeps a pointer read under them alive: RACE011
+            self.born[var] = held
+        else:
+            self.born.pop(var, None)
         if self.fogged:
             self.clear = self.clear | {var}
         self.truth = {k: v for k, v in self.truth.items() if var not in v[1]}
