@@ -17,7 +17,7 @@ from tree_sitter import Language, Node, Parser, Tree
 __all__ = [
     "CFunction", "Call", "Prototype", "calls", "exported_symbols",
     "function_at", "function_name", "function_nodes", "functions", "functions_touching",
-    "line_of", "macros", "node_text", "param_names", "params", "parse", "prototypes",
+    "line_of", "local_types", "macros", "node_text", "param_names", "params", "parse", "prototypes",
 ]
 
 _LANGUAGE = Language(tree_sitter_c.language())
@@ -111,6 +111,23 @@ def params(node: Node) -> list[tuple[str | None, str]]:
         base = p.child_by_field_name("type")
         out.append((node_text(d) if d is not None else None,
                     " ".join(node_text(base).split()) + " " + "*" * stars if base else ""))
+    return out
+
+
+def local_types(body: Node) -> dict[str, str]:
+    """Variables declared in a function body -> their type text ("struct
+    dentry *"), as `params` gives them for parameters."""
+    out: dict[str, str] = {}
+    for decl in _iter_type(body, ("declaration",)):
+        base = decl.child_by_field_name("type")
+        for top in decl.children_by_field_name("declarator"):
+            d: Node | None = top
+            stars = 0
+            while d is not None and d.type != "identifier":
+                stars += d.type == "pointer_declarator"
+                d = d.child_by_field_name("declarator")
+            if d is not None and base is not None:
+                out[node_text(d)] = " ".join(node_text(base).split()) + " " + "*" * stars
     return out
 
 

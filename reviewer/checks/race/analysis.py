@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from reviewer.checks.race.api import KernelApi, default_api
 from reviewer.checks.race.callers import CallerContext
 from reviewer.checks.race.events import Events
-from reviewer.checks.race.removed import cleared_fields, protected_fields, runs
+from reviewer.checks.race.removed import (
+    cleared_fields,
+    protected_fields,
+    released_locks,
+    runs,
+)
 from reviewer.checks.race.state import Held
 from reviewer.checks.race.summary import Summaries, function_context
 from reviewer.checks.race.walker import Walker
@@ -79,6 +84,7 @@ def _analyze_file(src: SourceFile, api: KernelApi, all_lines: bool) -> list[Race
             if fn.start_line <= anchor <= fn.end_line:
                 ctx.protected.update(protected_fields(lines, api))
                 ctx.cleared[anchor] = cleared_fields(lines)
+                ctx.released_keys |= released_locks(lines, api)
         span = range(fn.start_line, fn.end_line + 1)
         unseen = [n for n in span if n not in src.known_lines] if src.known_lines else []
         found = Walker(Events(api, ctx), body, fn.end_line, unseen, changed).run(init)

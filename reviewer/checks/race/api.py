@@ -130,16 +130,28 @@ class KernelApi:
     def get(self, name: str) -> FnSpec | None:
         return self.functions.get(name)
 
-    def ref_op(self, name: str) -> str | None:
+    def ref_op(self, name: str, arg_type: str | None = None) -> str | None:
         """"put" or "get" when the kernel's naming says a function the table
-        does not list drops or takes a reference on its first argument
-        (`btrfs_add_delayed_iput`, `ceph_mdsc_put_request`, `kref_get`)."""
-        if name in self.functions or name.lstrip("_").startswith(self.not_refs):
+        does not list drops or takes a reference on its one argument
+        (`btrfs_add_delayed_iput`, `ceph_mdsc_put_request`, `kref_get`).
+        Words after the verb name what is put: with the argument's type
+        known, they must be in it (`ecryptfs_put_lower_file(inode)` puts
+        the inode's lower file, not the inode)."""
+        if name in self.functions or name.lstrip("_").startswith(self.not_refs) \
+                or name.isupper():  # TLV_PUT(): a macro, not a reference
             return None
-        words = set(name.lower().strip("_").split("_"))
-        if words & self.put_words:
-            return "put"
-        return "get" if words & self.get_words else None
+        words = name.lower().strip("_").split("_")
+        if "and" in words:  # `..._unlock_and_put_cached()`: puts something else
+            return None
+        for op, verbs in (("put", self.put_words), ("get", self.get_words)):
+            at = [i for i, w in enumerate(words) if w in verbs]
+            if not at:
+                continue
+            what = words[at[-1] + 1:]
+            typed = set(arg_type.replace("*", " ").replace("_", " ").lower().split()) \
+                if arg_type else None
+            return op if typed is None or set(what) <= typed else None
+        return None
 
     def atomic(self, kind: str) -> bool:
         return kind in self.atomic_kinds

@@ -88,8 +88,7 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
         line, text = line_of(call), compact(call)
         if self.ctx.call_hook is not None and name:
             self.ctx.call_hook(name, args, st)
-        ref_op = self.api.ref_op(name) if spec is None and name else None
-        if (spec is None and ref_op != "put") or (
+        if (spec is None and self.ref_by_name(name, args) != "put") or (
                 spec is not None and not (spec.puts is not None or spec.value_only)):
             if not (spec and (spec.transparent is not None or spec.inode_of is not None)):
                 for a in args:
@@ -110,7 +109,8 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
             if key is not None:
                 self.parent_after_child(key, st, line, text)
             h = st.held(key) if key else None
-            if key and h is not None and key[1] != WILDCARD:
+            guessed = h is not None and h.line == 0 and h.key in self.ctx.inferred_keys
+            if key and h is not None and key[1] != WILDCARD and not guessed:
                 self.ctx.hit(Hit("RACE006", line, key[1],
                                  f"{text} takes {self.x.describe(key)} itself, but it is "
                                  f"already held {self._since(h)}: self-deadlock",
@@ -156,9 +156,18 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
         says which, relative to its parameters)."""
         if publishes:
             st.fresh = st.fresh - {strip_addr(self.x.canon(a, st)) for a in args}
+            # `down_write_killable(&v->lock)`, `lock_two_nondirectories(a, b)`:
+            # what it does to the locks of the objects it gets is unknown
+            given = {strip_addr(self.x.canon(a, st)) for a in args}
+            unknown = {k for k in self.ctx.acquired_keys | self.ctx.released_keys
+                       if st.held(k) is None and (k[1] in given or any(
+                           k[1].startswith(g + "->") for g in given))}
+            st.murky = st.murky | unknown
+            st.released = {k: v for k, v in st.released.items() if k not in unknown}
         for rel in self.ctx.callee_releases(name) if name else ():
             if rel.arg < len(args):
-                key = (rel.kind, strip_addr(self.x.canon(args[rel.arg], st)) + rel.suffix)
+                key = (rel.kind, "") if rel.arg < 0 else \
+                    (rel.kind, strip_addr(self.x.canon(args[rel.arg], st)) + rel.suffix)
                 h = st.held(key)
                 if h is not None and h.key[1] != WILDCARD:
                     st.drop_lock(h, line)
@@ -265,7 +274,9 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
         if h is not None and h.key[1] != WILDCARD:
             st.drop_lock(h, line)
             return
-        if key in st.released:
+        if key in st.murky:
+            pass  # taken or not by code we do not know: no verdict
+        elif key in st.released:
             first = st.released[key]
             self.ctx.hit(Hit("RACE006", line, key[1],
                              f"{text} releases {self.x.describe(key)}, already released at "
@@ -295,6 +306,12 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
             self._act(flags_of, st, peers, line, f"writing {compact(left)}", left.start_byte,
                       False)
         st.forget_subject(target)
+        st.forget_subject(self.x.canon(left, st, ref=True))
+        value = unwrap(right) if right is not None and op == "=" else None
+        if value is not None and (truth := self.x.truth(value, st)) is not None \
+                and value.type in ("true", "false", "null", "number_literal"):
+            # `trans->removing_chunk = false;` decides a later `if (trans->removing_chunk)`
+            st.truth[" ".join(node_text(left).split())] = (truth, frozenset({root_of(target)}))
 
     def bind(self, var: str, value: Node | None, st: State, line: int,
              declared: bool = False) -> None:

@@ -24,7 +24,8 @@ class Hit:
 @dataclass(frozen=True)
 class Release:
     """A helper of the file releases its caller's lock on argument `arg`
-    (the lock `kind` of `arg` + `suffix`), on every path or only on some."""
+    (the lock `kind` of `arg` + `suffix`; arg -1: a lock of no object, as
+    RCU's), on every path or only on some."""
 
     arg: int
     kind: str
@@ -37,9 +38,10 @@ class FnContext:
     name: str
     entry_keys: set[LockKey] = field(default_factory=set)  # held by the caller
     acquired_keys: set[LockKey] = field(default_factory=set)  # taken somewhere in the body
-    released_keys: set[LockKey] = field(default_factory=set)  # dropped somewhere in it
+    released_keys: set[LockKey] = field(default_factory=set)  # dropped in it (or its removed lines)
     inferred_keys: set[LockKey] = field(default_factory=set)  # entry holds we only guess
     dentry_params: set[str] = field(default_factory=set)  # `struct dentry *` parameters
+    var_types: dict[str, str] = field(default_factory=dict)  # parameter/local -> its type
     returns_locked: bool = False  # __acquires() or a *lock* name: may return holding
     assumes_locked: bool = False  # *_locked: the caller holds what it needs
     hits: dict[tuple[str, int, str], Hit] = field(default_factory=dict)

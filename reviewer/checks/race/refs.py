@@ -38,10 +38,20 @@ class RefChecks:
                              f"after {gone[1]}() at line {gone[0]} dropped the reference "
                              f"held on {read[0]}", (gone[0], read[1])))
 
+    def ref_by_name(self, name: str | None, args: list[Node]) -> str | None:
+        """"put" / "get" for a function the table does not list, by its name
+        and its one argument's declared type."""
+        if not name or len(args) != 1 or self.api.get(name) is not None:
+            return None
+        arg = unwrap(args[0])
+        typed = self.ctx.var_types.get(node_text(arg)) if arg.type == "identifier" else None
+        return self.api.ref_op(name, typed)
+
     def ref_call(self, call: Node, name: str, spec: FnSpec | None, args: list[Node],
                  st: State, line: int, discarded: bool) -> None:
         """Puts and gets: the table's, or the kernel's naming for the rest."""
-        op = None if spec is not None else self.api.ref_op(name)
+        # By name only with one argument: `put_data_header(sctx, len)` writes data
+        op = self.ref_by_name(name, args)
         puts = spec.puts if spec is not None else 0 if op == "put" else None
         if puts is not None and puts < len(args):
             subj = self.x.canon(args[puts], st, ref=True)
@@ -81,13 +91,16 @@ class RefChecks:
 
     def bind_derived(self, var: str, value: Node, st: State, line: int,
                      owns: bool) -> None:
-        """`dir = d_inode(parent)`: dir lives only as long as parent's reference."""
+        """`dir = d_inode(parent)`: a dentry holds a reference on its inode and
+        on its parent, so dir lives only as long as our reference on parent.
+        (Other fields may point at objects that outlive the one put.)"""
         v = unwrap(value)
         if owns or v.type == "identifier":
             return
-        source = root_of(self.x.canon(v, st, ref=True))
-        if source and source != var and v.type in ("field_expression", "call_expression") \
-                and self.x.is_plain(v):
+        via = self.x.canon(v, st, ref=True)
+        source = root_of(via)
+        pinned = (*self.api.inode_fields, self.api.parent_field)
+        if source and source != var and via in {f"{source}->{f}" for f in pinned}:
             st.derived[var] = (source, line)
 
     def put_field(self, arg: Node, call: Node, name: str, line: int) -> None:

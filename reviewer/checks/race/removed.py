@@ -17,7 +17,7 @@ from reviewer.checks.race.hits import FnContext, Hit
 from reviewer.checks.race.state import LockKey, State
 from reviewer.cparse import node_text, parse
 
-__all__ = ["RemovedChecks", "cleared_fields", "protected_fields", "runs"]
+__all__ = ["RemovedChecks", "cleared_fields", "protected_fields", "released_locks", "runs"]
 
 
 def runs(removed: Iterable[tuple[int, str]]) -> list[tuple[int, list[str]]]:
@@ -72,6 +72,28 @@ def protected_fields(lines: list[str], api: KernelApi) -> dict[str, LockKey]:
         for read in _field_reads(stmt):
             reads.setdefault(x.canon(read, st), []).extend(held)
     return out
+
+
+def released_locks(lines: list[str], api: KernelApi) -> set[LockKey]:
+    """Locks the removed lines released: the function manages them itself."""
+    x, st = Exprs(api), State()
+    out: set[LockKey] = set()
+    for stmt in _statements(lines):
+        for call in _calls(stmt):
+            spec = x.spec(call)
+            for ls in spec.releases if spec is not None else ():
+                if (k := x.lock_key(ls, args_of(call), st)) is not None:
+                    out.add(k)
+    return out
+
+
+def _calls(node: Node) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if cur.type == "call_expression":
+            yield cur
+        stack.extend(cur.named_children)
 
 
 def cleared_fields(lines: list[str]) -> set[str]:

@@ -64,7 +64,7 @@ class State:
     unknown, except for objects the path named afresh since (`clear`)."""
 
     __slots__ = ("alias", "born", "clear", "derived", "errs", "extra", "facts", "fogged",
-                 "fresh", "locks", "looked", "maybe_null", "murky", "nonnull", "owned",
+                 "fresh", "locks", "looked", "maybe_null", "murky", "nonnull", "oks", "owned",
                  "parents", "pending", "pos", "put", "rcu_walk", "released", "signs", "trail",
                  "truth", "unheld", "valfacts")
 
@@ -78,6 +78,7 @@ class State:
         self.pos = 0  # line of the last statement run (not part of the signature)
         self.trail = 0  # last changed line the path ran through
         self.errs: frozenset[str] = frozenset()  # variables holding an error code
+        self.oks: frozenset[str] = frozenset()  # pointer variables known not to be errors
         self.rcu_walk = False  # on the RCU-walk branch of a lookup-time callback
         self.owned: frozenset[str] = frozenset()  # variables holding their own reference
         self.maybe_null: dict[str, tuple[str, int]] = {}  # var = d_inode(child->d_parent)
@@ -101,7 +102,7 @@ class State:
         s = State()
         s.locks, s.facts, s.fresh = self.locks, self.facts, self.fresh
         s.unheld, s.fogged, s.clear, s.pos = self.unheld, self.fogged, self.clear, self.pos
-        s.trail, s.errs, s.rcu_walk = self.trail, self.errs, self.rcu_walk
+        s.trail, s.errs, s.oks, s.rcu_walk = self.trail, self.errs, self.oks, self.rcu_walk
         s.murky, s.owned, s.nonnull = self.murky, self.owned, self.nonnull
         s.maybe_null, s.signs = dict(self.maybe_null), dict(self.signs)
         s.born, s.looked = dict(self.born), dict(self.looked)
@@ -120,7 +121,8 @@ class State:
                 tuple(sorted((k, v[0].start_byte) for k, v in self.valfacts.items())),
                 tuple(sorted((k, v[0].key) for k, v in self.pending.items())), self.fresh,
                 tuple(sorted(self.extra.items())), self.unheld, self.fogged, self.clear,
-                self.trail, self.errs, self.rcu_walk, self.murky, self.owned, self.nonnull,
+                self.trail, self.errs, self.oks, self.rcu_walk, self.murky, self.owned,
+                self.nonnull,
                 tuple(sorted(self.maybe_null)), tuple(sorted(self.signs.items())),
                 tuple(sorted(self.born.items())), tuple(sorted(self.looked.items())))
 
@@ -185,7 +187,8 @@ class State:
         """`var` gets a new value: forget what was known about the old one."""
         stale = f"{var}@{line}"
         self._forget({var, stale})  # a loop may reach this site again: reuse its name
-        self.errs, self.owned = self.errs - {var}, self.owned - {var}
+        self.errs, self.oks, self.owned = self.errs - {var}, self.oks - {var}, \
+            self.owned - {var}
         self.maybe_null.pop(var, None)
         self.signs.pop(var, None)
         self.looked.pop(var, None)
@@ -199,7 +202,11 @@ class State:
         self.truth = {k: v for k, v in self.truth.items() if var not in v[1]}
         self.valfacts.pop(var, None)
         self.pending.pop(var, None)
-        self.alias.pop(var, None)
+        old = self.alias.pop(var, None)
+        if old is not None and not rename_locks:
+            # The locks stay with the name: they were keyed by its old value
+            self.locks = tuple(Held((h.key[0], _rebase(h.key[1], old[0], var)), h.line,
+                                    h.shared, h.atomic, h.how) for h in self.locks)
         # keep other names of the old value distinct
         for k, (value, ref) in list(self.alias.items()):
             if root_of(value) == var or (ref is not None and root_of(ref) == var):
@@ -228,3 +235,10 @@ def _restale(value: str, var: str, stale: str) -> str:
         return value
     head = value[: len(value) - len(value.lstrip("&*("))]
     return head + stale + value[len(head) + len(var):]
+
+
+def _rebase(subject: str, old: str, new: str) -> str:
+    """`old->x` -> `new->x` (a lock keyed by a name's former value)."""
+    if subject == old or subject.startswith((old + "->", old + ".")):
+        return new + subject[len(old):]
+    return subject

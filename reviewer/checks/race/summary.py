@@ -14,7 +14,7 @@ from reviewer.checks.race.events import Events, FnContext
 from reviewer.checks.race.exprs import Exprs, args_of, callee_name, strip_addr
 from reviewer.checks.race.hits import Release
 from reviewer.checks.race.state import WILDCARD, Held, LockKey, State, root_of
-from reviewer.cparse import node_text, params, parse
+from reviewer.cparse import local_types, node_text, params, parse
 
 __all__ = ["Static", "Summaries", "Summary", "function_context", "static"]
 
@@ -134,7 +134,8 @@ def static(name: str, node: Node, body: Node, api: KernelApi, x: Exprs,
             args = args_of(n)  # a helper of this file that drops its caller's lock
             for rel in callees(callee):
                 if rel.arg < len(args):
-                    k = (rel.kind, strip_addr(x.canon(args[rel.arg], st)) + rel.suffix)
+                    k = (rel.kind, "") if rel.arg < 0 else \
+                        (rel.kind, strip_addr(x.canon(args[rel.arg], st)) + rel.suffix)
                     first.setdefault(k, "release")
                     last[k] = "release"
                     ops["release"].add(k)
@@ -169,6 +170,8 @@ def _unconditional_releases(body: Node, x: Exprs, st: State) -> set[LockKey]:
     condition or a loop): every path through the function releases them."""
     out: set[LockKey] = set()
     for stmt in body.named_children:
+        # anything later naming the lock (downgrade_write(), a helper) may retake it
+        out = {k for k in out if k[1].split("->")[-1] not in node_text(stmt)}
         call = stmt.named_children[0] if stmt.type == "expression_statement" \
             and stmt.named_children else None
         if call is None or call.type != "call_expression" or (spec := x.spec(call)) is None:
@@ -176,9 +179,6 @@ def _unconditional_releases(body: Node, x: Exprs, st: State) -> set[LockKey]:
         for ls in spec.releases:
             if (k := x.lock_key(ls, args_of(call), st)) is not None:
                 out.add(k)
-        for ls in spec.acquires:
-            if (k := x.lock_key(ls, args_of(call), st)) is not None:
-                out.discard(k)
     return out
 
 
@@ -192,6 +192,8 @@ def _summary(name: str, node: Node, api: KernelApi, callees: Summary) -> list[Re
     info = static(name, node, body, api, x, read_annotations(node, body, x), callees)
     out: list[Release] = []
     for kind, subj in info.releases:
+        if not subj:  # rcu_read_unlock(): the caller's RCU read lock
+            out.append(Release(-1, kind, "", (kind, subj) in info.always))
         for i, (pname, _t) in enumerate(info.params):
             if pname and root_of(subj) == pname and subj.startswith(pname):
                 out.append(Release(i, kind, subj[len(pname):], (kind, subj) in info.always))
@@ -225,6 +227,7 @@ def function_context(name: str, node: Node, body: Node, api: KernelApi,
     # dentry of unknown origin there counts as having its parent locked.
     dirs = [n for n, t in info.params if n and t.startswith("struct inode *")]
     ctx.dentry_params = {n for n, t in info.params if n and t.startswith("struct dentry *")}
+    ctx.var_types = {**local_types(body), **{n: t for n, t in info.params if n}}
     if dirs and ctx.dentry_params:
         init.add_lock(Held(("inode", "?" + dirs[0]), 0, True, False, "the VFS (inode op)"))
     return ctx, init

@@ -16,6 +16,7 @@ from reviewer.checks.race.events import Events, Hit
 from reviewer.checks.race.exprs import args_of, callee_name, unwrap
 from reviewer.checks.race.parents import nonnull
 from reviewer.checks.race.rcuwalk import rcu_walk_branch
+from reviewer.checks.race.signs import narrow_err, value_class
 from reviewer.checks.race.state import Held, State
 from reviewer.cparse import line_of, node_text
 
@@ -43,6 +44,7 @@ class _Exit:
     error: bool  # returns an error code
     held: tuple[Held, ...]
     trail: int
+    known: object = None  # what the path knows of the value (signs.value_class)
 
 
 def _dedupe(states: Iterable[State]) -> list[State]:
@@ -247,6 +249,7 @@ class Walker:
                 s2.add_facts([replace(f, blind=True) if self.ev.blind(f.subject, s) else f
                               for f in facts])
                 x.record_truth(cond, want, s2)
+                narrow_err(unwrap(cond), want, s2)
                 s2.nonnull = s2.nonnull | nonnull(x, cond, want, s)
                 if (walk := rcu_walk_branch(cond, want)) is not None:
                     s2.rcu_walk = walk
@@ -379,15 +382,17 @@ class Walker:
         for s in states:
             self.exits.append(_Exit(line, " ".join(node_text(value).split()) if value else None,
                                     value is not None and self._error_value(value, s),
-                                    s.locks, s.trail))
+                                    s.locks, s.trail,
+                                    value_class(unwrap(value), s) if value else None))
 
     def leaks(self) -> None:
         """RACE006 on every lock taken here and still held at an exit the
-        code shows, when that return hands it to nobody: the RCU read lock or
-        preemption (never returned held unannotated), an error return, or a
-        lock the function releases itself before returning the same value
-        (or nothing) elsewhere.  Functions that say they return locked, and
-        locks held on entry, are the caller's business."""
+        code shows, when that return hands it to nobody.  The function must
+        release the lock itself somewhere (else it is a helper meant to
+        return holding it); then an error return leaks it, so does the RCU
+        read lock or preemption anywhere, and so does any return of a value
+        also returned without the lock (or of nothing).  Functions that say
+        they return locked, and locks held on entry, are the caller's."""
         ctx = self.ev.ctx
         if ctx.returns_locked:
             return
@@ -401,23 +406,37 @@ class Walker:
                             f"returns at line {ex.line}", related))
 
     def _leaked(self, h: Held, ex: _Exit) -> bool:
-        if h.key[0] in ("rcu", "preempt") or ex.error:
+        # A function that never releases the lock returns holding it by
+        # design (its caller unlocks), on errors too; one whose lines we do
+        # not all see may release it there.
+        if h.key not in self.ev.ctx.released_keys and not self.unseen:
+            return False
+        if ex.error:
             return True
-        if h.key not in self.ev.ctx.released_keys:
-            return False  # a helper that returns holding what it took
+        if h.key[0] in ("rcu", "preempt"):
+            return True  # released elsewhere here, never handed over unannotated
+        # The same value returned without it: the caller cannot tell the two
+        # apart (a value the path knows to differ, ERR or not, is a signal).
+        # (The lock is known by where it was taken: its name may differ by path.)
         return ex.value is None or any(
-            o.value == ex.value and all(k.key != h.key for k in o.held) for o in self.exits)
+            o.value == ex.value and all(k.key != h.key and (k.line, k.key[0]) !=
+                                        (h.line, h.key[0]) for k in o.held)
+            and (o.known is None or ex.known is None or o.known == ex.known)
+            for o in self.exits)
 
     def _error_value(self, value: Node, st: State) -> bool:
-        """-EINVAL, ERR_PTR(err), NULL, false, or a variable known to hold an
-        error code on this path."""
+        """-EINVAL, ERR_PTR(err), or a variable known to hold an error code
+        on this path (NULL and false are answers, not errors)."""
         v = unwrap(value)
         text = node_text(v)
         if v.type == "unary_expression" and text.startswith("-"):
             return True
         if v.type == "call_expression" and callee_name(v) in ("ERR_PTR", "ERR_CAST"):
             return True
-        if v.type in ("null", "false") or text in ("NULL", "false"):
-            return True
-        return v.type == "identifier" and (text in st.errs or (
-            self.ev.x.truth(v, st) is True and text in _ERROR_NAMES))
+        if v.type != "identifier" or text in st.oks:
+            return False
+        signs = st.signs.get(text)
+        if signs is not None and (signs == frozenset({"neg"}) or "zero" in signs):
+            return "zero" not in signs
+        # `if (err) return err;`: a non-zero err is an error code
+        return text in st.errs or (self.ev.x.truth(v, st) is True and text in _ERROR_NAMES)

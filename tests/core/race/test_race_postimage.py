@@ -27,8 +27,9 @@ def _hits(hunks: list[DiffHunk]) -> set[tuple[str, int]]:
     image = rebuild_post_image(hunks)
     change = FileChange("fs/x.c", "fs/x.c", None, None, tuple(
         Hunk(0, 0, h.new_start, 0, h.section, tuple(h.lines)) for h in hunks))
-    touched = change.line_changes().touched  # added lines, and those around removals
-    src = SourceFile("fs/x.c", image.text, touched, "hunks", frozenset(image.line_map))
+    lines = change.line_changes()  # added lines, those around removals, removed ones
+    src = SourceFile("fs/x.c", image.text, lines.touched, "hunks", frozenset(image.line_map),
+                     lines.removed)
     return {(h.code, h.line) for h in analyze([src])}
 
 
