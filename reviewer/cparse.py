@@ -96,7 +96,7 @@ def function_name(node: Node) -> str | None:
 
 
 def params(node: Node) -> list[tuple[str | None, str]]:
-    """(name or None, type text such as "struct dentry *") of each parameter."""
+    """(name or None, type text such as "const struct dentry *") of each parameter."""
     decl = _fn_declarator(node)
     plist = decl.child_by_field_name("parameters") if decl is not None else None
     out: list[tuple[str | None, str]] = []
@@ -109,8 +109,11 @@ def params(node: Node) -> list[tuple[str | None, str]]:
             stars += d.type == "pointer_declarator"
             d = d.child_by_field_name("declarator")
         base = p.child_by_field_name("type")
+        quals = "".join(node_text(c) + " " for c in p.children if c.type == "type_qualifier"
+                        and base is not None and c.start_byte < base.start_byte)
         out.append((node_text(d) if d is not None else None,
-                    " ".join(node_text(base).split()) + " " + "*" * stars if base else ""))
+                    quals + " ".join(node_text(base).split()) + " " + "*" * stars
+                    if base else ""))
     return out
 
 

@@ -15,7 +15,7 @@ from tree_sitter import Node
 
 from reviewer.checks.race.api import KernelApi
 from reviewer.checks.race.events import Events
-from reviewer.checks.race.state import LockKey, State, root_of
+from reviewer.checks.race.state import Held, LockKey, State, root_of
 from reviewer.checks.race.summary import Summaries, function_context
 from reviewer.checks.race.walker import Walker
 from reviewer.cparse import function_name, node_text, param_names
@@ -96,20 +96,30 @@ class CallerContext:
         def record(name: str, args: list[Node], st: State) -> None:
             if name == callee:
                 canon = [events.x.canon(a, st).lstrip("&") for a in args]
-                seen.append(frozenset(_translate(st, canon, params)))
+                sure = [h for h in st.locks if not (h.line == 0 and h.key in ctx.inferred_keys)]
+                seen.append(frozenset(_translate(sure, canon, params, ctx.dentry_params,
+                                                 self.api.parent_field)))
 
         ctx.call_hook = record
         Walker(events, body, caller.end_point.row + 1).run(init)
         return seen or [frozenset()]
 
 
-def _translate(st: State, args: list[str], params: list[str | None]) -> Iterator[LockKey]:
-    """The caller's locks, named as the callee sees them: a lock on an
-    argument's object, or one with no object (RCU, preemption)."""
-    for h in st.locks:
+def _translate(held: list[Held], args: list[str], params: list[str | None],
+               op_dentries: set[str], parent_field: str) -> Iterator[LockKey]:
+    """The caller's locks (not those it only guesses it holds), named as the
+    callee sees them: a lock on an argument's object, one with no object
+    (RCU, preemption), and the directory lock the VFS holds around an inode
+    operation, as the parent's lock of the operation's dentry passed on."""
+    for h in held:
         kind, subj = h.key
         if not subj:
             yield h.key
+            continue
+        if subj.startswith("?"):
+            for arg, param in zip(args, params, strict=False):
+                if param is not None and arg in op_dentries:
+                    yield ("inode", f"{param}->{parent_field}->d_inode")
             continue
         for arg, param in zip(args, params, strict=False):
             if param is None or not arg or root_of(arg) != root_of(subj):

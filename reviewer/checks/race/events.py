@@ -174,6 +174,9 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
                     if not rel.always:  # released on some of its paths: unknown now
                         st.released.pop(h.key, None)
                         st.murky = st.murky | {h.key}
+                elif h is None and rel.taken:  # it may come back holding it
+                    st.released.pop(key, None)
+                    st.murky = st.murky | {key}
 
     def _out_params(self, args: list[Node], st: State, line: int) -> None:
         """`f(..., &this)` may store a new value in `this` (or in `path.dentry`)."""

@@ -25,12 +25,13 @@ class Hit:
 class Release:
     """A helper of the file releases its caller's lock on argument `arg`
     (the lock `kind` of `arg` + `suffix`; arg -1: a lock of no object, as
-    RCU's), on every path or only on some."""
+    RCU's), on every path or only on some, or may return holding it."""
 
     arg: int
     kind: str
     suffix: str
     always: bool
+    taken: bool = False  # it may also return holding it (start_creating())
 
 
 @dataclass
@@ -42,6 +43,7 @@ class FnContext:
     inferred_keys: set[LockKey] = field(default_factory=set)  # entry holds we only guess
     dentry_params: set[str] = field(default_factory=set)  # `struct dentry *` parameters
     var_types: dict[str, str] = field(default_factory=dict)  # parameter/local -> its type
+    const_dentries: set[str] = field(default_factory=set)  # `const struct dentry *` params
     returns_locked: bool = False  # __acquires() or a *lock* name: may return holding
     assumes_locked: bool = False  # *_locked: the caller holds what it needs
     hits: dict[tuple[str, int, str], Hit] = field(default_factory=dict)

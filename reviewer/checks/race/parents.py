@@ -87,10 +87,21 @@ class ParentChecks:
         via = self.x.canon(node, st, ref=True)
         return self.parent_of_inode(via) is None and root_of(via) in st.owned
 
+    def exposed(self, child: str, node: Node, st: State) -> bool:
+        """Is `child` a dentry whose parent nothing of the caller's keeps?
+        One we hold our own reference on (looked up, found by alias), or one
+        seen in RCU-walk or under rcu_read_lock(), or a `const struct dentry *`
+        callback argument (`->d_compare`, `->d_hash` run in RCU-walk).  A
+        dentry the caller hands over (or one held in its structures) usually
+        comes with its parent stable: the VFS locks it for inode operations."""
+        root = root_of(self.x.canon(node, st, ref=True))
+        return root in st.owned or st.rcu_walk or st.held(("rcu", "")) is not None \
+            or root_of(child) in self.ctx.const_dentries
+
     def bind_parent_inode(self, var: str, value: Node, st: State, line: int) -> None:
         """`dir = d_inode(d->d_parent)`: remember dir may be NULL, unpinned."""
         child = self.parent_of_inode(self.x.canon(value, st))
-        if child is not None and not self.pinned(value, st):
+        if child is not None and not self.pinned(value, st) and self.exposed(child, value, st):
             st.maybe_null[var] = (child, line)
 
     def use_parent_inode(self, node: Node, st: State, line: int) -> None:
@@ -99,7 +110,8 @@ class ParentChecks:
             child = st.maybe_null.get(node_text(node), (None, 0))[0]
         else:
             child = self.parent_of_inode(self.x.canon(node, st))
-            if child is not None and self.pinned(node, st):
+            if child is not None and (self.pinned(node, st)
+                                      or not self.exposed(child, node, st)):
                 child = None
         if child is None or self._kept_positive(node, child, st):
             return
@@ -117,7 +129,7 @@ class ParentChecks:
         if names & st.nonnull or self._guarded(node, names, st):
             return True
         value = f"{child}->{self.api.parent_field}->{self.api.inode_fields[0]}"
-        if st.held(("inode", value)) is not None:
+        if st.held(("inode", value)) is not None or ("inode", value) in st.murky:
             return True
         return child in self.ctx.dentry_params and any(h.key[1].startswith("?")
                                                        for h in st.locks)
@@ -149,6 +161,8 @@ class ParentChecks:
             return
         for h in st.locks:
             child = h.key[1]
+            if h.line == 0 and h.key in self.ctx.inferred_keys:
+                continue  # a hold we only guess from an unlock without a lock
             if h.key[0] == "d_lock" and (key[1] == f"{child}->{self.api.parent_field}"
                                         or st.parents.get(child) == key[1]):
                 self.ctx.hit(Hit("RACE013", line, key[1],

@@ -221,7 +221,8 @@ class State:
 
     def _forget(self, roots: set[str]) -> None:
         self.facts = frozenset(f for f in self.facts if root_of(f.subject) not in roots)
-        self.put = {k: v for k, v in self.put.items() if root_of(k) not in roots}
+        self.put = {k: v for k, v in self.put.items() if root_of(k) not in roots
+                    and not any(f"[{r}]" in k for r in roots)}  # `roots[i]` with a new i
         self.derived = {k: v for k, v in self.derived.items()
                         if k not in roots and root_of(v[0]) not in roots}
         self.parents = {k: v for k, v in self.parents.items() if root_of(k) not in roots}

@@ -96,6 +96,7 @@ class Static:
     annotated: set[LockKey]  # __releases / __must_hold / the table's requires
     releases: set[LockKey]  # inferred + __releases: what it drops for its caller
     always: set[LockKey]  # ... on every path (else only on some: unknown after a call)
+    keeps: set[LockKey]  # taken last: it may return holding them (its caller unlocks)
     params: list[tuple[str | None, str]]
 
 
@@ -133,7 +134,7 @@ def static(name: str, node: Node, body: Node, api: KernelApi, x: Exprs,
                 and not ((spec := x.spec(n)) is not None and spec.releases):
             args = args_of(n)  # a helper of this file that drops its caller's lock
             for rel in callees(callee):
-                if rel.arg < len(args):
+                if rel.arg < len(args) and not rel.taken:  # (taken: unknown after it)
                     k = (rel.kind, "") if rel.arg < 0 else \
                         (rel.kind, strip_addr(x.canon(args[rel.arg], st)) + rel.suffix)
                     first.setdefault(k, "release")
@@ -162,7 +163,8 @@ def static(name: str, node: Node, body: Node, api: KernelApi, x: Exprs,
     always = (noted("__releases") | _unconditional_releases(body, x, st)) & drops
     drops |= noted("__releases") - noted("__acquires")
     return Static(ops["acquire"], ops["release"], inferred, annotated, drops,
-                  always | (noted("__releases") - noted("__acquires")), plist)
+                  always | (noted("__releases") - noted("__acquires")),
+                  {k for k, op in last.items() if op == "acquire"}, plist)
 
 
 def _unconditional_releases(body: Node, x: Exprs, st: State) -> set[LockKey]:
@@ -191,12 +193,14 @@ def _summary(name: str, node: Node, api: KernelApi, callees: Summary) -> list[Re
     x = Exprs(api)
     info = static(name, node, body, api, x, read_annotations(node, body, x), callees)
     out: list[Release] = []
-    for kind, subj in info.releases:
+    for kind, subj in info.releases | info.keeps:
+        kept = (kind, subj) in info.keeps
+        always = (kind, subj) in info.always and not kept
         if not subj:  # rcu_read_unlock(): the caller's RCU read lock
-            out.append(Release(-1, kind, "", (kind, subj) in info.always))
+            out.append(Release(-1, kind, "", always, kept))
         for i, (pname, _t) in enumerate(info.params):
             if pname and root_of(subj) == pname and subj.startswith(pname):
-                out.append(Release(i, kind, subj[len(pname):], (kind, subj) in info.always))
+                out.append(Release(i, kind, subj[len(pname):], always, kept))
     return out
 
 
@@ -228,6 +232,8 @@ def function_context(name: str, node: Node, body: Node, api: KernelApi,
     dirs = [n for n, t in info.params if n and t.startswith("struct inode *")]
     ctx.dentry_params = {n for n, t in info.params if n and t.startswith("struct dentry *")}
     ctx.var_types = {**local_types(body), **{n: t for n, t in info.params if n}}
+    ctx.const_dentries = {n for n, t in info.params
+                          if n and t.startswith("const struct dentry *")}
     if dirs and ctx.dentry_params:
         init.add_lock(Held(("inode", "?" + dirs[0]), 0, True, False, "the VFS (inode op)"))
     return ctx, init
