@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tree_sitter import Node
+
 from reviewer.checks.race.api import KernelApi, default_api
 from reviewer.checks.race.callers import CallerContext
-from reviewer.checks.race.events import Events
+from reviewer.checks.race.events import Events, Hit
 from reviewer.checks.race.removed import (
     cleared_fields,
     protected_fields,
@@ -21,7 +23,7 @@ from reviewer.checks.race.removed import (
 from reviewer.checks.race.state import Held
 from reviewer.checks.race.summary import Summaries, function_context
 from reviewer.checks.race.walker import Walker
-from reviewer.cparse import function_nodes, parse
+from reviewer.cparse import CFunction, function_nodes, parse
 
 __all__ = ["CODES", "RaceHit", "SourceFile", "analyze"]
 
@@ -70,26 +72,39 @@ def _analyze_file(src: SourceFile, api: KernelApi, all_lines: bool) -> list[Race
         touched = any(fn.start_line <= n <= fn.end_line for n in changed)
         if not touched and (changed or not all_lines):
             continue  # --all widens the lines reported, not the functions read
-        body = node.child_by_field_name("body")
-        if body is None:
+        try:
+            found = _walk(src, fn, node, api, summaries, callers)
+        except RecursionError:  # nesting no kernel code has: say so, go on
+            hits.append(RaceHit("RACE000", src.path, fn.start_line, fn.name,
+                                "not checked for races: nested too deeply to be read",
+                                fn.name, src.origin))
             continue
-        ctx, init = function_context(fn.name, node, body, api, summaries.get)
-        ctx.callee_releases = summaries.get
-        for key, who in (callers.held(fn.name) if callers else {}).items():
-            if init.held(key) is None:
-                ctx.entry_keys.add(key)
-                init.add_lock(Held(key, 0, False, api.atomic(key[0]),
-                                   f"every caller ({who})"))
-        for anchor, lines in runs(src.removed):
-            if fn.start_line <= anchor <= fn.end_line:
-                ctx.protected.update(protected_fields(lines, api))
-                ctx.cleared[anchor] = cleared_fields(lines)
-                ctx.released_keys |= released_locks(lines, api)
-        span = range(fn.start_line, fn.end_line + 1)
-        unseen = [n for n in span if n not in src.known_lines] if src.known_lines else []
-        found = Walker(Events(api, ctx), body, fn.end_line, unseen, changed).run(init)
-        for h in found.values():
+        for h in found:
             if all_lines or h.line in changed or any(r in changed for r in h.related):
                 hits.append(RaceHit(h.code, src.path, h.line, fn.name, h.message, h.subject,
                                     src.origin))
     return hits
+
+
+def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries: Summaries,
+          callers: CallerContext | None) -> list[Hit]:
+    """The hits of one function, walked with everything known about it."""
+    changed = src.changed_lines
+    body = node.child_by_field_name("body")
+    if body is None:
+        return []
+    ctx, init = function_context(fn.name, node, body, api, summaries.get)
+    ctx.callee_releases = summaries.get
+    for key, who in (callers.held(fn.name) if callers else {}).items():
+        if init.held(key) is None:
+            ctx.entry_keys.add(key)
+            init.add_lock(Held(key, 0, False, api.atomic(key[0]),
+                               f"every caller ({who})"))
+    for anchor, lines in runs(src.removed):
+        if fn.start_line <= anchor <= fn.end_line:
+            ctx.protected.update(protected_fields(lines, api))
+            ctx.cleared[anchor] = cleared_fields(lines)
+            ctx.released_keys |= released_locks(lines, api)
+    span = range(fn.start_line, fn.end_line + 1)
+    unseen = [n for n in span if n not in src.known_lines] if src.known_lines else []
+    return list(Walker(Events(api, ctx), body, fn.end_line, unseen, changed).run(init).values())

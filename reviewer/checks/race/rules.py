@@ -73,7 +73,8 @@ def race_unread_code(ctx: CheckContext) -> Iterator[Finding]:
     Says which changed lines the race checks could not read: a hunk inside a
     function whose header and surrounding lines the patch does not show, so
     it could not be rebuilt into a function (this happens only when the
-    patch does not apply to a tree; with `--tree` the whole file is read).
+    patch does not apply to a tree; with `--tree` the whole file is read),
+    or a function nested too deeply to be walked.
 
     ## Why is this bad?
     Silence from the race rules on those lines means "not read", not "no
