@@ -10,7 +10,7 @@ from reviewer.checks.registry import Scope, rule
 from reviewer.model import Finding, Severity
 
 
-@rule("RACE005", "lookup-parent-lock", Severity.ERROR, Scope.REVISION)
+@rule("RACE005", "lookup-parent-lock", Severity.ERROR, Scope.REVISION, version=2)
 def lookup_parent_lock(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a locked-lookup helper (`lookup_one_len()`, `lookup_one()`,
@@ -41,16 +41,22 @@ def lookup_parent_lock(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE005")
 
 
-@rule("RACE006", "unbalanced-lock", Severity.ERROR, Scope.REVISION)
+@rule("RACE006", "unbalanced-lock", Severity.ERROR, Scope.REVISION, version=2)
 def unbalanced_lock(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
-    Flags a lock still held on some path out of the function (an early return
-    or an error `goto`), a lock released twice or released when not held, and
-    a lock taken while already held (including by a helper that takes it
-    itself, such as `d_drop()` under the same `d_lock`).  Functions whose name
-    or `__acquires()` annotation says they return locked are not checked for
-    leaks, and locks the caller holds (`__releases()`, `__must_hold()`, or only
-    released here) may be released.
+    Flags a lock still held on a path out of the function that hands it to
+    nobody, a lock released twice or released when not held, and a lock
+    taken while already held (including by a helper that takes it itself,
+    such as `d_drop()` or `dget()` under the same `d_lock`).  A leak needs a
+    function that releases the lock itself somewhere (else it is a helper
+    meant to return holding it); then an error return, any return holding
+    the RCU read lock, and a return of a value also returned without the lock
+    (`return 0` both ways) leak it.  Every lock/exit pair the code shows is
+    judged, also in a function only partly in the patch; a path through
+    lines the patch does not show is not.  Functions whose name or
+    `__acquires()` says they return locked are not checked for leaks, and
+    locks the caller holds (`__releases()`, `__must_hold()`,
+    `lockdep_assert_held()`, or only released here) may be released.
 
     ## Why is this bad?
     A leaked spinlock deadlocks the next taker; a double release corrupts the
@@ -79,12 +85,14 @@ def unbalanced_lock(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE006")
 
 
-@rule("RACE007", "sleep-in-atomic", Severity.ERROR, Scope.REVISION)
+@rule("RACE007", "sleep-in-atomic", Severity.ERROR, Scope.REVISION, version=2)
 def sleep_in_atomic(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a call that may sleep (`dput()`, `iput()`, lookups, `inode_lock()`,
-    `mutex_lock()`, `GFP_KERNEL` allocations ... per the kernel API table)
-    while a spinlock, rwlock or the RCU read lock is held.
+    `mutex_lock()`, `GFP_KERNEL` allocations ... per the kernel API table,
+    and any call given a sleeping GFP flag) while a spinlock, rwlock or the
+    RCU read lock is held, also when it is held by every caller of a static
+    function (read with `--tree`, where the whole file is seen).
 
     ## Why is this bad?
     Sleeping in atomic context is a bug: it can deadlock or trigger
