@@ -7,9 +7,11 @@ The corpus (default ../shared/corpus/race-dev) has, per real fix, the fix
 mail (fix-NN.eml), the same patch reversed so that it introduces the bug
 (bug-NN.patch), and correct lock usage (ok-NN.eml); MANIFEST.tsv names the
 rule family (R1..R8) each bug patch must raise.  Every file goes through the
-real command, `reviewer check --select RACE --format json --no-cache FILE`,
-once without a tree (diff level) and, with --tree, once on the tree; the
-tree level scores only the cases whose patch applies there.
+real command, `reviewer check --select RACE --format json FILE`, once
+without a tree (diff level) and, with --tree, once on the tree; the tree
+level scores only the cases whose patch applies there.  The runs share a
+cache made fresh for this bench (REVIEWER_CACHE), so findings are computed
+anew and the tree's kernel facts once (the first tree case runs alone).
 
 The tree is a git repository of a kernel release, made once with
     reviewer tree import /usr/src/linux-source-6.1.tar.xz ~/linux-6.1
@@ -32,8 +34,10 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -119,12 +123,15 @@ def load_manifest(corpus: Path) -> list[Case]:
     return out
 
 
-def run_check(corpus: Path, case: Case, tree: Path | None) -> Outcome:
+def run_check(corpus: Path, case: Case, tree: Path | None, cache: Path | None = None) -> Outcome:
+    """`cache`: the cache file the run uses (None: none at all)."""
     tree_args = ["--tree", str(tree)] if tree is not None else []
+    cache_args = [] if cache is not None else ["--no-cache"]
     cmd = [sys.executable, "-c", "import sys; from reviewer.cli import main; "
            "sys.exit(main(sys.argv[1:]))", "check", "--select", "RACE", "--format", "json",
-           "--no-cache", *tree_args, str(corpus / case.file)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
+           *cache_args, *tree_args, str(corpus / case.file)]
+    env = {**os.environ, "REVIEWER_CACHE": str(cache)} if cache is not None else None
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT, env=env)
     level = "tree" if tree is not None else "diff"
     try:
         data = json.loads(proc.stdout)
@@ -215,9 +222,13 @@ def main() -> None:
     cases = [c for c in load_manifest(args.corpus) if not args.only or c.file in args.only]
     levels: list[Path | None] = [None] + ([args.tree] if args.tree else [])
     results: dict[str, dict[str, object]] = {}
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+    with tempfile.TemporaryDirectory(prefix="race-accuracy-") as tmp, \
+            ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        cache = Path(tmp) / "cache.sqlite3"
         for tree in levels:
-            outcomes = list(pool.map(lambda c, t=tree: run_check(args.corpus, c, t), cases))
+            first = [run_check(args.corpus, cases[0], tree, cache)] if cases else []
+            outcomes = first + list(pool.map(
+                lambda c, t=tree: run_check(args.corpus, c, t, cache), cases[1:]))
             level = "tree" if tree is not None else "diff"
             results[level] = report(level, outcomes)
     if args.json:

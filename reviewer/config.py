@@ -7,6 +7,9 @@
     [checkpatch]
     timeout = 120                   # seconds before checkpatch.pl is stopped
 
+    [race]
+    tree-facts = false              # do not derive kernel facts from the tree
+
     [race.api.my_helper]            # extend the kernel API table (see
     requires = "d_lock:0"           # reviewer/checks/race/kernel_api.toml)
 """
@@ -35,6 +38,7 @@ class Config:
     checkpatch_timeout: float = 120.0
     race_api: dict[str, Any] = field(default_factory=dict)
     all_lines: bool = False  # race checks: also report pre-existing code
+    tree_facts: bool = True  # race checks: derive kernel facts from the base tree
 
     def with_cli(self, select: list[str] | None, ignore: list[str] | None,
                  fail_on: str | None = None, all_lines: bool = False) -> Config:
@@ -93,6 +97,9 @@ def load_config(path: Path | None = None) -> Config:
     api = race.get("api", {})
     if not isinstance(api, dict):
         raise ConfigError(f"{path}: [race.api] must be a table")
+    tree_facts = race.get("tree-facts", True)
+    if not isinstance(tree_facts, bool):
+        raise ConfigError(f"{path}: race.tree-facts must be true or false")
     from reviewer.checks.race.api import load_api
 
     try:
@@ -105,4 +112,5 @@ def load_config(path: Path | None = None) -> Config:
         fail_on=parse_severity(str(data.get("fail-on", "error"))),
         checkpatch_timeout=float(timeout),
         race_api=api,
+        tree_facts=tree_facts,
     )

@@ -10,14 +10,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import tree_sitter_c
-from tree_sitter import Language, Node, Parser, Tree
+from tree_sitter import Language, Node, Parser, Query, Tree
 
 __all__ = [
-    "CFunction", "Call", "Prototype", "calls", "exported_symbols",
+    "CFunction", "Call", "Prototype", "calls", "descendants", "exported_symbols",
     "function_at", "function_name", "function_nodes", "functions", "functions_touching",
-    "line_of", "local_types", "macros", "node_text", "param_names", "params", "parse", "prototypes",
+    "line_of", "local_types", "macros", "node_text", "param_names", "params", "parse",
+    "prototypes", "query", "returns_pointer",
 ]
 
 _LANGUAGE = Language(tree_sitter_c.language())
@@ -35,6 +37,12 @@ def _parser() -> Parser:
 def parse(source: str | bytes) -> Tree:
     data = source.encode("utf-8", "replace") if isinstance(source, str) else source
     return _parser().parse(data)
+
+
+@lru_cache(maxsize=16)
+def query(source: str) -> Query:
+    """A compiled tree-sitter query over C (compiled once per process)."""
+    return Query(_LANGUAGE, source)
 
 
 def _tree(source: str | bytes | Tree) -> Tree:
@@ -86,6 +94,13 @@ def _fn_declarator(node: Node) -> Node | None:
     return _declarator_chain(node.child_by_field_name("declarator"))
 
 
+def returns_pointer(node: Node) -> bool:
+    """Whether a function definition returns a pointer (`struct x *f(...)`)."""
+    decl = _fn_declarator(node)
+    return decl is not None and decl.parent is not None \
+        and decl.parent.type == "pointer_declarator"
+
+
 def function_name(node: Node) -> str | None:
     """Name of a function_definition (or prototype declaration) node."""
     decl = _fn_declarator(node)
@@ -121,7 +136,7 @@ def local_types(body: Node) -> dict[str, str]:
     """Variables declared in a function body -> their type text ("struct
     dentry *"), as `params` gives them for parameters."""
     out: dict[str, str] = {}
-    for decl in _iter_type(body, ("declaration",)):
+    for decl in descendants(body, ("declaration",)):
         base = decl.child_by_field_name("type")
         for top in decl.children_by_field_name("declarator"):
             d: Node | None = top
@@ -178,11 +193,13 @@ def function_at(fns: Sequence[CFunction], line: int) -> str:
     return ""
 
 
-def _iter_type(node: Node, types: tuple[str, ...]) -> Iterator[Node]:
+def descendants(node: Node, types: tuple[str, ...] | None = None) -> Iterator[Node]:
+    """`node` and every node below it, in source order (only those of
+    `types` when given)."""
     stack = [node]
     while stack:
         cur = stack.pop()
-        if cur.type in types:
+        if types is None or cur.type in types:
             yield cur
         stack.extend(reversed(cur.children))
 
@@ -204,7 +221,7 @@ def _enclosing_function(node: Node) -> str:
 def calls(source: str | bytes | Tree) -> list[Call]:
     """Every direct call `name(...)`, with its argument count and function."""
     out: list[Call] = []
-    for call in _iter_type(_tree(source).root_node, ("call_expression",)):
+    for call in descendants(_tree(source).root_node, ("call_expression",)):
         callee = call.child_by_field_name("function")
         if callee is not None and callee.type == "identifier":
             out.append(Call(node_text(callee), len(_args(call)), line_of(call),
@@ -259,7 +276,7 @@ def prototypes(source: str | bytes | Tree) -> list[Prototype]:
 def exported_symbols(source: str | bytes | Tree) -> list[str]:
     """Names given to `EXPORT_SYMBOL*(name)`."""
     out: list[str] = []
-    for call in _iter_type(_tree(source).root_node, ("call_expression",)):
+    for call in descendants(_tree(source).root_node, ("call_expression",)):
         callee = call.child_by_field_name("function")
         args = _args(call)
         if callee is not None and node_text(callee).startswith("EXPORT_SYMBOL") \
@@ -271,7 +288,7 @@ def exported_symbols(source: str | bytes | Tree) -> list[str]:
 def macros(source: str | bytes | Tree) -> list[str]:
     """Names of `#define`d macros."""
     out: list[str] = []
-    for node in _iter_type(_tree(source).root_node, ("preproc_def", "preproc_function_def")):
+    for node in descendants(_tree(source).root_node, ("preproc_def", "preproc_function_def")):
         name = node.child_by_field_name("name")
         if name is not None:
             out.append(node_text(name))

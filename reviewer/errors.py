@@ -4,12 +4,16 @@
     ├── SourceError          the SOURCE cannot be read or holds no patches
     ├── TreeError            --tree is not a usable git repository / bad --base
     ├── ApplyError           applying could not even start (e.g. locked objects)
-    └── ConfigError          the config file is malformed
+    ├── ConfigError          the config file is malformed
+    ├── ReplyError           a reply draft cannot be made or written (or a
+    │                        Reviewed-by is refused while errors are open)
+    └── StateError           the review state cannot be read or written
 """
 
 from __future__ import annotations
 
-__all__ = ["ApplyError", "ConfigError", "ReviewerError", "SourceError", "TreeError"]
+__all__ = ["ApplyError", "ConfigError", "ReplyError", "ReviewerError", "SourceError",
+           "StateError", "TreeError"]
 
 
 class ReviewerError(Exception):
@@ -39,3 +43,11 @@ class ApplyError(ReviewerError):
 
 class ConfigError(ReviewerError):
     title = "config"
+
+
+class ReplyError(ReviewerError):
+    title = "reply"
+
+
+class StateError(ReviewerError):
+    title = "state"

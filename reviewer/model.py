@@ -13,16 +13,28 @@ __all__ = [
     "Address",
     "ApplyFailure",
     "ApplyResult",
+    "AttestMethod",
+    "AttestStatus",
     "BaseChoice",
+    "BaseSource",
+    "BotStatus",
+    "CarryStatus",
     "ChangedLines",
+    "CodeState",
+    "EvidenceKind",
     "FileChange",
     "Finding",
     "Hunk",
+    "LineSide",
+    "MailShape",
     "Message",
+    "PairStatus",
     "Patch",
     "PatchApply",
     "PatchStatus",
+    "QuoteKind",
     "Reply",
+    "ReviewState",
     "Revision",
     "RevisionLink",
     "Series",
@@ -30,6 +42,7 @@ __all__ = [
     "SubjectInfo",
     "Thread",
     "Trailer",
+    "Verdict",
 ]
 
 
@@ -72,6 +85,32 @@ class SubjectInfo:
     tags: tuple[str, ...]  # the bracketed chunks, e.g. ("RFC", "PATCH", "v3", "1/9")
 
 
+class MailShape(enum.StrEnum):
+    """How a patch reached us when not as a plain inline patch mail: told
+    to the user (`revisions`, `check`, JSON) with `note`."""
+
+    FLOWED = "format-flowed"  # format=flowed text: soft breaks undone as git mailinfo does
+    ATTACHMENT = "attachment"  # the diff came from an attached part
+    ATTACHED_MAIL = "attached-mail"  # a mail attached to another (message/rfc822, an mbox)
+    NO_HEADERS = "no-mail-headers"  # a bare diff or a quilt/stg/hg patch file
+
+    @property
+    def warns(self) -> bool:
+        """The patch may differ from what its author sent."""
+        return self is MailShape.FLOWED
+
+    @property
+    def note(self) -> str:
+        return {
+            MailShape.FLOWED: "sent format=flowed: soft line breaks undone as git am does "
+                              "(a diff line that ended in a space may be damaged)",
+            MailShape.ATTACHMENT: "the patch was read from an attachment",
+            MailShape.ATTACHED_MAIL: "a mail attached to another mail",
+            MailShape.NO_HEADERS: "a patch file without mail headers (bare diff, quilt, stg or "
+                                  "hg export): checks of the sender and recipients are skipped",
+        }[self]
+
+
 @dataclass(frozen=True)
 class Message:
     msgid: str
@@ -86,6 +125,13 @@ class Message:
     trailers: tuple[Trailer, ...]
     has_diff: bool
     raw: bytes = field(repr=False, compare=False)
+    shapes: tuple[MailShape, ...] = ()
+
+    @property
+    def has_headers(self) -> bool:
+        """False for a patch file read without mail headers: no sender,
+        no recipients, no real subject."""
+        return MailShape.NO_HEADERS not in self.shapes
 
     @property
     def parent_id(self) -> str | None:
@@ -265,6 +311,7 @@ class Patch:
     files: tuple[FileChange, ...]
     trailers: tuple[Trailer, ...]  # from the commit message itself
     patch_id: str | None  # `git patch-id --stable`
+    strip: int = 1  # `git apply -p`: 0 when the diff names bare paths (--no-prefix)
 
     @property
     def msgid(self) -> str:
@@ -295,6 +342,16 @@ class RevisionLink:
 
 @dataclass(frozen=True)
 class Revision:
+    """One posting of a series: a cover and its patches, with the replies.
+
+    `version` is the author's own number (`v3` in the subjects, 1 when none
+    is given); two revisions of a series may share it (a RESEND, a re-post,
+    an in-thread respin of one patch).  `label` is unique within the series
+    and usable on the command line: `v3`, `v3-resend`, `v3-repost`, `v4.1`
+    (the first partial respin inside v4).  `order` is the position in the
+    series, 1 for the first: by version, then date (a re-post after the
+    original, a respin after the revision it answers; Dates can be wrong)."""
+
     version: int
     rfc: bool
     resend: bool
@@ -307,10 +364,11 @@ class Revision:
     base_commit: str | None
     change_id: str | None
     link: RevisionLink | None  # None for the first revision of a series
-
-    @property
-    def label(self) -> str:
-        return f"v{self.version}"
+    label: str
+    order: int
+    # Re-sends only some patches of the revision it follows (`[PATCH v2 3/7]`
+    # in reply to v4's 3/7); the others are carried over unchanged.
+    partial: bool = False
 
     @property
     def complete(self) -> bool:
@@ -334,6 +392,12 @@ class Revision:
     def paths(self) -> frozenset[str]:
         return frozenset(p for patch in self.patches for p in patch.paths)
 
+    @property
+    def mail_shapes(self) -> tuple[tuple[int, MailShape], ...]:
+        """(patch index, shape) of each patch mail that was not a plain
+        inline patch mail: what the user is told (MailShape.note)."""
+        return tuple((p.index, shape) for p in self.patches for shape in p.message.shapes)
+
 
 @dataclass(frozen=True)
 class Series:
@@ -343,13 +407,23 @@ class Series:
 
     @property
     def title(self) -> str:
-        return self.revisions[-1].title if self.revisions else ""
+        """The latest whole revision's title (a partial respin's first
+        patch is no name for the series)."""
+        whole = [r for r in self.revisions if not r.partial] or list(self.revisions)
+        return whole[-1].title if whole else ""
 
-    def revision(self, version: int) -> Revision:
-        for rev in self.revisions:
-            if rev.version == version:
-                return rev
-        raise KeyError(version)
+    def revision(self, label: str | int) -> Revision:
+        """The revision called `label` (`v2`, `2`, `V2`, `v4.1`, `v3-resend`);
+        a number names the first posting of that version."""
+        found = self.find(label)
+        if found is None:
+            raise KeyError(label)
+        return found
+
+    def find(self, label: str | int) -> Revision | None:
+        wanted = str(label).strip().lower()
+        wanted = wanted if wanted.startswith("v") else f"v{wanted}"
+        return next((r for r in self.revisions if r.label.lower() == wanted), None)
 
 
 class PatchStatus(enum.Enum):
@@ -384,11 +458,31 @@ class PatchApply:
     approximate: bool = False
 
 
+class BaseSource(enum.StrEnum):
+    """What chose a revision's base, strongest evidence first."""
+
+    OPTION = "--base"  # the user's --base, over any evidence
+    BASE_COMMIT = "base-commit"  # the mail's `base-commit:` trailer
+    BLOBS = "blobs"  # the pre-image blob ids of the patches' `index` lines
+    RELEASE = "release"  # a release the cover or changelog names, as a tag
+    HEAD = "HEAD"  # no evidence: the tree's HEAD
+
+
 @dataclass(frozen=True)
 class BaseChoice:
     commit: str
-    source: str  # "base-commit", "--base" or "HEAD"
-    reason: str
+    source: BaseSource
+    reason: str  # everything weighed, in a sentence ("no base-commit in the mail; blobs: …")
+    evidence: str = ""  # what chose it, short: "blobs: 3/3 pre-images at overlayfs-next"
+    name: str | None = None  # a ref naming the commit ("overlayfs-next", "v5.7-rc5")
+    matched: int = 0  # pre-image blobs of the revision found at the commit …
+    blobs: int = 0  # … of this many (files the series changes and does not create)
+    release: str | None = None  # the release the mails name ("v5.7-rc5"), found or not
+
+    @property
+    def label(self) -> str:
+        """The name when there is one, else the short commit id."""
+        return self.name or self.commit[:12]
 
 
 @dataclass(frozen=True)
@@ -398,6 +492,10 @@ class ApplyResult:
     patches: tuple[PatchApply, ...]
     ref: str | None  # refs/reviewer/... holding the tip when anything applied
     error: str | None = None  # revision-level problem (e.g. no usable base)
+    # When a patch did not apply: what to try (the base the mail names,
+    # --base, --fuzzy …), once for the revision rather than on every patch.
+    advice: tuple[str, ...] = ()
+    label: str = ""  # the revision's label (Revision.label)
 
     @property
     def applied(self) -> bool:
@@ -447,3 +545,132 @@ class Finding:
     level: str  # "diff" (from the mails) or "tree" (from the applied tree)
     fingerprint: str  # stable across revisions for the same problem
     approximate: bool = False  # read a tree that applied only with `--fuzzy`
+    revision: str = ""  # the revision's label (`v4.1`); `version` is its number
+    # Every patch the one cause covers (a broken-build range, or the same
+    # problem repeated on several patches), `patch` being the first.
+    patches: tuple[int, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.revision or f"v{self.version}"
+
+    def covers(self, index: int) -> bool:
+        return index == self.patch or index in self.patches
+
+
+class LineSide(enum.StrEnum):
+    """What a line number of a diff counts."""
+
+    NEW = "new"  # lines of the post-image: context and added lines
+    OLD = "old"  # lines of the pre-image: context and removed lines
+    HUNK = "hunk"  # the hunks of the patch: the number is a hunk's, its header is meant
+
+
+class ReviewState(enum.StrEnum):
+    """Where the user's review of a series stands (reviewer.store.state)."""
+
+    NEW = "new"
+    REVIEWING = "reviewing"
+    REPLIED = "replied"
+    WAITING = "waiting"  # for a new revision
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    SNOOZED = "snoozed"  # until a date, then back to the state before
+
+
+class AttestMethod(enum.StrEnum):
+    PATATT = "patatt"  # X-Developer-Signature, the author's own key
+    DKIM = "dkim"  # DKIM-Signature, the sending domain's key (in DNS)
+
+
+class AttestStatus(enum.StrEnum):
+    VALID = "valid"
+    BAD = "bad"  # the signature does not verify: the mail changed, or is forged
+    NO_KEY = "no-key"  # signed, but the key is not available here
+    NOT_CHECKED = "not-checked"  # DKIM without DNS (offline, or not asked)
+    UNSIGNED = "unsigned"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more worth showing: VALID only wins when it is the sender's."""
+        return {"unsigned": 0, "not-checked": 1, "no-key": 2, "valid": 3, "bad": 4}[self.value]
+
+
+
+# --- comparing two revisions (reviewer.compare) ------------------------------------
+
+
+class PairStatus(enum.StrEnum):
+    """How a patch of one revision relates to a patch of the other."""
+
+    SAME = "same"  # equal patch-id (or the same changed lines)
+    CHANGED = "changed"
+    ADDED = "added"  # only in the later revision
+    REMOVED = "removed"  # only in the earlier one
+
+
+class QuoteKind(enum.StrEnum):
+    """What a review comment quotes."""
+
+    DIFF = "diff"
+    MESSAGE = "message"  # the commit message
+    COVER = "cover"
+    REPLY = "reply"  # another mail of the discussion
+    NONE = "none"
+
+
+class CodeState(enum.StrEnum):
+    """What the later revision did to the quoted lines."""
+
+    UNCHANGED = "unchanged"  # all still there, nothing changed between them
+    CHANGED = "changed"  # some changed while the code around them stayed
+    REMOVED = "removed"  # deleted, nothing in their place, the code around them stayed
+    MOVED = "moved"  # unchanged, but now in another patch (the series was split)
+    REPLACED = "replaced"  # gone together with the code around them
+    NOT_CHECKABLE = "n/a"  # nothing of the diff or commit message quoted
+
+
+class EvidenceKind(enum.StrEnum):
+    """Why a request got its verdict; each kind is shown with its detail."""
+
+    QUOTE = "quote"  # the quoted lines in the later revision (a CodeState)
+    CHANGELOG = "changelog"  # a changelog sentence names it
+    COMMIT_MESSAGE = "commit-message"  # a new commit-message sentence names it
+    ADOPTED = "adopted"  # new code uses (or newly touches) a C name the reviewer wrote
+    SUGGESTED = "suggested"  # the code the reviewer suggested is there, or only part of it
+    TAG = "tag"  # the trailer the reviewer asked for (Fixes:, Cc: stable ...) is there, or not
+    API_DROPPED = "api-dropped"  # an API change the comment quotes is gone
+    ACCEPTED = "accepted"  # the author (or maintainer) replied agreeing
+    DECLINED = "declined"  # they replied declining, with a reason
+    DONE = "done"  # someone replied that it was done without a new revision
+
+
+class Verdict(enum.StrEnum):
+    """What became of a reviewer's request in the later revision."""
+
+    ADDRESSED = "addressed"
+    OPEN = "open"  # the quoted code is unchanged and nothing names the request
+    REJECTED = "rejected-with-reason"  # declined in a reply, the code kept
+    SUPERSEDED = "superseded"  # the quoted code was replaced or removed wholesale
+    UNKNOWN = "unknown"  # no later revision to look at
+    UNCLEAR = "unclear"  # evidence neither way
+
+
+class BotStatus(enum.StrEnum):
+    """Whether the revision after a bot's report still has what it flagged."""
+
+    FIXED = "fixed"
+    NOT_FIXED = "not-fixed"
+    NO_NEXT = "no-next-revision"
+    NOT_APPLICABLE = "not-applicable"  # a test result, nothing flagged
+    UNCLEAR = "unclear"  # nothing flagged that could be looked for
+
+
+class CarryStatus(enum.StrEnum):
+    """Whether the next revision carried a trailer given in a reply."""
+
+    CARRIED = "carried"
+    MISSING = "missing"  # the patch is unchanged, the trailer is not there
+    PATCH_CHANGED = "patch-changed"  # not carried, and the patch changed: fine
+    PATCH_DROPPED = "patch-dropped"  # the next revision has no such patch
+    NO_NEXT = "no-next-revision"

@@ -22,12 +22,10 @@ class Opened:
     series: tuple[Series, ...]
 
     def find(self, label: str) -> tuple[Series, Revision]:
-        """`v2` (or `2`) in the first series that has it."""
-        wanted = label.lower().removeprefix("v")
+        """`v2` (or `2`, `v4.1`, `v3-resend`) in the first series that has it."""
         for series in self.series:
-            for rev in series.revisions:
-                if str(rev.version) == wanted:
-                    return series, rev
+            if (rev := series.find(label)) is not None:
+                return series, rev
         known = ", ".join(r.label for s in self.series for r in s.revisions)
         raise SourceError(f"no revision {label!r} in the thread (have: {known})")
 

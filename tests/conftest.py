@@ -1,9 +1,11 @@
 """Every test runs isolated from the user's home: its own HOME, XDG dirs,
-git config (no signing, fixed identity) and reviewer cache/config."""
+git config (no signing, fixed identity) and reviewer cache/config, and
+without DNS (DKIM keys are looked up there: a test passes its own lookup)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,3 +33,20 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "[commit]\n\tgpgsign = false\n[init]\n\tdefaultBranch = main\n")
     os.environ.pop("REVIEWER_DEBUG", None)
     return home
+
+
+@pytest.fixture(autouse=True)
+def no_dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every DNS query fails, and the test with it (b4 and dkimpy would look
+    up DKIM keys through dnspython's resolver)."""
+    import dns.resolver
+
+    asked: list[str] = []
+
+    def refuse(self: object, qname: object, *args: object, **kwargs: object) -> object:
+        asked.append(str(qname))
+        raise dns.resolver.NoNameservers
+
+    monkeypatch.setattr(dns.resolver.Resolver, "resolve", refuse)
+    yield asked
+    assert not asked, f"the test looked up DNS: {asked}"

@@ -52,3 +52,57 @@ def run_rule(rule_id: str, path: Path, version: int = 1) -> RevisionReport:
     opened = reviewer.open_source(path)
     series, rev = opened.find(f"v{version}")
     return check_revision(series, rev, None, None, Config(), [get_rule(rule_id)])
+
+
+# --- a one-patch series, replies, and its next revision (compare tests) ------
+
+CODE = """\
+diff --git a/fs/demo/file.c b/fs/demo/file.c
+index 1111111..2222222 100644
+--- a/fs/demo/file.c
++++ b/fs/demo/file.c
+@@ -10,3 +10,14 @@ static int demo_open(struct inode *inode)
+ \tint err;
++\tstruct demo_ctx *ctx;
++
++\tctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
++\tif (!ctx)
++\t\treturn -ENOMEM;
++\tif (ctx->flags)
++\t\tkfree(ctx->buf);
++\tctx->count = 1 << inode->i_blkbits;
++\terr = demo_setup(ctx);
++\tinode->i_private = ctx;
+ \treturn err;
+ }
+"""
+_REPLIES = iter(range(1, 10**6))
+
+
+def review(body: str, *, msgid: str = "r1@x", parent: str = "p1@x",
+           sender: str = "Rae Viewer <rae@example.org>") -> str:
+    """A reply by a reviewer (to v1's patch unless `parent` says otherwise)."""
+    minute = next(_REPLIES) % 60
+    return mail("Re: [PATCH] demo: set up a context on open", msgid=msgid, in_reply_to=parent,
+                sender=sender, signoff=None, diff=None, body=body,
+                date=f"Mon, 04 Mar 2024 12:{minute:02d}:00 +0000")
+
+
+def reply(body: str, *, parent: str, msgid: str = "a1@x",
+          sender: str = "Lin Author <lin@example.org>") -> str:
+    """A reply by the author (unless `sender` says otherwise), a day later."""
+    minute = next(_REPLIES) % 60
+    return mail("Re: [PATCH] demo: set up a context on open", msgid=msgid, in_reply_to=parent,
+                sender=sender, signoff=None, diff=None, body=body,
+                date=f"Tue, 05 Mar 2024 09:{minute:02d}:00 +0000")
+
+
+def thread(tmp_path: Path, replies: list[str], v2: str | None, notes: str,
+           v1: str = CODE) -> reviewer.Series:
+    """v1 (diff `v1`), the replies, and v2 with diff `v2` and `notes` below
+    '---' (no v2 when `v2` is None)."""
+    mails = [mail("[PATCH] demo: set up a context on open", msgid="p1@x", diff=v1), *replies]
+    if v2 is not None:
+        mails.append(mail("[PATCH v2] demo: set up a context on open", msgid="p2@x",
+                          notes=notes, diff=v2, date="Wed, 06 Mar 2024 10:00:00 +0000"))
+    return reviewer.open_source(mbox(tmp_path, *mails)).series[0]

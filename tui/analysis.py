@@ -56,8 +56,9 @@ class Failed:
 @dataclass(frozen=True)
 class Finished:
     state: str  # "done" or "cancelled"
-    applied: int
+    applied: int  # revisions every patch of which applied
     checked: int
+    not_applied: int = 0  # revisions tried on the tree that did not apply
 
 
 Event = Started | Applied | Checked | Failed | Finished
@@ -187,17 +188,18 @@ def _analyse(series: tuple[reviewer.Series, ...], tree: str | None,
     count = sum(len(one.revisions) for one in series)
     send(Started(count * (2 if repo else 1), "applying" if repo else "checking"))
     cache = reviewer.ResultCache()
-    applied = checked = 0
+    applied = checked = not_applied = 0
     for si, one in enumerate(series):
         applies = None
         if repo is not None:
             applies = reviewer.apply_series(
                 repo, one, cancelled=cancelled,
                 on_done=lambda result, si=si: send(Applied(si, result)))
-            applied += len(applies)
+            applied += sum(r.applied for r in applies)
+            not_applied += sum(not r.applied for r in applies)
         if cancelled():
             break
         checked += len(reviewer.check_series(
             one, applies, repo, config, cache, cancelled=cancelled,
             on_done=lambda report, si=si: send(Checked(si, report))))
-    send(Finished("cancelled" if cancelled() else "done", applied, checked))
+    send(Finished("cancelled" if cancelled() else "done", applied, checked, not_applied))

@@ -23,8 +23,8 @@ def _apply_detail(session: Session, key: Key) -> Text:
         return inert(f"not applied: {result.error}", "red")
     out = Text()
     if result.base:
-        out.append_text(inert(f"base {result.base.commit[:12]} ({result.base.source}): "
-                              f"{result.base.reason}. "))
+        out.append_text(inert(f"base {result.base.label} ({result.base.commit[:12]}), "
+                              f"{result.base.evidence}. "))
     if result.applied:
         out.append(f"all {len(result.patches)} patches apply", style="green")
         if result.ref:
@@ -34,9 +34,28 @@ def _apply_detail(session: Session, key: Key) -> Text:
     if failed is not None:
         reason = failed.failure.reason if failed.failure else "git apply failed"
         out.append_text(inert(f"patch {failed.index}/{len(result.patches)} does not apply: "
-                              f"{reason}", "bold red"))
-        out.append("  Enter: open it", style="dim")
+                              f"{reason}. ", "bold red"))
+    out.append("Findings come from the diffs alone. ", style="yellow")
+    if result.advice:
+        out.append_text(inert("Try: " + "; ".join(result.advice) + ". ", "dim"))
+    if failed is not None:
+        out.append("Enter: open it", style="dim")
     return out
+
+
+def finished_status(applied: int, checked: int, not_applied: int) -> Text:
+    """The status line once the work is done: how many revisions applied,
+    and which findings only come from the diffs."""
+    if not applied and not not_applied:
+        return Text(f"{checked} revision(s) checked on their diffs alone (no tree given)",
+                    style="green")
+    if not not_applied:
+        return Text(f"{checked} revision(s) applied and checked", style="green")
+    tried = applied + not_applied
+    head = "no revision applied" if not applied else f"{applied} of {tried} revision(s) applied"
+    return Text(f"{head}: {not_applied} checked on their diffs alone; {checked} checked "
+                "(apply column: why, Enter: the patch)", style="bold red" if not applied
+                else "bold yellow")
 
 
 def _family_detail(session: Session, key: Key, family: str) -> Text:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import reviewer
 
-Key = tuple[int, int]  # (series index, revision version)
+Key = tuple[int, str]  # (series index, revision label)
 FAMILIES = ("POL", "RACE")  # always shown, even before a family has rules
 
 
@@ -35,7 +35,7 @@ class Place:
     """Where a message sits: its series, revision and patch (0 = cover)."""
 
     series: int
-    version: int
+    label: str  # the revision's label
     patch: int | None
 
 
@@ -62,7 +62,7 @@ class Session:
     def revisions(self) -> list[tuple[Key, reviewer.Revision]]:
         if self.opened is None:
             return []
-        return [((si, rev.version), rev) for si, series in enumerate(self.opened.series)
+        return [((si, rev.label), rev) for si, series in enumerate(self.opened.series)
                 for rev in series.revisions]
 
     def series(self, key: Key) -> reviewer.Series:
@@ -101,19 +101,20 @@ class Session:
         """The series/revision/patch a message belongs to (built once)."""
         if self._places is None:
             places: dict[str, Place] = {}
-            for (si, version), rev in self.revisions():
+            for (si, label), rev in self.revisions():
                 if rev.cover is not None:
-                    places[rev.cover.msgid] = Place(si, version, 0)
+                    places[rev.cover.msgid] = Place(si, label, 0)
                 for p in rev.patches:
-                    places[p.msgid] = Place(si, version, p.index)
+                    # a patch carried into a partial respin stays where it was sent
+                    places.setdefault(p.msgid, Place(si, label, p.index))
                 for reply in rev.replies:
-                    places.setdefault(reply.message.msgid, Place(si, version, reply.patch_index))
+                    places.setdefault(reply.message.msgid, Place(si, label, reply.patch_index))
             self._places = places
         return self._places.get(msgid)
 
     def label(self, msgid: str) -> str:
         place = self.place(msgid)
-        return f"v{place.version}" if place else ""
+        return place.label if place else ""
 
     def reset_results(self) -> None:
         self.applies.clear()

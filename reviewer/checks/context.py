@@ -9,17 +9,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from reviewer.checks.registry import Rule
+from reviewer.checks.registry import Rule, Skipped
+from reviewer.checks.tags import tagged_people
 from reviewer.config import Config
+from reviewer.mail.people import Identities
 from reviewer.model import (
     ApplyResult,
     ChangedLines,
     Finding,
+    Patch,
     PatchStatus,
     Revision,
     Series,
     Severity,
 )
+from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
 
 __all__ = ["CheckContext", "RevisionInput", "fingerprint"]
@@ -45,6 +49,7 @@ class RevisionInput:
     apply: ApplyResult | None
     repo: GitRepo | None
     config: Config
+    cache: ResultCache | None = None  # the user's cache, for work shared across runs
     memo: dict[str, Any] = field(default_factory=dict)
 
 
@@ -73,6 +78,16 @@ class CheckContext:
     @property
     def repo(self) -> GitRepo | None:
         return self.data.repo
+
+    def mailed_patches(self) -> list[Patch]:
+        """The patches that came in mails, for rules about the sender, the
+        recipients or the subject line; Skipped when every patch came from
+        a file without mail headers (a bare diff, a quilt patch)."""
+        mailed = [p for p in self.revision.patches if p.message.has_headers]
+        if self.revision.patches and not mailed:
+            raise Skipped("no mail headers (read from a patch file: no sender, recipients "
+                          "or subject line)")
+        return mailed
 
     @property
     def applied(self) -> bool:
@@ -126,6 +141,21 @@ class CheckContext:
         self.used_tree = True
         return repo.changed_lines(before, commit, paths)
 
+    def identities(self) -> Identities:
+        """Who is who in this series (reviewer.mail.people): every address
+        its mails show, senders, recipients, in-body authors and sign-offs,
+        joined by full name and, with a tree, the base's `.mailmap`."""
+        def build() -> Identities:
+            mails = [m for r in self.series.revisions
+                     for m in ([r.cover] if r.cover else []) + [p.message for p in r.patches]
+                     + [x.message for x in r.replies]]
+            seen = [a for m in mails for a in (m.sender, *m.recipients)]
+            seen += [a for p in self.revision.patches
+                     for a in (p.author, *tagged_people(p, "signed-off-by"))]
+            return Identities.of(seen, self.base_file(".mailmap"))
+
+        return self.memo("identities", build)
+
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """Work shared by the rules of one revision (e.g. one C analysis);
         whether it read the applied tree carries over to every rule using it."""
@@ -140,16 +170,20 @@ class CheckContext:
 
     def report(self, message: str, *, patch: int | None = None, file: str | None = None,
                line: int | None = None, key: str | None = None,
-               severity: Severity | None = None, level: str = "diff") -> Finding:
+               severity: Severity | None = None, level: str = "diff",
+               patches: tuple[int, ...] = ()) -> Finding:
         """A finding of this rule.  `key` names the problem independently of
         line numbers (a symbol, a statement); by default the message with
-        its numbers removed."""
+        its numbers removed.  `patches`: every patch the one cause covers
+        when more than `patch` (e.g. a broken-build range)."""
         self.used_tree |= level == "tree"
         return Finding(
             rule_id=self.rule.id,
             severity=severity or self.rule.severity,
             message=message,
             version=self.revision.version,
+            revision=self.revision.label,
+            patches=patches or ((patch,) if patch else ()),
             patch=patch,
             file=file,
             line=line,

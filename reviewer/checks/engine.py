@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reviewer.checks.context import CheckContext, RevisionInput
 from reviewer.checks.registry import Rule, Scope, Skipped, all_rules
 from reviewer.config import Config
+from reviewer.mail import READER_VERSION
 from reviewer.model import ApplyResult, Finding, Revision, Series
 from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
@@ -38,6 +39,7 @@ class RevisionReport:
     apply: ApplyResult | None
     findings: tuple[Finding, ...]
     outcomes: tuple[RuleOutcome, ...]
+    order: int = 1  # the revision's position in its series
 
     def outcome(self, rule_id: str) -> RuleOutcome | None:
         return next((o for o in self.outcomes if o.rule_id == rule_id), None)
@@ -61,13 +63,17 @@ def cache_key(rule: Rule, data: RevisionInput) -> str:
     res = data.apply
     parts = {
         "rule": [rule.id, rule.version],
+        # Messages name revisions by label ("v4.1", "since v3-resend").
+        "labels": [data.revision.label, data.previous.label if data.previous else None],
+        "reader": READER_VERSION,
         "mails": _digest(data.revision),
         "previous": _digest(data.previous) if rule.scope is Scope.SERIES else [],
         "series": [_digest(r) for r in data.series.revisions] if rule.scope is Scope.SERIES
         else [],
         "base": res.base.commit if res and res.base else None,
         "applied": bool(res and res.applied),
-        "config": [data.config.checkpatch_timeout, data.config.race_api, data.config.all_lines],
+        "config": [data.config.checkpatch_timeout, data.config.race_api, data.config.all_lines,
+                   data.config.tree_facts],
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -96,16 +102,32 @@ def check_revision(series: Series, revision: Revision, apply: ApplyResult | None
                    cache: ResultCache | None = None) -> RevisionReport:
     index = series.revisions.index(revision)
     previous = series.revisions[index - 1] if index > 0 else None
-    data = RevisionInput(series, revision, previous, apply, repo, config)
+    data = RevisionInput(series, revision, previous, apply, repo, config, cache)
     findings: list[Finding] = []
     outcomes: list[RuleOutcome] = []
     for rule in rules:
         found, outcome = _run_rule(rule, data, cache)
         findings.extend(found)
         outcomes.append(outcome)
-    findings.sort(key=lambda f: (f.patch or 0, f.file or "", f.line or 0, f.rule_id))
-    return RevisionReport(revision.version, revision.label, apply, tuple(findings),
-                          tuple(outcomes))
+    return RevisionReport(revision.version, revision.label, apply, triage(findings),
+                          tuple(outcomes), revision.order)
+
+
+def triage(findings: list[Finding]) -> tuple[Finding, ...]:
+    """One finding per cause, errors first: the same problem on several
+    patches (same rule, fingerprint and message) becomes one finding
+    covering them all; then by severity, patch, file and line."""
+    merged: dict[tuple[object, ...], Finding] = {}
+    for f in findings:
+        key = (f.rule_id, f.severity, f.fingerprint, f.message, f.file, f.line, f.level)
+        if (seen := merged.get(key)) is None:
+            merged[key] = f
+            continue
+        covered = sorted({*seen.patches, *f.patches})
+        merged[key] = replace(seen, patch=covered[0] if covered else seen.patch,
+                              patches=tuple(covered))
+    return tuple(sorted(merged.values(), key=lambda f: (
+        -f.severity.rank, f.patch or 0, f.file or "", f.line or 0, f.rule_id)))
 
 
 def check_series(series: Series, applies: list[ApplyResult] | None, repo: GitRepo | None,

@@ -64,9 +64,17 @@ class Rule:
     @property
     def summary(self) -> str:
         """The first sentence of "What it does"."""
+        return self._first_sentence(REQUIRED_SECTIONS[0])
+
+    @property
+    def why(self) -> str:
+        """The first sentence of "Why is this bad?" (a review reply's one-line why)."""
+        return self._first_sentence(REQUIRED_SECTIONS[1])
+
+    def _first_sentence(self, section: str) -> str:
         lines = self.doc.splitlines()
         try:
-            start = lines.index(REQUIRED_SECTIONS[0]) + 1
+            start = lines.index(section) + 1
         except ValueError:
             return ""
         text = " ".join(line.strip() for line in lines[start:] if line.strip())

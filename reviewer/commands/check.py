@@ -8,13 +8,25 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reviewer.commands.common import print_json, progress, run_apply, stdout
+from reviewer.commands.common import (
+    add_check_options,
+    print_json,
+    progress,
+    record_checks,
+    run_apply,
+    stderr,
+    stdout,
+)
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from reviewer.checks.engine import selected_rules
+    from reviewer.checks.race.treefacts import facts_progress
     from reviewer.config import load_config
     from reviewer.output.report import (
         SeriesReport,
@@ -25,7 +37,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         to_text,
     )
     from reviewer.pipeline import open_source
-    from reviewer.store.cache import ResultCache
+    from reviewer.store.cache import ResultCache, take_notices
 
     config = load_config().with_cli(args.select, args.ignore, args.fail_on, args.all)
     cache = None if args.no_cache else ResultCache()
@@ -40,18 +52,24 @@ def cmd_check(args: argparse.Namespace) -> int:
         applied = [(s, None) for s in opened.series]
         repo = None
     total = sum(len(s.revisions) for s in opened.series)
-    with progress() as bar:
+    with progress() as bar, facts_progress(_facts_bar(bar)):
         task = bar.add_task("checking", total=total)
         checked = _check_all(applied, repo, config, cache is not None,
                              lambda: bar.advance(task))
+    for notice in take_notices():
+        stderr.print(f"warning: {notice}", markup=False, soft_wrap=True)
     reports = [SeriesReport(s, tuple(mark_approximate(r) for r in revs)) for s, revs in checked]
+    record_checks([(r.series, r.revisions[-1]) for r in reports if r.revisions],
+                  opened.loaded.source)
     rules = selected_rules(config)
     if getattr(args, "show_apply", False):
-        from reviewer.output.listing import apply_table
+        from reviewer.output.listing import apply_lines, apply_table
 
         for series, results in applied:
             if results is not None:
                 stdout.print(apply_table(series, results))
+                for line in (line for res in results for line in apply_lines(res)):
+                    stdout.print(line, soft_wrap=True)
     if args.format == "json":
         print_json(to_json(reports, rules, opened.loaded.source))
     elif args.format == "markdown":
@@ -59,6 +77,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         stdout.print(to_text(reports, rules))
     return exit_code(reports, config.fail_on)
+
+
+def _facts_bar(bar: Progress) -> Callable[[int, int], None]:
+    """A progress line for deriving a tree's kernel facts (once per tree)."""
+    tasks: list[Any] = []
+
+    def report(done: int, total: int) -> None:
+        if not tasks:
+            tasks.append(bar.add_task("reading the tree's C source (MB)", total=total >> 20))
+        bar.update(tasks[0], completed=done >> 20)
+
+    return report
 
 
 def _check_all(applied: list[tuple[Any, Any]], repo: Any, config: Any, use_cache: bool,
@@ -100,10 +130,12 @@ def _check_all(applied: list[tuple[Any, Any]], repo: Any, config: Any, use_cache
         try:
             done = [futures[i].result() for i in range(len(jobs))]
         except BaseException:  # Ctrl-C, SIGTERM: start no revision, stop every perl
+            from reviewer.checks.race.treefacts import cancel
             from reviewer.checks.toolrun import stop_all
 
             pool.shutdown(wait=False, cancel_futures=True)
             stop_all()
+            cancel()  # a tree's facts being derived: stored only when complete
             raise
     out: list[tuple[Any, list[Any]]] = []
     for (series, _rev, _res), report in zip(jobs, done, strict=True):
@@ -139,20 +171,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sp = sub.add_parser("check", help="run the policy and race checks on every revision")
     sp.set_defaults(func=cmd_check)
     sp.add_argument("source")
-    sp.add_argument("--tree", help="apply to this git tree first (enables tree-level checks)")
-    sp.add_argument("--base", help="base for revisions without a usable base-commit")
+    add_check_options(sp)
     sp.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     sp.add_argument("--fail-on", choices=("error", "warning", "info"),
                     help="exit 1 when a finding is at or above this severity (default: error)")
-    sp.add_argument("--select", action="append", metavar="ID",
-                    help="run only these rule IDs or prefixes (repeatable, or comma-separated)")
-    sp.add_argument("--ignore", action="append", metavar="ID", help="skip these IDs or prefixes")
     sp.add_argument("--all", action="store_true",
                     help="race checks: also report pre-existing code of touched functions")
-    sp.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    sp.add_argument("--fuzzy", action="store_true",
-                    help="with --tree: retry a patch that does not apply with reduced context "
-                    "(git apply -C1); results on such a tree are marked approximate")
 
     sp = sub.add_parser("rules", help="list the rules, or --explain one")
     sp.set_defaults(func=cmd_rules)

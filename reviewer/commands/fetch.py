@@ -6,15 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from reviewer.commands.common import print_json, stderr, stdout
+from reviewer.commands.common import print_json, record_seen, stderr, stdout
 
 
-def _summary(got: Any) -> list[dict[str, Any]]:
-    from reviewer.mail.revisions import group_series
-    from reviewer.mail.thread import build_thread
-
+def _summary(got: Any, found: list[Any]) -> list[dict[str, Any]]:
     out = []
-    for series in group_series(build_thread(got.messages)):
+    for series in found:
         out.append({"title": series.title, "revisions": [{
             "version": rev.version, "label": rev.label, "title": rev.title,
             "msgid": rev.first_message.msgid, "subject": rev.first_message.subject.full,
@@ -33,7 +30,12 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     got = fetch_series(args.source, lore=args.lore, offline=True if args.offline else None)
     if args.output:
         write_mbox(Path(args.output), list(got.raws.values()))
-    series = _summary(got)
+    from reviewer.mail.revisions import group_series
+    from reviewer.mail.thread import build_thread
+
+    found = group_series(build_thread(got.messages))
+    record_seen(found, f"{got.origin}/{got.msgid}")
+    series = _summary(got, found)
     if args.json:
         print_json({"msgid": got.msgid, "origin": got.origin, "offline": got.offline,
                     "messages": len(got.raws), "output": args.output, "notes": list(got.notes),

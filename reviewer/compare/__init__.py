@@ -1,2 +1,3 @@
-"""Comparing two revisions: pairing and range-diff, API surface, review
-requests and their outcomes."""
+"""Comparing two revisions: pairing with interdiff or range-diff, API
+surface, findings, the reviewers' requests with their verdicts, the bots'
+reports, and the trailers carried."""

@@ -63,6 +63,7 @@ class ApiSurface:
     version: int
     level: str  # "tree" (base vs tip files) or "diff" (hunks only)
     changes: tuple[SurfaceChange, ...]
+    label: str = ""  # the revision's label (Revision.label)
 
     def names(self) -> frozenset[str]:
         return frozenset(c.name for c in self.changes)
@@ -248,7 +249,7 @@ def api_surface(rev: Revision, repo: GitRepo | None = None,
     from_hunks, patches = _from_hunks(rev)
     if repo is None or apply is None or not apply.applied or apply.base is None \
             or apply.tip is None:
-        return ApiSurface(rev.version, "diff", tuple(from_hunks))
+        return ApiSurface(rev.version, "diff", tuple(from_hunks), rev.label)
     out: list[SurfaceChange] = []
     seen: set[str] = set()
     for patch in rev.patches:
@@ -262,7 +263,7 @@ def api_surface(rev: Revision, repo: GitRepo | None = None,
                             _facts(old.decode("utf-8", "replace") if old else "", change.path),
                             _facts(new.decode("utf-8", "replace") if new else "", change.path),
                             patches)
-    return ApiSurface(rev.version, "tree", tuple(out))
+    return ApiSurface(rev.version, "tree", tuple(out), rev.label)
 
 
 def diff_surfaces(old: ApiSurface, new: ApiSurface) -> ApiDiff:

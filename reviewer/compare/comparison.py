@@ -1,45 +1,38 @@
 """Compare two revisions: which patches correspond (git range-diff of the
-applied commits, else patch-id and subject), how the API surface changed
-(reviewer.compare.apidiff), how the findings changed (new, fixed, persisting) by
-fingerprint, and what became of the reviewers' concerns (reviewer.compare.concerns).
+applied commits, else an optimal pairing by diff similarity, with each
+pair's interdiff), how the API surface changed (reviewer.compare.apidiff),
+how the findings changed (new, fixed, persisting) by fingerprint, what
+became of the reviewers' requests (reviewer.compare.requests) and of the
+bots' reports (reviewer.compare.bots), and whether the trailers given on
+the old revision were carried (reviewer.compare.carried).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
-from typing import Any
 
 from reviewer.checks.engine import RevisionReport, check_revision, selected_rules
-from reviewer.compare.apidiff import ApiDiff, ApiSurface, SurfaceChange, api_surface, diff_surfaces
-from reviewer.compare.concerns import Concern, review_concerns
+from reviewer.compare.apidiff import ApiDiff, api_surface, diff_surfaces
+from reviewer.compare.bots import BotReport, bot_reports
+from reviewer.compare.carried import CarriedTrailer, carried_trailers
+from reviewer.compare.interdiff import PatchInterdiff, patch_interdiffs
+from reviewer.compare.pairing import PatchPair, pair_patches
+from reviewer.compare.requests import Request, review_requests
 from reviewer.config import Config
-from reviewer.model import ApplyResult, Finding, Patch, Revision, Series
+from reviewer.mail.trailers import TrailerCounts, given_trailers, trailer_counts
+from reviewer.model import ApplyResult, Finding, PairStatus, Revision, Series, Verdict
 from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
 
-__all__ = ["Comparison", "PatchPair", "compare_revisions", "comparison_to_json", "diff_findings"]
+__all__ = ["Comparison", "PatchPair", "compare_revisions", "diff_findings"]
 
-SCHEMA_VERSION = 1
-# "  1:  d78d8bc !  2:  e3776df ovl: ..." — one line per commit pair of git range-diff
-_RANGE_LINE = re.compile(r"^\s*(\d+|-):\s+[0-9a-f-]+\s+([=!<>])\s+(\d+|-):\s+[0-9a-f-]+\s(.*)$")
-_GIT_STATUS = {"=": "same", "!": "changed", "<": "removed", ">": "added"}
-
-
-@dataclass(frozen=True)
-class PatchPair:
-    old: int | None  # patch index in the old revision
-    new: int | None
-    status: str  # "same" (equal patch-id), "changed", "added", "removed"
-    title: str
-    by: str = ""  # how they were paired: "range-diff", "patch-id" or "subject"
+_GIT_STATUS = {"=": PairStatus.SAME, "!": PairStatus.CHANGED}
 
 
 @dataclass(frozen=True)
 class Comparison:
-    old: int
-    new: int
+    old: str  # the revisions' labels
+    new: str
     range_diff: str  # git range-diff output, "" when it could not run
     range_diff_note: str  # how the pairing was obtained
     pairs: tuple[PatchPair, ...]
@@ -47,91 +40,60 @@ class Comparison:
     fixed: tuple[Finding, ...]
     persisting: tuple[tuple[Finding, Finding], ...]
     api: ApiDiff | None = None
-    concerns: tuple[Concern, ...] = ()
+    requests: tuple[Request, ...] = ()
     old_checked: bool = False  # findings of the old revision were available
     new_checked: bool = False
-    pairing: str = "patch-id+subject"  # or "range-diff"
+    pairing: str = "diff"  # or "range-diff"
+    interdiffs: tuple[PatchInterdiff, ...] = ()  # when the pairing is not range-diff's
+    bot_reports: tuple[BotReport, ...] = ()
+    trailers: tuple[CarriedTrailer, ...] = ()
+    trailer_totals: tuple[TrailerCounts, TrailerCounts] = (TrailerCounts(0, 0, 0),
+                                                           TrailerCounts(0, 0, 0))  # A·R·T old, new
+    # Findings of the old revision whose patches the new one dropped: not fixed.
+    gone: tuple[Finding, ...] = ()
 
-    def concern_counts(self) -> dict[str, int]:
-        return {s: sum(c.status == s for c in self.concerns)
-                for s in ("addressed", "open", "unclear")}
-
-
-def _pair_patches(old: list[Patch], new: list[Patch]) -> list[PatchPair]:
-    """Equal patch-ids first, then the most similar titles."""
-    pairs: list[PatchPair] = []
-    left = list(old)
-    rest: list[Patch] = []
-    for p in new:
-        same = next((q for q in left if q.patch_id and q.patch_id == p.patch_id), None)
-        if same is not None:
-            left.remove(same)
-            pairs.append(PatchPair(same.index, p.index, "same", p.title, "patch-id"))
-        else:
-            rest.append(p)
-    for p in rest:
-        scored = [(SequenceMatcher(None, q.title.lower(), p.title.lower()).ratio(), q)
-                  for q in left]
-        best = max(scored, key=lambda s: s[0], default=None)
-        if best is not None and best[0] >= 0.6:
-            left.remove(best[1])
-            pairs.append(PatchPair(best[1].index, p.index, "changed", p.title, "subject"))
-        else:
-            pairs.append(PatchPair(None, p.index, "added", p.title, "subject"))
-    pairs += [PatchPair(q.index, None, "removed", q.title, "subject") for q in left]
-    return pairs
-
-
-def _sorted(pairs: list[PatchPair]) -> tuple[PatchPair, ...]:
-    return tuple(sorted(pairs, key=lambda x: (x.new or 10**6, x.old or 0)))
+    def verdict_counts(self) -> dict[str, int]:
+        return {v.value: sum(r.verdict is v for r in self.requests) for v in Verdict}
 
 
 def _git_range_diff(repo: GitRepo, ranges: tuple[str, str], a: ApplyResult, b: ApplyResult,
                     old: Revision, new: Revision) -> tuple[str, list[PatchPair]] | None:
-    """git's own pairing; commits it leaves unpaired are paired by patch-id
-    or subject among themselves, and their forced range-diff appended."""
-    out = repo.run("range-diff", "--no-color", *ranges)
-    if out.status != 0:
+    """git's own pairing; commits it leaves unpaired are paired by diff
+    similarity among themselves, and their forced range-diff appended."""
+    done = repo.range_diff(*ranges)
+    if done is None:
         return None
-    pairs: list[PatchPair] = []
-    gone: list[int] = []
-    came: list[int] = []
-    for line in out.stdout.splitlines():
-        if m := _RANGE_LINE.match(line):
-            i, j = (None if m.group(k) == "-" else int(m.group(k)) for k in (1, 3))
-            if m.group(2) == "<" and i is not None:
-                gone.append(i)
-            elif m.group(2) == ">" and j is not None:
-                came.append(j)
-            else:
-                pairs.append(PatchPair(i, j, _GIT_STATUS[m.group(2)], m.group(4).strip(),
-                                       "range-diff"))
-    text = out.stdout
-    left = _pair_patches([p for p in old.patches if p.index in gone],
-                         [p for p in new.patches if p.index in came])
+    pairs = [PatchPair(p.old, p.new, _GIT_STATUS[p.mark], p.title, "range-diff")
+             for p in done.pairs if p.mark in _GIT_STATUS]
+    gone = {p.old for p in done.pairs if p.mark == "<"}
+    came = {p.new for p in done.pairs if p.mark == ">"}
+    text = done.text
+    left = pair_patches([p for p in old.patches if p.index in gone],
+                        [p for p in new.patches if p.index in came])
     for pair in left:
         if pair.old is not None and pair.new is not None:
             x, y = a.commit_after(pair.old), b.commit_after(pair.new)
-            forced = repo.run("range-diff", "--no-color", "--creation-factor=100",
-                              f"{x}^..{x}", f"{y}^..{y}")
-            if forced.status == 0:
-                text += f"\n# v{old.version} {pair.old} and v{new.version} {pair.new} paired " \
-                        f"by {pair.by}:\n" + forced.stdout
+            forced = repo.range_diff(f"{x}^..{x}", f"{y}^..{y}", creation_factor=100)
+            if forced is not None:
+                text += f"\n# {old.label} {pair.old} and {new.label} {pair.new} paired " \
+                        f"by {pair.by}:\n" + forced.text
     return text, pairs + left
 
 
 def _pairing(repo: GitRepo | None, a: ApplyResult | None, b: ApplyResult | None,
              old: Revision, new: Revision) -> tuple[str, str, list[PatchPair]]:
     """(range-diff text, note saying how, pairs)."""
-    fallback = _pair_patches(list(old.patches), list(new.patches))
+    how = "patches paired by diff similarity, interdiff per pair"
     if repo is None or a is None or b is None:
-        return "", "no tree: patches paired by patch-id and subject", fallback
+        return "", f"no tree: {how}", pair_patches(old.patches, new.patches)
     if not (a.applied and b.applied and a.base and b.base and a.tip and b.tip):
-        return "", "a revision did not apply: patches paired by patch-id and subject", fallback
+        failed = " and ".join(r.label or f"v{r.version}" for r in (a, b) if not r.applied) \
+            or "a revision"
+        return "", f"{failed} did not apply: {how}", pair_patches(old.patches, new.patches)
     ranges = (f"{a.base.commit}..{a.tip}", f"{b.base.commit}..{b.tip}")
     done = _git_range_diff(repo, ranges, a, b, old, new)
     if done is None:
-        return "", "git range-diff failed: patches paired by patch-id and subject", fallback
+        return "", f"git range-diff failed: {how}", pair_patches(old.patches, new.patches)
     return done[0], "git range-diff of the applied commits", done[1]
 
 
@@ -148,88 +110,47 @@ def diff_findings(old: list[Finding] | tuple[Finding, ...], new: list[Finding] |
     )
 
 
+def gone_with_patches(fixed: tuple[Finding, ...], pairs: list[PatchPair]
+                      ) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
+    """(fixed, gone): a finding about patches that the new revision dropped
+    (each unpaired while others of the series went on) went with them.  A
+    rewrite that pairs none of the old patches drops none: what disappears
+    there was fixed by it."""
+    if not any(p.old is not None and p.new is not None for p in pairs):
+        return fixed, ()
+    dropped = {p.old for p in pairs if p.new is None and p.old is not None}
+    gone = tuple(f for f in fixed if f.patches and set(f.patches) <= dropped)
+    return tuple(f for f in fixed if f not in gone), gone
+
+
 def compare_revisions(series: Series, old: Revision, new: Revision, repo: GitRepo | None = None,
-                      applies: dict[int, ApplyResult] | None = None,
-                      reports: dict[int, RevisionReport] | None = None,
+                      applies: dict[str, ApplyResult] | None = None,
+                      reports: dict[str, RevisionReport] | None = None,
                       config: Config | None = None,
                       cache: ResultCache | None = None) -> Comparison:
     """Everything `reviewer compare` shows.  Without `reports` both revisions
     are checked here (with `config`, default all rules); with them, a
-    revision missing from the dict counts as not checked."""
+    revision missing from the dict counts as not checked.  Both dicts are
+    keyed by revision label."""
     applies = applies or {}
     if reports is None:
         config = config or Config()
         rules = selected_rules(config)
-        reports = {r.version: check_revision(series, r, applies.get(r.version), repo, config,
-                                             rules, cache) for r in (old, new)}
-    text, note, pairs = _pairing(repo, applies.get(old.version), applies.get(new.version),
+        reports = {r.label: check_revision(series, r, applies.get(r.label), repo, config,
+                                           rules, cache) for r in (old, new)}
+    text, note, found = _pairing(repo, applies.get(old.label), applies.get(new.label),
                                  old, new)
-    old_f = reports[old.version].findings if old.version in reports else ()
-    new_f = reports[new.version].findings if new.version in reports else ()
+    pairs = tuple(sorted(found, key=lambda x: (x.new or 10**6, x.old or 0)))
+    old_f = reports[old.label].findings if old.label in reports else ()
+    new_f = reports[new.label].findings if new.label in reports else ()
     added, fixed, persisting = diff_findings(old_f, new_f)
-    api = diff_surfaces(api_surface(old, repo, applies.get(old.version)),
-                        api_surface(new, repo, applies.get(new.version)))
-    return Comparison(old.version, new.version, text, note, _sorted(pairs), added, fixed,
-                      persisting, api, tuple(review_concerns(old, new, api)),
-                      old.version in reports, new.version in reports,
-                      "range-diff" if text else "patch-id+subject")
-
-
-# --- JSON (docs/json.md) ----------------------------------------------------------
-
-def _change_json(c: SurfaceChange) -> dict[str, Any]:
-    return {"kind": c.kind, "name": c.name, "file": c.file, "change": c.change,
-            "before": c.before, "after": c.after, "patch": c.patch, "note": c.note,
-            "text": c.describe()}
-
-
-def _surface_json(s: ApiSurface) -> dict[str, Any]:
-    return {"version": s.version, "level": s.level,
-            "changes": [_change_json(c) for c in s.changes]}
-
-
-def comparison_to_json(c: Comparison, series: Series, source: str,
-                       applies: dict[int, ApplyResult] | None = None) -> dict[str, Any]:
-    from reviewer.output.listing import apply_to_json
-    from reviewer.output.report import finding_to_json
-
-    applies = applies or {}
-
-    def side(version: int, checked: bool) -> dict[str, Any]:
-        res = applies.get(version)
-        return {"version": version, "label": f"v{version}", "checked": checked,
-                "title": series.revision(version).title,
-                "apply": apply_to_json(res) if res else None}
-
-    api = c.api
-    return {
-        "schema": SCHEMA_VERSION,
-        "source": source,
-        "title": series.title,
-        "old": side(c.old, c.old_checked),
-        "new": side(c.new, c.new_checked),
-        "pairing": c.pairing,
-        "range_diff_note": c.range_diff_note,
-        "range_diff": c.range_diff,
-        "pairs": [{"old": p.old, "new": p.new, "status": p.status, "title": p.title,
-                   "by": p.by} for p in c.pairs],
-        "api": None if api is None else {
-            "old": _surface_json(api.old), "new": _surface_json(api.new),
-            "dropped": [_change_json(x) for x in api.dropped],
-            "introduced": [_change_json(x) for x in api.introduced],
-            "kept": [_change_json(x) for x in api.kept]},
-        "findings": {
-            "new": [finding_to_json(f) for f in c.new_findings],
-            "fixed": [finding_to_json(f) for f in c.fixed],
-            "persisting": [{"old": finding_to_json(o), "new": finding_to_json(n)}
-                           for o, n in c.persisting]},
-        "concerns": [{
-            "reviewer": str(x.reviewer), "msgid": x.msgid, "answers": x.answers,
-            "patch": x.patch, "quote_kind": x.quote_kind, "file": x.file,
-            "quoted": list(x.quoted), "words": x.words, "code": x.code, "status": x.status,
-            "evidence": [{"kind": e.kind, "detail": e.detail} for e in x.evidence],
-        } for x in c.concerns],
-        "counts": {"findings": {"new": len(c.new_findings), "fixed": len(c.fixed),
-                                "persisting": len(c.persisting)},
-                   "concerns": c.concern_counts()},
-    }
+    fixed, gone = gone_with_patches(fixed, list(pairs))
+    api = diff_surfaces(api_surface(old, repo, applies.get(old.label)),
+                        api_surface(new, repo, applies.get(new.label)))
+    return Comparison(
+        old.label, new.label, text, note, pairs, added, fixed, persisting, api,
+        tuple(review_requests(old, new, api, pairs)), old.label in reports,
+        new.label in reports, "range-diff" if text else "diff",
+        () if text else patch_interdiffs(old, new, pairs), tuple(bot_reports(old, new)),
+        carried_trailers(old, new, pairs),
+        (trailer_counts(given_trailers(old)), trailer_counts(given_trailers(new))), gone)

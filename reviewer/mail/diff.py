@@ -1,17 +1,33 @@
-"""Unified diffs (as git format-patch writes them) → FileChange and Hunk."""
+"""Unified diffs (as git format-patch writes them) → FileChange and Hunk.
+
+File names.  git names the two sides `a/` and `b/` (or, with
+`diff.mnemonicPrefix`, `c/` `i/` `w/` `o/`); `git diff --no-prefix`, CVS
+and svn diffs name the paths bare; `diff -urN linux.orig linux` names
+them under two directories.  A section's paths are taken as prefixed when
+their first components differ as such prefixes do (for a git diff: two of
+git's one-letter prefixes; for a plain diff: any two), and the prefix is
+then stripped.  `Patch.strip` is the `-p` this gives `git apply`: 1, or 0
+when every section names bare paths (see docs/architecture.md)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from reviewer.model import FileChange, Hunk
 
-__all__ = ["parse_diff", "split_notes_and_diff"]
+__all__ = ["ParsedDiff", "diff_start", "has_diff", "parse_diff", "read_diff",
+           "split_notes_and_diff"]
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$")
-_GIT_HEADER = re.compile(r"^diff --git (?:a/)?(\S+) (?:b/)?(\S+)")
+_GIT_HEADER = re.compile(r"^diff --git (\S+) (\S+)")
+# b4's DIFF_RE, and git diffs with any prefix or none (--no-prefix).
+_ANY_DIFF = re.compile(r"^(?:---.*\n\+\+\+|GIT binary patch|diff --git \S+ \S+)", re.M | re.I)
+_MNEMONIC = frozenset("abciwo")
 _INDEX = re.compile(r"^index ([0-9a-f]+)\.\.([0-9a-f]+)")
-_DIFF_START = re.compile(r"^(diff --git |--- (?:a/|/dev/null)|Index: )", re.M)
+# Where the diff starts: a git header, a plain diff's `diff -u …` line,
+# `Index:` (quilt, CVS, svn) or a `---` line right above a `+++` line.
+_DIFF_START = re.compile(r"^(?:diff --git |diff -[a-zA-Z]|Index: |--- [^\n]*\n\+\+\+ )", re.M)
 # A mailing list's footer (mailman's rule of underscores and what follows):
 # no line of a diff starts with "_".
 _LIST_FOOTER = re.compile(r"^_{10,}[ \t]*$", re.M)
@@ -21,38 +37,78 @@ _LIST_FOOTER = re.compile(r"^_{10,}[ \t]*$", re.M)
 MAX_LINE = 2_000_000
 
 
+def diff_start(text: str) -> int:
+    """Where the diff in `text` starts (len(text) when there is none)."""
+    m = _DIFF_START.search(text)
+    return len(text) if m is None else m.start()
+
+
 def split_notes_and_diff(basement: str) -> tuple[str, str]:
     """Split what follows `---` into the notes (changelog, diffstat) and the diff."""
-    m = _DIFF_START.search(basement)
-    if m is None:
+    start = diff_start(basement)
+    if start == len(basement):
         return basement, ""
-    diff = basement[m.start() :]
+    diff = basement[start:]
     if footer := _LIST_FOOTER.search(diff):
         diff = diff[: footer.start()]
-    return basement[: m.start()], diff
+    return basement[:start], diff
 
 
-def _strip_prefix(path: str) -> str | None:
-    if path == "/dev/null":
+def has_diff(text: str) -> bool:
+    return _ANY_DIFF.search(text) is not None
+
+
+def _first(path: str | None) -> str | None:
+    return path.split("/", 1)[0] if path and "/" in path else None
+
+
+def _prefixed(old: str | None, new: str | None, git: bool) -> bool | None:
+    """Whether the two names carry a prefix each; None when one side is
+    /dev/null and a plain diff's other name cannot tell."""
+    if old is None or new is None:
         return None
-    path = path.split("\t", 1)[0]
-    return path[2:] if path[:2] in ("a/", "b/") else path
+    a, b = _first(old), _first(new)
+    if a is None or b is None or a == b:
+        return False
+    return {a, b} <= _MNEMONIC if git else True
+
+
+def _path(raw: str) -> str | None:
+    path = raw.split("\t", 1)[0]
+    return None if path == "/dev/null" else path
 
 
 class _FileBuilder:
-    def __init__(self, old: str | None, new: str | None) -> None:
+    def __init__(self, old: str | None, new: str | None, git: bool) -> None:
         self.old, self.new = old, new
+        self.prefixed = _prefixed(old, new, git)
+        self.renamed = False  # rename/copy lines name the paths without a prefix
         self.old_blob: str | None = None
         self.new_blob: str | None = None
         self.hunks: list[Hunk] = []
         self.binary = False
 
-    def build(self) -> FileChange:
-        return FileChange(self.old, self.new, self.old_blob, self.new_blob,
+    def build(self, strip: bool) -> FileChange:
+        def stripped(path: str | None) -> str | None:
+            if path is None or self.renamed or not strip or "/" not in path:
+                return path
+            return path.split("/", 1)[1]
+
+        return FileChange(stripped(self.old), stripped(self.new), self.old_blob, self.new_blob,
                           tuple(self.hunks), self.binary)
 
 
+@dataclass(frozen=True)
+class ParsedDiff:
+    files: tuple[FileChange, ...]
+    strip: int  # the -p that git apply needs: 1, or 0 for bare paths
+
+
 def parse_diff(diff: str) -> tuple[FileChange, ...]:
+    return read_diff(diff).files
+
+
+def read_diff(diff: str) -> ParsedDiff:
     """Parse a (possibly multi-file) unified diff.  Lines outside any file
     section (diffstat, signature) are ignored; a truncated hunk keeps the
     lines it has."""
@@ -66,7 +122,7 @@ def parse_diff(diff: str) -> tuple[FileChange, ...]:
     while i < len(lines):
         line = lines[i]
         if m := _GIT_HEADER.match(line):
-            cur = _FileBuilder(m.group(1), m.group(2))
+            cur = _FileBuilder(m.group(1), m.group(2), git=True)
             files.append(cur)
         elif cur is not None and line.startswith("new file mode"):
             cur.old = None
@@ -75,24 +131,27 @@ def parse_diff(diff: str) -> tuple[FileChange, ...]:
         elif cur is not None and (m := _INDEX.match(line)):
             cur.old_blob, cur.new_blob = m.group(1), m.group(2)
         elif cur is not None and line.startswith(("rename from ", "copy from ")):
-            cur.old = line.split(" ", 2)[2]
+            cur.old, cur.renamed = line.split(" ", 2)[2], True
         elif cur is not None and line.startswith(("rename to ", "copy to ")):
-            cur.new = line.split(" ", 2)[2]
+            cur.new, cur.renamed = line.split(" ", 2)[2], True
         elif cur is not None and (line.startswith("Binary files ") or line == "GIT binary patch"):
             cur.binary = True
         elif line.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ "):
-            old, new = _strip_prefix(line[4:]), _strip_prefix(lines[i + 1][4:])
+            old, new = _path(line[4:]), _path(lines[i + 1][4:])
             if cur is None or cur.hunks:  # a plain (non-git) diff section
-                cur = _FileBuilder(old, new)
+                cur = _FileBuilder(old, new, git=False)
                 files.append(cur)
-            else:
+            elif not cur.renamed:
                 cur.old, cur.new = old, new
             i += 1
         elif cur is not None and (m := _HUNK.match(line)) and _plausible(m):
             i = _read_hunk(lines, i, m, cur)
             continue
         i += 1
-    return tuple(f.build() for f in files)
+    known = [f.prefixed for f in files if f.prefixed is not None]
+    strip = all(known) if known else True
+    built = tuple(f.build(f.prefixed if f.prefixed is not None else strip) for f in files)
+    return ParsedDiff(built, int(strip))
 
 
 def _plausible(m: re.Match[str]) -> bool:

@@ -25,6 +25,7 @@ import b4.mbox
 
 from reviewer.mail.fetch import Archive, parse_mail, to_messages
 from reviewer.mail.revisions import group_series
+from reviewer.mail.subject import parse_subject
 from reviewer.mail.thread import build_thread
 from reviewer.model import Message, Revision, Series, Thread
 
@@ -106,8 +107,8 @@ def _b4_step(col: _Collector) -> int:
             continue
         for em in out[len(emails):]:
             mid = b4.LoreMessage.get_clean_msgid(em)
-            lsub = b4.LoreSubject(str(em.get("Subject", "")))
-            if mid and mid not in col.raws and lsub.patch and not lsub.reply:
+            subject = parse_subject(str(em.get("Subject", "")))  # a broken one too
+            if mid and mid not in col.raws and subject.is_patch and not subject.is_reply:
                 added += col.add_thread(mid, how)
     return added
 

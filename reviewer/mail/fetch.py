@@ -28,7 +28,7 @@ import liblore.utils
 import requests
 
 from reviewer.errors import SourceError
-from reviewer.mail.message import to_message
+from reviewer.mail.message import to_messages as read_mail
 from reviewer.model import Message
 from reviewer.store.cache import ResultCache
 
@@ -53,6 +53,12 @@ _defaults: dict[str, Any] = {"lore": None, "offline": False}
 
 def set_defaults(lore: str | None, offline: bool) -> None:
     _defaults["lore"], _defaults["offline"] = lore, offline
+
+
+def is_offline() -> bool:
+    """--offline was given, or $REVIEWER_OFFLINE is set: no network at all."""
+    env = os.environ.get("REVIEWER_OFFLINE", "").lower()
+    return bool(_defaults["offline"]) or env not in ("", "0", "false", "no")
 
 
 class Unreachable(SourceError):
@@ -222,7 +228,7 @@ def to_messages(raws: dict[str, bytes]) -> tuple[list[Message], list[str]]:
     problems: list[str] = []
     for mid, raw in raws.items():
         try:
-            messages.append(to_message(parse_mail(raw), raw))
+            messages.extend(read_mail(parse_mail(raw), raw))
         except Exception as exc:  # b4 raises bare exceptions on broken mail
             problems.append(f"<{mid}>: unreadable ({exc.__class__.__name__}: {exc})")
     return messages, problems
@@ -263,8 +269,7 @@ def fetch_series(source: str, *, lore: str | None = None, offline: bool | None =
         raise SourceError(f"{source}: not a Message-ID or archive URL")
     base = _resolve(remote, lore)
     if offline is None:
-        env = os.environ.get("REVIEWER_OFFLINE", "").lower()
-        offline = bool(_defaults["offline"]) or env not in ("", "0", "false", "no")
+        offline = is_offline()
     own = cache is None
     cache = cache or ResultCache()
     try:

@@ -1,5 +1,6 @@
-"""One mail → `Message`, and a patch mail → `Patch`, using b4's parsing
-(`b4.LoreMessage`, `b4.LoreSubject`) rather than re-implementing it."""
+"""One mail → `Message` (and the mails attached to it), with b4's header
+and trailer parsing (reviewer.mail.b4safe) and the body read from its MIME
+parts (reviewer.mail.parts)."""
 
 from __future__ import annotations
 
@@ -9,96 +10,34 @@ import email.parser
 import email.policy
 import email.utils
 import hashlib
-import logging
 import re
-import subprocess
+from dataclasses import replace
 from email.message import EmailMessage
-from typing import Any
+from functools import lru_cache
 
 import b4
 
-from reviewer.mail.diff import parse_diff, split_notes_and_diff
-from reviewer.model import Address, Message, Patch, SubjectInfo, Trailer
+from reviewer.mail.b4safe import body_parts, clean_header, find_trailers
+from reviewer.mail.diff import has_diff
+from reviewer.mail.parts import read_parts
+from reviewer.mail.subject import parse_subject
+from reviewer.model import Address, MailShape, Message, Trailer
 
-__all__ = ["parse_bytes", "parse_subject", "patch_ids", "to_message", "to_patch"]
+__all__ = ["parse_bytes", "synthetic_msgid", "to_message", "to_messages"]
 
-# b4 reports unparsable bits through logging; we report them ourselves.
-logging.getLogger("b4").setLevel(logging.CRITICAL)
-
-# b4's trailer regexes (`(.*\S+)(\s+#[^#]+)$` and others) backtrack in
-# cubic time on a long line: a 2,000-character "Name: value" line takes
-# 20 s, a hostile mail hours.  No trailer is that long, so b4 is handed a
-# short stand-in for each such line, and the line is put back in the
-# non-trailer lines it returns.  Done once, for every caller of b4 here.
-_LONG_LINE = re.compile(r"[^\n]{256,}")
-
-
-def _bounded_find_trailers(find: Any) -> Any:
-    def find_trailers(body: str, followup: bool = False) -> tuple[list[Any], list[str]]:
-        long: dict[str, str] = {}
-
-        def stand_in(m: re.Match[str]) -> str:
-            key = f"\ue000{len(long)}\ue001"
-            long[key] = m.group(0).strip("\r")
-            return key
-
-        short = _LONG_LINE.sub(stand_in, body)
-        if not long:
-            return find(body, followup)  # type: ignore[no-any-return]
-        trailers, others = find(short, followup)
-        return trailers, [long.get(line.strip(), line) for line in others]
-
-    find_trailers.bounded = True  # type: ignore[attr-defined]
-    return find_trailers
-
-
-if not getattr(b4.LoreMessage.find_trailers, "bounded", False):
-    b4.LoreMessage.find_trailers = staticmethod(  # type: ignore[method-assign]
-        _bounded_find_trailers(b4.LoreMessage.find_trailers))
-
-# b4's clean_header raises on a broken encoded-word (bad base64, an unknown
-# or NUL-ridden charset), which made the whole mail unreadable: such a word
-# is then left as it is, and the others decoded one by one.
-_ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
-
-
-def _decode_word(m: re.Match[str]) -> str:
-    try:
-        return "".join(p.decode(cs or "ascii", "replace") if isinstance(p, bytes) else p
-                       for p, cs in email.header.decode_header(m.group(0)))
-    except Exception:  # noqa: BLE001 - whatever the codec or base64 raise
-        return m.group(0)
-
-
-def _lenient_clean_header(clean: Any) -> Any:
-    def clean_header(hdrval: str | None) -> str:
-        try:
-            return str(clean(hdrval))
-        except Exception:  # noqa: BLE001
-            decoded = _ENCODED_WORD.sub(_decode_word, hdrval or "")
-            return re.sub(r"\n?\s+", " ", decoded).strip()
-
-    clean_header.lenient = True  # type: ignore[attr-defined]
-    return clean_header
-
-
-if not getattr(b4.LoreMessage.clean_header, "lenient", False):
-    b4.LoreMessage.clean_header = staticmethod(  # type: ignore[method-assign]
-        _lenient_clean_header(b4.LoreMessage.clean_header))
-
-# Mercurial's patchbomb writes "[PATCH 1 of 3]"; b4 only knows "1/3".
-_HG_COUNTER = re.compile(r"(\[[^\]]*?)\b(\d{1,4}) of (\d{1,4})\b")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-# The leading "[...]" groups (after any "Re:"), where patchwork-style
-# "[net,v2,1/2]" separates tags with commas; b4 splits on spaces only.
-_LEADING_TAGS = re.compile(r"^(?:\s*(?:\w{2,3}:\s*)*\[[^\]]*\])+")
+# Mail that holds mail (an mbox attached to an mbox…) is read this deep.
+MAX_NESTING = 2
+# What b4 leaves out of a reply's trailers: commit and mail metadata.
+_NOT_FOLLOWUP = {"from", "author", "cc", "to", "date", "subject", "subscribe", "unsubscribe",
+                 "base-commit", "change-id", "message-id"}
+_ANGLE_ADDR = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
 
 
 class _PlainHeaders(email.policy.EmailPolicy):
     """b4's policy, but header values come back as plain strings instead of
     header objects: the header registry parses every address list and date
     on each access, which made loading a 1,000-mail thread take seconds.
-    Encoded words stay encoded; b4's clean_header decodes them where read."""
+    Encoded words stay encoded; clean_header decodes them where read."""
 
     def header_fetch_parse(self, name: str, value: str) -> str:
         if hasattr(value, "name"):  # already a header object (set by us)
@@ -119,122 +58,38 @@ def parse_bytes(raw: bytes) -> EmailMessage:
     return message
 
 
-def _few_brackets(subject: str, keep: int = 16) -> str:
-    """b4 takes nested brackets apart one level per pass, each pass scanning
-    the subject: a thousand "[" take minutes.  Brackets past the 16th "["
-    or "]" are dropped (a real subject has a handful)."""
-    if subject.count("[") <= keep and subject.count("]") <= keep:
-        return subject
-    seen = {"[": 0, "]": 0}
-
-    def bracket(m: re.Match[str]) -> str:
-        seen[m.group(0)] += 1
-        return m.group(0) if seen[m.group(0)] <= keep else ""
-
-    return re.sub(r"[\[\]]", bracket, subject)
-
-
-def parse_subject(subject: str) -> SubjectInfo:
-    subject = _HG_COUNTER.sub(r"\1\2/\3", _few_brackets(_CONTROL.sub(" ", subject or "")))
-    full = b4.LoreSubject(subject).full_subject
-    if m := _LEADING_TAGS.match(subject):
-        subject = m.group(0).replace(",", " ") + subject[m.end():]
-    ls = b4.LoreSubject(subject)
-    counter, total = ls.counter, max(ls.expected, ls.counter)
-    return SubjectInfo(
-        full=full,
-        summary=ls.subject,
-        version=ls.revision,
-        version_given=not ls.revision_inferred,
-        counter=counter,
-        total=total,
-        counters_given=not ls.counters_inferred,
-        rfc=ls.rfc,
-        resend=ls.resend,
-        is_patch=ls.patch,
-        is_reply=ls.reply,
-        tags=tuple(ls.prefixes),
-    )
-
-
-def _addresses(msg: EmailMessage, header: str) -> tuple[Address, ...]:
-    values = [b4.LoreMessage.clean_header(str(v)) for v in msg.get_all(header, [])]
-    return tuple(Address(n, e) for n, e in email.utils.getaddresses(values) if e)
-
-
-def _synthetic_msgid(raw: bytes) -> str:
-    # git format-patch without --thread writes no Message-ID; give it a stable one.
+def synthetic_msgid(raw: bytes) -> str:
+    """For mail that has none (git format-patch without --thread, patch
+    files): a stable Message-ID in a domain that says so."""
     return f"{hashlib.sha1(raw).hexdigest()[:20]}@reviewer.invalid"
 
 
-def _with_msgid(msg: EmailMessage, raw: bytes) -> EmailMessage:
-    if b4.LoreMessage.get_clean_msgid(msg):
-        return msg
-    del msg["Message-ID"]
-    msg["Message-ID"] = f"<{_synthetic_msgid(raw)}>"
-    return msg
+def _addresses(msg: EmailMessage, header: str) -> tuple[Address, ...]:
+    return _address_list(tuple(str(v) for v in msg.get_all(header, [])))
 
 
-def _without_bad_date(msg: EmailMessage) -> EmailMessage:
-    """A Date the email package cannot make a datetime of (year 99999, a
-    field that overflows) would make the whole mail unreadable: the mail is
-    kept without it, dated like one that has no Date."""
+# A thread repeats its recipient lists: each distinct one is parsed once per
+# process (the result is frozen).
+@lru_cache(maxsize=8192)
+def _address_list(values: tuple[str, ...]) -> tuple[Address, ...]:
+    clean = [clean_header(v) for v in values]
+    return tuple(Address(n, e) for n, e in email.utils.getaddresses(clean) if e)
+
+
+def _date(msg: EmailMessage) -> dt.datetime:
+    """The Date as b4 reads it: a timezone past a day gives the fields as
+    UTC; a missing or unreadable Date (year 99999, a field that overflows)
+    is now, so the mail is still read."""
+    value = str(msg.get("Date") or "")
     try:
-        value = str(msg.get("Date") or "")
         if value and (t := email.utils.parsedate_tz(value)) is not None:
-            # what b4 then makes of it (a timezone past a day: the fields as UTC)
             if t[-1] is not None and abs(t[-1]) > 86400:
-                dt.datetime(*t[:6], tzinfo=dt.UTC)
-            else:
-                email.utils.parsedate_to_datetime(value)
+                return dt.datetime(*t[:6], tzinfo=dt.UTC)
+            date = email.utils.parsedate_to_datetime(value)
+            return date if date.tzinfo else date.replace(tzinfo=dt.UTC)
     except (ValueError, OverflowError, TypeError, IndexError):
-        del msg["Date"]
-    return msg
-
-
-def _part_text(part: EmailMessage) -> str:
-    data = part.get_payload(decode=True)
-    if not isinstance(data, bytes):
-        return ""
-    try:
-        return data.decode(part.get_content_charset() or "utf-8", "replace")
-    except (LookupError, ValueError):  # unknown or broken charset name
-        return data.decode("utf-8", "replace")
-
-
-def _body(msg: EmailMessage, chosen: str) -> str:
-    """b4 keeps one text/plain or text/x-patch part, the one with the diff.
-    A patch attached below its commit message (text/x-patch, or text/x-diff,
-    which b4 skips) needs both, as git am and patchwork read them."""
-    if not msg.is_multipart():
-        return chosen
-    texts = [_part_text(part) for part in msg.walk() if not part.is_multipart()
-             and part.get_content_type() in ("text/plain", "text/x-patch", "text/x-diff")]
-    diffs = [t for t in texts[1:] if b4.DIFF_RE.search(t)]
-    if not texts or not diffs or b4.DIFF_RE.search(texts[0]):
-        return chosen
-    return texts[0].rstrip("\n") + "\n\n" + diffs[0]
-
-
-_ANGLE_ADDR = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
-
-
-def _sender(lmsg: b4.LoreMessage, msg: EmailMessage) -> Address:
-    """The From address.  An unterminated quote or comment in the header
-    makes the email package return a mangled address; the one in <...> is
-    then taken, with the text before it as the name (as git mailinfo does)."""
-    name, addr = lmsg.fromname or "", lmsg.fromemail or ""
-    raw = next((str(v) for k, v in msg.raw_items() if k.lower() == "from"), "")
-    raw = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # 8-bit headers
-    if not addr or re.fullmatch(r"[^\s<>\"()@]+@[^\s<>\"()@]+", addr):
-        return Address(_joined_name(raw, name), addr)
-    try:
-        header = b4.LoreMessage.clean_header(raw)
-    except Exception:  # a broken encoded-word: keep what b4 made of it
-        header = raw
-    if m := _ANGLE_ADDR.search(header):
-        return Address(" ".join(header[:m.start()].replace('"', "").split()), m.group(1))
-    return Address(name, addr)
+        pass
+    return dt.datetime.now(dt.UTC)
 
 
 def _joined_name(raw: str, name: str) -> str:
@@ -255,128 +110,114 @@ def _joined_name(raw: str, name: str) -> str:
     return text if text and same else name
 
 
-def _usable_charsets(msg: EmailMessage) -> EmailMessage:
-    """A charset name no codec could have (NULs, quotes) makes b4 raise
-    where an unknown one makes it fall back to UTF-8: make it UTF-8."""
-    for part in msg.walk():
-        charset = part.get_param("charset")
-        if isinstance(charset, str) and not re.fullmatch(r"[\w.:+-]{1,64}", charset, re.A):
-            part.set_param("charset", "utf-8")
-    return msg
+def _sender(msg: EmailMessage) -> Address:
+    """The From address, as b4 reads it (a name-less address is named by
+    itself).  An unterminated quote or comment in the header makes the
+    email package return a mangled address; the one in <...> is then
+    taken, with the text before it as the name (as git mailinfo does)."""
+    raw = next((str(v) for k, v in msg.raw_items() if k.lower() == "from"), "")
+    return _parse_sender(raw, tuple(str(v) for v in msg.get_all("from", [])))
+
+
+@lru_cache(maxsize=8192)  # a thread's mails come from a few people
+def _parse_sender(raw: str, values: tuple[str, ...]) -> Address:
+    raw = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # 8-bit headers
+    header = clean_header(raw)
+    found = email.utils.getaddresses([clean_header(v) for v in values])
+    name, addr = found[0] if found else ("", "")
+    name = name if name.strip() else addr
+    if not addr or re.fullmatch(r"[^\s<>\"()@]+@[^\s<>\"()@]+", addr):
+        return Address(_joined_name(raw, name), addr)
+    if m := _ANGLE_ADDR.search(header):
+        return Address(" ".join(header[:m.start()].replace('"', "").split()), m.group(1))
+    return Address(name, addr)
+
+
+def _references(msg: EmailMessage, in_reply_to: str | None) -> tuple[str, ...]:
+    refs: list[str] = []
+    for value in msg.get_all("references", []):
+        for chunk in clean_header(str(value)).split():
+            if (mid := chunk.strip("<>")) not in refs:
+                refs.append(mid)
+    if in_reply_to and in_reply_to not in refs:
+        refs.append(in_reply_to)
+    return tuple(refs)
+
+
+def _trailers(body: str, replying: bool, threaded: bool, diff: bool) -> tuple[Trailer, ...]:
+    """A reply's trailers as b4 collects follow-ups (Reviewed-by: …; a
+    mail in a thread with trailers and no diff is a reply, "Re:" or not);
+    a patch's from its commit message."""
+    if replying or (threaded and not diff):
+        found = find_trailers(body, followup=True)
+        if replying or found:
+            return tuple(t for t in found if t.lname not in _NOT_FOLLOWUP)
+    return body_parts(body).trailers
 
 
 def to_message(msg: EmailMessage, raw: bytes) -> Message:
-    """Convert a parsed mail.  Raises ValueError on mail b4 cannot read."""
-    lmsg = b4.LoreMessage(_with_msgid(_without_bad_date(_usable_charsets(msg)), raw))
+    """Convert a parsed mail (its attached mails: to_messages)."""
+    return _convert(msg, raw)[0]
+
+
+def _convert(msg: EmailMessage, raw: bytes) -> tuple[Message, tuple[bytes, ...]]:
+    msgid = b4.LoreMessage.get_clean_msgid(msg) or synthetic_msgid(raw)
+    in_reply_to = b4.LoreMessage.get_clean_msgid(msg, header="In-Reply-To")
+    references = _references(msg, in_reply_to)
     subject = parse_subject(str(msg.get("Subject", "") or ""))
-    body = _body(msg, lmsg.body)
-    if lmsg.reply:
-        trailers = tuple(Trailer(t.name, t.value) for t in lmsg.trailers)
-    else:
-        _h, _m, found, _b, _s = b4.LoreMessage.get_body_parts(body)
-        trailers = tuple(Trailer(t.name, t.value) for t in found)
-    date = lmsg.date if isinstance(lmsg.date, dt.datetime) else dt.datetime.now(dt.UTC)
+    parts = read_parts(msg)
+    diff = has_diff(parts.text)
     return Message(
-        msgid=lmsg.msgid,
-        sender=_sender(lmsg, msg),
-        date=date,
+        msgid=msgid,
+        sender=_sender(msg),
+        date=_date(msg),
         subject=subject,
-        in_reply_to=lmsg.in_reply_to,
-        references=tuple(lmsg.references),
+        in_reply_to=in_reply_to,
+        references=references,
         to=_addresses(msg, "To"),
         cc=_addresses(msg, "Cc"),
-        body=body.replace("\r\n", "\n"),
-        trailers=trailers,
-        has_diff=lmsg.has_diff or (body is not lmsg.body and bool(b4.DIFF_RE.search(body))),
+        body=parts.text,
+        trailers=_trailers(parts.text, subject.is_reply, bool(references), diff),
+        has_diff=diff,
         raw=raw,
-    )
+        shapes=parts.shapes,
+    ), parts.attached
 
 
-_IN_BODY_HEADER = re.compile(r"^(from|subject|date):[ \t]*(.*)$", re.I)
-_EMBEDDED_FROM = re.compile(r"^>?From [0-9a-f]{40} Mon Sep 17 00:00:00 2001$")
+def to_messages(msg: EmailMessage, raw: bytes, depth: int = 0) -> list[Message]:
+    """The mail, then the mails attached to it (message/rfc822, an mbox,
+    a format-patch file).  An attached mail that lacks them takes the
+    carrier's recipients, date and place in the thread, as if sent with
+    `git send-email --in-reply-to`: the first answers the carrier, the
+    others the first, and its author goes in an in-body From: line."""
+    outer, attached = _convert(msg, raw)
+    if depth >= MAX_NESTING or not attached:
+        return [outer]
+    inner: list[tuple[Message, bool]] = []
+    for n, inner_raw in enumerate(attached):
+        parsed = parse_bytes(inner_raw)
+        sent = b4.LoreMessage.get_clean_msgid(parsed) is not None
+        for found in to_messages(parsed, inner_raw, depth + 1):
+            inner.append((found if sent else replace(found, msgid=f"{n + 1}.{outer.msgid}",
+                                                     date=outer.date), sent))
+    known = {outer.msgid} | {m.msgid for m, _sent in inner}
+    first = inner[0][0].msgid
+    return [outer] + [_carried(m, outer, m.parent_id if m.parent_id in known
+                               else (outer.msgid if m.msgid == first else first))
+                      for m, _sent in inner]
 
 
-def _in_body_headers(body: str) -> tuple[dict[str, str], str]:
-    """What `git am` takes from the top of the body: `From:`, `Subject:` and
-    `Date:` lines (with their folded continuation lines) and a first line
-    `[PATCH] subject`, up to a blank line.  git send-email writes `From:
-    author` there when the sender is not the author.  Returns them (keys in
-    lower case) and the body without them."""
-    lines = body.split("\n")
-    i = 0
-    while i < len(lines) and not lines[i].strip():
-        i += 1
-    found: dict[str, str] = {}
-    last: str | None = None
-    while i < len(lines):
-        line = lines[i]
-        if not found and _EMBEDDED_FROM.match(line):
-            pass  # a format-patch From_ line quoted into the body
-        elif last and line[:1] in (" ", "\t") and line.strip():
-            found[last] += " " + line.strip()
-        elif m := _IN_BODY_HEADER.match(line):
-            last = m.group(1).lower()
-            found.setdefault(last, m.group(2).strip())
-        elif not found and line.startswith("[PATCH] "):
-            found["subject"], last = line, None
-        elif found and not line.strip():
-            i += 1
-            break
-        else:
-            break
-        i += 1
-    return (found, "\n".join(lines[i:])) if found else ({}, body)
-
-
-def _in_body_author(value: str | None, fallback: Address) -> Address:
-    """An in-body `From:` that names no address (`From: bogosity`) is
-    ignored, as `git am --no-inbody-headers` would."""
-    if value:
-        name, addr = email.utils.parseaddr(b4.LoreMessage.clean_header(value))
-        if "@" in addr:
-            return Address(name, addr)
-    return fallback
-
-
-def patch_ids(diffs: list[str]) -> list[str | None]:
-    """`git patch-id --stable` of many diffs in one git process (one per
-    patch made loading a long thread fork git hundreds of times)."""
-    if not any(diffs):
-        return [None] * len(diffs)
-    data = "".join(f"commit {i:040x}\n\n{d if d.endswith(chr(10)) else d + chr(10)}"
-                   for i, d in enumerate(diffs) if d)
-    proc = subprocess.run(["git", "patch-id", "--stable"], input=data.encode("utf-8", "replace"),
-                          capture_output=True, check=False)
-    found = {}
-    for line in proc.stdout.decode().splitlines():
-        pid, _, commit = line.partition(" ")
-        found[int(commit, 16)] = pid
-    return [found.get(i) for i in range(len(diffs))]
-
-
-def to_patch(message: Message, index: int, total: int, with_id: bool = True) -> Patch:
-    """Split a patch mail into commit message, notes below `---` and diff."""
-    in_body, body = _in_body_headers(message.body)
-    _headers, text, trailers, basement, _sig = b4.LoreMessage.get_body_parts(body)
-    notes, diff = split_notes_and_diff(basement)
-    if not diff:  # no '---' line: the diff follows the message directly
-        notes, diff = split_notes_and_diff(text)
-        text, notes = notes, ""
-    trailer_objs = tuple(Trailer(t.name, t.value) for t in trailers)
-    commit_message = text.strip("\n")
-    if trailer_objs:
-        commit_message += "\n\n" + "\n".join(f"{t.name}: {t.value}" for t in trailer_objs)
-    return Patch(
-        message=message,
-        index=index,
-        total=total,
-        author=_in_body_author(in_body.get("from"), message.sender),
-        title=(parse_subject(in_body["subject"]).summary if in_body.get("subject")
-               else message.subject.summary),
-        commit_message=commit_message,
-        notes=notes.strip("\n"),
-        diff=diff,
-        files=parse_diff(diff),
-        trailers=trailer_objs,
-        patch_id=(patch_ids([diff])[0] if with_id else None),
+def _carried(inner: Message, outer: Message, parent: str | None) -> Message:
+    body = inner.body
+    if inner.sender != outer.sender and inner.has_diff and not re.match(r"\s*From:", body):
+        body = f"From: {inner.sender}\n\n{body}"
+    return replace(
+        inner,
+        sender=outer.sender,
+        in_reply_to=parent,
+        references=inner.references if parent == inner.parent_id else (parent,) if parent else (),
+        to=inner.to or outer.to,
+        cc=inner.cc or outer.cc,
+        body=body,
+        shapes=tuple(sorted({*inner.shapes, MailShape.ATTACHED_MAIL})),
     )

@@ -1,11 +1,19 @@
 """Split a thread into series and their revisions (v1, v2 …).
 
-Two steps.  First, *postings*: the mails sent together as one revision (a
-cover and its k/n patches), found through the reply tree, or — for mail
-without reference headers — by sender, version and counters.  Second,
-*series*: postings linked into one series by change-id, by one replying
-into the other's thread, or by the same author with a similar subject or
-overlapping files.  Each link keeps its reason and a confidence.
+Two steps.  First, *postings* (reviewer.mail.postings): the mails sent
+together as one revision.  Second, *series*: postings linked into one
+series by change-id, by one replying into the other's thread, or by the
+same author (the same person, reviewer.mail.people) with a similar
+subject, similar diffs or, for a higher version, the same files.  There is
+no time limit: a series may rest for months.  Each link keeps its reason
+and a confidence.
+
+Revisions keep the author's own version numbers.  Their labels, unique in
+the series and usable on the command line, are `v3`; `v3-resend` or
+`v3-repost` when v3 was posted again; `v4.1` for a partial respin (one
+patch re-sent in reply to v4, `[PATCH v2 3/7]`, whose "v2" numbers the
+patch).  `Revision.order` is their order: by version (the subjects say
+it, Dates may not), then date.
 b4's `LoreMailbox` keys revisions by version alone, so it cannot tell two
 series apart nor see a revision whose subject changed; this module can.
 """
@@ -13,224 +21,149 @@ series apart nor see a revision whose subject changed; this module can.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
-from reviewer.mail.message import patch_ids, to_patch
-from reviewer.model import Message, Patch, Reply, Revision, RevisionLink, Series, Thread
+from reviewer.mail.people import Identities
+from reviewer.mail.postings import Posting, find_postings, norm_title
+from reviewer.model import Patch, Reply, Revision, RevisionLink, Series, Thread
+from reviewer.tree.gitrepo import patch_ids
 
 __all__ = ["group_series"]
 
-_BASE = re.compile(r"^base-commit:\s*([0-9a-f]{7,40})\s*$", re.M)
-_CHANGE_ID = re.compile(r"^change-id:\s*(\S+)\s*$", re.M)
-_DIFFSTAT = re.compile(r"^ \d+ files? changed, ", re.M)
-_PREFIX = re.compile(r"^[\w./,-]+(?:\s*/\s*[\w.-]+)*:\s+")
-# Postings sent without any reference header are joined only this close in time.
-_LOOSE_WINDOW_S = 12 * 3600
-_SERIES_WINDOW_S = 180 * 86400
-# Mails without a Message-ID (git format-patch files) get one in this domain
-# (reviewer.mail.message): they were never sent, their Date is the author date.
-_UNSENT = "@reviewer.invalid"
-
-
-@dataclass
-class _Posting:
-    first: Message
-    cover: Message | None = None
-    patches: dict[int, Message] = field(default_factory=dict)
-    duplicates: list[int] = field(default_factory=list)
-    total: int = 1
-
-    @property
-    def version(self) -> int:
-        return self.first.subject.version
-
-    @property
-    def members(self) -> list[Message]:
-        return ([self.cover] if self.cover else []) + list(self.patches.values())
-
-    def accepts(self, msg: Message) -> bool:
-        return msg.subject.counter not in self.patches
-
-
-def _is_cover(msg: Message) -> bool:
-    s = msg.subject
-    return s.counters_given and s.counter == 0 and not s.is_reply
-
-
-def _is_patch(msg: Message) -> bool:
-    return msg.has_diff and not msg.subject.is_reply and not _is_cover(msg)
-
-
-def _same_author(a: Message, b: Message) -> bool:
-    return a.sender.email.lower() == b.sender.email.lower() or (
-        bool(a.sender.name) and a.sender.name.lower() == b.sender.name.lower()
-    )
-
-
-def _find_postings(thread: Thread) -> list[_Posting]:
-    msgs = sorted(thread.messages.values(), key=lambda m: (m.date, m.msgid))
-    owner: dict[str, _Posting] = {}
-    postings: list[_Posting] = []
-    for msg in msgs:
-        if not (_is_cover(msg) or _is_patch(msg)):
-            continue
-        posting = _threaded_posting(msg, thread, owner) or _loose_posting(msg, postings)
-        if posting is None or (_is_cover(msg) and posting.cover is not None):
-            posting = _Posting(first=msg)
-            postings.append(posting)
-        if _is_cover(msg):
-            posting.cover = msg
-        elif msg.subject.counter in posting.patches:
-            posting.duplicates.append(msg.subject.counter)
-            continue
-        else:
-            posting.patches[msg.subject.counter] = msg
-        posting.total = max(posting.total, msg.subject.total)
-        owner[msg.msgid] = posting
-    postings = [p for p in postings if p.patches]
-    for p in postings:
-        if p.cover is None:
-            p.cover = _naked_cover(p, thread, {q.cover.msgid for q in postings if q.cover})
-    return postings
-
-
-def _naked_cover(p: _Posting, thread: Thread, taken: set[str]) -> Message | None:
-    """A cover letter without `[PATCH 0/N]` (b4's rule): the mail a patch
-    answers, when it holds no diff and has a diffstat or is a thread root
-    sent by the patch's author.  A bug report by someone else that the
-    patch answers is not a cover."""
-    for _k, msg in sorted(p.patches.items()):
-        parent = thread.messages.get(msg.in_reply_to or "")
-        if (parent is None or parent.has_diff or parent.msgid in taken
-                or parent.subject.is_reply or _is_cover(parent)):
-            continue
-        root_by_author = (parent.parent_id is None
-                          and parent.sender.email.lower() == msg.sender.email.lower())
-        if root_by_author or _DIFFSTAT.search(parent.body):
-            return parent
-    return None
-
-
-def _threaded_posting(msg: Message, thread: Thread, owner: dict[str, _Posting]) -> _Posting | None:
-    """The posting of the nearest ancestor sent with it (same sender and
-    version, or no version given: `[PATCH 1/4]` under a `v3 0/4` cover).
-    Another sender's patch joins only with the same k/n total: unsent
-    `git format-patch --thread` files carry each commit's author in From."""
-    if not msg.subject.counters_given or msg.subject.total < 2 or _is_cover(msg):
-        return None
-    for anc in thread.ancestors(msg.msgid):
-        posting = owner.get(anc)
-        if posting is None or not (_same_author(posting.first, msg)
-                                   or posting.total == msg.subject.total):
-            continue
-        version_ok = not msg.subject.version_given or msg.subject.version == posting.version
-        if version_ok and posting.accepts(msg):
-            return posting
-        return None
-    return None
-
-
-def _loose_posting(msg: Message, postings: list[_Posting]) -> _Posting | None:
-    """A k/n patch without a usable parent: the latest open posting of the
-    same sender, version and size, sent shortly before (at any date for
-    unsent format-patch files, whose dates are the commits' author dates).
-    An unsent file's From is its commit's author, and a series may hold
-    patches by several: failing a posting by the same author, one by
-    another that still lacks this counter is taken."""
-    s = msg.subject
-    if not s.counters_given or s.total < 2 or msg.parent_id:
-        return None
-    fallback = None
-    for posting in reversed(postings):
-        unsent = msg.msgid.endswith(_UNSENT) and posting.first.msgid.endswith(_UNSENT)
-        gap = (msg.date - posting.first.date).total_seconds()
-        close = unsent or 0 <= gap <= _LOOSE_WINDOW_S
-        if (close and posting.version == s.version and posting.total == s.total
-                and posting.accepts(msg) and posting.first.parent_id is None):
-            if _same_author(posting.first, msg):
-                return posting
-            if unsent and fallback is None:
-                fallback = posting
-    return fallback
-
-
-def _norm_title(msg: Message) -> str:
-    return _PREFIX.sub("", msg.subject.summary.lower()).strip()
+# Titles this similar name the same change; diffs sharing this much of
+# their changed lines are the same change re-rolled.
+_SAME_TITLE = 0.6
+_SAME_DIFF = 0.5
+# A posting that does not raise the version must repeat its predecessor.
+_REPOST_TITLE = 0.9
+_REPOST_DIFF = 0.8
+# Candidate chains are found by title words this long; one shared by more
+# chains than this (by one person) is too common to say anything.
+_MIN_WORD = 4
+_COMMON = 50
+_WORD = re.compile(r"[\w-]+")
 
 
 def _similarity(a: str, b: str) -> float:
     ta, tb = set(a.split()), set(b.split())
     tokens = len(ta & tb) / len(ta | tb) if ta | tb else 0.0
-    return max(tokens, SequenceMatcher(None, a, b).ratio())
+    if tokens == 1.0 or not (a and b):
+        return tokens
+    matcher = SequenceMatcher(None, a, b)
+    if matcher.real_quick_ratio() < _SAME_TITLE or matcher.quick_ratio() < _SAME_TITLE:
+        return tokens  # the ratio cannot reach a threshold: not worth computing
+    return max(tokens, matcher.ratio())
 
 
-def _paths(p: _Posting) -> set[str]:
-    out: set[str] = set()
-    for msg in p.patches.values():
-        out.update(line[len("diff --git a/"):].split(" ")[0]
-                   for line in msg.body.splitlines() if line.startswith("diff --git a/"))
-    return out
+def _title_similarity(p: Posting, q: Posting) -> float:
+    """1 when a title is shared (a v2 3/3 that keeps v1's subject), else
+    how alike their main titles read."""
+    return 1.0 if p.titles & q.titles else _similarity(p.title, q.title)
 
 
-def _meta(p: _Posting, pattern: re.Pattern[str]) -> str | None:
-    for msg in p.members:
-        if m := pattern.search(msg.body):
-            return m.group(1)
-    return None
+def _overlap(a: frozenset[str], b: frozenset[str], least: int = 1) -> float:
+    """The share of the smaller set found in the other: a re-roll that
+    grows keeps most of what it had.  Below `least` shared items, 0."""
+    shared = len(a & b)
+    return shared / min(len(a), len(b)) if shared >= least else 0.0
 
 
 @dataclass
 class _Chain:
-    postings: list[_Posting]
+    postings: list[Posting]
     links: list[RevisionLink | None]
 
+    @property
+    def top(self) -> int:
+        return max(p.version for p in self.postings)
 
-def _link(p: _Posting, chain: _Chain, thread: Thread) -> RevisionLink | None:
-    last = chain.postings[-1]
-    if (cid := _meta(p, _CHANGE_ID)) and cid == _meta(last, _CHANGE_ID):
+
+def _link(p: Posting, chain: _Chain, answers: set[int],
+          persons: dict[int, frozenset[str]]) -> RevisionLink | None:
+    """`answers`: the postings `p` was sent in reply to (by id)."""
+    if (cid := p.change_id) and any(q.change_id == cid for q in chain.postings):
         return RevisionLink("change-id", 1.0, f"change-id {cid}")
-    if not _same_author(p.first, last.first):
+    mine = [q for q in chain.postings if persons[id(p)] & persons[id(q)]]
+    if not mine:
         return None
-    members = {m.msgid for q in chain.postings for m in q.members}
-    newer = p.version > last.version or not p.first.subject.version_given
-    if newer and any(a in members for a in thread.ancestors(p.first.msgid)):
+    if any(id(q) in answers for q in mine):
         return RevisionLink("thread", 0.95, "sent in reply to an earlier revision")
-    gap = (p.first.date - last.first.date).total_seconds()
-    if not 0 <= gap <= _SERIES_WINDOW_S or p.version < last.version:
+    subj = max(_title_similarity(p, q) for q in mine)
+    diff = max(_overlap(p.changed_lines, q.changed_lines, 2) for q in mine)
+    files = max(_overlap(p.paths, q.paths) for q in mine)
+    higher = p.version_given and p.version > chain.top
+    if not (subj >= _SAME_TITLE or diff >= _SAME_DIFF or (higher and files >= 0.5)):
         return None
-    title = _norm_title(p.cover or p.patches[min(p.patches)])
-    subj = max(_similarity(title, _norm_title(q.cover or q.patches[min(q.patches)]))
-               for q in chain.postings)
-    mine, theirs = _paths(p), set().union(*(_paths(q) for q in chain.postings))
-    files = len(mine & theirs) / min(len(mine), len(theirs)) if mine and theirs else 0.0
-    if subj < 0.6 and files < 0.5:
-        return None
-    if p.version == last.version and p.first.subject.version_given and subj < 0.9:
-        return None  # same explicit version, different content: another series
-    confidence = round(0.5 * subj + 0.4 * files + 0.1 * (1 - gap / _SERIES_WINDOW_S), 2)
+    if not higher and diff < _REPOST_DIFF and not (subj >= _REPOST_TITLE and files >= 0.5):
+        return None  # the same or a lower version with other content: another series
+    confidence = round(0.6 * max(subj, diff) + 0.4 * files, 2)
     return RevisionLink("author+subject+files", confidence,
-                        f"same author, subject similarity {subj:.2f}, file overlap {files:.2f}")
+                        f"same author, subject similarity {subj:.2f}, diff similarity "
+                        f"{diff:.2f}, file overlap {files:.2f}")
 
 
-def _chains(postings: list[_Posting], thread: Thread) -> list[_Chain]:
+def _keys(p: Posting, persons: frozenset[str]) -> list[str]:
+    """What a chain must share with `p` for `p` to link to it: its
+    change-id, or one of its people with one of its files or title words
+    (a link needs a similar title or diff, or the same files)."""
+    words = {w for t in p.titles for w in _WORD.findall(norm_title(t)) if len(w) >= _MIN_WORD}
+    keys = [f"c:{p.change_id}"] if p.change_id else []
+    keys += [f"{kind}:{who}\0{x}" for who in sorted(persons)
+             for kind, xs in (("f", p.paths), ("t", words), ("s", p.titles)) for x in sorted(xs)]
+    return keys
+
+
+def _in_order(postings: list[Posting], thread: Thread) -> list[Posting]:
+    """Version order (the subjects say it; Dates may not: a clock set wrong,
+    unsent files), then date.  A posting sent in reply to another counts
+    that one's version too: `[PATCH v2 3/7]` answering v4 comes after v4."""
+    sent_in = {m.msgid: p for p in postings for m in p.members}
+
+    def version(p: Posting) -> int:
+        above = [sent_in[a].version for a in thread.ancestors(p.first.msgid) if a in sent_in]
+        return max([p.version, *above])
+
+    return sorted(postings, key=lambda p: (version(p), p.first.date, p.first.msgid))
+
+
+def _chains(postings: list[Posting], thread: Thread, ids: Identities) -> list[_Chain]:
+    """Each posting, in `_in_order`, joins the chain it links to best.  Only
+    chains sharing a key with it (`_keys`) or holding a mail it answers are
+    tried: a thousand unrelated patches, by one person or many, are not
+    compared pair by pair.  A key shared by too many chains says too
+    little.  The chains come out in the order of their first mails."""
+    persons = {id(p): frozenset(ids.person(a) for a in p.people) for p in postings}
+    sent_in = {m.msgid: p for p in postings for m in p.members}
+    chain_of: dict[int, _Chain] = {}  # posting id → the chain it joined
     chains: list[_Chain] = []
-    for p in sorted(postings, key=lambda q: (q.first.date, q.first.msgid)):
+    by_key: dict[str, list[_Chain]] = {}
+    for p in _in_order(postings, thread):
+        keys = _keys(p, persons[id(p)])
+        answers = {id(sent_in[a]) for a in thread.ancestors(p.first.msgid) if a in sent_in}
+        found = [chain_of[q] for q in answers if q in chain_of]  # sent earlier
+        found += [c for k in keys if len(shared := by_key.get(k, [])) <= _COMMON for c in shared]
         best: tuple[float, _Chain, RevisionLink] | None = None
-        for chain in chains:
-            link = _link(p, chain, thread)
+        for chain in {id(c): c for c in found}.values():
+            link = _link(p, chain, answers, persons)
             if link and (best is None or link.confidence > best[0]):
                 best = (link.confidence, chain, link)
         if best:
-            best[1].postings.append(p)
-            best[1].links.append(best[2])
+            chain = best[1]
+            chain.postings.append(p)
+            chain.links.append(best[2])
         else:
-            chains.append(_Chain([p], [None]))
-    return chains
+            chain = _Chain([p], [None])
+            chains.append(chain)
+        chain_of[id(p)] = chain
+        for k in keys:
+            if chain not in by_key.setdefault(k, []):
+                by_key[k].append(chain)
+    return sorted(chains, key=lambda c: min((q.first.date, q.first.msgid) for q in c.postings))
 
 
 def _replies(thread: Thread, owner: dict[str, tuple[int, int]]) -> dict[int, list[Reply]]:
-    """Replies keyed by revision id, each attached to the nearest patch or cover."""
+    """Replies keyed by posting id, each attached to the nearest patch or cover."""
     out: dict[int, list[Reply]] = {}
     nearest: dict[str, str | None] = {}  # msgid → its nearest owned ancestor
     for msg in thread.messages.values():
@@ -265,37 +198,78 @@ def _owned_ancestor(thread: Thread, msgid: str, owner: dict[str, tuple[int, int]
     return found
 
 
-def _build_revision(p: _Posting, version: int, link: RevisionLink | None, resend: bool,
-                    replies: list[Reply], carried: dict[int, Patch]) -> Revision:
-    patches = [to_patch(m, k, p.total, with_id=False) for k, m in sorted(p.patches.items())]
-    have = {pt.index for pt in patches}
-    carry = {k: pt for k, pt in carried.items() if k not in have and k <= p.total}
-    if carry and link is not None and link.reason == "thread":
-        patches = sorted(patches + list(carry.values()), key=lambda pt: pt.index)
-        link = RevisionLink(link.reason, link.confidence,
-                            link.detail + f"; carried forward {sorted(carry)} unchanged")
+@dataclass(frozen=True)
+class _Place:
+    """Where a posting stands in its series: its number and unique label,
+    and for a partial respin, the revision whose other patches it keeps."""
+
+    version: int
+    label: str
+    respins: Revision | None
+
+
+def _respun(p: Posting, thread: Thread, sent: dict[str, Revision]) -> Revision | None:
+    """The revision a posting partly re-sends: it came in reply to one of
+    its mails, has no cover of its own and leaves some of the same k/n out."""
+    if p.cover is not None or set(range(1, p.total + 1)) <= set(p.mails):
+        return None
+    rev = next((sent[a] for a in thread.ancestors(p.first.msgid) if a in sent), None)
+    return rev if rev is not None and rev.expected == p.total else None
+
+
+def _place(p: Posting, respins: Revision | None, done: list[Revision]) -> _Place:
+    used = {r.label for r in done}
+    if respins is not None and not (p.version_given and p.version > respins.version):
+        base = respins.label.split(".")[0]
+        n = 1 + sum(1 for label in used if label.startswith(base + "."))
+        return _Place(respins.version, f"{base}.{n}", respins)
+    label = f"v{p.version}"
+    if label in used:
+        kind = "resend" if p.head.subject.resend else "repost"
+        n = 1
+        while (label := f"v{p.version}-{kind}{n if n > 1 else ''}") in used:
+            n += 1
+    return _Place(p.version, label, respins)
+
+
+def _build_revision(p: Posting, place: _Place, order: int, link: RevisionLink | None,
+                    replies: list[Reply]) -> Revision:
+    patches = list(p.patches.values())
+    kept = place.respins
+    if kept is not None and link is not None:
+        carry = [pt for pt in kept.patches if pt.index not in p.patches and pt.index <= p.total]
+        patches = sorted(patches + carry, key=lambda pt: pt.index)
+        link = RevisionLink(link.reason, link.confidence, link.detail + "; re-sends "
+                            f"{sorted(p.patches)} of {kept.label}, the others carried over")
     expected = max(p.total, max((pt.index for pt in patches), default=0))
     indexes = {pt.index for pt in patches}
-    first = p.cover or p.first
+    head = p.head
     return Revision(
-        version=version,
-        rfc=first.subject.rfc,
-        resend=resend or first.subject.resend,
+        version=place.version,
+        rfc=head.subject.rfc,
+        resend=head.subject.resend,
         cover=p.cover,
         patches=tuple(patches),
         replies=tuple(replies),
         expected=expected,
         missing=tuple(k for k in range(1, expected + 1) if k not in indexes),
         duplicates=tuple(sorted(set(p.duplicates))),
-        base_commit=_meta(p, _BASE),
-        change_id=_meta(p, _CHANGE_ID),
+        base_commit=p.base_commit,
+        change_id=p.change_id,
         link=link,
+        label=place.label,
+        order=order,
+        partial=kept is not None,
     )
 
 
 def group_series(thread: Thread) -> list[Series]:
-    """All series found in the thread, each with its revisions oldest first."""
-    chains = _chains(_find_postings(thread), thread)
+    """All series found in the thread, each with its revisions in the order
+    they were sent."""
+    postings = find_postings(thread)
+    ids = Identities.of([m.sender for m in thread.messages.values()]
+                        + [a for p in postings for a in p.people])
+    chains = _chains(postings, thread, ids)
     owner: dict[str, tuple[int, int]] = {}
     for chain in chains:
         for p in chain.postings:
@@ -305,28 +279,26 @@ def group_series(thread: Thread) -> list[Series]:
     result: list[Series] = []
     for chain in chains:
         revisions: list[Revision] = []
-        for p, link in zip(chain.postings, chain.links, strict=True):
-            prev = revisions[-1] if revisions else None
-            version, resend = p.version, False
-            if prev is not None and version <= prev.version:
-                if p.first.subject.version_given:
-                    resend = True
-                else:  # an unlabeled re-roll: the next version
-                    version = prev.version + 1
-            carried = {pt.index: pt for pt in prev.patches} if prev else {}
-            revisions.append(_build_revision(p, version, link, resend,
-                                             replies.get(id(p), []), carried))
-        result.append(Series(tuple(sorted(revisions, key=lambda r: (r.version, r.resend)))))
+        sent: dict[str, Revision] = {}  # msgid → the revision it was sent in
+        for order, (p, link) in enumerate(zip(chain.postings, chain.links, strict=True), 1):
+            respins = _respun(p, thread, sent) if link and link.reason == "thread" else None
+            rev = _build_revision(p, _place(p, respins, revisions), order, link,
+                                  replies.get(id(p), []))
+            revisions.append(rev)
+            sent.update((m.msgid, rev) for m in p.members)
+        result.append(Series(tuple(revisions)))
     return _with_patch_ids(result)
 
 
 def _with_patch_ids(all_series: list[Series]) -> list[Series]:
-    """Fill every patch's patch-id with one git process for the whole thread."""
-    patches = {id(pt): pt for s in all_series for r in s.revisions for pt in r.patches}
+    """Fill every patch's patch-id with one git process for the whole thread
+    (a patch carried into a partial respin is the same object: one id)."""
+    patches: dict[int, Patch] = {id(pt): pt for s in all_series for r in s.revisions
+                                 for pt in r.patches}
     ids = dict(zip(patches, patch_ids([pt.diff for pt in patches.values()]), strict=True))
+    filled = {key: replace(pt, patch_id=ids[key]) for key, pt in patches.items()}
 
     def fill(rev: Revision) -> Revision:
-        return replace(rev, patches=tuple(replace(pt, patch_id=ids[id(pt)])
-                                          for pt in rev.patches))
+        return replace(rev, patches=tuple(filled[id(pt)] for pt in rev.patches))
 
     return [Series(tuple(fill(r) for r in s.revisions)) for s in all_series]

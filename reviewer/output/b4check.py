@@ -30,7 +30,8 @@ import b4
 from reviewer.checks.engine import check_revision, selected_rules
 from reviewer.checks.registry import Rule, Scope
 from reviewer.config import Config
-from reviewer.mail.message import to_message, to_patch
+from reviewer.mail.mailinfo import to_patch
+from reviewer.mail.message import to_message
 from reviewer.model import Finding, Revision, Series, Severity
 
 __all__ = ["FAMILIES", "b4_results", "per_patch_rules", "single_patch_revision"]
@@ -51,7 +52,8 @@ def single_patch_revision(raw: bytes) -> Revision | None:
     patch = to_patch(message, max(s.counter, 1), total)
     return Revision(version=s.version, rfc=s.rfc, resend=s.resend, cover=None,
                     patches=(patch,), replies=(), expected=total, missing=(), duplicates=(),
-                    base_commit=None, change_id=None, link=None)
+                    base_commit=None, change_id=None, link=None, label=f"v{s.version}",
+                    order=1)
 
 
 def per_patch_rules(config: Config) -> list[Rule]:

@@ -12,12 +12,19 @@ from rich.text import Text
 
 from reviewer.checks.engine import RevisionReport
 from reviewer.checks.registry import Rule
+from reviewer.mail.trailers import TrailerCounts, given_trailers, trailer_counts
 from reviewer.model import Finding, Series, Severity
-from reviewer.output.listing import apply_to_json, inert
+from reviewer.output.listing import (
+    apply_to_json,
+    inert,
+    mail_notes,
+    mail_notes_to_json,
+    not_applied_note,
+    trailers_json,
+)
 
-__all__ = [
-    "finding_location","SCHEMA_VERSION", "SeriesReport", "exit_code", "mark_approximate", "to_json",
-           "to_markdown", "to_text"]
+__all__ = ["SCHEMA_VERSION", "SeriesReport", "exit_code", "finding_location", "level_notes",
+           "mark_approximate", "to_json", "to_markdown", "to_text"]
 
 SCHEMA_VERSION = 1
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -52,10 +59,18 @@ def counts(findings: tuple[Finding, ...]) -> dict[str, int]:
     return {s.value: sum(f.severity is s for f in findings) for s in Severity}
 
 
+def _trailers(rep: SeriesReport, rev: RevisionReport) -> TrailerCounts:
+    """A·R·T given in replies to the revision the report is about."""
+    mine = next((r for r in rep.series.revisions if r.label == rev.label), None)
+    return trailer_counts(given_trailers(mine) if mine is not None else ())
+
+
 def finding_to_json(f: Finding) -> dict[str, Any]:
     return {"rule": f.rule_id, "severity": f.severity.value, "message": f.message,
-            "version": f.version, "patch": f.patch, "file": f.file, "line": f.line,
-            "level": f.level, "fingerprint": f.fingerprint, "approximate": f.approximate}
+            "version": f.version, "revision": f.label, "patch": f.patch,
+            "patches": list(f.patches or ((f.patch,) if f.patch else ())),
+            "file": f.file, "line": f.line, "level": f.level, "fingerprint": f.fingerprint,
+            "approximate": f.approximate}
 
 
 def to_json(reports: list[SeriesReport], rules: list[Rule], source: str) -> dict[str, Any]:
@@ -69,13 +84,18 @@ def to_json(reports: list[SeriesReport], rules: list[Rule], source: str) -> dict
             "revisions": [{
                 "version": rev.version,
                 "label": rev.label,
+                "order": rev.order,
                 "approximate": bool(rev.apply and rev.apply.approximate),
+                "level": "diff" if not_applied_note(rev.apply) else "tree",
+                "level_reason": not_applied_note(rev.apply),
                 "apply": apply_to_json(rev.apply) if rev.apply else None,
                 "counts": counts(rev.findings),
+                "trailers": trailers_json(_trailers(rep, rev)),
                 "rules": {o.rule_id: {"status": o.status, "level": o.level, "reason": o.reason,
                                       "cached": o.cached} for o in rev.outcomes},
                 "findings": [finding_to_json(f) for f in rev.findings],
-            } for rev in rep.revisions],
+                "mail_notes": mail_notes_to_json(revision),
+            } for revision, rev in zip(rep.series.revisions, rep.revisions, strict=False)],
         } for rep in reports],
     }
 
@@ -93,22 +113,51 @@ def _cell(rev: RevisionReport, rule: Rule) -> Text:
     return Text(str(len(mine)), style=SEVERITY_STYLE[sev] if sev else "")
 
 
+def _column(rev: RevisionReport) -> str:
+    """A revision's column head: marked when its tree is a guess or absent."""
+    if rev.apply is not None and not rev.apply.applied:
+        return f"{rev.label} (not applied)"
+    return rev.label + (" (approx.)" if rev.apply is not None and rev.apply.approximate else "")
+
+
+def level_notes(rep: SeriesReport) -> list[str]:
+    """Which revisions were checked on their diffs alone, and why: one line
+    for a run without a tree, else one per revision that did not apply."""
+    if all(rev.apply is None for rev in rep.revisions):
+        return ["no --tree given: every finding comes from the diffs alone"]
+    return [f"{rev.label}: {note}" for rev in rep.revisions
+            if (note := not_applied_note(rev.apply))]
+
+
 def _summary_table(rep: SeriesReport, rules: list[Rule]) -> Table:
     table = Table(title=inert(rep.series.title), title_justify="left")
     table.add_column("rule")
     for rev in rep.revisions:
-        approx = rev.apply is not None and rev.apply.approximate
-        table.add_column(rev.label + (" (approx.)" if approx else ""), justify="center")
+        table.add_column(_column(rev), justify="center")
     for rule in rules:
         table.add_row(f"{rule.id} {rule.name}", *(_cell(rev, rule) for rev in rep.revisions))
+    table.add_row("A·R·T given in replies", *(Text(str(_trailers(rep, rev)), style="dim")
+                                             for rev in rep.revisions))
     return table
 
 
+def patch_span(indexes: tuple[int, ...] | list[int]) -> str:
+    """`1-4,7`: patch indexes with runs shortened."""
+    runs: list[list[int]] = []
+    for k in sorted(set(indexes)):
+        if runs and k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    return ",".join(f"{r[0]}-{r[-1]}" if len(r) > 2 else ",".join(map(str, r)) for r in runs)
+
+
 def finding_location(f: Finding) -> str:
-    """Where a finding is: `v3 1 fs/namei.c:116`."""
-    where = f"v{f.version}"
+    """Where a finding is: `v3 1 fs/namei.c:116`, `v3 1-8` for one cause
+    covering several patches."""
+    where = f.label
     if f.patch:
-        where += f" {f.patch}"
+        where += f" {patch_span(f.patches or (f.patch,))}"
     if f.file:
         where += f" {f.file}" + (f":{f.line}" if f.line else "")
     return where
@@ -118,7 +167,9 @@ def to_text(reports: list[SeriesReport], rules: list[Rule]) -> RenderableType:
     parts: list[RenderableType] = []
     for rep in reports:
         parts.append(_summary_table(rep, rules))
-        for rev in rep.revisions:
+        parts += [inert(note, "bold yellow") for note in level_notes(rep)]
+        for revision, rev in zip(rep.series.revisions, rep.revisions, strict=False):
+            parts.extend(mail_notes(revision))
             for o in rev.outcomes:
                 if o.status != "ran":
                     parts.append(inert(f"{rev.label} {o.rule_id} {o.status}: {o.reason}",
@@ -144,18 +195,21 @@ def to_markdown(reports: list[SeriesReport], rules: list[Rule]) -> str:
     out: list[str] = []
     for rep in reports:
         out.append(f"## {_md(rep.series.title)}\n")
-        out.append("| rule | " + " | ".join(
-            r.label + (" (approx.)" if r.apply and r.apply.approximate else "")
-            for r in rep.revisions) + " |")
+        out.append("| rule | " + " | ".join(_column(r) for r in rep.revisions) + " |")
         out.append("|---|" + "---|" * len(rep.revisions))
         for rule in rules:
             cells = [_cell(rev, rule).plain for rev in rep.revisions]
             out.append(f"| {rule.id} {rule.name} | " + " | ".join(cells) + " |")
+        out.append("| A·R·T given in replies | "
+                   + " | ".join(str(_trailers(rep, rev)) for rev in rep.revisions) + " |")
         out.append("")
-        for rev in rep.revisions:
-            if not rev.findings:
+        out += [f"> **{_md(note)}**\n" for note in level_notes(rep)]
+        for revision, rev in zip(rep.series.revisions, rep.revisions, strict=False):
+            notes = [line.plain for line in mail_notes(revision)]
+            if not rev.findings and not notes:
                 continue
             out.append(f"### {rev.label}\n")
+            out += [f"- {_md(note)}" for note in notes]
             for f in rev.findings:
                 out.append(f"- **{f.rule_id}** ({f.severity.value}) `{_md(finding_location(f))}`: "
                            f"{_md(f.message)}" + (" *(approximate)*" if f.approximate else ""))

@@ -2,8 +2,10 @@
 determines them (see `engine.cache_key`), so a second run on the same thread
 re-checks nothing.  Mail fetched from an archive is kept keyed by Message-ID
 (`messages`), with what each fetch found (`fetches`).  A corrupt database is
-rebuilt; a failed write (disk full, read-only) is ignored: the cache only
-ever saves time (and, for fetched mail, lets a command run offline).
+rebuilt (with a notice, see `take_notices`); a failed write (disk full,
+read-only) is ignored: the cache only ever saves time (and, for fetched
+mail, lets a command run offline).  Kernel facts derived from a tree
+(reviewer.checks.race.treefacts) are kept per function, a set at a time.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from typing import Any
 from platformdirs import user_cache_dir
 
 from reviewer.model import Finding, Severity
+from reviewer.store.sqlite import open_db, sidecars
 
-__all__ = ["ResultCache", "default_cache_path"]
+__all__ = ["ResultCache", "default_cache_path", "take_notices"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS findings (
@@ -41,6 +44,17 @@ CREATE TABLE IF NOT EXISTS messages (
     origin TEXT NOT NULL,
     fetched REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS tree_facts (
+    facts TEXT NOT NULL,
+    name TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    PRIMARY KEY (facts, name, scope)
+);
+CREATE TABLE IF NOT EXISTS tree_fact_sets (
+    facts TEXT PRIMARY KEY,
+    payload TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS fetches (
     seed TEXT PRIMARY KEY,
     origin TEXT NOT NULL,
@@ -50,31 +64,21 @@ CREATE TABLE IF NOT EXISTS fetches (
 """
 
 
+_NOTICES: list[str] = []  # what the user should hear once (a rebuilt file)
+_NOTICES_LOCK = threading.Lock()
+
+
+def take_notices() -> list[str]:
+    """One-line notices since the last call (e.g. a damaged cache rebuilt)."""
+    with _NOTICES_LOCK:
+        out = list(dict.fromkeys(_NOTICES))
+        _NOTICES.clear()
+    return out
+
+
 def default_cache_path() -> Path:
     env = os.environ.get("REVIEWER_CACHE")
     return Path(env) if env else Path(user_cache_dir("reviewer")) / "cache.sqlite3"
-
-
-_LOCK_TIMEOUT_S = 10.0
-# Caches of this process (a run's threads each have one) open one at a time.
-_OPEN_LOCK = threading.Lock()
-
-
-def _use_wal(db: sqlite3.Connection) -> None:
-    """Switch to WAL unless already done.  The switch needs the database to
-    itself and SQLite answers "locked" at once, without waiting out the busy
-    timeout, while another connection is creating the file: wait here
-    instead of running without the cache."""
-    deadline = time.monotonic() + _LOCK_TIMEOUT_S
-    while True:
-        try:
-            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                db.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)
 
 
 class ResultCache:
@@ -86,46 +90,16 @@ class ResultCache:
     def _connect(self) -> sqlite3.Connection | None:
         if self._db is not None or time.monotonic() < self._retry_at:
             return self._db
-        with _OPEN_LOCK:  # one rebuild of a corrupt file, not one that undoes another's
-            return self._connect_locked()
-
-    def _connect_locked(self) -> sqlite3.Connection | None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = self._open()
-        except sqlite3.OperationalError:
-            # Locked past the timeout, read-only, disk full: this run goes
-            # without the cache; the database (maybe another process's) stays.
-            self._db = None
-        except sqlite3.DatabaseError:
-            # Corrupt or not a database: start over rather than fail the run,
-            # but only over a file (never a device or link REVIEWER_CACHE names).
-            try:
-                if self.path.is_symlink() or not self.path.is_file():
-                    raise OSError(f"{self.path} is not a regular file")
-                for stale in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
-                    stale.unlink(missing_ok=True)
-                self._db = self._open()
-            except (sqlite3.Error, OSError):
-                self._db = None
-        except OSError:
+            self._db = open_db(self.path, _SCHEMA, _delete)
+        except (sqlite3.Error, OSError):
+            # Locked past the timeout, read-only, disk full, not a file: this
+            # run goes without the cache; the database (maybe another
+            # process's) stays.
             self._db = None
         if self._db is None:  # not on every get/put: each would wait out the lock timeout
             self._retry_at = time.monotonic() + 60
         return self._db
-
-    def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=_LOCK_TIMEOUT_S, check_same_thread=False)
-        try:
-            _use_wal(db)
-            db.executescript(_SCHEMA)
-            # A cut or damaged file often still opens: read every page once.
-            if db.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("database disk image is malformed")
-        except BaseException:
-            db.close()
-            raise
-        return db
 
     def get(self, key: str) -> tuple[str, list[Finding]] | None:
         """(level, findings) stored for `key`, or None."""
@@ -227,13 +201,68 @@ class ResultCache:
         except sqlite3.Error:
             return {}
 
+    # Kernel facts of one tree (a "set", keyed by tree id and derivation
+    # version): written whole in one transaction, so an interrupted
+    # computation leaves nothing behind; read one function at a time.
+    def put_tree_facts(self, facts: str, rows: Iterable[tuple[str, str, str]],
+                       summary: dict[str, Any]) -> bool:
+        """Store (name, scope, spec JSON) rows and the set's summary; False
+        when the cache cannot be written."""
+        db = self._connect()
+        if db is None:
+            return False
+        try:
+            with db:
+                db.execute("DELETE FROM tree_facts WHERE facts = ?", (facts,))
+                db.executemany("INSERT OR REPLACE INTO tree_facts VALUES (?, ?, ?, ?)",
+                               ((facts, n, s, spec) for n, s, spec in rows))
+                db.execute("INSERT OR REPLACE INTO tree_fact_sets VALUES (?, ?)",
+                           (facts, json.dumps(summary)))
+        except sqlite3.Error:
+            return False
+        return True
+
+    def tree_facts_summary(self, facts: str) -> dict[str, Any] | None:
+        """The summary stored with a complete set, or None."""
+        db = self._connect()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT payload FROM tree_fact_sets WHERE facts = ?",
+                             (facts,)).fetchone()
+            return None if row is None else dict(json.loads(row[0]))
+        except (sqlite3.Error, ValueError, TypeError):
+            return None
+
+    def tree_facts(self, facts: str, name: str) -> list[tuple[str, str]]:
+        """(scope, spec JSON) of every entry for `name` in a set."""
+        db = self._connect()
+        if db is None:
+            return []
+        try:
+            rows = db.execute("SELECT scope, spec FROM tree_facts WHERE facts = ? AND name = ?",
+                              (facts, name)).fetchall()
+            return [(str(s), str(spec)) for s, spec in rows]
+        except sqlite3.Error:
+            return []
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None
 
 
+def _delete(path: Path, _why: sqlite3.DatabaseError) -> None:
+    """A damaged cache only ever saved time: start over."""
+    for stale in sidecars(path):
+        stale.unlink(missing_ok=True)
+    with _NOTICES_LOCK:
+        _NOTICES.append(f"the cache {path} was damaged and has been started anew")
+
+
 def _finding(data: dict[str, object]) -> Finding:
     data = dict(data)
     data["severity"] = Severity(data["severity"])
+    patches = data.get("patches")
+    data["patches"] = tuple(patches) if isinstance(patches, list) else ()
     return Finding(**data)  # type: ignore[arg-type]

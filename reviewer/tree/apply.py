@@ -19,6 +19,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from reviewer.errors import TreeError
+from reviewer.mail import READER_VERSION
 from reviewer.model import (
     ApplyFailure,
     ApplyResult,
@@ -29,12 +30,14 @@ from reviewer.model import (
     Revision,
     Series,
 )
+from reviewer.tree.advice import MissingFiles, revision_advice
+from reviewer.tree.base import choose_base
 from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo, TempIndex
 
 if TYPE_CHECKING:
     from reviewer.store.cache import ResultCache
 
-__all__ = ["apply_revision", "apply_series", "choose_base", "series_slug"]
+__all__ = ["apply_revision", "apply_series", "series_slug"]
 
 _PATCH_FAILED = re.compile(r"^error: patch failed: (.+):(\d+)$", re.M)
 _NOT_IN_INDEX = re.compile(r"^error: (.+): does not exist in index$", re.M)
@@ -49,28 +52,8 @@ def series_slug(series: Series) -> str:
     return f"{first.date:%Y%m%d}-{words[:40].rstrip('-') or 'series'}"
 
 
-def choose_base(repo: GitRepo, revision: Revision, base_ref: str | None) -> BaseChoice:
-    """The revision's base-commit when the tree has it, else --base, else HEAD."""
-    if revision.base_commit:
-        sha = repo.resolve(revision.base_commit)
-        if sha:
-            return BaseChoice(sha, "base-commit", f"base-commit {revision.base_commit[:12]} "
-                              "given in the mail is in the tree")
-        missing = f"base-commit {revision.base_commit[:12]} is not in the tree; "
-    else:
-        missing = "no base-commit in the mail; "
-    if base_ref:
-        sha = repo.resolve(base_ref)
-        if not sha:
-            raise TreeError(f"--base {base_ref!r}: no such commit in {repo.path}")
-        return BaseChoice(sha, "--base", missing + f"using --base {base_ref}")
-    sha = repo.head()
-    if not sha:
-        raise TreeError(f"{repo.path}: HEAD names no commit; give --base")
-    return BaseChoice(sha, "HEAD", missing + "using the tree's HEAD")
-
-
-def _failure(repo: GitRepo, patch: Patch, stderr: str, stderr_3way: str) -> ApplyFailure:
+def _failure(repo: GitRepo, patch: Patch, stderr: str, stderr_3way: str,
+             missing: MissingFiles) -> ApplyFailure:
     if m := _PATCH_FAILED.search(stderr):
         path, line = m.group(1), int(m.group(2))
         change = next((f for f in patch.files if path in (f.old_path, f.new_path)), None)
@@ -84,7 +67,7 @@ def _failure(repo: GitRepo, patch: Patch, stderr: str, stderr_3way: str) -> Appl
         label = f"hunk #{number}" if number else "a hunk"
         return ApplyFailure(path, number, line, f"{label} at {path}:{line}: {why}")
     if m := _NOT_IN_INDEX.search(stderr):
-        return ApplyFailure(m.group(1), None, None, f"{m.group(1)} does not exist in the base")
+        return ApplyFailure(m.group(1), None, None, missing.explain(m.group(1)))
     if m := _EXISTS.search(stderr):
         return ApplyFailure(m.group(1), None, None, f"{m.group(1)} already exists in the base")
     first = _ERROR.search(stderr_3way or stderr)
@@ -93,31 +76,24 @@ def _failure(repo: GitRepo, patch: Patch, stderr: str, stderr_3way: str) -> Appl
 
 
 def _apply_one(repo: GitRepo, index: TempIndex, patch: Patch, patch_file: str,
-               fuzzy: bool = False) -> tuple[PatchStatus, ApplyFailure | None, bool]:
+               missing: MissingFiles, fuzzy: bool = False
+               ) -> tuple[PatchStatus, ApplyFailure | None, bool]:
     """(status, why it did not apply exactly, applied only approximately)."""
-    check = index.apply(patch_file, "--check")
+    check = index.apply(patch_file, "--check", strip=patch.strip)
     if check.status == 0:
-        out = index.apply(patch_file)
+        out = index.apply(patch_file, strip=patch.strip)
         if out.status == 0:
             return PatchStatus.APPLIED, None, False
-    if index.apply(patch_file, "--check", "-R").status == 0:
+    if index.apply(patch_file, "--check", "-R", strip=patch.strip).status == 0:
         return PatchStatus.ALREADY_APPLIED, None, False
-    three = index.apply(patch_file, "--3way")
+    three = index.apply(patch_file, "--3way", strip=patch.strip)
     if three.status == 0:
         return PatchStatus.APPLIED_3WAY, None, False
-    failure = _failure(repo, patch, check.stderr, three.stderr)
+    failure = _failure(repo, patch, check.stderr, three.stderr, missing)
     # --fuzzy: one line of context on each side must still match.
-    if fuzzy and index.apply(patch_file, "-C1").status == 0:
+    if fuzzy and index.apply(patch_file, "-C1", strip=patch.strip).status == 0:
         return PatchStatus.APPLIED, failure, True
     return PatchStatus.FAILED, failure, False
-
-
-def _with_base(failure: ApplyFailure | None, base: BaseChoice) -> ApplyFailure | None:
-    """A failure on a base the mail did not name says so: that is often why."""
-    if failure is None or base.source == "base-commit":
-        return failure
-    return ApplyFailure(failure.file, failure.hunk, failure.line,
-                        f"{failure.reason} (base not the author's: {base.reason})")
 
 
 def _commit(repo: GitRepo, tree: str, parent: str, patch: Patch) -> str:
@@ -131,9 +107,11 @@ def apply_revision(repo: GitRepo, revision: Revision, base: BaseChoice, ref: str
                    fuzzy: bool = False) -> ApplyResult:
     """Apply the revision's patches in order on `base`; a failure stops this
     revision (later patches are NOT_TRIED, each with why it would fail on
-    its own, if it would) and is described per file/hunk.  `fuzzy` retries a
-    failed patch with reduced context and marks it approximate."""
+    its own, if it would) and is described per file/hunk, with advice for
+    the revision.  `fuzzy` retries a failed patch with reduced context and
+    marks it approximate."""
     results: list[PatchApply] = []
+    missing = MissingFiles(repo, base.commit)
     tip = base.commit
     # Only the files the patches name: applying costs the same in any tree size.
     paths = {p for patch in revision.patches for f in patch.files
@@ -153,30 +131,44 @@ def apply_revision(repo: GitRepo, revision: Revision, base: BaseChoice, ref: str
             with open(patch_file, "w", encoding="utf-8", errors="surrogateescape") as fh:
                 fh.write(patch.diff if patch.diff.endswith("\n") else patch.diff + "\n")
             if results and not results[-1].status.ok:
-                results.append(_not_tried(repo, index, patch, patch_file, base))
+                results.append(_not_tried(repo, index, patch, patch_file, missing))
+                _note_created(missing, patch)
                 continue
-            status, why, approximate = _apply_one(repo, index, patch, patch_file, fuzzy)
+            status, why, approximate = _apply_one(repo, index, patch, patch_file, missing, fuzzy)
+            if not status.ok:
+                _note_created(missing, patch)
             commit = None
             if status.ok:
                 commit = tip = _commit(repo, index.write_tree(), tip, patch)
-            results.append(PatchApply(patch.index, patch.title, status, commit,
-                                      _with_base(why, base), approximate))
+            results.append(PatchApply(patch.index, patch.title, status, commit, why,
+                                      approximate))
     wrote = any(r.commit for r in results)
     if wrote:
         repo.update_ref(ref, tip)
-    return ApplyResult(revision.version, base, tuple(results), ref if wrote else None)
+    fits = all(r.status.ok for r in results) and not cancelled()
+    advice = () if fits else revision_advice(repo, revision, base, fuzzy)
+    return ApplyResult(revision.version, base, tuple(results), ref if wrote else None,
+                       advice=advice, label=revision.label)
+
+
+def _note_created(missing: MissingFiles, patch: Patch) -> None:
+    """Files a patch that did not apply creates: later patches that change
+    them fail for that reason, not for one to search history for."""
+    for change in patch.files:
+        if change.old_path is None and change.new_path:
+            missing.created.setdefault(change.new_path, patch.index)
 
 
 def _not_tried(repo: GitRepo, index: TempIndex, patch: Patch, patch_file: str,
-               base: BaseChoice) -> PatchApply:
+               missing: MissingFiles) -> PatchApply:
     """A patch after a failed one is not applied, but whether it would apply
     where the revision stopped is still worth saying (one `--check`)."""
-    check = index.apply(patch_file, "--check")
+    check = index.apply(patch_file, "--check", strip=patch.strip)
     failure = None
     if check.status != 0:
-        found = _failure(repo, patch, check.stderr, "")
-        failure = _with_base(ApplyFailure(found.file, found.hunk, found.line,
-                                          f"would not apply either: {found.reason}"), base)
+        found = _failure(repo, patch, check.stderr, "", missing)
+        failure = ApplyFailure(found.file, found.hunk, found.line,
+                               f"would not apply either: {found.reason}")
     return PatchApply(patch.index, patch.title, PatchStatus.NOT_TRIED, None, failure)
 
 
@@ -244,12 +236,12 @@ def apply_series(repo: GitRepo, series: Series, base_ref: str | None = None,
         for rev in revisions if revisions is not None else series.revisions:
             if stop():
                 break
-            suffix = "-resend" if rev.resend else ""
-            ref = f"{REF_NAMESPACE}{slug}/{rev.label}{suffix}"
+            ref = f"{REF_NAMESPACE}{slug}/{rev.label}"
             try:
                 base = choose_base(repo, rev, base_ref)
             except TreeError as exc:
-                results.append(ApplyResult(rev.version, None, (), None, str(exc)))
+                results.append(ApplyResult(rev.version, None, (), None, str(exc),
+                                           label=rev.label))
             else:
                 results.append(_cached_apply(repo, rev, base, ref, stop, fuzzy, cache))
             if on_done:
@@ -258,13 +250,16 @@ def apply_series(repo: GitRepo, series: Series, base_ref: str | None = None,
 
 
 # Bump when what apply_revision() records for the same input changes.
-_APPLY_VERSION = 1
+_APPLY_VERSION = 2
 
 
 def _apply_key(repo: GitRepo, rev: Revision, base: BaseChoice, ref: str, fuzzy: bool) -> str:
+    """What an apply result depends on: the mails, and the base chosen and
+    why (the choice depends on the tree's refs and objects, so a change
+    there that moves the base, or only its evidence, is a new key)."""
     mails = [f"{p.msgid}:{hashlib.sha1(p.message.raw).hexdigest()}" for p in rev.patches]
-    parts = [_APPLY_VERSION, str(repo.git_dir.resolve()), base.commit, base.source, base.reason,
-             ref, fuzzy, mails]
+    parts = [_APPLY_VERSION, READER_VERSION, str(repo.git_dir.resolve()), asdict(base), ref,
+             fuzzy, mails]
     return "apply:" + hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
@@ -274,7 +269,7 @@ def _cached_apply(repo: GitRepo, rev: Revision, base: BaseChoice, ref: str,
     key = _apply_key(repo, rev, base, ref, fuzzy) if cache is not None else ""
     if cache is not None and (hit := cache.get_json(key)) is not None:
         try:
-            result = _from_json(hit, base)
+            result = _from_json(hit, base, rev.label)
         except (KeyError, TypeError, ValueError):
             result = None
         # The refs are the user's to delete or move: only trust an intact one.
@@ -288,13 +283,15 @@ def _cached_apply(repo: GitRepo, rev: Revision, base: BaseChoice, ref: str,
 
 def _to_json(result: ApplyResult) -> dict[str, Any]:
     return {"version": result.version, "ref": result.ref, "error": result.error,
+            "advice": list(result.advice),
             "patches": [{**asdict(p), "status": p.status.value} for p in result.patches]}
 
 
-def _from_json(data: dict[str, Any], base: BaseChoice) -> ApplyResult:
+def _from_json(data: dict[str, Any], base: BaseChoice, label: str) -> ApplyResult:
     patches = []
     for p in data["patches"]:
         failure = ApplyFailure(**p["failure"]) if p["failure"] else None
         patches.append(PatchApply(p["index"], p["title"], PatchStatus(p["status"]), p["commit"],
                                   failure, bool(p.get("approximate", False))))
-    return ApplyResult(data["version"], base, tuple(patches), data["ref"], data["error"])
+    return ApplyResult(data["version"], base, tuple(patches), data["ref"], data["error"],
+                       tuple(data["advice"]), label)

@@ -10,6 +10,7 @@ commits go to the object store, and the only refs written live under
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import os
 import re
 import secrets
@@ -27,9 +28,11 @@ import git
 from reviewer.errors import TreeError
 from reviewer.model import ChangedLines
 
-__all__ = ["REF_NAMESPACE", "GitRepo", "SparseIndex", "TempIndex"]
+__all__ = ["REF_NAMESPACE", "GitRepo", "PathRemoval", "RangeDiff", "RangePair", "RefTip",
+           "SparseIndex", "TempIndex", "config_values", "patch_ids", "toplevel"]
 
 REF_NAMESPACE = "refs/reviewer/"
+TIMED_OUT = -9  # GitOutput.status of a git killed at its time limit
 
 # Keep the user's and the system's config from changing how plumbing behaves
 # (hooks, attributes filters and pagers are not involved in what we run).
@@ -48,11 +51,77 @@ def _stop_background() -> None:
         proc.wait()
 
 
+def config_values(key: str, cwd: Path | None = None) -> list[str]:
+    """Every value git config has for `key` (e.g. `b4.keyringsrc`), as git
+    reads it in `cwd`: the system's, the user's and, when `cwd` is in a
+    repository, that repository's config; [] when unset or git fails."""
+    try:
+        proc = subprocess.run(["git", "config", "-z", "--get-all", key], cwd=cwd,
+                              env={**os.environ, **_QUIET_ENV}, capture_output=True,
+                              check=False)
+    except OSError:
+        return []
+    if proc.returncode != 0:
+        return []
+    return [v for v in proc.stdout.decode("utf-8", "replace").split("\0") if v]
+
+
+def toplevel(cwd: Path | None = None) -> Path | None:
+    """The top of the working tree `cwd` is in, or None."""
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=cwd,
+                              env={**os.environ, **_QUIET_ENV}, capture_output=True, check=False)
+    except OSError:
+        return None
+    top = proc.stdout.decode("utf-8", "surrogateescape").strip()
+    return Path(top) if proc.returncode == 0 and top else None
+
+
+# "  1:  d78d8bc !  2:  e3776df ovl: ..." — one line per commit pair of git range-diff
+_RANGE_LINE = re.compile(r"^\s*(\d+|-):\s+[0-9a-f-]+\s+([=!<>])\s+(\d+|-):\s+[0-9a-f-]+\s(.*)$")
+
+
+@dataclass(frozen=True)
+class RangePair:
+    """One line of `git range-diff`'s pairing (1-based commit positions)."""
+
+    old: int | None
+    new: int | None
+    mark: str  # "=" same, "!" changed, "<" only old, ">" only new
+    title: str
+
+
+@dataclass(frozen=True)
+class RangeDiff:
+    text: str
+    pairs: tuple[RangePair, ...]
+
+
 @dataclass(frozen=True)
 class GitOutput:
     status: int
     stdout: str
     stderr: str
+
+
+@dataclass(frozen=True)
+class RefTip:
+    """A commit some refs point at (tags peeled to their commit)."""
+
+    commit: str
+    names: tuple[str, ...]  # short names: tags, then local, then remote branches
+    date: int  # committer date, Unix seconds
+    branch: bool  # a branch points here (not only tags)
+
+
+@dataclass(frozen=True)
+class PathRemoval:
+    """The commit that removed a path, and where it went if renamed."""
+
+    commit: str | None  # None when the search ran out of time
+    subject: str
+    renamed_to: str | None
+    timed_out: bool = False
 
 
 class GitRepo:
@@ -67,15 +136,21 @@ class GitRepo:
         self.git_dir = Path(self.repo.git_dir)
 
     def run(self, *args: str, env: dict[str, str] | None = None,
-            stdin: bytes | None = None) -> GitOutput:
+            stdin: bytes | None = None, timeout: float | None = None) -> GitOutput:
+        """git with `args`; past `timeout` seconds git is killed and the
+        status is TIMED_OUT."""
         full_env = {**os.environ, **_QUIET_ENV, **(env or {})}
         # subprocess.run kills and reaps git when we are interrupted (Ctrl-C),
         # so no git process outlives us, e.g. writing into a temporary index.
         # No hook of the user's runs on our plumbing (post-index-change on a
         # temporary index, reference-transaction on refs/reviewer/).
-        proc = subprocess.run(["git", "-c", "core.hooksPath=/dev/null", *args],
-                              cwd=self.repo.working_tree_dir or self.git_dir,
-                              env=full_env, input=stdin, capture_output=True, check=False)
+        try:
+            proc = subprocess.run(["git", "-c", "core.hooksPath=/dev/null", *args],
+                                  cwd=self.repo.working_tree_dir or self.git_dir,
+                                  env=full_env, input=stdin, capture_output=True, check=False,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return GitOutput(TIMED_OUT, "", f"git {args[0]} took over {timeout} s")
         return GitOutput(proc.returncode, proc.stdout.decode("utf-8", "surrogateescape"),
                          proc.stderr.decode("utf-8", "replace"))
 
@@ -86,6 +161,30 @@ class GitRepo:
             return None
         out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
         return out.stdout.strip() or None if out.status == 0 else None
+
+    def commit_subject(self, sha: str) -> str | None:
+        """The subject line of commit `sha`, or None when there is none."""
+        out = self.run("log", "-1", "--format=%s", "--end-of-options", f"{sha}^{{commit}}", "--")
+        return out.stdout.strip() if out.status == 0 else None
+
+    def commit_date(self, sha: str) -> dt.datetime | None:
+        """When `sha` was committed (an imported tree's: its newest file's date)."""
+        out = self.run("log", "-1", "--format=%cI", "--end-of-options", f"{sha}^{{commit}}", "--")
+        try:
+            return dt.datetime.fromisoformat(out.stdout.strip()) if out.status == 0 else None
+        except ValueError:
+            return None
+
+    def missing_history(self, sha: str) -> str | None:
+        """Why the history behind `sha` cannot tell whether a cited commit
+        exists (None when it can): a shallow clone, or a single commit such
+        as `reviewer tree import` makes."""
+        if self.run("rev-parse", "--is-shallow-repository").stdout.strip() == "true":
+            return "the tree is a shallow clone, so older commits are not in it"
+        out = self.run("rev-list", "--max-count=2", "--end-of-options", sha, "--")
+        if out.status == 0 and len(out.stdout.split()) < 2:
+            return "the tree has no history (one commit, as `reviewer tree import` makes)"
+        return None
 
     def has_object(self, sha: str) -> bool:
         return self.run("cat-file", "-e", sha).status == 0
@@ -164,6 +263,57 @@ class GitRepo:
         data: bytes = self.repo.odb.stream(bytes.fromhex(sha)).read()
         return data
 
+    def list_blobs(self, commit: str, dirs: Iterable[str],
+                   suffixes: tuple[str, ...]) -> list[tuple[str, str, int]]:
+        """(path, blob id, size) of the files under `dirs` at `commit` whose
+        names end with one of `suffixes` (one `git ls-tree`)."""
+        wanted = sorted(set(dirs))
+        if not wanted:
+            return []
+        out = self.run("ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", *wanted,
+                       env={"GIT_LITERAL_PATHSPECS": "1"})
+        if out.status != 0:
+            raise TreeError(f"cannot list files of {commit[:12]}: {out.stderr.strip()}")
+        found = []
+        for entry in filter(None, out.stdout.split("\0")):
+            meta, _, path = entry.partition("\t")
+            _mode, kind, sha, size = meta.split()
+            if kind == "blob" and path.endswith(suffixes):
+                found.append((path, sha, int(size)))
+        return found
+
+    def cat_blobs(self, shas: list[str]) -> Iterator[tuple[str, bytes]]:
+        """(id, content) of each blob, streamed from one `git cat-file
+        --batch`; the process is ended when the caller stops early."""
+        proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"], cwd=self.repo.working_tree_dir or self.git_dir,
+            env={**os.environ, **_QUIET_ENV}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL)
+        assert proc.stdin is not None and proc.stdout is not None
+        stdin, stdout = proc.stdin, proc.stdout
+
+        def feed() -> None:
+            try:
+                stdin.write("".join(f"{s}\n" for s in shas).encode())
+                stdin.close()
+            except (BrokenPipeError, ValueError, OSError):
+                pass  # the reader stopped early and ended git
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        try:
+            for sha in shas:
+                header = stdout.readline().split()
+                if len(header) != 3:
+                    continue  # "<id> missing"
+                data = stdout.read(int(header[2]))
+                stdout.read(1)
+                yield sha, data
+        finally:
+            proc.kill()
+            proc.wait()
+            writer.join()
+
     def grep_files(self, commit: str, words: list[str], globs: tuple[str, ...]) -> list[str]:
         """Files at `commit` matching `globs` that contain one of `words` as a
         whole word (the one walk over every blob a tree-wide question needs)."""
@@ -195,7 +345,9 @@ class GitRepo:
     def commit_tree(self, tree: str, parent: str, message: str, author: tuple[str, str],
                     date: str) -> str:
         env = {
-            "GIT_AUTHOR_NAME": author[0] or author[1], "GIT_AUTHOR_EMAIL": author[1],
+            # A patch file may name no author at all: git wants a name.
+            "GIT_AUTHOR_NAME": author[0] or author[1] or "unknown author",
+            "GIT_AUTHOR_EMAIL": author[1],
             "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_NAME": "reviewer",
             "GIT_COMMITTER_EMAIL": "reviewer@localhost", "GIT_COMMITTER_DATE": date,
         }
@@ -205,9 +357,144 @@ class GitRepo:
             raise TreeError(f"git commit-tree failed: {out.stderr.strip()}")
         return out.stdout.strip()
 
+    def range_diff(self, old: str, new: str, creation_factor: int | None = None
+                   ) -> RangeDiff | None:
+        """`git range-diff old new` (two revision ranges), or None when git
+        cannot run it."""
+        factor = [f"--creation-factor={creation_factor}"] if creation_factor else []
+        out = self.run("range-diff", "--no-color", *factor, old, new)
+        if out.status != 0:
+            return None
+        pairs = []
+        for line in out.stdout.splitlines():
+            if m := _RANGE_LINE.match(line):
+                i, j = (None if m.group(k) == "-" else int(m.group(k)) for k in (1, 3))
+                pairs.append(RangePair(i, j, m.group(2), m.group(4).strip()))
+        return RangeDiff(out.stdout, tuple(pairs))
+
     def log_subjects(self, paths: list[str], limit: int = 200, rev: str = "HEAD") -> list[str]:
         out = self.run("log", f"-{limit}", "--no-merges", "--format=%s", rev, "--", *paths)
         return out.stdout.splitlines() if out.status == 0 else []
+
+    # -- where a base is: refs, blobs, history -------------------------------
+    def ref_tips(self) -> list[RefTip]:
+        """Every commit a branch, remote branch or tag points at, newest
+        first; refs/reviewer/ and symbolic refs (`origin/HEAD`) left out."""
+        fmt = ("%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(committerdate:unix)"
+               " %(*committerdate:unix) %(symref) %(refname)")
+        out = self.run("for-each-ref", f"--format={fmt}", "refs/heads/", "refs/remotes/",
+                       "refs/tags/")
+        found: dict[str, tuple[list[tuple[int, str]], int]] = {}
+        for line in out.stdout.splitlines():
+            kind, sha, peeled_kind, peeled, date, peeled_date, symref, name = line.split(" ")
+            if symref:
+                continue
+            if kind == "tag" and peeled_kind == "commit":
+                sha, date = peeled, peeled_date
+            elif kind != "commit":
+                continue
+            rank = next(i for i, p in enumerate(("refs/tags/", "refs/heads/", "refs/remotes/"))
+                        if name.startswith(p))
+            short = name.split("/", 2)[2]
+            found.setdefault(sha, ([], int(date or 0)))[0].append((rank, short))
+        tips = [RefTip(sha, tuple(n for _r, n in sorted(names)), date,
+                       any(rank > 0 for rank, _n in names))
+                for sha, (names, date) in found.items()]
+        return sorted(tips, key=lambda t: -t.date)
+
+    def blobs_at(self, commits: Iterable[str], paths: Iterable[str]) -> dict[tuple[str, str], str]:
+        """(commit, path) → blob id, for each pair where `path` is a file at
+        `commit` (one `git cat-file --batch-check` for all of them)."""
+        pairs = [(c, p) for c in dict.fromkeys(commits) for p in dict.fromkeys(paths)
+                 if "\n" not in p]
+        if not pairs:
+            return {}
+        query = "".join(f"{c}:{p}\n" for c, p in pairs).encode("utf-8", "surrogateescape")
+        out = self.run("cat-file", "--batch-check=%(objecttype) %(objectname)", stdin=query)
+        answers = out.stdout.splitlines()
+        return {pair: ans.split(" ")[1] for pair, ans in zip(pairs, answers, strict=False)
+                if ans.startswith("blob ")}
+
+    def find_blobs(self, ids: Iterable[str]) -> dict[str, str]:
+        """Abbreviated id → full id, for the ids naming a blob in the object
+        store ("" when the abbreviation names several objects), in one
+        process for all of them."""
+        wanted = [i for i in dict.fromkeys(ids) if i and all(c in "0123456789abcdef" for c in i)]
+        if not wanted:
+            return {}
+        out = self.run("cat-file", "--batch-check=%(objecttype) %(objectname)",
+                       stdin="".join(f"{i}\n" for i in wanted).encode())
+        found = {}
+        for i, ans in zip(wanted, out.stdout.splitlines(), strict=False):
+            if ans.startswith("blob "):
+                found[i] = ans.split(" ")[1]
+            elif ans.endswith(" ambiguous"):
+                found[i] = ""
+        return found
+
+    def has_history(self, commit: str) -> bool:
+        """Whether `commit` has a parent here (not a lone import, not the
+        boundary of a shallow clone)."""
+        out = self.run("rev-list", "--count", "--max-count=2", commit)
+        return out.status == 0 and out.stdout.strip() == "2"
+
+    def commits_changing(self, blobs: list[str], paths: list[str], since: int,
+                         timeout: float) -> list[str] | None:
+        """Commits on any ref (but refs/reviewer/) after `since` (Unix time)
+        that add or remove one of the full blob ids at one of `paths`, each
+        followed by its parents: where those blobs were.  None when git took
+        longer than `timeout` seconds."""
+        out = self.run("log", f"--exclude={REF_NAMESPACE}*", "--all", "--format=%H %P",
+                       f"--since={since}", *(f"--find-object={b}" for b in blobs),
+                       "--", *paths, env={"GIT_LITERAL_PATHSPECS": "1"}, timeout=timeout)
+        if out.status == TIMED_OUT:
+            return None
+        return list(dict.fromkeys(c for line in out.stdout.splitlines() for c in line.split()))
+
+    def newest_commit_before(self, when: int) -> str | None:
+        """The newest commit on any ref (but refs/reviewer/) dated at or
+        before `when` (Unix time): the tree as it stood then."""
+        out = self.run("rev-list", "-1", f"--exclude={REF_NAMESPACE}*", "--all",
+                       f"--until={when}")
+        return out.stdout.strip() or None
+
+    def commit_dates(self, commits: Iterable[str]) -> dict[str, int]:
+        wanted = list(dict.fromkeys(commits))
+        if not wanted:
+            return {}
+        out = self.run("show", "-s", "--format=%H %ct", *wanted)
+        return {sha: int(date) for sha, date in
+                (line.split(" ") for line in out.stdout.splitlines() if " " in line)}
+
+    def describe(self, commit: str) -> str:
+        """A name for a commit no ref points at: `v5.7-rc5-12-g…`, or its id."""
+        out = self.run("describe", "--tags", "--always", "--abbrev=12",
+                       f"--exclude={REF_NAMESPACE}*", commit, timeout=5)
+        return out.stdout.strip() or commit[:12]
+
+    def removal(self, commit: str, path: str, timeout: float) -> PathRemoval | None:
+        """The newest commit up to `commit` that removed `path` and where the
+        file went if it was renamed; None when no commit removed it."""
+        out = self.run("log", "-1", "--format=%H %s", "--diff-filter=D", commit, "--", path,
+                       env={"GIT_LITERAL_PATHSPECS": "1"}, timeout=timeout)
+        if out.status == TIMED_OUT:
+            return PathRemoval(None, "", None, timed_out=True)
+        if not out.stdout.strip():
+            return None
+        sha, _, subject = out.stdout.strip().partition(" ")
+        # Rename detection over the whole commit (the pathspec above sees only
+        # the removed side).
+        status = self.run("diff-tree", "-r", "-M", "--name-status", "-z", "--no-commit-id",
+                          sha, timeout=timeout)
+        items = status.stdout.split("\0")
+        renamed = next((items[i + 2] for i in range(len(items) - 2)
+                        if items[i].startswith("R") and items[i + 1] == path), None)
+        return PathRemoval(sha, subject, renamed)
+
+    def file_paths(self, commit: str) -> list[str]:
+        """Every file at `commit` (one `git ls-tree -r`)."""
+        out = self.run("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit)
+        return [p for p in out.stdout.split("\0") if p]
 
     # -- refs --------------------------------------------------------------
     def update_ref(self, ref: str, sha: str) -> None:
@@ -265,7 +552,10 @@ class TempIndex:
     def run(self, *args: str, stdin: bytes | None = None) -> GitOutput:
         return self.repo.run(*args, env={"GIT_INDEX_FILE": self.path}, stdin=stdin)
 
-    def apply(self, patch_file: str, *flags: str) -> GitOutput:
+    def apply(self, patch_file: str, *flags: str, strip: int = 1) -> GitOutput:
+        """`git apply --cached -p<strip>`: `strip` is Patch.strip, 0 for a
+        diff that names its paths without a/ b/ (`git diff --no-prefix`)."""
+        flags = (*flags, f"-p{strip}")
         if "--3way" not in flags:
             return self.run("apply", "--cached", *flags, patch_file)
         # A 3-way merge runs the merge driver that the attributes name, and
@@ -378,3 +668,20 @@ def _splice(repo: GitRepo, tree: str | None, changes: dict[str, Entry | None]) -
         else:
             entries[name] = ("40000", sub)
     return _store_tree(repo, entries) if entries else None
+
+
+def patch_ids(diffs: list[str]) -> list[str | None]:
+    """`git patch-id --stable` of many diffs in one git process (one per
+    patch made loading a long thread fork git hundreds of times).  It
+    needs no repository: mails are read before any tree is opened."""
+    if not any(diffs):
+        return [None] * len(diffs)
+    data = "".join(f"commit {i:040x}\n\n{d if d.endswith(chr(10)) else d + chr(10)}"
+                   for i, d in enumerate(diffs) if d)
+    proc = subprocess.run(["git", "patch-id", "--stable"], input=data.encode("utf-8", "replace"),
+                          env={**os.environ, **_QUIET_ENV}, capture_output=True, check=False)
+    found = {}
+    for line in proc.stdout.decode().splitlines():
+        pid, _, commit = line.partition(" ")
+        found[int(commit, 16)] = pid
+    return [found.get(i) for i in range(len(diffs))]

@@ -69,13 +69,16 @@ class Outcome:
     ref: str | None
 
 
-def apply(how: str, mbox: Path, repo: Path, capsys: pytest.CaptureFixture[str]) -> list[Outcome]:
+def apply(how: str, mbox: Path, repo: Path, capsys: pytest.CaptureFixture[str],
+          base: str | None = None) -> list[Outcome]:
     if how == "library":
         return [Outcome(r.version, r.base.source if r.base else "", r.base.commit if r.base else "",
                         [p.status.value for p in r.patches], r.ref)
-                for r in library_apply(mbox, repo)]
-    assert main(["apply", str(mbox), "--tree", str(repo), "--json"]) == 0
+                for r in library_apply(mbox, repo, base)]
+    code = main(["apply", str(mbox), "--tree", str(repo), "--json",
+                 *(["--base", base] if base else [])])
     (series,) = json.loads(capsys.readouterr().out)["series"]
+    assert code == int(not all(r["applied"] for r in series["revisions"]))
     return [Outcome(r["version"], r["base"]["source"], r["base"]["commit"],
                     [p["status"] for p in r["patches"]], r["ref"]) for r in series["revisions"]]
 
@@ -89,7 +92,8 @@ def test_user_state_untouched(series: SeriesRepo, how: str, state: str,
         make_dirty(repo)
         assert git(repo, "stash", "list") and git(repo, "status", "--porcelain")
     before = user_state(repo)
-    results = apply(how, series.plain, repo, capsys)
+    # on the moved HEAD (the evidence would choose base0, where all applies)
+    results = apply(how, series.plain, repo, capsys, base="main")
     assert user_state(repo) == before
     slug = slug_of(series.plain)
     assert set(reviewer_refs(repo)) == {f"refs/reviewer/{slug}/v1", f"refs/reviewer/{slug}/v2"}
@@ -100,10 +104,11 @@ def test_user_state_untouched(series: SeriesRepo, how: str, state: str,
 
 def test_statuses_on_moved_head(series: SeriesRepo) -> None:
     repo = series.repo
-    v1, v2 = library_apply(series.plain, repo)
+    v1, v2 = library_apply(series.plain, repo, "main")
     for res in (v1, v2):
-        assert res.base is not None and res.base.source == "HEAD"
-        assert res.base.commit == series.head and "HEAD" in res.base.reason
+        assert res.base is not None and res.base.source == "--base"
+        assert res.base.commit == series.head and res.base.name == "main"
+        assert res.base.evidence == "--base main (given; 1/3 pre-images there)"
     assert [p.status for p in v1.patches] == [S.APPLIED, S.FAILED, S.NOT_TRIED]
     failure = v1.patches[1].failure
     assert failure is not None
@@ -152,13 +157,16 @@ def test_absent_base_commit_falls_back(series: SeriesRepo, tmp_path: Path) -> No
     with_base = library_apply(absent, repo, "base0")
     for res in with_base:
         assert res.base is not None and res.base.source == "--base"
-        assert res.base.commit == series.base and "not in the tree" in res.base.reason
+        assert res.base.commit == series.base and res.base.name == "base0"
         assert git(repo, "rev-parse", f"{res.ref}^{{tree}}").strip() == \
             series.trees[res.version]
+    # without --base, the pre-image blobs still find the author's base
     without = library_apply(absent, repo)
-    assert [r.base.source if r.base else None for r in without] == ["HEAD", "HEAD"]
-    assert [p.status for p in without[1].patches] == [
-        S.APPLIED, S.APPLIED_3WAY, S.ALREADY_APPLIED]
+    for res in without:
+        assert res.base is not None and res.base.source == "blobs"
+        assert res.base.commit == series.base
+        assert res.base.reason.startswith("base-commit 777777777777 is not in the tree; ")
+        assert [p.status for p in res.patches] == [S.APPLIED] * 3
 
 
 def test_unknown_base_writes_nothing(series: SeriesRepo,
@@ -181,7 +189,7 @@ def test_refs_delete(series: SeriesRepo, capsys: pytest.CaptureFixture[str]) -> 
     repo = series.repo
     make_dirty(repo)
     before = user_state(repo)
-    apply("cli", series.plain, repo, capsys)
+    apply("cli", series.plain, repo, capsys, base="main")
     assert len(reviewer_refs(repo)) == 2
     assert main(["refs", "--tree", str(repo)]) == 0
     assert capsys.readouterr().out.count("refs/reviewer/") >= 2

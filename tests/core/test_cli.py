@@ -47,7 +47,7 @@ def test_revisions_json_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     for rev in revs:
         assert set(rev) >= {"version", "label", "rfc", "resend", "title", "cover", "expected",
                             "missing", "duplicates", "base_commit", "change_id", "link",
-                            "patches", "replies"}
+                            "patches", "replies", "trailers"}
         assert rev["rfc"] is False and rev["expected"] == 3 and rev["missing"] == []
         assert rev["base_commit"] == series.base and rev["title"] == "demo: rework a, b and c"
         assert rev["cover"].startswith(f"cover-v{rev['version']}.")
@@ -65,6 +65,22 @@ def test_revisions_json_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert reply_json == {"msgid": "reply@example.org",
                           "from": "Rita Reviewer <rita@example.org>",
                           "date": "2024-02-12T10:00:00+00:00", "answers": v2_patch2, "patch": 2}
+    assert revs[0]["trailers"] == {"acked": 0, "reviewed": 0, "tested": 0, "given": [],
+                                   "carried": []}
+    assert revs[1]["trailers"] == {
+        "acked": 0, "reviewed": 1, "tested": 0,
+        "given": [{"name": "Reviewed-by", "who": "Rita Reviewer <rita@example.org>",
+                   "msgid": "reply@example.org", "version": 2, "patch": 2, "condition": ""}],
+        "carried": [{"msgid": "reply@example.org", "name": "Reviewed-by",
+                     "who": "Rita Reviewer <rita@example.org>", "old_patch": 2,
+                     "new_patch": None, "status": "no-next-revision"}]}
+    code, out, err = run(capsys, "revisions", str(path))
+    assert "A·R·T" in out and "0·1·0" in out
+    code, out, err = run(capsys, "check", str(path), "--select", "POL020", "--format", "json")
+    checked = json.loads(out)["series"][0]["revisions"]
+    assert [r["trailers"]["reviewed"] for r in checked] == [0, 1]
+    code, out, err = run(capsys, "check", str(path), "--select", "POL020")
+    assert "A·R·T given in replies" in out and "0·1·0" in out
 
 
 def test_revisions_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -77,14 +93,23 @@ def test_revisions_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_apply_json_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     series = SeriesRepo(tmp_path)
     code, out, err = run(capsys, "apply", str(series.plain), "--tree", str(series.repo),
-                         "--json")
-    assert code == 0 and err == ""
+                         "--json", "--base", "main")
+    assert code == 1 and err == ""  # v1 does not apply
     (s,) = json.loads(out)["series"]
     v1, v2 = s["revisions"]
     for rev in (v1, v2):
-        assert set(rev) >= {"version", "applied", "base", "ref", "tip", "error", "patches"}
-        assert rev["base"]["source"] == "HEAD" and rev["base"]["commit"] == series.head
+        assert set(rev) >= {"version", "applied", "base", "ref", "tip", "error", "patches",
+                            "advice"}
+        assert rev["base"] == {
+            "commit": series.head, "source": "--base", "name": "main",
+            "evidence": "--base main (given; 1/3 pre-images there)",
+            "reason": "using --base main (given; 1/3 pre-images there)",
+            "blobs": {"matched": 1, "total": 3}, "release": None}
         assert rev["ref"] in reviewer_refs(series.repo) and rev["error"] is None
+    assert v1["applied"] is False and v2["advice"] == []
+    assert v1["advice"] == [
+        "--base main does not fit: give the tree the series was written on",
+        "--fuzzy retries with less context (what applies so is marked approximate)"]
     assert [p["status"] for p in v1["patches"]] == ["applied", "failed", "not-tried"]
     assert v1["patches"][1]["failure"]["file"] == "b.c"
     assert v1["patches"][1]["failure"]["hunk"] == 1 and v1["patches"][1]["failure"]["line"] == 2

@@ -111,7 +111,7 @@ def test_children_in_date_order_and_walk(tmp_path: Path) -> None:
 def test_duplicate_ids_keep_first_copy() -> None:
     import datetime as dt
 
-    from reviewer.mail.message import parse_subject
+    from reviewer.mail.subject import parse_subject
 
     def message(msgid: str, subject: str) -> reviewer.Message:
         return reviewer.Message(

@@ -35,7 +35,7 @@ import pytest
 from helpers import REFERENCE_THREAD
 from mailfactory import DIFF, mail
 
-from reviewer.mail.sources import _split_mbox
+from reviewer.mail.mbox import split_mbox
 from reviewer.store.cache import default_cache_path
 
 SAMPLE_THREAD = Path(__file__).resolve().parents[2] / "samples" / "thread.mbox"
@@ -80,7 +80,7 @@ def _run(cmd: list[str], env: dict[str, str], data: bytes | None = None) -> None
 
 def _import(inbox: Path, mbox: Path, env: dict[str, str]) -> None:
     stream = []
-    for n, raw in enumerate(_split_mbox(mbox.read_bytes())):
+    for n, raw in enumerate(split_mbox(mbox.read_bytes())):
         msg = b"import\n"
         stream += [b"commit refs/heads/master\n",
                    b"committer inbox <inbox@example.org> %d +0000\n" % (1_600_000_000 + n),

@@ -17,7 +17,7 @@ from helpers import REFERENCE_THREAD, need
 
 from reviewer.cli import main
 from reviewer.mail.fetch import Remote, parse_source, write_mbox
-from reviewer.mail.sources import _split_mbox
+from reviewer.mail.mbox import split_mbox
 
 SAMPLE_V1 = "20240304011200-ovl-neg-v1-1@sample.example.org"
 REAL_V1 = "20200507011900.23523-1-cgxu519@mykernel.net"
@@ -209,7 +209,7 @@ def test_archive_without_search(static_server: Any, capsys: Any, tmp_path: Path)
     # A plain file server has the thread but answers searches (POST) with 501.
     v1_thread = Path(__file__).resolve().parents[2] / "samples" / "thread.mbox"
     mbox = tmp_path / "v1.mbox"
-    write_mbox(mbox, [r for r in _split_mbox(v1_thread.read_bytes())
+    write_mbox(mbox, [r for r in split_mbox(v1_thread.read_bytes())
                       if b"v1-" in r.split(b"\n\n", 1)[0]])
     static_server.serve_thread("plain", SAMPLE_V1, mbox.read_bytes(), True)
     data = fetch_json(capsys, SAMPLE_V1, "--lore", f"{static_server.url}/plain")

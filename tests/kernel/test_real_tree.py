@@ -74,7 +74,10 @@ def test_every_revision_applies(applied: list[reviewer.ApplyResult]) -> None:
         assert res.applied and not res.approximate, res
         assert all(p.status is S.APPLIED for p in res.patches)
     assert [r.base.source if r.base else None for r in applied] == [
-        "base-commit", "HEAD", "base-commit", "base-commit"]
+        "base-commit", "blobs", "base-commit", "base-commit"]
+    v2 = applied[1].base
+    assert v2 is not None and v2.name == "base" and v2.evidence.startswith(
+        "blobs: 3/3 pre-images at base")
 
 
 def test_checks_all_ran(reports: dict[int, RevisionReport]) -> None:
@@ -112,7 +115,7 @@ def test_v3_not_bisectable_at_tree_level(reports: dict[int, RevisionReport]) -> 
     assert "lookup_one_len_unlocked() from 3 to 4 parameters" in text
     assert "1/10 to 9/10 do not build" in text  # qib (10/10) is the last caller
     assert "1/10 to 8/10 do not build" in text  # smb (9/10) for the positive one
-    assert {f.patch for f in found} == {1, 8, 9}
+    assert [(f.patch, f.patches) for f in found] == [(1, tuple(range(1, 10)))]  # one cause
 
 
 def test_v2_exports_and_changelog(reports: dict[int, RevisionReport]) -> None:
@@ -138,8 +141,8 @@ def reference(kernel_sample: tuple[Path, Path]) -> list[reviewer.ApplyResult]:
 
 def test_reference_thread_explained(reference: list[reviewer.ApplyResult]) -> None:
     """Written for 5.7-rc5: each revision fails on 6.1, and each failure says
-    which hunk, where, that the preimage blob is missing and that the base
-    is not the author's."""
+    which hunk, where and that the preimage blob is missing; the base says
+    there was no evidence for another, the advice what to fetch."""
     assert [r.applied for r in reference] == [False] * 4
     for res in reference:
         failed = res.failed
@@ -148,12 +151,43 @@ def test_reference_thread_explained(reference: list[reviewer.ApplyResult]) -> No
         assert fail.file and fail.line and fail.hunk
         assert f"{fail.file}:{fail.line}" in fail.reason
         assert "preimage blob" in fail.reason and "not in the tree" in fail.reason
-        assert "no base-commit in the mail" in fail.reason
+        assert res.base is not None and res.base.source == "HEAD" and res.base.matched == 0
+        assert res.base.reason.startswith("no base-commit in the mail; ")
+        assert "--base REF puts the series on the tree it was written on" in res.advice
+    for res in reference[2:]:  # v3 and v4 say "Rebase on latest linus-tree(5.7.0-rc5)"
+        assert any(a.startswith("the mail names v5.7-rc5, which this tree does not have")
+                   for a in res.advice)
     v3 = reference[2].patches
     assert [p.status for p in v3] == [S.FAILED] + [S.NOT_TRIED] * 8
     would_fail = {p.index: p.failure.reason for p in v3[1:] if p.failure}
     assert set(would_fail) == {2, 3, 6}
     assert "fs/cifs/cifsfs.c does not exist in the base" in would_fail[3]
+    # the tree is one imported commit: no history to find the rename in, but
+    # the file kept its name when fs/cifs became fs/smb/client
+    assert "a file of the same name is at fs/smb/client/cifsfs.c" in would_fail[3]
+
+
+def test_reference_failure_in_every_output(kernel_sample: tuple[Path, Path],
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    thread, tree = str(need(REFERENCE_THREAD)), str(kernel_sample[0])
+    assert main(["apply", thread, "--tree", tree]) == 1
+    out = capsys.readouterr().out
+    assert out.count("NOT APPLIED") >= 8  # the table's result column and one line each
+    assert out.rstrip().endswith("not applied: v1, v2, v3, v4 (4 of 4 revisions; exit code 1)")
+    assert main(["apply", thread, "--tree", tree, "--json"]) == 1
+    applied = json.loads(capsys.readouterr().out)["series"][0]["revisions"]
+    assert [r["applied"] for r in applied] == [False] * 4 and all(r["advice"] for r in applied)
+    assert main(["check", thread, "--tree", tree, "--format", "json", "--select", "POL012",
+                 "--no-cache"]) in (0, 1)
+    revs = json.loads(capsys.readouterr().out)["series"][0]["revisions"]
+    assert {r["level"] for r in revs} == {"diff"}
+    assert all(r["level_reason"].startswith("not applied (patch 1/") for r in revs)
+    main(["check", thread, "--tree", tree, "--select", "POL012", "--no-cache"])
+    assert "v3: not applied (patch 1/9 does not apply on HEAD): findings come from the diffs " \
+        "alone" in capsys.readouterr().out
+    assert main(["compare", thread, "v3", "v4", "--tree", tree, "--select", "POL012",
+                 "--no-cache"]) == 0
+    assert "v4: not applied" in capsys.readouterr().out
 
 
 def test_reference_checks_stay_at_diff_level(kernel_sample: tuple[Path, Path],

@@ -85,16 +85,17 @@ def cache_intact(path: Path) -> bool:
 
 
 def settled(repo: Path, before: dict[str, object], tmpdir: Path, cache_path: Path,
-            mbox: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """What must hold after any fault, and the next run must succeed."""
+            mbox: Path, capsys: pytest.CaptureFixture[str], *more: str) -> None:
+    """What must hold after any fault, and the next run must succeed (`apply`
+    exits 1 when a revision does not apply, as with `--base main` below)."""
     assert user_state(repo) == before
     assert len(worktrees(repo)) == 1
     assert leftovers(tmpdir) == []
     assert cache_intact(cache_path)
-    code, _out, err = run_cli(["apply", str(mbox), "--tree", str(repo), "--json"], capsys)
-    assert code == 0, err
-    code, _out, err = run_cli(["check", str(mbox), "--tree", str(repo), "--format", "json"],
-                              capsys)
+    code, _out, err = run_cli(["apply", str(mbox), "--tree", str(repo), "--json", *more], capsys)
+    assert_clean_exit(code, err, (0, 1) if more else (0,))
+    code, _out, err = run_cli(["check", str(mbox), "--tree", str(repo), "--format", "json",
+                               *more], capsys)
     assert_clean_exit(code, err, (0, 1))
     assert user_state(repo) == before and leftovers(tmpdir) == []
     assert cache_intact(cache_path)
@@ -110,20 +111,22 @@ def statuses(out: str) -> dict[int, list[str]]:
 def test_conflict_mid_series(series: SeriesRepo, tmpdir_env: Path, cache: Path,
                              capsys: pytest.CaptureFixture[str]) -> None:
     before = user_state(series.repo)
-    code, out, err = run_cli(["apply", str(series.plain), "--tree", str(series.repo), "--json"],
-                             capsys)
-    assert code == 0, err
+    # on the moved HEAD, not the base the blobs find (where all applies)
+    code, out, err = run_cli(["apply", str(series.plain), "--tree", str(series.repo), "--json",
+                              "--base", "main"], capsys)
+    assert code == 1, err
     assert statuses(out)[1] == ["applied", "failed", "not-tried"]
     tip = reviewer_refs(series.repo)
     assert len(tip) == 2  # v1 up to 1/3, v2 whole
-    settled(series.repo, before, tmpdir_env, cache, series.plain, capsys)
+    settled(series.repo, before, tmpdir_env, cache, series.plain, capsys, "--base", "main")
     assert reviewer_refs(series.repo) == tip  # the next run writes the same commits
 
 
 def test_missing_base(series: SeriesRepo, tmpdir_env: Path, cache: Path, tmp_path: Path,
                       capsys: pytest.CaptureFixture[str]) -> None:
-    """A base-commit the tree lacks: HEAD, and the reason says so; an
-    unknown --base: one line, exit 2, nothing written."""
+    """A base-commit the tree lacks: the blobs find the base, and the reason
+    says the base-commit is not there; an unknown --base: one line, exit 2,
+    nothing written."""
     mbox = tmp_path / "unknown-base.mbox"
     mbox.write_bytes(series.based.read_bytes().replace(
         f"base-commit: {series.base}".encode(), b"base-commit: " + b"d" * 40))
@@ -132,7 +135,8 @@ def test_missing_base(series: SeriesRepo, tmpdir_env: Path, cache: Path, tmp_pat
     assert code == 0, err
     (s,) = json.loads(out)["series"]
     for rev in s["revisions"]:
-        assert rev["base"]["source"] == "HEAD" and "is not in the tree" in rev["base"]["reason"]
+        assert rev["base"]["source"] == "blobs" and rev["base"]["commit"] == series.base
+        assert rev["base"]["reason"].startswith(f"base-commit {'d' * 12} is not in the tree; ")
     for args in (["apply", str(mbox)], ["check", str(mbox)]):
         code, _out, err = run_cli([*args, "--tree", str(series.repo), "--base", "no-such-ref"],
                                   capsys)
@@ -462,6 +466,8 @@ def hung_checkpatch(pids: Path) -> str:
 
 
 def with_checkpatch(series: SeriesRepo, script: str) -> None:
+    """checkpatch.pl on main: the tests below put the revisions there with
+    `--base main` (the blobs would choose base0, which has none)."""
     commit(series.repo, {"scripts/checkpatch.pl": script}, "scripts: add checkpatch.pl",
            "2024-03-05T00:00:00+00:00")
 
@@ -485,13 +491,13 @@ def test_no_perl(series: SeriesRepo, tmp_path: Path, tmpdir_env: Path, cache: Pa
     monkeypatch.setenv("PATH", str(bin_dir))
     assert shutil.which("perl") is None
     code, out, err = run_cli(["check", str(series.plain), "--tree", str(series.repo),
-                              "--format", "json"], capsys)
+                              "--format", "json", "--base", "main"], capsys)
     assert_clean_exit(code, err, (0, 1))
     for s in json.loads(out)["series"]:
         for rev in s["revisions"]:
             assert rev["rules"]["POL005"] == {**rev["rules"]["POL005"], "status": "skipped",
                                               "reason": "perl not found"}
-    settled(series.repo, before, tmpdir_env, cache, series.plain, capsys)
+    settled(series.repo, before, tmpdir_env, cache, series.plain, capsys, "--base", "main")
 
 
 def test_hung_checkpatch_times_out(series: SeriesRepo, tmp_path: Path, tmpdir_env: Path,
@@ -507,7 +513,8 @@ def test_hung_checkpatch_times_out(series: SeriesRepo, tmp_path: Path, tmpdir_en
     before = user_state(series.repo)
     start = time.monotonic()
     code, out, err = run_cli(["check", str(series.plain), "--tree", str(series.repo),
-                              "--format", "json", "--select", "POL005"], capsys)
+                              "--format", "json", "--select", "POL005", "--base", "main"],
+                             capsys)
     assert_clean_exit(code, err, (0, 1))
     assert time.monotonic() - start < 20  # one 1 s timeout per revision, not 60 s
     for s in json.loads(out)["series"]:
@@ -517,7 +524,7 @@ def test_hung_checkpatch_times_out(series: SeriesRepo, tmp_path: Path, tmpdir_en
                                                               "checkpatch timed out after 1 s")
     for pid in map(int, pids.read_text().split()):
         assert not alive(pid), pid
-    settled(series.repo, before, tmpdir_env, cache, series.plain, capsys)
+    settled(series.repo, before, tmpdir_env, cache, series.plain, capsys, "--base", "main")
 
 
 @pytest.mark.parametrize("sig, code, line", [(signal.SIGINT, 130, "reviewer: interrupted"),
@@ -535,7 +542,7 @@ def test_signal_while_checkpatch_hangs(sig: signal.Signals, code: int, line: str
     before = user_state(series.repo)
     proc = subprocess.Popen(
         reviewer_argv(["check", str(series.plain), "--tree", str(series.repo),
-                       "--select", "POL005"]),
+                       "--select", "POL005", "--base", "main"]),
         cwd=tmp_path, env=sub_env({"REVIEWER_CONFIG": str(config),
                                    "REVIEWER_CACHE": str(tmp_path / "c.sqlite3")}),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)

@@ -31,7 +31,7 @@ import reviewer
 from reviewer import cparse, postimage
 from reviewer.errors import ReviewerError
 from reviewer.mail.diff import parse_diff
-from reviewer.mail.message import parse_subject
+from reviewer.mail.subject import parse_subject
 from reviewer.output.listing import inert, revisions_table, series_to_json
 
 pytestmark = pytest.mark.fuzz

@@ -26,8 +26,9 @@ from helpers import PEERS, need
 from reliability.common import assert_clean_exit, error_line, leftovers, run_cli, run_sub
 
 import reviewer
-from reviewer.mail.message import parse_subject, to_patch
+from reviewer.mail.mailinfo import to_patch
 from reviewer.mail.sources import load
+from reviewer.mail.subject import parse_subject
 from reviewer.model import Patch, Revision
 
 HERE = Path(__file__).resolve().parent
@@ -161,8 +162,20 @@ def check_mail_parse(entry: dict[str, Any], path: Path, rejected: str | None) ->
 
 
 def check_not_mail(entry: dict[str, Any], path: Path, rejected: str | None) -> None:
-    """gpg status lines, trailer lists, bare diffs, git bundles: no mail."""
+    """gpg status lines, git bundles: no mail."""
     assert rejected == "not a mailbox (no mail found)"
+
+
+def check_raw_diff(entry: dict[str, Any], path: Path, rejected: str | None) -> None:
+    """patchwork's bare diffs: a one-patch series without mail headers,
+    whose diff is the file (patchwork's own tests wrap it in mails first:
+    test_wrapped_bare_diff)."""
+    assert rejected is None
+    (rev,) = opened_revisions(path)
+    (patch,) = rev.patches
+    assert patch.diff.rstrip("\n") + "\n" == path.read_text(encoding="utf-8")
+    assert not patch.message.has_headers and not patch.author.email
+    assert patch.title == path.stem.split("-", 1)[1]
 
 
 def check_anything(entry: dict[str, Any], path: Path, rejected: str | None) -> None:
@@ -197,10 +210,17 @@ def check_mailinfo(entry: dict[str, Any], path: Path, rejected: str | None) -> N
         if not entry["has_patch"]:
             return  # no commit would be made of it
         patch = to_patch(msg, 1, 1)
-        # git am's defaults (in-body headers, no scissors); an in-body From:
-        # without an address is ignored as with --no-inbody-headers.
-        assert any(_same_author(patch.author, v["info"]) and patch.title == v["info"]["Subject"]
-                   for v in _mailinfo_variants(entry)), (patch.author, patch.title)
+        # An in-body From: without an address is ignored as with
+        # --no-inbody-headers (REJECTED.md, known differences).
+        variants = _mailinfo_variants(entry)
+        assert any(_same_author(patch.author, v["info"]) for v in variants), patch.author
+        # The message and title as b4 has git mailinfo give them: in-body
+        # headers, and --scissors.
+        b4_way = ([v for v in variants if v["mailinfo_option"] == "--scissors"]
+                  or [v for v in variants if v["mailinfo_option"] is None])[0]
+        assert patch.title == b4_way["info"]["Subject"]
+        assert patch.commit_message.strip() == \
+            (PEERS / b4_way["expected_msg_file"]).read_text().strip()
         return
     (msg,) = loaded.messages
     patch = to_patch(msg, 1, 1)
@@ -239,20 +259,25 @@ def check_mailsplit(entry: dict[str, Any], path: Path, rejected: str | None) -> 
             want = (PEERS / f"git/t5100/000{n}mboxrd").read_text()
             assert msg.body.strip("\n") == want.strip("\n")
     elif path.name == "quoted-cr.mbox":
-        # Two base64 mails with CRLF inside.  We read them as
-        # `git mailinfo --quoted-cr=strip` does, except that a CR inside a
-        # line is dropped too (b4's body parser removes every CR).
+        # Two base64 mails, the second written with CRLF line ends: read as
+        # `git mailinfo --quoted-cr=strip` reads both (the mail's CRLF line
+        # ends dropped), a CR inside a line (`printf "\rChecking"`) kept.
         assert len(loaded.messages) == 2
         info = dict(line.split(": ", 1) for line in
                     (PEERS / "git/t5100/quoted-cr-info").read_text().splitlines() if line)
-        want_msg = (PEERS / "git/t5100/quoted-cr-msg").read_text().replace("%%", "")
-        want_patch = (PEERS / "git/t5100/quoted-cr-patch").read_text().replace("%%", "")
-        want_patch = "diff --git" + want_patch.split("\ndiff --git", 1)[1]
+
+        def stripped(name: str) -> str:
+            text = (PEERS / "git/t5100" / name).read_text()
+            return text.replace("%%\n", "\n").replace("%%", "\r")
+
+        want_msg = stripped("quoted-cr-msg")
+        want_patch = "diff --git" + stripped("quoted-cr-patch").split("\ndiff --git", 1)[1]
         for msg in loaded.messages:
             patch = to_patch(msg, 1, 1)
             assert _same_author(patch.author, info) and patch.title == info["Subject"]
             assert patch.commit_message.strip() == want_msg.strip()
             assert patch.diff.rstrip("\n") == want_patch.split("\n-- \n")[0].rstrip("\n")
+            assert "\rChecking" in patch.diff and "\r\n" not in patch.diff
 
 
 def _trailers(patch: Patch) -> set[tuple[str, str]]:
@@ -316,7 +341,7 @@ CHECKS: dict[str, Callable[[dict[str, Any], Path, str | None], None]] = {
     "series-grouping": check_grouping,
     "mail-parse": check_mail_parse,
     "fuzz": check_anything,
-    "raw-diff": check_not_mail,
+    "raw-diff": check_raw_diff,
     "gpg-status": check_not_mail,
     "trailer-parse": check_anything,
     "git-bundle": check_not_mail,
@@ -422,9 +447,9 @@ def test_subject_cleanup_as_git_mailinfo() -> None:
 
 
 def _parsed(raw: bytes) -> email.message.EmailMessage:
-    from reviewer.mail.sources import _parse
+    from reviewer.mail.message import parse_bytes
 
-    return _parse(raw)
+    return parse_bytes(raw)
 
 
 # -- patchwork's bare diffs, wrapped in mails as patchwork's tests do ---------------

@@ -52,7 +52,7 @@ async def test_a_tree_that_is_not_a_repository_still_checks_the_mails(
         assert app.session.problem is not None and app.session.problem.title == "tree"
         matrix = app.screen.query_one(RevisionMatrix)
         assert matrix.cells(0)[3].plain == "no tree"
-        assert "checked (no tree given)" in screen_text(app)
+        assert "checked on their diffs alone (no tree given)" in screen_text(app)
 
 
 def _git(tree: Path, *args: str) -> None:
@@ -61,24 +61,32 @@ def _git(tree: Path, *args: str) -> None:
 
 async def test_a_revision_that_does_not_apply_shows_why(tmp_path: Path) -> None:
     tree, thread = reviewer.write_sample(tmp_path / "s")
-    # v2 names no base-commit, so it goes on HEAD: make HEAD conflict with it
+    # v2 names no base-commit: leave the tree one commit that conflicts with
+    # it, and no other (no tag, no history), so no evidence finds its base
     target = tree / "fs/overlayfs/namei.c"
     target.write_text(target.read_text().replace("lookup_positive_unlocked(name, base, namelen)",
                                                  "lookup_conflicting_change(name, base, 0)"))
+    _git(tree, "checkout", "-q", "--orphan", "conflict")
     _git(tree, "commit", "-qam", "conflict with v2")
+    _git(tree, "branch", "-qD", "main")
+    _git(tree, "tag", "-d", "sample-base")
+    _git(tree, "reflog", "expire", "--expire=now", "--all")
+    _git(tree, "gc", "-q", "--prune=now")
     app = make_app(str(thread), str(tree))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        result = app.session.applies[(0, 2)]
+        result = app.session.applies[(0, "v2")]
         assert not result.applied and result.failed is not None
         matrix = app.screen.query_one(RevisionMatrix)
         assert matrix.cells(1)[3].plain == "✗ at 1/1"
         await pilot.press("j", "l", "l", "l")
         detail = str(app.screen.query_one("#cell-detail").render())
         assert "patch 1/1 does not apply" in detail
+        assert "Findings come from the diffs alone" in detail and "--fuzzy" in detail
+        assert "no revision applied" in screen_text(app)
         await pilot.press("enter")
         screen = app.screen
-        assert isinstance(screen, PatchScreen) and screen.key == (0, 2)
+        assert isinstance(screen, PatchScreen) and screen.key == (0, "v2")
         text = screen_text(app)
         assert "✗ does not apply" in text and "Traceback" not in text
 

@@ -30,15 +30,15 @@ async def test_cursor_moves_by_cell_and_clicks_open(demo_app) -> None:
         await settle(pilot)
         matrix = app.screen.query_one(RevisionMatrix)
         await pilot.press("j", "l", "l", "l")
-        assert matrix.current() == ((0, 2), "apply")
+        assert matrix.current() == ((0, "v2"), "apply")
         await pilot.press("G", "h", "h")
-        assert matrix.current() == ((0, 4), "title")
+        assert matrix.current() == ((0, "v4"), "title")
         await pilot.press("g")
-        assert matrix.current() == ((0, 1), "title")
+        assert matrix.current() == ((0, "v1"), "title")
         # a click moves the cursor; a click on the cursor's cell opens it
         edges = matrix._edges  # noqa: SLF001  # where the columns start
         await pilot.click(RevisionMatrix, offset=(edges[0] + 2, 3))  # rev of v3
-        assert matrix.current() == ((0, 3), "rev")
+        assert matrix.current() == ((0, "v3"), "rev")
         await pilot.click(RevisionMatrix, offset=(edges[0] + 2, 3))
         await pilot.pause()
         assert isinstance(app.screen, ThreadScreen)
@@ -54,7 +54,7 @@ async def test_a_small_terminal_scrolls_to_the_cursor(tmp_path: Path) -> None:
         assert matrix.row_count == 12
         await pilot.press("G", *["l"] * 12)
         await pilot.pause()
-        assert matrix.current() == ((0, 12), "replies")
+        assert matrix.current() == ((0, "v12"), "replies")
         assert matrix.scroll_x > 0 and matrix.scroll_y > 0
         header = next(line for line in screen_text(app).splitlines() if "replies" in line)
         assert "title" not in header  # the header stays on top and follows the columns

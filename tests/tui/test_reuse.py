@@ -38,7 +38,7 @@ async def test_a_screen_on_the_stack_is_not_reused(demo_app) -> None:
         app.go(ThreadAt(None))
         await settle(pilot)
         thread = app.screen
-        app.go(PatchAt((0, 3), 1))
+        app.go(PatchAt((0, "v3"), 1))
         await settle(pilot)
         patch = app.screen
         assert isinstance(patch, PatchScreen) and patch.index == 1
@@ -46,9 +46,9 @@ async def test_a_screen_on_the_stack_is_not_reused(demo_app) -> None:
         await settle(pilot)
         assert isinstance(app.screen, ThreadScreen) and app.screen is not thread
         await pilot.press("q", "q", "q")
-        app.go(PatchAt((0, 2), 2))
+        app.go(PatchAt((0, "v2"), 2))
         await settle(pilot)
-        assert app.screen is patch and patch.key == (0, 2) and patch.index == 2
+        assert app.screen is patch and patch.key == (0, "v2") and patch.index == 2
         assert patch.query_one("#diff", LineView).current_line == 0
 
 

@@ -39,9 +39,9 @@ def test_patch_with_findings(snap_compare, demo_app) -> None:  # type: ignore[no
     async def open_patch(pilot: Pilot[object]) -> None:
         await settle(pilot)
         app = pilot.app
-        finding = next(f for f in app.session.findings((0, 3))  # type: ignore[attr-defined]
+        finding = next(f for f in app.session.findings((0, "v3"))  # type: ignore[attr-defined]
                        if f.rule_id == "POL012" and f.line == 116)
-        app.go(PatchAt((0, 3), 1, finding))  # type: ignore[attr-defined]
+        app.go(PatchAt((0, "v3"), 1, finding))  # type: ignore[attr-defined]
         await settle(pilot)
 
     assert snap_compare(demo_app(), terminal_size=SIZE, run_before=open_patch)
@@ -49,8 +49,10 @@ def test_patch_with_findings(snap_compare, demo_app) -> None:  # type: ignore[no
 
 def test_compare_v3_v4(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
     """You should see v3 compared with v4: how the nine patches of v3 pair
-    with v4's one, the findings new in v4 / fixed since v3 / persisting, and
-    the git range-diff of the applied commits on the right."""
+    with v4's one, the findings new in v4 / fixed since v3 (the one bisect
+    finding of 1/9-8/9 first; v4 is a rewrite, so nothing went with a
+    dropped patch) / persisting, and the git range-diff of the applied
+    commits on the right."""
 
     async def open_compare(pilot: Pilot[object]) -> None:
         await settle(pilot)

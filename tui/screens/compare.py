@@ -26,14 +26,15 @@ def findings_lines(comparison: Any, old_checked: bool, new_checked: bool) -> lis
     """New / fixed / persisting findings as sections of lines."""
     old, new = comparison.old, comparison.new
     if not (old_checked and new_checked):
-        waiting = " and ".join(f"v{v}" for v, ok in ((old, old_checked), (new, new_checked))
+        waiting = " and ".join(v for v, ok in ((old, old_checked), (new, new_checked))
                                if not ok)
         return [Line(Text(f"{waiting} not checked yet: findings appear when the checks end",
                           style="dim italic"))]
     lines: list[Line] = []
     sections = (
-        (f"New in v{new}", "bold red", list(comparison.new_findings)),
-        (f"Fixed since v{old}", "bold green", list(comparison.fixed)),
+        (f"New in {new}", "bold red", list(comparison.new_findings)),
+        (f"Fixed since {old}", "bold green", list(comparison.fixed)),
+        ("Gone with their patches (not fixed)", "dim", list(comparison.gone)),
         ("Persisting", "bold yellow", [n for _, n in comparison.persisting]),
     )
     for title, style, found in sections:
@@ -150,7 +151,7 @@ class CompareScreen(BaseScreen):
         s = self.session
         self._pair = (old, new)
         self._inputs = (old in s.reports, new in s.reports, old in s.applies, new in s.applies)
-        self._note(Text(f"comparing v{old[1]} with v{new[1]}…", style="dim"))
+        self._note(Text(f"comparing {old[1]} with {new[1]}…", style="dim"))
         # copies: the worker must not read dicts the UI thread keeps filling
         applies = {k[1]: v for k, v in s.applies.items() if k[0] == new[0]}
         reports = {k[1]: v for k, v in s.reports.items() if k[0] == new[0]}
@@ -162,8 +163,8 @@ class CompareScreen(BaseScreen):
     @work(thread=True, exclusive=True, group="compare", name="compare", exit_on_error=False,
           description="compare two revisions")
     def compare(self, series: reviewer.Series, old: Key, new: Key, tree: str | None,
-                applies: dict[int, reviewer.ApplyResult],
-                reports: dict[int, reviewer.RevisionReport]) -> None:
+                applies: dict[str, reviewer.ApplyResult],
+                reports: dict[str, reviewer.RevisionReport]) -> None:
         try:
             repo = reviewer.GitRepo(tree) if tree else None
             result = reviewer.compare_revisions(series, series.revision(old[1]),
@@ -228,5 +229,5 @@ class CompareScreen(BaseScreen):
 
 
 def _key(value: str) -> Key:
-    si, version = value.split(":")
-    return int(si), int(version)
+    si, label = value.split(":", 1)
+    return int(si), label

@@ -102,8 +102,7 @@ class PatchScreen(BaseScreen):
         a whole go with the cover letter (0), or the first patch without one."""
         found = self.session.findings(self.key)
         home = self._patch_indexes()[0] if self._patch_indexes() else 0
-        return [f for f in found if (f.patch or home) == index
-                or (f.patch is None and index == home)]
+        return [f for f in found if f.covers(index) or (f.patch is None and index == home)]
 
     def _build(self, index: int) -> tuple[Text, PatchText | None, list[reviewer.Reply]]:
         """Title, lines and replies of patch `index` (None: it is missing)."""

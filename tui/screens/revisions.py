@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 import reviewer
 from tui import analysis
 from tui.analysis import Analysis
-from tui.describe import cell_detail, cell_target
+from tui.describe import cell_detail, cell_target, finished_status
 from tui.render import inert
 from tui.screens.base import BaseScreen, CompareAt, PatchAt, ThreadAt
 from tui.session import Key, Problem
@@ -86,11 +86,13 @@ class RevisionsScreen(BaseScreen):
             self.fatal = fatal
 
     class WorkFinished(WorkReported):
-        def __init__(self, run: int, state: str, applied: int, checked: int) -> None:
+        def __init__(self, run: int, state: str, applied: int, checked: int,
+                     not_applied: int = 0) -> None:
             super().__init__(run)
             self.state = state  # "done" or "cancelled"
             self.applied = applied
             self.checked = checked
+            self.not_applied = not_applied
 
     def __init__(self) -> None:
         super().__init__()
@@ -138,13 +140,13 @@ class RevisionsScreen(BaseScreen):
             case analysis.Started(total, phase):
                 return self.WorkStarted(run, total, phase)
             case analysis.Applied(si, result):
-                return self.RevisionApplied(run, (si, result.version), result)
+                return self.RevisionApplied(run, (si, result.label), result)
             case analysis.Checked(si, report):
-                return self.RevisionChecked(run, (si, report.version), report)
+                return self.RevisionChecked(run, (si, report.label), report)
             case analysis.Failed(problem, fatal):
                 return self.ProblemFound(run, problem, fatal)
-            case analysis.Finished(state, applied, checked):
-                return self.WorkFinished(run, state, applied, checked)
+            case analysis.Finished(state, applied, checked, not_applied):
+                return self.WorkFinished(run, state, applied, checked, not_applied)
 
     def cancel_work(self) -> bool:
         running = [w for w in self.workers if w.group == "analysis" and w.is_running]
@@ -176,13 +178,13 @@ class RevisionsScreen(BaseScreen):
     def _applied(self, event: RevisionApplied) -> None:
         if event.run != self.run_id:
             return
-        self.query_one(WorkBar).advance(f"applied v{event.key[1]}")
+        self.query_one(WorkBar).advance(f"applied {event.key[1]}")
 
     @on(RevisionChecked)
     def _checked(self, event: RevisionChecked) -> None:
         if event.run != self.run_id:
             return
-        self.query_one(WorkBar).advance(f"checked v{event.key[1]}")
+        self.query_one(WorkBar).advance(f"checked {event.key[1]}")
 
     @on(WorkFinished)
     def _finished(self, event: WorkFinished) -> None:
@@ -192,8 +194,7 @@ class RevisionsScreen(BaseScreen):
             status = Text(f"cancelled: {event.applied} revision(s) applied, {event.checked} "
                           "checked; r re-runs", style="yellow")
         else:
-            did = "applied and checked" if event.applied else "checked (no tree given)"
-            status = Text(f"{event.checked} revision(s) {did}", style="green")
+            status = finished_status(event.applied, event.checked, event.not_applied)
         self.query_one(WorkBar).finish(status)
 
     @on(ProblemFound)

@@ -84,7 +84,7 @@ class ThreadScreen(BaseScreen):
         place = self.session.place(msgid)
         where = ""
         if place is not None:
-            where = f"v{place.version}" + (f" patch {place.patch}" if place.patch else
+            where = place.label + (f" patch {place.patch}" if place.patch else
                                            " cover" if place.patch == 0 else "")
         self.query_one(LineView).set_lines(mail_lines(msg, where))
         depth = len(opened.thread.ancestors(msgid))
@@ -136,4 +136,4 @@ class ThreadScreen(BaseScreen):
         if place is None or not place.patch:
             self.notify("this message is not a patch nor a reply to one", markup=False)
             return
-        self.open(PatchAt((place.series, place.version), place.patch))
+        self.open(PatchAt((place.series, place.label), place.patch))

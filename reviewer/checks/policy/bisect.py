@@ -153,13 +153,14 @@ def _stale_callers(ctx: CheckContext, change: ApiChange, after: int) -> list[str
     return stale
 
 
-@rule("POL012", "not-bisectable", Severity.ERROR, Scope.SERIES)
+@rule("POL012", "not-bisectable", Severity.ERROR, Scope.SERIES, version=2)
 def not_bisectable(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a patch that changes the number of parameters of a function, or
     removes a function, while callers are only converted by later patches
     of the series (or never): the tree does not build between the two.
-    Reports the first and the last broken patch.  Without a tree it reads
+    One finding per patch that breaks the build, covering every patch
+    that does not build, with each changed function's range.  Without a tree it reads
     the declarations and call sites in the hunks; with the applied tree it
     looks for remaining callers with the old arity after each patch.
 
@@ -178,34 +179,35 @@ def not_bisectable(ctx: CheckContext) -> Iterator[Finding]:
     """
     if ctx.applied and ctx.repo is not None and ctx.base is not None:
         prefetch(ctx.repo, ctx.series, ctx.base)
+    for patch in ctx.revision.patches:
+        broken = [(change, found) for change in api_changes(patch)
+                  if (found := _broken(ctx, change))]
+        if not broken:
+            continue
+        first = broken[0][0]
+        covered = sorted({k for _c, found in broken for k in found})
+        yield ctx.report("; ".join(_why(ctx, change, found) for change, found in broken),
+                         patch=patch.index, file=first.file, line=first.line,
+                         key="api " + ",".join(sorted(c.name for c, _f in broken)),
+                         level="tree" if ctx.applied else "diff", patches=tuple(covered))
+
+
+def _broken(ctx: CheckContext, change: ApiChange) -> list[int]:
+    """The patches after which the tree does not build because of `change`."""
     patches = ctx.revision.patches
-    last = patches[-1].index if patches else 0
-    for patch in patches:
-        for change in api_changes(patch):
-            if ctx.applied:
-                broken = [p.index for p in patches if p.index >= patch.index
-                          and _stale_callers(ctx, change, p.index)]
-                level = "tree"
-            else:
-                fixers = [p.index for p in patches if p.index > patch.index
-                          and _updates_callers(p, change)]
-                broken = list(range(patch.index, max(fixers))) if fixers else []
-                level = "diff"
-            if not broken:
-                continue
-            first, worst = broken[0], broken[-1]
-            total = ctx.revision.expected
-            if worst == last and level == "tree":
-                stale = _stale_callers(ctx, change, last)
-                tail = (f"callers with the old form remain after the whole series: "
-                        f"{', '.join(stale[:5])}")
-            else:
-                tail = f"callers are only converted later, so {first}/{total} to {worst}/{total}" \
-                       " do not build"
-            message = f"{change.describe()}; {tail}"
-            yield ctx.report(message, patch=first, file=change.file, line=change.line,
-                             key=f"api {change.name}", level=level)
-            if worst != first:
-                yield ctx.report(f"last patch that does not build because of {first}/{total}: "
-                                 f"{change.describe()}", patch=worst, file=change.file,
-                                 key=f"api-last {change.name}", level=level)
+    if ctx.applied:
+        return [p.index for p in patches if p.index >= change.patch
+                and _stale_callers(ctx, change, p.index)]
+    fixers = [p.index for p in patches if p.index > change.patch and _updates_callers(p, change)]
+    return list(range(change.patch, max(fixers))) if fixers else []
+
+
+def _why(ctx: CheckContext, change: ApiChange, broken: list[int]) -> str:
+    total, last = ctx.revision.expected, ctx.revision.patches[-1].index
+    first, worst = broken[0], broken[-1]
+    if worst == last and ctx.applied:
+        stale = _stale_callers(ctx, change, last)
+        return (f"{change.describe()}; callers with the old form remain after the whole series: "
+                f"{', '.join(stale[:5])}")
+    return (f"{change.describe()}; callers are only converted later, so {first}/{total} to "
+            f"{worst}/{total} do not build")

@@ -20,17 +20,36 @@ def has_changelog(text: str) -> bool:
     return bool(_CHANGELOG.search(text))
 
 
-@rule("POL009", "missing-changelog", Severity.WARNING, Scope.SERIES)
+_SIGNOFF = re.compile(r"^\s*signed-off-by:", re.I | re.M)
+_LONE_DASHES = re.compile(r"^--\s*$", re.M)
+
+
+def _misplaced(commit_message: str) -> str | None:
+    """Where a changelog sits that `git am` would keep in the commit: after
+    a lone `--` (mistaken for `---`), or after the sign-offs.  One written
+    before the sign-offs is deliberate (some subsystems keep `v2: ...`
+    notes in the commit) and counts as a changelog."""
+    for where, mark in (("after a lone '--'", _LONE_DASHES), ("after the sign-offs", _SIGNOFF)):
+        found = mark.search(commit_message)
+        if found is not None and has_changelog(commit_message[found.start():]):
+            return where
+    return None
+
+
+@rule("POL009", "missing-changelog", Severity.WARNING, Scope.SERIES, version=2)
 def missing_changelog(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a revision after the first that does not say what changed since
     the previous one, neither in the cover letter nor below the `---` line
-    of its patches.
+    of its patches, and one whose changelog follows the sign-offs but
+    stands above `---` (often after a lone `--`), where `git am` keeps it
+    in the commit message.
 
     ## Why is this bad?
     Reviewers who read v1 must otherwise diff the versions by hand to find
     out whether their comments were addressed; submitting-patches.rst asks
-    for the changelog below `---` or in the cover letter.
+    for the changelog below `---` or in the cover letter.  Above `---` it
+    ends up in the kernel's history, after the sign-offs.
 
     ## Example
     ```
@@ -52,7 +71,14 @@ def missing_changelog(ctx: CheckContext) -> Iterator[Finding]:
         return
     texts = [rev.cover.body] if rev.cover else []
     texts += [p.notes for p in rev.patches]
-    if not any(has_changelog(t) for t in texts):
+    if any(has_changelog(t) for t in texts):
+        return
+    misplaced = {where for p in rev.patches if (where := _misplaced(p.commit_message))}
+    if misplaced:
+        yield ctx.report(f"{rev.label}'s changelog is in the commit message "
+                         f"({' and '.join(sorted(misplaced))}, above '---'): git am would keep "
+                         "it there", key="changelog-in-commit")
+    elif not any(has_changelog(p.commit_message) for p in rev.patches):
         where = "the cover letter or below '---'" if rev.cover else "below '---'"
         yield ctx.report(f"{rev.label} does not say what changed since "
                          f"{ctx.previous.label} ({where})", key="no-changelog")

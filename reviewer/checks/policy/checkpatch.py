@@ -19,6 +19,13 @@ FILES = (SCRIPT, "scripts/spelling.txt", "scripts/const_structs.checkpatch", ".c
 # beyond the files above may be read.  The patch comes on stdin, named "-".
 ARGS = ("--no-tree", "--terse", "--show-types", "--no-summary", "-")
 _SEVERITY = {"ERROR": Severity.ERROR, "WARNING": Severity.WARNING, "CHECK": Severity.INFO}
+# Left to our own rules.  The commit-ID checks need a git repository beside
+# the patch, which the temporary top never has (without one checkpatch flags
+# every cited commit): POL016 checks citations against the tree's history.
+# The sign-off checks know no .mailmap nor the names a thread shows: POL001
+# and POL002 judge who signed, each cause once.
+_OURS = frozenset({"UNKNOWN_COMMIT_ID", "GIT_COMMIT_ID", "MISSING_SIGN_OFF",
+                   "NO_AUTHOR_SIGN_OFF", "FROM_SIGN_OFF_MISMATCH"})
 _TERSE = re.compile(r"^(?:(?P<src>[^:\s]+):(?:(?P<line>\d+):)?\s+)?"
                     r"(?P<level>ERROR|WARNING|CHECK):(?P<code>[A-Z0-9_]+):\s*(?P<text>.*)$")
 _HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -85,7 +92,7 @@ def parse_terse(output: str, head_lines: int, diff: str) -> list[tuple[str, str,
     return found
 
 
-@rule("POL005", "checkpatch", Severity.WARNING, Scope.PATCH)
+@rule("POL005", "checkpatch", Severity.WARNING, Scope.PATCH, version=3)
 def checkpatch(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Runs the tree's own `scripts/checkpatch.pl`, taken from the revision's
@@ -94,7 +101,10 @@ def checkpatch(ctx: CheckContext) -> Iterator[Finding]:
     `ERROR:TRAILING_WHITESPACE`, at the file and post-image line it names.
     ERROR is an error, WARNING a warning, CHECK (only with `--strict` in the
     tree's `.checkpatch.conf`) an info.  Nothing a patch adds is ever run:
-    the script comes from the base, never from the patched tree.
+    the script comes from the base, never from the patched tree.  Its
+    commit-ID checks, which need git beside the patch, are left to POL016,
+    its sign-off checks to POL001 and POL002 (which know the base's
+    `.mailmap` and the names the thread shows).
 
     ## Why is this bad?
     Maintainers run checkpatch on every patch they take; a patch it
@@ -135,6 +145,8 @@ def checkpatch(ctx: CheckContext) -> Iterator[Finding]:
                 tail = (res.stderr.strip().splitlines() or ["no output"])[-1]
                 raise Skipped(f"{SCRIPT} failed (exit {res.status}): {tail}")
             for level, code, msg, (file, line) in found:
+                if code in _OURS:
+                    continue
                 yield ctx.report(f"{level}:{code}: {msg}", patch=patch.index, file=file,
                                  line=line, severity=_SEVERITY[level],
                                  key=f"{code} {_NUMBERS.sub('#', msg)}")

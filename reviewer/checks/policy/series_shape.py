@@ -39,10 +39,11 @@ def patch_numbering(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.report(f"patch {k} is beyond the announced n", patch=k, key=f"extra {k}")
 
 
-@rule("POL011", "missing-cover-letter", Severity.WARNING, Scope.REVISION)
+@rule("POL011", "missing-cover-letter", Severity.WARNING, Scope.REVISION, version=2)
 def missing_cover(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
-    Flags a revision of more than one patch that has no cover letter (0/n).
+    Flags a revision of more than one patch that has no cover letter (0/n)
+    (a partial respin, one patch re-sent in reply to its revision, needs none).
 
     ## Why is this bad?
     The cover letter is where the series explains its purpose, how the
@@ -55,6 +56,6 @@ def missing_cover(ctx: CheckContext) -> Iterator[Finding]:
     Use instead: `git format-patch --cover-letter` and fill it in.
     """
     rev = ctx.revision
-    if rev.expected > 1 and rev.cover is None:
+    if rev.expected > 1 and rev.cover is None and not rev.partial:
         yield ctx.report(f"{rev.label} has {rev.expected} patches but no cover letter",
                          key="no-cover")

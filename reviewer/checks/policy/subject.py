@@ -14,8 +14,10 @@ MAX_SUMMARY = 75
 
 
 def _mails(ctx: CheckContext) -> list[tuple[int, Message]]:
+    """The cover and the patch mails (not patch files: no subject line)."""
     rev = ctx.revision
-    return ([(0, rev.cover)] if rev.cover else []) + [(p.index, p.message) for p in rev.patches]
+    return ([(0, rev.cover)] if rev.cover else []) + [(p.index, p.message)
+                                                      for p in ctx.mailed_patches()]
 
 
 @rule("POL006", "subject-format", Severity.WARNING, Scope.MESSAGE)
@@ -56,11 +58,22 @@ def subject_format(ctx: CheckContext) -> Iterator[Finding]:
                              key=f"{index} {problem.split(' (')[0].split(' is ')[0]}")
 
 
-@rule("POL007", "subject-version", Severity.ERROR, Scope.REVISION)
+def _own_mails(ctx: CheckContext) -> list[tuple[int, Message]]:
+    """The revision's mails less the patches a partial respin carries over
+    from the revision it follows."""
+    earlier = {p.msgid for r in ctx.series.revisions if r.order < ctx.revision.order
+               for p in r.patches}
+    return [(k, m) for k, m in _mails(ctx) if m.msgid not in earlier]
+
+
+@rule("POL007", "subject-version", Severity.ERROR, Scope.REVISION, version=2)
 def subject_version(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
-    Flags a mail whose subject version (`v3`) differs from the revision it
-    was grouped into, or from the other mails of the same revision.
+    Flags a mail whose subject version (`v3`) differs from its revision's
+    (the cover letter's), and, as a warning, a patch without a version
+    among patches that give one.  Patches that all leave the version to
+    the cover letter are fine (stgit sends them so, b4 reads them so), and
+    so is a partial respin's `[PATCH v2 3/7]`, which numbers the patch.
 
     ## Why is this bad?
     Reviewers and tools match replies, trailers and range-diffs by version;
@@ -74,11 +87,16 @@ def subject_version(ctx: CheckContext) -> Iterator[Finding]:
     Use instead: the same `v3` on the cover and on every patch.
     """
     rev = ctx.revision
-    for index, msg in _mails(ctx):
+    if rev.partial:
+        return
+    mails = _own_mails(ctx)
+    versioned_patch = any(k and m.subject.version_given for k, m in mails)
+    for index, msg in mails:
         s = msg.subject
         if s.version_given and s.version != rev.version:
             yield ctx.report(f"subject says v{s.version} but the mail belongs to {rev.label}",
                              patch=index or None, key=f"{index} v{s.version}")
-        elif not s.version_given and rev.version > 1:
-            yield ctx.report(f"subject has no version but the mail belongs to {rev.label}",
-                             patch=index or None, key=f"{index} unversioned")
+        elif not s.version_given and rev.version > 1 and index and versioned_patch:
+            yield ctx.report(f"subject has no version but the other patches of {rev.label} "
+                             f"say v{rev.version}", patch=index or None,
+                             key=f"{index} unversioned", severity=Severity.WARNING)

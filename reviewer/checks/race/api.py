@@ -1,18 +1,20 @@
 """The kernel API table (kernel_api.toml) loaded into typed specs, merged
-with user extensions from the config file."""
+with user extensions from the config file, over facts derived from a tree
+(treefacts.py) when there is one: derived < shipped table < user config,
+key by key."""
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 from reviewer.errors import ConfigError
 
-__all__ = ["FnSpec", "KernelApi", "LockSpec", "default_api", "load_api"]
+__all__ = ["FactSource", "FnSpec", "KernelApi", "LockSpec", "default_api", "load_api"]
 
 _NO_ARG_KINDS = frozenset({"rcu", "preempt"})
 _FLAGS = frozenset({"shared", "dentry", "if-true", "if-false"})
@@ -28,6 +30,7 @@ class LockSpec:
     shared: bool = False
     of_dentry: bool = False  # the argument is a dentry; its inode is locked
     when: bool | None = None  # acquired only when the call returns this truth value
+    path: str = ""  # the lock is this field path of the argument: "->i_lock"
 
     @classmethod
     def parse(cls, text: str, where: str) -> LockSpec:
@@ -35,9 +38,11 @@ class LockSpec:
         if not parts:
             raise ConfigError(f"{where}: empty lock spec")
         kind, arg, flags = parts[0], None, set()
+        path = ""
         for p in parts[1:]:
-            if p.isdigit():
-                arg = int(p)
+            digits = len(p) - len(p.lstrip("0123456789"))
+            if digits and (p[digits:] == "" or p[digits:].startswith(("->", "."))):
+                arg, path = int(p[:digits]), p[digits:]
             elif p in _FLAGS:
                 flags.add(p)
             else:
@@ -45,7 +50,7 @@ class LockSpec:
         if arg is None and kind not in _NO_ARG_KINDS:
             raise ConfigError(f"{where}: lock spec {text!r} needs an argument index")
         when = True if "if-true" in flags else False if "if-false" in flags else None
-        return cls(kind, arg, "shared" in flags, "dentry" in flags, when)
+        return cls(kind, arg, "shared" in flags, "dentry" in flags, when, path)
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,11 @@ def _fn_spec(name: str, raw: Mapping[str, Any]) -> FnSpec:
     return FnSpec(name=name, **kw)
 
 
+class FactSource(Protocol):
+    def raw(self, name: str) -> Mapping[str, Any] | None:
+        """A function's derived entry, in the table's shape, or None."""
+
+
 @dataclass(frozen=True)
 class KernelApi:
     functions: Mapping[str, FnSpec]
@@ -126,9 +136,29 @@ class KernelApi:
     get_words: frozenset[str] = frozenset()
     not_refs: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    facts: FactSource | None = field(default=None, repr=False, compare=False)
+    _seen: dict[str, FnSpec | None] = field(default_factory=dict, repr=False, compare=False)
 
     def get(self, name: str) -> FnSpec | None:
-        return self.functions.get(name)
+        if self.facts is None:
+            return self.functions.get(name)
+        if name not in self._seen:
+            self._seen[name] = self._layered(name, self.facts.raw(name))
+        return self._seen[name]
+
+    def _layered(self, name: str, derived: Mapping[str, Any] | None) -> FnSpec | None:
+        """The table's (and user's) keys over the derived ones."""
+        if not derived:
+            return self.functions.get(name)
+        try:
+            return _fn_spec(name, {**derived, **self.raw.get("functions", {}).get(name, {})})
+        except ConfigError:  # a damaged derived entry: the table alone
+            return self.functions.get(name)
+
+    def with_facts(self, facts: FactSource) -> KernelApi:
+        """This API over `facts` (functions the table does not describe,
+        and keys its entries leave out)."""
+        return replace(self, facts=facts, _seen={})
 
     def ref_op(self, name: str, arg_type: str | None = None) -> str | None:
         """"put" or "get" when the kernel's naming says a function the table

@@ -18,7 +18,7 @@ from reviewer.checks.race.events import Events
 from reviewer.checks.race.state import Held, LockKey, State, root_of
 from reviewer.checks.race.summary import Summaries, function_context
 from reviewer.checks.race.walker import Walker
-from reviewer.cparse import function_name, node_text, param_names
+from reviewer.cparse import descendants, function_name, node_text, param_names
 
 __all__ = ["CallerContext"]
 
@@ -26,15 +26,6 @@ __all__ = ["CallerContext"]
 def _is_static(node: Node) -> bool:
     return any(c.type == "storage_class_specifier" and node_text(c) == "static"
                for c in node.children)
-
-
-def _identifiers(node: Node, name: str) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if cur.type == "identifier" and node_text(cur) == name:
-            yield cur
-        stack.extend(cur.children)
 
 
 def _enclosing(node: Node) -> Node | None:
@@ -62,7 +53,9 @@ class CallerContext:
         if node is None or not _is_static(node):
             return {}
         callers: dict[str, Node] = {}
-        for ident in _identifiers(self.root, name):
+        for ident in descendants(self.root, ("identifier",)):
+            if node_text(ident) != name:
+                continue
             parent = ident.parent
             if parent is not None and parent.type == "function_declarator":
                 continue  # the definition or a prototype

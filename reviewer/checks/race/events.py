@@ -211,14 +211,17 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
     def _sleep(self, spec: FnSpec | None, args: list[Node], st: State, line: int,
                text: str) -> None:
         """RACE007.  A call the table does not list may sleep when it is
-        given a sleeping GFP flag: the caller allows it to block in reclaim."""
+        given a sleeping GFP flag: the caller allows it to block in reclaim.
+        (So may one whose GFP argument the table places beyond the call's
+        arguments: the signature of another kernel version.)"""
         if spec is not None and spec.gfp_arg is None:
             sleeps = spec.sleeps
         else:
-            gfp = [args[spec.gfp_arg]] if spec is not None and spec.gfp_arg is not None \
-                and spec.gfp_arg < len(args) else args if spec is None else []
-            sleeps = any(w in self.api.sleeping_gfp for a in gfp for w in
-                         node_text(a).replace("|", " ").replace("(", " ").split())
+            at = spec.gfp_arg if spec is not None else None
+            gfp = [args[at]] if at is not None and at < len(args) else args
+            sleeps = (spec is not None and spec.sleeps) or any(
+                w in self.api.sleeping_gfp for a in gfp
+                for w in node_text(a).replace("|", " ").replace("(", " ").split())
         h = st.atomic_held() if sleeps else None
         if h is not None:
             how = f"{h.how} (line {h.line})" if h.line else h.how

@@ -62,6 +62,13 @@ def _suffix(expr: str, fields: tuple[str, ...]) -> str | None:
     return None
 
 
+def _with_path(arg: str, path: str) -> str:
+    """The lock `path` names under the argument: `&x` + "->lock" is `x.lock`."""
+    if path.startswith("->") and arg.startswith("&"):
+        return f"{arg[1:]}.{path[2:]}"
+    return strip_addr(arg) + path
+
+
 @dataclass(frozen=True)
 class Atom:
     """A negativity test found in a condition."""
@@ -149,7 +156,7 @@ class Exprs:
             return (ls.kind, "")
         if ls.arg >= len(args):
             return None
-        expr = strip_addr(self.canon(args[ls.arg], st))
+        expr = _with_path(self.canon(args[ls.arg], st), ls.path)
         if ls.kind in ("d_lock", "parent_inode"):
             return self.required_key(ls.kind, expr)
         if ls.of_dentry:

@@ -15,7 +15,7 @@ from reviewer.checks.race.api import KernelApi
 from reviewer.checks.race.exprs import Exprs, args_of, compact, unwrap
 from reviewer.checks.race.hits import FnContext, Hit
 from reviewer.checks.race.state import LockKey, State
-from reviewer.cparse import node_text, parse
+from reviewer.cparse import descendants, node_text, parse
 
 __all__ = ["RemovedChecks", "cleared_fields", "protected_fields", "released_locks", "runs"]
 
@@ -79,21 +79,12 @@ def released_locks(lines: list[str], api: KernelApi) -> set[LockKey]:
     x, st = Exprs(api), State()
     out: set[LockKey] = set()
     for stmt in _statements(lines):
-        for call in _calls(stmt):
+        for call in descendants(stmt, ("call_expression",)):
             spec = x.spec(call)
             for ls in spec.releases if spec is not None else ():
                 if (k := x.lock_key(ls, args_of(call), st)) is not None:
                     out.add(k)
     return out
-
-
-def _calls(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if cur.type == "call_expression":
-            yield cur
-        stack.extend(cur.named_children)
 
 
 def cleared_fields(lines: list[str]) -> set[str]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from reviewer.checks.context import CheckContext
 from reviewer.checks.race.analysis import RaceHit, SourceFile, analyze
-from reviewer.checks.race.api import load_api
+from reviewer.checks.race.treefacts import api_for
 from reviewer.checks.registry import Scope, rule
 from reviewer.model import ChangedLines, Finding, Severity
 from reviewer.postimage import DiffHunk, rebuild_post_image
@@ -22,7 +22,7 @@ _DIGITS = str.maketrans("", "", "0123456789")
 
 
 def _revision_hits(ctx: CheckContext) -> list[tuple[int, RaceHit]]:
-    api = load_api(ctx.config.race_api)
+    api = api_for(ctx)
     out: list[tuple[int, RaceHit]] = []
     for patch in ctx.revision.patches:
         files: list[SourceFile] = []

@@ -4,7 +4,7 @@ and, for the file's own helpers, which of their caller's locks they release."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -14,7 +14,7 @@ from reviewer.checks.race.events import Events, FnContext
 from reviewer.checks.race.exprs import Exprs, args_of, callee_name, strip_addr
 from reviewer.checks.race.hits import Release
 from reviewer.checks.race.state import WILDCARD, Held, LockKey, State, root_of
-from reviewer.cparse import local_types, node_text, params, parse
+from reviewer.cparse import descendants, local_types, node_text, params, parse
 
 __all__ = ["Static", "Summaries", "Summary", "function_context", "static"]
 
@@ -67,7 +67,7 @@ def _annotation(text: str, x: Exprs, st: State) -> tuple[str, LockKey | None]:
     if text.strip().lower() in ("rcu", "rcu_read_lock"):
         return "", ("rcu", "")
     tree = parse(f"void __a(void) {{ {text}; }}")
-    stmt = next((n for n in _descend(tree.root_node) if n.type == "expression_statement"), None)
+    stmt = next((n for n in descendants(tree.root_node) if n.type == "expression_statement"), None)
     if stmt is None or not stmt.named_children:
         return " ".join(text.split()), None
     expr = stmt.named_children[0]
@@ -76,14 +76,6 @@ def _annotation(text: str, x: Exprs, st: State) -> tuple[str, LockKey | None]:
 
 def _matches(key: LockKey, subject: str, x: Exprs) -> bool:
     return key[1] in (subject, x.dentry_of_lock(subject), x.inode_of_lock(subject))
-
-
-def _descend(node: Node) -> Iterable[Node]:
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        yield cur
-        stack.extend(reversed(cur.children))
 
 
 @dataclass
@@ -110,7 +102,7 @@ def static(name: str, node: Node, body: Node, api: KernelApi, x: Exprs,
     first: dict[LockKey, str] = {}
     last: dict[LockKey, str] = {}
     ops: dict[str, set[LockKey]] = {"acquire": set(), "release": set()}
-    for n in _descend(body):
+    for n in descendants(body):
         if n.type == "init_declarator" and (v := n.child_by_field_name("value")) is not None:
             d = n.child_by_field_name("declarator")
             while d is not None and d.type != "identifier":

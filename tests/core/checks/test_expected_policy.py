@@ -42,11 +42,9 @@ def test_v2_exports_the_slow_path_helper(sample_reports: dict[int, RevisionRepor
 
 
 def test_v3_not_bisectable_from_1_to_8(sample_reports: dict[int, RevisionReport]) -> None:
-    found = by_rule(sample_reports[3], "POL012")
-    assert found and all(f.level == "tree" for f in found)
-    assert min(f.patch or 0 for f in found) == 1
-    assert max(f.patch or 0 for f in found) == 8
-    assert any("1/9 to 8/9" in f.message for f in found)
+    (found,) = by_rule(sample_reports[3], "POL012")  # one cause, one finding
+    assert found.level == "tree" and found.patch == 1
+    assert found.patches == tuple(range(1, 9)) and "1/9 to 8/9" in found.message
 
 
 def test_v3_misses_the_callers_lists(sample_reports: dict[int, RevisionReport]) -> None:
@@ -78,7 +76,7 @@ def test_reference_v3_bisect_at_diff_level() -> None:
     assert {"lookup_one_len_unlocked", "lookup_positive_unlocked"} <= {
         name for f in first for name in ("lookup_one_len_unlocked", "lookup_positive_unlocked")
         if name in f.message}
-    assert max(f.patch or 0 for f in found) == 8
+    assert max(k for f in found for k in f.patches) == 8
     v2 = {r.version: r for r in reports}[2]
     exported = " ".join(f.message for f in by_rule(v2, "POL014"))
     assert all(n in exported for n in ("lookup_dcache", "__lookup_slow", "lookup_one_len_common"))

@@ -23,7 +23,7 @@ from reviewer.checks.maintainers import (
 )
 from reviewer.checks.registry import get_rule
 from reviewer.config import Config
-from reviewer.model import Address, ApplyResult, BaseChoice, Series
+from reviewer.model import Address, ApplyResult, BaseChoice, BaseSource, Series
 from reviewer.tree.gitrepo import GitRepo
 from samples.build import THREAD_MBOX, build_tree
 
@@ -223,3 +223,36 @@ def test_pol013_reference_thread(kernel_repo: tuple[Path, str]) -> None:
     assert missing == {"ecryptfs@vger.kernel.org", "linux-nfs@vger.kernel.org"}
     assert all(LKML not in f.message for f in v3.findings)  # THE REST is left out
     assert len({f.fingerprint for f in v3.findings}) == len(v3.findings)
+
+
+@pytest.mark.parametrize(("tree_date", "span"), [
+    ("2024-03-20T00:00:00+00:00", "15 days after the mail"),
+    ("2027-01-01T00:00:00+00:00", "2.8 years after the mail"),
+])
+def test_pol013_says_whose_maintainers_when_the_base_is_unknown(
+        tmp_path: Path, tree_date: str, span: str) -> None:
+    """No base in the mail, the tree's HEAD stands in: the findings say
+    whose MAINTAINERS was read and how far its date is from the mail's;
+    years apart (it may name other people then), one info for all."""
+    from mailfactory import mail, mbox
+
+    repo = tmp_path / "t"
+    base = init_repo(repo, {"MAINTAINERS": SMALL}, date=tree_date)
+    series = open_source(mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x",
+                                              to="Miklos Szeredi <miklos@szeredi.hu>"))).series[0]
+    rev = series.revisions[0]
+    apply = ApplyResult(rev.version, BaseChoice(base, BaseSource.HEAD, "no evidence"), (), None)
+    report = check_revision(series, rev, apply, GitRepo(repo), Config(), [get_rule("POL013")])
+    era = f"the MAINTAINERS of the tree's HEAD {base[:12]} ({tree_date[:10]}, {span}"
+    if tree_date.startswith("2024"):
+        assert {(f.severity.value, f.message.split(" is not")[0]) for f in report.findings} == {
+            ("warning", "list linux-unionfs@vger.kernel.org"),
+            ("warning", "reviewer Amir Goldstein <amir73il@gmail.com>")}
+        assert all(f"; read from {era}" in f.message for f in report.findings)
+    else:
+        (finding,) = report.findings
+        assert finding.severity.value == "info" and finding.message.startswith(f"by {era}")
+        named = finding.message.split("these are not on To/Cc: ")[1]
+        assert set(named.split("; ")) == {
+            "list linux-unionfs@vger.kernel.org (OVERLAY FILESYSTEM)",
+            "reviewer Amir Goldstein <amir73il@gmail.com> (OVERLAY FILESYSTEM)"}

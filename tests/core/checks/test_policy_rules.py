@@ -65,7 +65,8 @@ def test_pol007_subject_version(tmp_path: Path) -> None:
     p1 = mail("[PATCH v3 1/2] ovl: one", msgid="p1@x", in_reply_to="c@x")
     p2 = mail("[PATCH 2/2] ovl: two", msgid="p2@x", in_reply_to="c@x")
     report = run_rule("POL007", mbox(tmp_path, cover, p1, p2), version=3)
-    assert rules_fired(report, "POL007") == ["subject has no version but the mail belongs to v3"]
+    assert rules_fired(report, "POL007") == [
+        "subject has no version but the other patches of v3 say v3"]
     assert report.findings[0].patch == 2
 
 
@@ -109,3 +110,64 @@ def test_pol016_without_tree_is_skipped(tmp_path: Path) -> None:
     report = run_rule("POL016", mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x")))
     outcome = report.outcome("POL016")
     assert outcome is not None and outcome.status == "skipped" and outcome.reason == "no tree"
+
+
+def test_signoffs_of_one_person_under_two_addresses(tmp_path: Path) -> None:
+    """The sender writes from home, the in-body From: and the sign-off name
+    the same person at work: nothing to flag (POL002, POL003)."""
+    body = "From: Lin Author <lin@work.example>\n\nExplain why."
+    same = mail("[PATCH] ovl: x", msgid="a@x", body=body, sender="Lin Author <lin@home.example>",
+                signoff="Lin Author <lin@work.example>")
+    for rule_id in ("POL002", "POL003"):
+        assert not run_rule(rule_id, mbox(tmp_path, same)).findings
+    # Someone else sends it and does not sign off: the chain is broken.
+    other = mail("[PATCH] ovl: x", msgid="a@x", body=body, sender="Sam Other <sam@example.org>",
+                 signoff="Lin Author <lin@work.example>")
+    assert rules_fired(run_rule("POL003", mbox(tmp_path, other)), "POL003") == [
+        "submitter Sam Other <sam@example.org> has no Signed-off-by"]
+    # A bare address nobody names: unknown, said as an info.
+    bare = mail("[PATCH] ovl: x", msgid="a@x", body=body, sender="x1234@mail.example",
+                signoff="Lin Author <lin@work.example>")
+    (finding,) = run_rule("POL003", mbox(tmp_path, bare)).findings
+    assert finding.severity.value == "info" and "nothing in the thread says" in finding.message
+
+
+def test_a_lost_in_body_from(tmp_path: Path) -> None:
+    """Sent by Sam without an in-body From:, but Lin signs off first: git
+    am would record Sam as the author (POL002 warns); a sign-off by Sam
+    under a new address is still Sam's."""
+    chain = "Lin Author <lin@example.org>\nSigned-off-by: Sam Other <sam@new.example>"
+    lost = mail("[PATCH] ovl: x", msgid="a@x", sender="Sam Other <sam@example.org>",
+                signoff=chain)
+    (finding,) = run_rule("POL002", mbox(tmp_path, lost)).findings
+    assert finding.severity.value == "warning"
+    assert finding.message.startswith("the first Signed-off-by is Lin Author <lin@example.org>")
+    assert not run_rule("POL003", mbox(tmp_path, lost)).findings
+
+
+def test_a_changelog_above_the_cut_hides_no_signoff(tmp_path: Path) -> None:
+    """`--` instead of `---` keeps the changelog in the commit message: the
+    sign-off above it still counts (POL001), as for checkpatch."""
+    body = ("Explain why.\n\nSigned-off-by: Lin Author <lin@example.org>\n\n--\n"
+            "Changes in v2:\n- lock it\n")
+    moved = mail("[PATCH] ovl: x", msgid="a@x", body=body, signoff=None)
+    assert not run_rule("POL001", mbox(tmp_path, moved)).findings
+
+
+def test_pol004_a_slip_in_a_reviewers_address(tmp_path: Path) -> None:
+    """Rita writes from rita@example.org; v2 carries her tag with
+    exmaple.org: a typo.  Christoph-style tags from another real address of
+    the same person (far from any they write from) are left alone."""
+    v1 = mail("[PATCH] ovl: x", msgid="v1@x")
+    reply = mail("Re: [PATCH] ovl: x", msgid="r@x", in_reply_to="v1@x", diff=None, signoff=None,
+                 sender="Rita Reviewer <rita@example.org>",
+                 body="> Explain why.\n\nReviewed-by: Rita Reviewer <rita@example.org>")
+    later = "Tue, 05 Mar 2024 10:00:00 +0000"
+    typo = mail("[PATCH v2] ovl: x", msgid="v2@x", date=later,
+                body="Explain why.\n\nReviewed-by: Rita Reviewer <rita@exmaple.org>")
+    (finding,) = run_rule("POL004", mbox(tmp_path, v1, reply, typo), version=2).findings
+    assert finding.message.endswith("which Rita Reviewer never wrote from: a typo of "
+                                    "rita@example.org?")
+    other = mail("[PATCH v2] ovl: x", msgid="v2@x", date=later,
+                 body="Explain why.\n\nReviewed-by: Rita Reviewer <rita@work.example>")
+    assert not run_rule("POL004", mbox(tmp_path, v1, reply, other), version=2).findings

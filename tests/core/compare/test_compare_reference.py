@@ -32,28 +32,39 @@ def test_the_api_change_disappears(v3_v4: reviewer.Comparison) -> None:
 
 
 def test_the_bisect_finding_is_fixed(v3_v4: reviewer.Comparison) -> None:
-    fixed = [f for f in v3_v4.fixed if f.rule_id == "POL012"]
-    assert {f.patch for f in fixed} >= {1, 8}
+    (fixed,) = [f for f in v3_v4.fixed if f.rule_id == "POL012"]  # one cause, one finding
+    assert fixed.patch == 1 and fixed.patches == tuple(range(1, 9))
     assert not [f for f in v3_v4.new_findings if f.rule_id == "POL012"]
     assert not [f for f in v3_v4.new_findings if f.rule_id.startswith("RACE")]
 
 
-def _concern(c: reviewer.Comparison, msgid_start: str, words: str) -> reviewer.Concern:
-    return next(x for x in c.concerns if x.msgid.startswith(msgid_start) and words in x.words)
+def _request(c: reviewer.Comparison, msgid_start: str, words: str) -> reviewer.Request:
+    return next(x for x in c.requests if x.msgid.startswith(msgid_start) and words in x.words)
 
 
-def test_concerns_the_brief_names(v3_v4: reviewer.Comparison) -> None:
+def test_requests_the_brief_names(v3_v4: reviewer.Comparison) -> None:
     # E (Amir: patch 1 breaks the build): v4 changes no API at all.
-    bisect = _concern(v3_v4, "CAOQ4uxhytw8", "build must not be broken")
-    assert bisect.status == "addressed"
+    bisect = _request(v3_v4, "CAOQ4uxhytw8", "build must not be broken")
+    assert bisect.verdict == "addressed"
     assert any(e.kind == "api-dropped" for e in bisect.evidence)
     # H (Miklos: unhash a negative under d_lock with refcount 1): v4 does that.
-    harm = _concern(v3_v4, "CAJfpegtpi1", "Dropping a positive dentry is harmful")
-    assert harm.status == "addressed"
+    harm = _request(v3_v4, "CAJfpegtpi1", "Dropping a positive dentry is harmful")
+    assert harm.verdict == "addressed"
     assert any(e.kind == "adopted" and "d_lock" in e.detail for e in harm.evidence)
     # I (Amir: lower layers are shared, make it opt-in): v4 is upper-only with
     # no option and no numbers: only partly answered, so not "addressed".
-    shared = _concern(v3_v4, "CAOQ4uxgfEBks", "lower layers can be shared")
-    assert shared.status == "unclear"
-    # The author's own replies (Chengguang, from two sender names) are no concerns.
-    assert not [x for x in v3_v4.concerns if x.reviewer.email == "cgxu519@mykernel.net"]
+    shared = _request(v3_v4, "CAOQ4uxgfEBks", "lower layers can be shared")
+    assert shared.verdict not in ("addressed", "unknown")
+    # The author's own replies (Chengguang, from two sender names) are no requests.
+    assert not [x for x in v3_v4.requests if x.reviewer.email == "cgxu519@mykernel.net"]
+
+
+def test_the_conditional_reviewed_by_is_not_carried(v3_v4: reviewer.Comparison) -> None:
+    # Amir's "Once that's done, you may add: Reviewed-by" answers the cover
+    # letter, so b4 gives it to all nine v3 patches; v4 is a new patch.
+    given = {t.trailer for t in v3_v4.trailers}
+    (reviewed,) = given
+    assert reviewed.name == "Reviewed-by" and reviewed.patch == 0
+    assert "Once that's done" in reviewed.condition
+    assert len(v3_v4.trailers) == 9
+    assert {t.status for t in v3_v4.trailers} == {"patch-dropped"}

@@ -21,8 +21,8 @@ class Sample:
     mbox: Path
     series: reviewer.Series
     repo: reviewer.GitRepo
-    applies: dict[int, reviewer.ApplyResult]
-    reports: dict[int, RevisionReport]
+    applies: dict[str, reviewer.ApplyResult]  # by revision label
+    reports: dict[str, RevisionReport]
 
     def compare(self, old: int, new: int, tree: bool = True) -> reviewer.Comparison:
         s = self.series
@@ -41,8 +41,8 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Sample:
     applies = reviewer.apply_series(repo, series)
     assert all(a.applied for a in applies)
     reports = check_series(series, applies, repo, Config())
-    return Sample(tree, mbox, series, repo, {a.version: a for a in applies},
-                  {r.version: r for r in reports})
+    return Sample(tree, mbox, series, repo, {a.label: a for a in applies},
+                  {r.label: r for r in reports})
 
 
 def _race_registered() -> bool:
@@ -62,7 +62,7 @@ needs_race = pytest.mark.skipif(not _race_registered(),
 @needs_race
 def test_v1_race_findings_are_fixed_in_v4(sample: Sample) -> None:
     c = sample.compare(1, 4)
-    race_v1 = [f for f in sample.reports[1].findings if f.rule_id.startswith("RACE")]
+    race_v1 = [f for f in sample.reports["v1"].findings if f.rule_id.startswith("RACE")]
     assert {"RACE001", "RACE003"} <= {f.rule_id for f in race_v1}
     assert {f.fingerprint for f in race_v1} <= {f.fingerprint for f in c.fixed}
     assert not [f for f in c.new_findings if f.rule_id.startswith("RACE")]
@@ -127,97 +127,83 @@ def test_v4_touches_no_api(sample: Sample) -> None:
     assert same is not None and same.same and not same.kept
 
 
-# --- range-diff ----------------------------------------------------------------------
+# --- range-diff, pairing ------------------------------------------------------------
 
 def test_v2_v3_range_diff_when_applied(sample: Sample) -> None:
     c = sample.compare(2, 3)
-    assert c.pairing == "range-diff"
+    assert c.pairing == "range-diff" and c.interdiffs == ()
     assert c.range_diff_note == "git range-diff of the applied commits"
     assert "vfs: add a lookup flag to drop new negative dentries" in c.range_diff
     assert "quota: pass lookup flags to lookup_positive_unlocked()" in c.range_diff
-    pairs = {(p.old, p.new): p for p in c.pairs}
-    # git pairs nothing; the ovl patches are paired by subject, their range-diff appended
-    assert pairs[(1, 2)].status == "changed" and pairs[(1, 2)].by == "subject"
-    assert "# v2 1 and v3 2 paired by subject:" in c.range_diff
-    assert [p.new for p in c.pairs if p.status == "added"] == [1, 3, 4, 5, 6, 7, 8, 9]
+    # git pairs nothing, and neither does diff similarity among the leftovers:
+    # v2's ovl patch (exports, a copied helper) and v3's (passes a flag)
+    # share no changed line.  Subjects no longer pair them.
+    assert [p.new for p in c.pairs if p.status == "added"] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    assert [p.old for p in c.pairs if p.status == "removed"] == [1]
 
 
-def test_without_a_tree_patches_are_paired_by_patch_id_and_subject(sample: Sample) -> None:
+def test_without_a_tree_patches_are_paired_by_diff_similarity(sample: Sample) -> None:
     c = sample.compare(2, 3, tree=False)
-    assert c.pairing == "patch-id+subject" and c.range_diff == ""
-    assert "patch-id and subject" in c.range_diff_note
-    assert any(p.old == 1 and p.new == 2 and p.status == "changed" for p in c.pairs)
+    assert c.pairing == "diff" and c.range_diff == ""
+    assert "diff similarity" in c.range_diff_note
+    assert {(p.old, p.new, p.status) for p in c.pairs if p.old} == {(1, None, "removed")}
 
 
-# --- review concerns ------------------------------------------------------------------
+# --- review requests ----------------------------------------------------------------
 
-def _statuses(c: reviewer.Comparison) -> list[tuple[str, str]]:
-    """(reply key as in samples/replies.py, status), in thread order."""
-    return [(x.msgid.split(".", 1)[1].split("@")[0], x.status) for x in c.concerns]
+def _verdicts(c: reviewer.Comparison) -> list[tuple[str, str]]:
+    """(reply key as in samples/replies.py, verdict), in thread order."""
+    return [(x.msgid.split(".", 1)[1].split("@")[0], x.verdict) for x in c.requests]
 
 
-def test_v1_concerns_in_v4(sample: Sample) -> None:
-    assert _statuses(sample.compare(1, 4)) == [
-        # "no layer at all": the quoted commit-message paragraph is rewritten, v4
-        # says "or nowhere".
-        ("v1-anika", "addressed"),
+def test_v1_requests_in_v4(sample: Sample) -> None:
+    assert _verdicts(sample.compare(1, 4)) == [
         # "belongs in a VFS helper": v4's changelog answers it ("Do it all in
         # overlayfs ... no change to the VFS"), as Marek later agreed to.
         ("v1-anika", "addressed"),
         # no lock, no refcount check, drops cached dentries: v4 rechecks under
         # d_lock with d_lockref.count == 1 and says so in its changelog.
         ("v1-marek", "addressed"),
-    ]  # Lin's own reply (v1-author) is no concern
+    ]  # Anika's "the same goes for a name in no layer" asks nothing; Lin's reply is the author's
 
 
-def test_v2_concerns_in_v3(sample: Sample) -> None:
-    assert _statuses(sample.compare(2, 3)) == [
-        # three exported internals: v3's changelog "Stop exporting ..." and the
-        # exports are gone from the API surface.
+def test_v2_requests_in_v3(sample: Sample) -> None:
+    assert _verdicts(sample.compare(2, 3)) == [
+        # three exported internals: v3's changelog and commit messages name the
+        # flags argument that replaces them.
         ("v2-anika", "addressed"),
-        # copied lookup code, use a flag in lookup_slow(): v3 adds the flag,
-        # "instead of repeating VFS code in overlayfs".
+        # copied lookup code, use a flag in lookup_slow(): v3 adds the flag.
         ("v2-anika", "addressed"),
-        # Marek's sketch (flag, d_drop in __lookup_slow(), flags argument, callers
-        # pass 0): v3 is that sketch, and says so patch by patch.
-        ("v2-marek-sketch", "addressed"),
         # "Drop" is a misleading name: answered only through Marek's next reply
         # (LOOKUP_NOCACHE_NEG); nothing in v3 refers to the objection itself.
         ("v2-anika-name", "unclear"),
-        # LOOKUP_NOCACHE_NEG, then: v3 adds exactly that flag.
-        ("v2-marek-name", "addressed"),
-        # Dana agrees with LOOKUP_NOCACHE_NEG: adopted.
-        ("v2-dana", "addressed"),
-    ]
+    ]  # Marek's sketch opens with "Agreed", his name and Dana's reply ask nothing
 
 
-def test_v3_concerns_in_v4(sample: Sample) -> None:
+def test_v3_requests_in_v4(sample: Sample) -> None:
     c = sample.compare(3, 4)
-    assert _statuses(c) == [
+    assert _verdicts(c) == [
         # 1/9 breaks bisection: v4 changes no prototype ("no change to the VFS or
         # its callers"), the quoted declarations are gone.
         ("v3-anika-bisect", "addressed"),
         # why a VFS flag, why not in overlayfs: v4 does it all in overlayfs.
         ("v3-ivo", "addressed"),
-        # the race v1 had: v4 closes it under d_lock, without VFS internals.
-        ("v3-anika-race", "addressed"),
-        # which tree: mainline / via overlayfs; v4 goes through overlayfs only.
-        ("v3-marek-tree", "addressed"),
         # unhash under d_lock with d_lockref.count == 1: v4 does exactly that.
         ("v3-marek-harm", "addressed"),
-        # lower layers are shared, make it opt-in: v4 leaves lower layers alone.
+        # lower layers are shared, make it opt-in: v4 leaves lower layers alone
+        # and its commit message says why.
         ("v3-anika-shared", "addressed"),
-        # upper layer first: v4 is upper-layer only.
-        ("v3-marek-ok", "addressed"),
-    ]  # Lin's v3-author-ack and v3-author-upper are not concerns
-    harm = next(x for x in c.concerns if "v3-marek-harm" in x.msgid)
+    ]  # the race explanation, the tree answer and "sounds good" ask for nothing
+    harm = next(x for x in c.requests if "v3-marek-harm" in x.msgid)
     adopted = next(e for e in harm.evidence if e.kind == "adopted")
     assert "d_lock" in adopted.detail and "__d_drop" in adopted.detail
-    bisect = c.concerns[0]
+    bisect = c.requests[0]
     assert bisect.quote_kind == "diff" and bisect.file == "include/linux/namei.h"
-    assert bisect.code == "changed"
+    assert bisect.code == "replaced"  # the whole VFS patch is gone from v4
     assert any(e.kind == "api-dropped" and "lookup_one_len_unlocked" in e.detail
                for e in bisect.evidence)
+    accepted = next(e for e in bisect.evidence if e.kind == "accepted")
+    assert accepted.msgid and "v3-author-ack" in accepted.msgid
 
 
 def test_comparison_json(sample: Sample) -> None:
@@ -225,13 +211,18 @@ def test_comparison_json(sample: Sample) -> None:
     data = json.loads(json.dumps(reviewer.comparison_to_json(c, sample.series, "x",
                                                              sample.applies)))
     assert set(data) == {"schema", "source", "title", "old", "new", "pairing",
-                         "range_diff_note", "range_diff", "pairs", "api", "findings",
-                         "concerns", "counts"}
+                         "range_diff_note", "range_diff", "pairs", "interdiffs", "api",
+                         "findings", "requests", "bot_reports", "trailers", "counts"}
+    assert data["schema"] == 2
     assert data["old"]["label"] == "v3" and data["new"]["apply"]["applied"] is True
     assert {x["name"] for x in data["api"]["dropped"]} == {
         "LOOKUP_NOCACHE_NEG", "lookup_one_len_unlocked", "lookup_positive_unlocked"}
-    assert data["counts"]["concerns"] == {"addressed": 7, "open": 0, "unclear": 0}
+    assert data["counts"]["requests"]["addressed"] == 4
+    assert data["counts"]["requests"]["unclear"] == 0
     assert data["findings"]["fixed"][0]["fingerprint"]
-    concern = data["concerns"][0]
-    assert set(concern) == {"reviewer", "msgid", "answers", "patch", "quote_kind", "file",
-                            "quoted", "words", "code", "status", "evidence"}
+    request = data["requests"][0]
+    assert set(request) == {"reviewer", "msgid", "answers", "patch", "quote_kind", "file",
+                            "quoted", "words", "code", "verdict", "evidence"}
+    assert request["verdict"] == "addressed" and request["code"] == "replaced"
+    assert {"kind", "detail", "msgid", "against"} == set(request["evidence"][0])
+    assert data["new"]["trailers"] == {"acked": 0, "reviewed": 1, "tested": 0}
