@@ -40,6 +40,8 @@ class CallerContext:
                  summaries: Summaries) -> None:
         self.root, self.fns, self.api, self.summaries = root, fns, api, summaries
         self.done: dict[str, dict[LockKey, str]] = {}
+        self._names: dict[str, list[Node]] | None = None  # identifier -> its uses
+        self._walked: dict[str, dict[str, list[frozenset[LockKey]]]] = {}  # per caller
 
     def held(self, name: str) -> dict[LockKey, str]:
         """Locks every caller of `name` holds at every call (in its own
@@ -52,10 +54,12 @@ class CallerContext:
         node = self.fns.get(name)
         if node is None or not _is_static(node):
             return {}
+        if self._names is None:  # one pass over the file for every function asked
+            self._names = {}
+            for ident in descendants(self.root, ("identifier",)):
+                self._names.setdefault(node_text(ident), []).append(ident)
         callers: dict[str, Node] = {}
-        for ident in descendants(self.root, ("identifier",)):
-            if node_text(ident) != name:
-                continue
+        for ident in self._names.get(name, []):
             parent = ident.parent
             if parent is not None and parent.type == "function_declarator":
                 continue  # the definition or a prototype
@@ -69,33 +73,39 @@ class CallerContext:
             callers[caller_name] = caller
         if not callers:
             return {}
-        params = param_names(node)
         common: set[LockKey] | None = None
         for caller_name, caller in callers.items():
-            for held in self._at_calls(caller_name, caller, name, params):
+            for held in self._at_calls(caller_name, caller).get(name, [frozenset()]):
                 common = set(held) if common is None else common & held
         return {k: ", ".join(sorted(callers)) for k in common or ()}
 
-    def _at_calls(self, caller_name: str, caller: Node, callee: str,
-                  params: list[str | None]) -> list[frozenset[LockKey]]:
+    def _at_calls(self, caller_name: str,
+                  caller: Node) -> dict[str, list[frozenset[LockKey]]]:
+        """What `caller` holds at each call of each static function of the
+        file, in the callee's names (one walk of the caller for them all)."""
+        if caller_name in self._walked:
+            return self._walked[caller_name]
+        seen: dict[str, list[frozenset[LockKey]]] = {}
+        self._walked[caller_name] = seen
         body = caller.child_by_field_name("body")
         if body is None:
-            return [frozenset()]
+            return seen
         ctx, init = function_context(caller_name, caller, body, self.api, self.summaries.get)
         ctx.callee_releases = self.summaries.get
-        seen: list[frozenset[LockKey]] = []
         events = Events(self.api, ctx)
 
         def record(name: str, args: list[Node], st: State) -> None:
-            if name == callee:
-                canon = [events.x.canon(a, st).lstrip("&") for a in args]
-                sure = [h for h in st.locks if not (h.line == 0 and h.key in ctx.inferred_keys)]
-                seen.append(frozenset(_translate(sure, canon, params, ctx.dentry_params,
-                                                 self.api.parent_field)))
+            callee = self.fns.get(name)
+            if callee is None or not _is_static(callee):
+                return
+            canon = [events.x.canon(a, st).lstrip("&") for a in args]
+            sure = [h for h in st.locks if not (h.line == 0 and h.key in ctx.inferred_keys)]
+            seen.setdefault(name, []).append(frozenset(_translate(
+                sure, canon, param_names(callee), ctx.dentry_params, self.api.parent_field)))
 
         ctx.call_hook = record
         Walker(events, body, caller.end_point.row + 1).run(init)
-        return seen or [frozenset()]
+        return seen
 
 
 def _translate(held: list[Held], args: list[str], params: list[str | None],
