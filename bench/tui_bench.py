@@ -186,14 +186,20 @@ def main() -> int:
         ("screen open/close max", f"{keys['screen_change_max_ms']:.1f} ms", ""),
     ]
     rows += [(f"p95 on {s}", f"{v:.1f} ms", "") for s, v in keys["by_screen_p95_ms"].items()]
+    print_figures(rows, result, args.json)
+    return 0
+
+
+def print_figures(rows: list[tuple[str, str, str]], result: dict[str, object],
+                  path: Path | None) -> None:
+    """The table (name, value, note), then the JSON, also written to `path`."""
     width = max(len(r[0]) for r in rows)
     for name, value, note in rows:
         print(f"{name:<{width}}  {value:>12}  {note}")
     text = json.dumps(result, indent=2)
     print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
-    return 0
+    if path:
+        path.write_text(text + "\n")
 
 
 if __name__ == "__main__":

@@ -98,7 +98,13 @@ from reviewer.output.report import SeriesReport, finding_location
 from reviewer.pipeline import Opened, open_source
 from reviewer.sample import demo_paths, write_sample
 from reviewer.store.cache import ResultCache
-from reviewer.store.state import CheckSummary, ReviewStates, TrackedSeries
+from reviewer.store.state import (
+    CheckSummary,
+    ReviewStates,
+    TrackedSeries,
+    default_state_path,
+    parse_until,
+)
 from reviewer.tree.apply import apply_revision, apply_series, series_slug
 from reviewer.tree.base import choose_base
 from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo
@@ -190,6 +196,7 @@ __all__ = [
     "choose_base",
     "compare_revisions",
     "comparison_to_json",
+    "default_state_path",
     "demo_paths",
     "diff_findings",
     "diff_surfaces",
@@ -205,6 +212,7 @@ __all__ = [
     "load_config",
     "open_source",
     "pair_patches",
+    "parse_until",
     "patch_interdiffs",
     "reply_findings",
     "reply_lines",

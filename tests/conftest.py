@@ -28,6 +28,8 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2024-01-01T00:00:00+00:00")
     monkeypatch.delenv("REVIEWER_CONFIG", raising=False)
     monkeypatch.delenv("REVIEWER_CACHE", raising=False)
+    monkeypatch.delenv("REVIEWER_STATE", raising=False)  # the review state: in XDG_DATA_HOME
+    monkeypatch.delenv("EDITOR", raising=False)  # the TUI opens reply drafts in it
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test\n\temail = test@example.org\n"
         "[commit]\n\tgpgsign = false\n[init]\n\tdefaultBranch = main\n")

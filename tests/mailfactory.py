@@ -1,8 +1,11 @@
-"""Build small patch mails for rule tests."""
+"""Build small patch mails for rule tests, signed with patatt when asked."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
+
+import pytest
 
 import reviewer
 from reviewer.checks.engine import RevisionReport, check_revision
@@ -39,6 +42,27 @@ def mail(subject: str, *, msgid: str, body: str = "", sender: str = "Lin Author 
     if diff is not None:
         text += "\n---\n" + (notes + "\n" if notes else "") + diff
     return "\n".join(headers) + "\n\n" + text + "\n"
+
+
+def ed25519_key(data_home: Path, identity: str) -> str:
+    """A new ed25519 key; its public half where patatt's keyring has it."""
+    nacl_signing = pytest.importorskip("nacl.signing")
+    key = nacl_signing.SigningKey.generate()
+    local, domain = identity.split("@")
+    pub = data_home / "patatt" / "public" / "ed25519" / domain / local / "default"
+    pub.parent.mkdir(parents=True)
+    # with its newline, as keyrings keep them: patatt takes a one-line file
+    # holding a '/' (base64 may) for a symlink
+    pub.write_bytes(base64.b64encode(key.verify_key.encode()) + b"\n")
+    return base64.b64encode(key.encode()).decode()
+
+
+def patatt_sign(raw: bytes, key: str, identity: str) -> bytes:
+    import patatt
+
+    pm = patatt.PatattMessage(raw)
+    pm.sign("ed25519", key, identity=identity, selector="default")
+    return pm.as_bytes()
 
 
 def mbox(tmp_path: Path, *mails: str) -> Path:

@@ -4,27 +4,26 @@ the global bindings, and routes navigation.  Screens show things; the
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 from textual import on
 from textual.app import App
 from textual.binding import Binding
 
-from tui import analysis
+import reviewer
+from tui import analysis, states
 from tui.commands import ReviewerCommands
-from tui.helpdata import HelpEntry, HelpSection, sections
+from tui.helpdata import HelpSection
 from tui.interpreter import Tuning
 from tui.screens.base import BaseScreen, CompareAt, PatchAt, RuleAt, Target, ThreadAt
 from tui.screens.compare import CompareScreen
 from tui.screens.explain import ExplainScreen
-from tui.screens.help import HelpScreen
+from tui.screens.help import HelpScreen, app_help
 from tui.screens.patch import PatchScreen
 from tui.screens.revisions import RevisionsScreen
 from tui.screens.thread import ThreadScreen
 from tui.session import Session
-from tui.widgets.lineview import LineView
-from tui.widgets.matrix import RevisionMatrix
-from tui.widgets.searchbar import SearchBar
-from tui.widgets.sidelists import FindingList, PairList, ReplyList
-from tui.widgets.threadtree import ThreadTree
 
 Work = RevisionsScreen
 Kept = ThreadScreen | PatchScreen | CompareScreen  # composed once, reused (see go())
@@ -68,6 +67,12 @@ class ReviewerApp(App[int]):
         self.tuning.freeze()
         self._refresh()
 
+    @on(Work.SignaturesChecked)
+    def _attested(self, event: Work.SignaturesChecked) -> None:
+        self.session.attested.update(event.found)
+        self.session.attest_problem = event.problem
+        self._refresh()
+
     @on(Work.WorkStarted)
     def _started(self, event: Work.WorkStarted) -> None:
         self.session.state = event.phase
@@ -89,6 +94,7 @@ class ReviewerApp(App[int]):
         self.session.state = event.state
         self.tuning.freeze()  # the results are long-lived too
         self._refresh()
+        self.revisions.record_checks()  # every result is in the session now
 
     @on(Work.ProblemFound)
     def _problem(self, event: Work.ProblemFound) -> None:
@@ -99,6 +105,28 @@ class ReviewerApp(App[int]):
 
     def on_unmount(self) -> None:
         self.tuning.stop()
+
+    # -- the review state: read and written in a thread (tui.states) ---------
+
+    def run_state(self, access: Callable[[], states.StateResult]) -> None:
+        """`access` to the store, in a thread; then the header shows the state."""
+        self.run_worker(lambda: self.call_from_thread(self._show_states, states.guarded(access)),
+                        thread=True, group="review-state", exit_on_error=False,
+                        description="read or write the review state")
+
+    def _show_states(self, result: states.StateResult) -> None:
+        self.session.tracked.update(result.tracked)
+        if result.message:
+            self.notify(result.message, title="review state", markup=False,
+                        severity="error" if result.error else "warning")
+        self.sub_title = f"{self.session.title} — review: {self.session.review_line()}"
+
+    def set_review_state(self, series: int, state: reviewer.ReviewState,
+                         until: dt.date | None = None) -> None:
+        opened = self.session.opened
+        if opened is not None:
+            self.run_state(lambda: states.set_state(opened.series, series, opened.loaded.source,
+                                                    state, until))
 
     def _refresh(self) -> None:
         for screen in self.screen_stack:
@@ -142,20 +170,7 @@ class ReviewerApp(App[int]):
         self.push_screen(HelpScreen(self.help_sections(type(self.screen))))
 
     def help_sections(self, current: type | None = None) -> list[HelpSection]:
-        contexts: list[tuple[str, str, list[type]]] = [
-            ("Everywhere", "", [ReviewerApp, BaseScreen]),
-            ("Revisions", RevisionsScreen.HELP, [RevisionsScreen, RevisionMatrix]),
-            ("Lists", "The findings and replies lists also move with j/k/g/G.",
-             [FindingList, ReplyList]),
-            ("Thread", ThreadScreen.HELP, [ThreadScreen, ThreadTree, LineView, SearchBar]),
-            ("Patch", PatchScreen.HELP, [PatchScreen]),
-            ("Compare", CompareScreen.HELP, [CompareScreen, PairList]),
-            ("Pop-ups", "The help and the rule explanation.", [HelpScreen, ExplainScreen]),
-        ]
-        contexts.sort(key=lambda c: current not in c[2])  # the current screen first
-        palette = HelpEntry(("^p",), "Commands", "Open the command palette", "command-palette")
-        return sections(contexts, lambda k: self.get_key_display(Binding(k, "")),
-                        {"Everywhere": [palette]})
+        return app_help(type(self), current, lambda k: self.get_key_display(Binding(k, "")))
 
     def action_cancel_work(self) -> None:
         if self.revisions.cancel_work():

@@ -7,7 +7,15 @@ from __future__ import annotations
 from rich.text import Text
 
 import reviewer
-from tui.render import SEVERITY_STYLE, clean, finding_text, inert
+from tui.render import (
+    ATTEST_LEGEND,
+    ATTEST_MARK,
+    SEVERITY_STYLE,
+    clean,
+    finding_text,
+    inert,
+    revision_signatures,
+)
 from tui.session import Key, Session
 
 
@@ -89,10 +97,42 @@ def _severity_detail(session: Session, key: Key, severity: reviewer.Severity) ->
     return out
 
 
+def _shown_attestation(session: Session, key: Key) -> tuple[int, reviewer.Attestation] | None:
+    """The mail (index, 0: the cover) whose signature the row's mark tells."""
+    mails = revision_signatures(session.attested.get(key, {}))
+    return mails[0] if mails else None
+
+
+def _attest_detail(session: Session, key: Key) -> Text:
+    found = session.attested.get(key)
+    if found is None:
+        problem = session.attest_problem
+        return Text(f"signatures not checked: {problem}" if problem
+                    else "checking the signatures…", style="dim")
+    counts: dict[str, int] = {}
+    for k, att in sorted(found.items()):
+        if k > 0:
+            counts[att.status.value] = counts.get(att.status.value, 0) + 1
+    rev = session.revision(key)
+    out = Text(f"patches: {', '.join(f'{n} {st}' for st, n in counts.items()) or 'none'}. ")
+    shown = _shown_attestation(session, key)
+    if shown is not None:
+        k, att = shown
+        mark, style = ATTEST_MARK[att.status]
+        where = "cover" if k == 0 else f"{k}/{rev.expected}"
+        details = "; ".join(sig.detail for sig in att.signatures)
+        out.append_text(inert(f"{mark} {where}: {att.summary}" + (f" ({details})" if details
+                                                                 else "") + ". ", style))
+        out.append("Enter: open it. ", style="dim")
+    return out.append(ATTEST_LEGEND, style="dim")
+
+
 def cell_detail(session: Session, key: Key, column: str) -> Text:
     rev = session.revision(key)
     if column == "apply":
         return _apply_detail(session, key)
+    if column == "sig":
+        return _attest_detail(session, key)
     if column in session.families:
         return _family_detail(session, key, column)
     severities = {s.value: s for s in reviewer.Severity}
@@ -129,6 +169,9 @@ def cell_target(session: Session, key: Key, column: str
             return f"{rev.label} has no patches"
         failed = result.failed if result else None
         return ("patch", failed.index if failed else rev.patches[0].index, None)
+    if column == "sig":
+        shown = _shown_attestation(session, key)
+        return ("patch", shown[0], None) if shown else f"{rev.label}: no signatures checked yet"
     families = session.families
     severities = {s.value for s in reviewer.Severity}
     if column in families or column in severities:

@@ -25,6 +25,22 @@ SEVERITY_MARK = {
     reviewer.Severity.WARNING: "▲",
     reviewer.Severity.INFO: "◆",
 }
+# What a mail's signatures attest: verified, bad (a warning), signed but
+# not verifiable here (no key; DKIM keys are in DNS), unsigned (information).
+ATTEST_MARK = {
+    reviewer.AttestStatus.VALID: ("✓", "green"),
+    reviewer.AttestStatus.BAD: ("▲", SEVERITY_STYLE[reviewer.Severity.WARNING]),
+    reviewer.AttestStatus.NO_KEY: ("?", "dim"),
+    reviewer.AttestStatus.NOT_CHECKED: ("?", "dim"),
+    reviewer.AttestStatus.UNSIGNED: ("–", "dim"),
+}
+# Which signature a revision's mark tells when its patches differ: a bad
+# one first (a warning), then an unsigned patch, then an unverifiable one.
+ATTEST_ORDER = (reviewer.AttestStatus.BAD, reviewer.AttestStatus.UNSIGNED,
+                reviewer.AttestStatus.NO_KEY, reviewer.AttestStatus.NOT_CHECKED,
+                reviewer.AttestStatus.VALID)
+ATTEST_LEGEND = ("✓ signature verified, ▲ bad signature, ? signed but not verifiable here, "
+                 "– unsigned")
 # mutt's quoted0..quotedN: each level its own colour, all dimmed
 QUOTE_STYLES = ("dim green", "dim cyan", "dim yellow", "dim magenta", "dim blue")
 TRAILER_RE = re.compile(
@@ -64,6 +80,14 @@ def clean(text: str) -> str:
 def inert(text: str, style: str = "") -> Text:
     """Mail text as plain characters: never markup, never escapes."""
     return Text(clean(text), style=style)
+
+
+def revision_signatures(found: dict[int, reviewer.Attestation]
+                        ) -> list[tuple[int, reviewer.Attestation]]:
+    """A revision's patches (the cover when it has none) with what their
+    signatures attest, the one its mark tells first (ATTEST_ORDER)."""
+    mails = sorted((k, a) for k, a in found.items() if k > 0) or sorted(found.items())
+    return sorted(mails, key=lambda ka: ATTEST_ORDER.index(ka[1].status))
 
 
 def severity_text(severity: reviewer.Severity) -> Text:

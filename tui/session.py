@@ -1,6 +1,7 @@
-"""What the app knows about the thread under review: the opened source and
-the apply and check results as they arrive.  The app owns one `Session`
-and screens read it; nothing here imports Textual."""
+"""What the app knows about the thread under review: the opened source, the
+apply and check results and the signatures as they arrive, the review
+state of each series, and the reviewer's own marks and comments.  The app
+owns one `Session` and screens read it; nothing here imports Textual."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from functools import cached_property
 from pathlib import Path
 
 import reviewer
+from tui import states
+from tui.notes import ReviewNotes
 
 Key = tuple[int, str]  # (series index, revision label)
 FAMILIES = ("POL", "RACE")  # always shown, even before a family has rules
@@ -48,6 +51,12 @@ class Session:
     state: str = "loading"  # loading, applying, checking, done, cancelled, failed
     applies: dict[Key, reviewer.ApplyResult] = field(default_factory=dict)
     reports: dict[Key, reviewer.RevisionReport] = field(default_factory=dict)
+    # per revision, patch index → what its signatures attest (0: the cover)
+    attested: dict[Key, dict[int, reviewer.Attestation]] = field(default_factory=dict)
+    attest_problem: str | None = None  # why there are no signatures to show
+    # series index → its entry in the review state store (None: not tracked)
+    tracked: dict[int, reviewer.TrackedSeries | None] = field(default_factory=dict)
+    notes: ReviewNotes = field(default_factory=ReviewNotes)  # kept through re-runs
     _places: dict[str, Place] | None = None
 
     @property
@@ -111,6 +120,16 @@ class Session:
                     places.setdefault(reply.message.msgid, Place(si, label, reply.patch_index))
             self._places = places
         return self._places.get(msgid)
+
+    def review_state(self, series: int) -> str:
+        return states.describe(self.tracked.get(series))
+
+    def review_line(self) -> str:
+        """Every series' review state: `reviewing`, or `S1 new · S2 replied`."""
+        count = len(self.opened.series) if self.opened else 0
+        if count < 2:
+            return self.review_state(0)
+        return " · ".join(f"S{i + 1} {self.review_state(i)}" for i in range(count))
 
     def label(self, msgid: str) -> str:
         place = self.place(msgid)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
@@ -15,6 +14,7 @@ from reviewer.commands.common import open_states, print_json, stdout
 from reviewer.errors import StateError
 from reviewer.model import ReviewState
 from reviewer.output.listing import inert
+from reviewer.store.state import parse_until
 
 if TYPE_CHECKING:
     from reviewer.store.state import TrackedSeries
@@ -24,16 +24,6 @@ _STATE_STYLE = {ReviewState.NEW: "bold", ReviewState.REVIEWING: "cyan",
                 ReviewState.ACCEPTED: "green", ReviewState.REJECTED: "red",
                 ReviewState.SNOOZED: "dim"}
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-
-
-def parse_until(text: str, today: dt.date) -> dt.date:
-    """`2024-06-01`, or `+3d` / `+2w` from today."""
-    if m := re.fullmatch(r"\+?(\d{1,4})([dw])", text.strip()):
-        return today + dt.timedelta(days=int(m.group(1)) * (7 if m.group(2) == "w" else 1))
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise StateError(f"--until {text!r}: not a date (YYYY-MM-DD, +Nd or +Nw)") from None
 
 
 def tracked_to_json(tracked: TrackedSeries, today: dt.date) -> dict[str, Any]:
@@ -70,7 +60,7 @@ def cmd_state(args: argparse.Namespace) -> int:
     from reviewer.pipeline import open_source
 
     today = dt.date.today()
-    until = parse_until(args.until, today) if args.until else None
+    until = parse_until(args.until, today, "--until ") if args.until else None
     wanted = ReviewState(args.state) if args.state else (
         ReviewState.SNOOZED if until is not None else None)
     if wanted is ReviewState.SNOOZED and until is None:

@@ -71,36 +71,39 @@ def _stands_for_revision(revision: Revision, target: int) -> bool:
 
 def reply_findings(revision: Revision, target: int,
                    findings: Sequence[Finding]) -> list[Finding]:
-    """The findings a reply to `target` is about: that patch's, and the
-    revision's own when `target` answers for the revision."""
+    """The findings a reply to `target` is about: those about that patch
+    (alone or with others, `Finding.covers`), and the revision's own when
+    `target` answers for the revision."""
     whole = _stands_for_revision(revision, target)
-    return [f for f in findings if f.patch == target or (f.patch is None and whole)]
+    return [f for f in findings if f.covers(target) or (f.patch is None and whole)]
 
 
 def blocking_errors(revision: Revision, target: int,
                     open_findings: Sequence[Finding]) -> list[Finding]:
     """Error-level findings that forbid a Reviewed-by on `target`: for the
-    cover letter any in the revision; for a patch its own and the
-    revision's."""
+    cover letter any in the revision; for a patch those about it (alone or
+    with others) and the revision's."""
     errors = [f for f in open_findings if f.severity is Severity.ERROR]
     if target == 0:
         return errors
-    return [f for f in errors if f.patch in (target, None)]
+    return [f for f in errors if f.covers(target) or f.patch is None]
 
 
 def in_mail_lines(findings: Sequence[Finding], revision: Revision, target: int,
-                  apply: ApplyResult | None, repo: GitRepo | None) -> list[Finding]:
-    """`findings` with the tree-level ones of patch `target` renumbered to
-    the mail's hunks (`quote.to_mail_lines`), reading the files as patch
-    `target` left them in `repo` (the commit `apply` made); as they are
-    without a tree."""
+                  apply: ApplyResult | None, repo: GitRepo | Path | None) -> list[Finding]:
+    """`findings` (in their order) with the tree-level ones of patch
+    `target` renumbered to the mail's hunks (`quote.to_mail_lines`),
+    reading the files as patch `target` left them in `repo` (the commit
+    `apply` made; a path opens the repository there, for callers that keep
+    none open); as they are without a tree."""
     commit = apply.commit_after(target) if apply is not None else None
     patch = next((p for p in revision.patches if p.index == target), None)
     if repo is None or commit is None or patch is None:
         return list(findings)
+    git = repo if isinstance(repo, GitRepo) else GitRepo(repo)
 
     def post_image(path: str) -> list[str] | None:
-        data = repo.read_file(commit, path)
+        data = git.read_file(commit, path)
         return None if data is None else data.decode("utf-8", "replace").split("\n")[:-1]
 
     return to_mail_lines(findings, patch, post_image)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -34,7 +35,8 @@ from reviewer.model import Finding, ReviewState, Series, Severity
 from reviewer.output.report import finding_location, worst
 from reviewer.store.sqlite import open_db, sidecars
 
-__all__ = ["CheckSummary", "ReviewStates", "TrackedSeries", "default_state_path"]
+__all__ = ["CheckSummary", "ReviewStates", "TrackedSeries", "default_state_path",
+           "parse_until"]
 
 _VERSION = 1  # PRAGMA user_version of the schema below
 _SCHEMA = """
@@ -65,6 +67,17 @@ _COLUMNS = {"series": {"key", "title", "state", "until", "resume", "state_versio
 def default_state_path() -> Path:
     env = os.environ.get("REVIEWER_STATE")
     return Path(env) if env else Path(user_data_dir("reviewer")) / "state.sqlite3"
+
+
+def parse_until(text: str, today: dt.date, what: str = "") -> dt.date:
+    """The end of a snooze: `2024-06-01`, or `+3d` / `+2w` from today.
+    A StateError names the text (after `what`, e.g. an option) otherwise."""
+    if m := re.fullmatch(r"\+?(\d{1,4})([dw])", text.strip()):
+        return today + dt.timedelta(days=int(m.group(1)) * (7 if m.group(2) == "w" else 1))
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise StateError(f"{what}{text!r}: not a date (YYYY-MM-DD, +Nd or +Nw)") from None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers import PEERS, need
-from mailfactory import mail
+from mailfactory import ed25519_key, mail, patatt_sign
 
 import reviewer
 from reviewer.cli import main
@@ -65,31 +65,10 @@ def test_unsigned_mail_is_information(tmp_path: Path, capsys: pytest.CaptureFixt
     assert patch["attestation"] == {"status": "unsigned", "signatures": []}
 
 
-def _ed25519_key(data_home: Path, identity: str) -> str:
-    """A new ed25519 key; its public half where patatt's keyring has it."""
-    nacl_signing = pytest.importorskip("nacl.signing")
-    key = nacl_signing.SigningKey.generate()
-    local, domain = identity.split("@")
-    pub = data_home / "patatt" / "public" / "ed25519" / domain / local / "default"
-    pub.parent.mkdir(parents=True)
-    # with its newline, as keyrings keep them: patatt takes a one-line file
-    # holding a '/' (base64 may) for a symlink
-    pub.write_bytes(base64.b64encode(key.verify_key.encode()) + b"\n")
-    return base64.b64encode(key.encode()).decode()
-
-
-def _patatt_sign(raw: bytes, key: str, identity: str) -> bytes:
-    import patatt
-
-    pm = patatt.PatattMessage(raw)
-    pm.sign("ed25519", key, identity=identity, selector="default")
-    return pm.as_bytes()
-
-
 def test_patatt_ed25519_valid_then_bad_when_the_patch_changes(
         tmp_path: Path, isolated_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    key = _ed25519_key(isolated_env / ".local/share", AUTHOR)
-    signed = _patatt_sign(_patch_mail(), key, AUTHOR)
+    key = ed25519_key(isolated_env / ".local/share", AUTHOR)
+    signed = patatt_sign(_patch_mail(), key, AUTHOR)
 
     good = attest(_one(signed, tmp_path, "good.eml"), keyring_sources())
     assert good.status is AttestStatus.VALID and good.severity is None
@@ -112,7 +91,7 @@ def test_keys_kept_in_a_repository_ref_as_b4_configures_them(
     from core.gitutil import init_repo
 
     keys = tmp_path / "keys-home"
-    key = _ed25519_key(keys, AUTHOR)
+    key = ed25519_key(keys, AUTHOR)
     pub = next((keys / "patatt" / "public").rglob("default"))
     repo = tmp_path / "repo"
     init_repo(repo, {".keys/ed25519/example.org/lin/default": pub.read_text()})
@@ -122,7 +101,7 @@ def test_keys_kept_in_a_repository_ref_as_b4_configures_them(
     monkeypatch.chdir(repo)
     sources = keyring_sources()
     assert sources[0] == "ref:::.keys" and "ref::refs/meta/keyring:" not in sources
-    att = attest(_one(_patatt_sign(_patch_mail(), key, AUTHOR), tmp_path), sources)
+    att = attest(_one(patatt_sign(_patch_mail(), key, AUTHOR), tmp_path), sources)
     assert att.status is AttestStatus.VALID
     detail = att.signatures[0].detail
     assert detail.startswith("key: ref:") and ".keys/ed25519/example.org/lin/default" in detail
@@ -133,8 +112,8 @@ def test_keys_kept_in_a_repository_ref_as_b4_configures_them(
 def test_patatt_signature_of_someone_else_does_not_vouch_for_the_sender(
         tmp_path: Path, isolated_env: Path) -> None:
     other = "relay@example.net"
-    key = _ed25519_key(isolated_env / ".local/share", other)
-    att = attest(_one(_patatt_sign(_patch_mail(), key, other), tmp_path), keyring_sources())
+    key = ed25519_key(isolated_env / ".local/share", other)
+    att = attest(_one(patatt_sign(_patch_mail(), key, other), tmp_path), keyring_sources())
     (sig,) = att.signatures
     assert sig.status is AttestStatus.VALID and not sig.matches_sender
     assert att.status is AttestStatus.VALID and "(not the sender)" in att.summary

@@ -308,6 +308,23 @@ def test_reviewed_by_needs_every_error_closed_not_only_those_quoted(tmp_path: Pa
     assert draft.reviewed_by and draft.text.endswith("\nReviewed-by: Test <test@example.org>\n")
 
 
+def test_a_finding_about_several_patches_is_in_the_reply_to_each(tmp_path: Path) -> None:
+    """A grouped finding (POL012: patches 1 to 8 do not build) is about each
+    of its patches: quoted in a reply to any, and it blocks their Reviewed-by."""
+    mails = [mail(f"[PATCH {k}/3] ovl: step {k}", msgid=f"g{k}@example.org",
+                  date=f"Mon, 04 Mar 2024 10:0{k}:00 +0000") for k in (1, 2, 3)]
+    rev = reviewer.open_source(_write_mbox(tmp_path / "g.mbox", *mails)).series[0].revisions[0]
+    grouped = Finding("POL012", Severity.ERROR, "does not build", 1, 1, "fs/overlayfs/namei.c",
+                      11, "diff", "fp", patches=(1, 2))
+    assert [reviewer.reply_findings(rev, k, [grouped]) for k in (1, 2, 3)] == [
+        [grouped], [grouped], []]
+    assert "POL012 (error)" in reviewer.draft_reply(rev, 2, ME, [grouped]).text
+    with pytest.raises(reviewer.ReplyError, match="POL012"):
+        reviewer.draft_reply(rev, 2, ME, [], reviewed_by=True, open_findings=[grouped])
+    assert reviewer.draft_reply(rev, 3, ME, [], reviewed_by=True,
+                                open_findings=[grouped]).reviewed_by
+
+
 def test_non_ascii_names_survive_git_mailinfo(tmp_path: Path) -> None:
     path = _write_mbox(tmp_path / "u.mbox", mail(
         "[PATCH] x: fix", msgid="u@example.org", diff=DIFF,

@@ -1,5 +1,6 @@
 """Helpers for the TUI tests: `settle()` so nothing is asserted (or
-photographed) while a worker runs, and `screen_text()` to read the screen."""
+photographed) while a worker runs, `screen_text()` to read the screen and
+`type_text()` to type into an input."""
 
 from __future__ import annotations
 
@@ -41,3 +42,8 @@ def screen_text(app: ReviewerApp) -> str:
             if col + i < len(row):
                 row[col + i] = ch
     return "\n".join("".join(rows.get(n, [])).rstrip() for n in range(max(rows, default=0) + 1))
+
+
+async def type_text(pilot: Pilot[object], text: str) -> None:
+    """Type `text` key by key, as a user would."""
+    await pilot.press(*("space" if ch == " " else ch for ch in text))

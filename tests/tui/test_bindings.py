@@ -57,5 +57,5 @@ def test_the_expected_keys_are_bound() -> None:
     keys = {k for _, b in _bindings() for k in b.key.split(",")}
     for key in ("j", "k", "down", "up", "g", "G", "q", "enter", "slash", "tab", "n", "p",
                 "e", "question_mark", "escape", "h", "l", "N", "t", "c",
-                "left_square_bracket", "right_square_bracket"):
+                "left_square_bracket", "right_square_bracket", "space", "w", "s"):
         assert key in keys, key

@@ -4,6 +4,7 @@ checked by what a person would see on the screen."""
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -27,8 +28,8 @@ class Terminal:
         return subprocess.run(["tmux", "-L", self.socket, "-f", os.devnull, *args],
                               capture_output=True, text=True, check=check, timeout=30)
 
-    def start(self, command: str) -> None:
-        self.tmux("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", "-c", str(REPO),
+    def start(self, command: str, cwd: Path = REPO) -> None:
+        self.tmux("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", "-c", str(cwd),
                   command)
 
     def screen(self) -> str:
@@ -86,5 +87,40 @@ def test_demo_in_a_real_terminal() -> None:
         while term.alive() and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not term.alive()
+    finally:
+        term.stop()
+
+
+def test_a_reply_draft_opens_in_the_editor_and_the_app_comes_back(
+        sample: tuple[Path, Path], tmp_path: Path) -> None:
+    """w in a patch: the draft is written in the current directory, $EDITOR
+    (split as words, a path with a space in it) edits it on the terminal
+    while the app is suspended, and the app comes back to ask about the
+    state."""
+    tree, mbox = sample
+    script = tmp_path / "my editor.py"
+    script.write_text("import sys\nopen(sys.argv[1], 'a').write('Edited in the editor.\\n')\n")
+    editor = f"{sys.executable} {shlex.quote(str(script))}"
+    env = (f"-u COLUMNS -u LINES PYTHONPATH={REPO} TERM=xterm-256color "
+           f"EDITOR={shlex.quote(editor)}")
+    term = Terminal("editor")
+    term.start(f"env {env} {sys.executable} -m reviewer.cli tui {mbox} --tree {tree}",
+               cwd=tmp_path)
+    try:
+        term.wait_for(lambda s: "applied and checked" in s, "the matrix", timeout=120)
+        term.keys("j", "j", "l", "l", "l", "l", "Enter")  # v3's first POL finding
+        screen = term.wait_for(lambda s: "Write reply" in s, "the patch screen")
+        if "v3 0/9" in screen:  # a finding about the whole revision: the cover letter
+            term.keys("]")
+        term.wait_for(lambda s: "v3 1/9" in s, "the first patch")
+        term.keys("w")
+        screen = term.wait_for(lambda s: "Mark the series as replied?" in s,
+                               "the app back after the editor")
+        assert "Traceback" not in screen
+        (draft,) = tmp_path.glob("re-v3-1-*.eml")
+        text = draft.read_text()
+        assert text.endswith("Edited in the editor.\n") and "In-Reply-To: <" in text
+        term.keys("y")
+        term.wait_for(lambda s: "review: replied" in s, "the state in the header")
     finally:
         term.stop()

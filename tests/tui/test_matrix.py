@@ -54,10 +54,10 @@ async def test_a_small_terminal_scrolls_to_the_cursor(tmp_path: Path) -> None:
         assert matrix.row_count == 12
         await pilot.press("G", *["l"] * 12)
         await pilot.pause()
-        assert matrix.current() == ((0, "v12"), "replies")
+        assert matrix.current() == ((0, "v12"), "sig")  # the last column
         assert matrix.scroll_x > 0 and matrix.scroll_y > 0
         header = next(line for line in screen_text(app).splitlines() if "replies" in line)
         assert "title" not in header  # the header stays on top and follows the columns
-        await pilot.press("enter")  # replies of the last revision: the thread
+        await pilot.press("enter")  # signatures of the last revision: its patch
         await pilot.pause()
         assert isinstance(app.screen, (ThreadScreen, PatchScreen))

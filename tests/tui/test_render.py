@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import reviewer
-from tui.patchtext import patch_text
+from tui.notes import LineComment
+from tui.patchtext import GUTTER, Notes, patch_text
 from tui.render import body_lines, clean, inert, mail_lines, rangediff_lines
 
 
@@ -97,3 +98,29 @@ def test_an_apply_failure_is_shown_at_its_hunk(sample) -> None:  # type: ignore[
     assert "✗ does not apply: hunk #1" in plain[1]
     hunk = next(i for i, text in enumerate(plain) if "@@ -" in text)
     assert "✗ this hunk does not apply" in plain[hunk + 1]
+
+
+def test_each_line_knows_the_reply_line_it_shows(sample) -> None:  # type: ignore[no-untyped-def]
+    """A comment made on a line of the patch screen goes under the same line
+    of the reply: every message and diff line maps to the reply line with
+    its text, and a comment is written under the line it is about."""
+    _tree, mbox = sample
+    rev = reviewer.open_source(mbox).series[0].revision(3)
+    patch = rev.patches[0]
+    replies = reviewer.reply_lines(rev, 1)
+    removed = next(i for i, q in enumerate(replies) if q.old is not None and q.new is None)
+    comment = LineComment(removed, reviewer.Comment.under(1, replies[removed], "why [b]?[/b]"))
+    out = patch_text(rev, patch, [], None, "", Notes(comments=[comment]))
+    assert out.replies == replies
+    shown = {out.quoted[i] for i, line in enumerate(out.lines)
+             if line.tag and line.tag[0] in ("line", "hunk")}
+    assert shown == {i for i, q in enumerate(replies) if q.hunk}  # every hunk line, once
+    for i, line in enumerate(out.lines):
+        if line.tag and line.tag[0] in ("line", "hunk"):
+            assert line.text.plain[GUTTER:] == clean(replies[out.quoted[i]].text), i
+    for at in (i for i, q in enumerate(replies) if q.file is None and q.text):
+        line = next(n for n, shows in out.quoted.items() if shows == at)
+        assert out.lines[line].text.plain == clean(replies[at].text)
+    under = next(i for i, line in enumerate(out.lines) if line.tag == ("comment", comment))
+    assert out.quoted[under] == removed and out.quoted[under - 1] == removed
+    assert out.lines[under].text.plain.strip() == "✎ why [b]?[/b]"

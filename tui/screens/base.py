@@ -1,9 +1,11 @@
 """What every screen shares: the session, `q` to go back, Tab between panes,
-and `OpenRequested`, the one message screens send to go somewhere else (the
-app decides which screen that is, so screens never import each other)."""
+`s` to set the review state of the series on screen, and `OpenRequested`,
+the one message screens send to go somewhere else (the app decides which
+screen that is, so screens never import each other)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -13,6 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 import reviewer
+from tui.screens.prompts import StateMenu, TextPrompt
 from tui.session import Key, Session
 
 if TYPE_CHECKING:
@@ -52,6 +55,9 @@ class BaseScreen(Screen[None]):
                 tooltip="Move the focus to the next pane"),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False,
                 id="pane.previous", tooltip="Move the focus to the previous pane"),
+        Binding("s", "review_state", "State", id="review-state",
+                tooltip="Set the review state of this series (kept as `reviewer state` "
+                "keeps it)"),
     ]
 
     class OpenRequested(Message):
@@ -92,3 +98,40 @@ class BaseScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    # -- the review state -----------------------------------------------------
+
+    def current_series(self) -> int | None:
+        """The series this screen is about (None: none in particular)."""
+        return None
+
+    def action_review_state(self) -> None:
+        opened = self.session.opened
+        series = self.current_series()
+        if opened is not None and series is None and len(opened.series) == 1:
+            series = 0
+        if opened is None or series is None:
+            self.notify("no series here: choose one in the revisions matrix (R)",
+                        markup=False)
+            return
+        si = series
+
+        def chosen(state: reviewer.ReviewState | None) -> None:
+            if state is reviewer.ReviewState.SNOOZED:
+                self.app.push_screen(TextPrompt("Snooze until", placeholder="YYYY-MM-DD, +3d "
+                                                "or +2w"), lambda text: self._snooze(si, text))
+            elif state is not None:
+                self.reviewer_app.set_review_state(si, state)
+
+        self.app.push_screen(StateMenu(opened.series[si].title, self.session.review_state(si)),
+                             chosen)
+
+    def _snooze(self, series: int, text: str | None) -> None:
+        if not text:
+            return
+        try:
+            until = reviewer.parse_until(text, dt.date.today())
+        except reviewer.ReviewerError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.reviewer_app.set_review_state(series, reviewer.ReviewState.SNOOZED, until)

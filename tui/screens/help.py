@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,9 +11,20 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.helpdata import HelpEntry, HelpSection
+from tui.helpdata import HelpEntry, HelpSection, sections
 from tui.render import Line
+from tui.screens.base import BaseScreen
+from tui.screens.compare import CompareScreen
+from tui.screens.explain import ExplainScreen
+from tui.screens.patch import PatchScreen
+from tui.screens.prompts import STATE_HELP, Confirm, StateMenu, TextPrompt
+from tui.screens.revisions import RevisionsScreen
+from tui.screens.thread import ThreadScreen
 from tui.widgets.lineview import LineView
+from tui.widgets.matrix import RevisionMatrix
+from tui.widgets.searchbar import SearchBar
+from tui.widgets.sidelists import FindingList, PairList, ReplyList
+from tui.widgets.threadtree import ThreadTree
 
 
 def help_lines(sections: Sequence[HelpSection]) -> list[Line]:
@@ -29,6 +40,27 @@ def help_lines(sections: Sequence[HelpSection]) -> list[Line]:
             lines.append(Line(text, tag=("binding", e.id)))
         lines.append(Line(Text("")))
     return lines
+
+
+def app_help(app: type, current: type | None,
+             show_key: Callable[[str], str]) -> list[HelpSection]:
+    """The help of `app`: the bindings of each screen and widget, grouped by
+    where they apply, the `current` screen's first."""
+    contexts: list[tuple[str, str, list[type]]] = [
+        ("Everywhere", "", [app, BaseScreen]),
+        ("Revisions", RevisionsScreen.HELP, [RevisionsScreen, RevisionMatrix]),
+        ("Lists", "The findings and replies lists also move with j/k/g/G.",
+         [FindingList, ReplyList]),
+        ("Thread", ThreadScreen.HELP, [ThreadScreen, ThreadTree, LineView, SearchBar]),
+        ("Patch", PatchScreen.HELP, [PatchScreen]),
+        ("Compare", CompareScreen.HELP, [CompareScreen, PairList]),
+        ("Review state", STATE_HELP, [StateMenu]),
+        ("Pop-ups", "The help, the rule explanation, questions and text prompts.",
+         [HelpScreen, ExplainScreen, Confirm, TextPrompt]),
+    ]
+    contexts.sort(key=lambda c: current not in c[2])  # the current screen first
+    palette = HelpEntry(("^p",), "Commands", "Open the command palette", "command-palette")
+    return sections(contexts, show_key, {"Everywhere": [palette]})
 
 
 class HelpScreen(ModalScreen[None]):

@@ -10,6 +10,8 @@ which stores the results in the session and hands them down to screens.
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,10 +21,10 @@ from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
 import reviewer
-from tui import analysis
+from tui import analysis, states
 from tui.analysis import Analysis
 from tui.describe import cell_detail, cell_target, finished_status
-from tui.render import inert
+from tui.render import ATTEST_LEGEND, inert
 from tui.screens.base import BaseScreen, CompareAt, PatchAt, ThreadAt
 from tui.session import Key, Problem
 from tui.widgets.keyfooter import KeyFooter
@@ -30,11 +32,20 @@ from tui.widgets.matrix import RevisionMatrix
 from tui.widgets.sidelists import FindingList
 from tui.widgets.workbar import WorkBar
 
+# Signatures are shown in batches this far apart: each batch repaints the
+# screens (~5 ms of the UI thread on 20 revisions), which a message per
+# revision would do while the user's first keys wait (gpg runs per
+# OpenPGP-signed mail, so a batch can still be a while coming).
+ATTEST_BATCH_S = 0.25
+
 
 class RevisionsScreen(BaseScreen):
     HELP = ("Triage: one row per revision with whether it applies, what each check "
-            "family found and the findings by severity.  Enter opens what is behind a "
-            "cell: the failing patch, the first finding, or the thread.")
+            "family found, the findings by severity and what the patches' signatures "
+            "attest (sig: " + ATTEST_LEGEND + "; DKIM keys are in DNS and not looked up "
+            "here: `reviewer revisions --dkim` does).  Enter opens what is behind a "
+            "cell: the failing patch, the first finding, the thread, or the patch whose "
+            "signature the mark tells.")
     BINDINGS = [
         Binding("q", "app.quit", "Quit", id="quit", tooltip="Leave reviewer"),
         Binding("enter", "open_cell", "Open", id="revisions.open",
@@ -84,6 +95,17 @@ class RevisionsScreen(BaseScreen):
             super().__init__(run)
             self.problem = problem
             self.fatal = fatal
+
+    class SignaturesChecked(Message):
+        """What the signatures of some revisions attest; `problem`: why
+        the rest could not be checked.  Not tied to a run (a re-run does
+        not change the mails)."""
+
+        def __init__(self, found: dict[Key, dict[int, reviewer.Attestation]],
+                     problem: str | None = None) -> None:
+            super().__init__()
+            self.found = found
+            self.problem = problem
 
     class WorkFinished(WorkReported):
         def __init__(self, run: int, state: str, applied: int, checked: int,
@@ -148,6 +170,31 @@ class RevisionsScreen(BaseScreen):
             case analysis.Finished(state, applied, checked, not_applied):
                 return self.WorkFinished(run, state, applied, checked, not_applied)
 
+    @work(thread=True, exclusive=True, group="attest", name="attest", exit_on_error=False,
+          description="check the patches' signatures")
+    def attest_work(self, opened: reviewer.Opened) -> None:
+        """Each revision's signatures, with the keys `reviewer revisions`
+        finds from here; DKIM is not looked up (its keys are in DNS)."""
+        worker = get_current_worker()
+        found: dict[Key, dict[int, reviewer.Attestation]] = {}
+        told = time.monotonic()
+        try:
+            sources = reviewer.keyring_sources()
+            for si, series in enumerate(opened.series):
+                for rev in series.revisions:
+                    if worker.is_cancelled:
+                        return
+                    found[(si, rev.label)] = reviewer.attest_revision(
+                        rev, sources, no_dns="not looked up here; `reviewer revisions --dkim` "
+                        "does")
+                    if time.monotonic() - told > ATTEST_BATCH_S:
+                        self.post_message(self.SignaturesChecked(found))
+                        found, told = {}, time.monotonic()
+        except Exception as exc:
+            self.post_message(self.SignaturesChecked(found, Problem.of(exc).message))
+            return
+        self.post_message(self.SignaturesChecked(found))
+
     def cancel_work(self) -> bool:
         running = [w for w in self.workers if w.group == "analysis" and w.is_running]
         for w in running:
@@ -167,6 +214,16 @@ class RevisionsScreen(BaseScreen):
         if event.run != self.run_id:
             event.stop()
             event.prevent_default()
+
+    @on(SourceLoaded)
+    def _source_loaded(self, event: SourceLoaded) -> None:
+        """What does not wait for the checks: the signatures, the review state."""
+        if event.run != self.run_id:
+            return
+        opened = event.opened
+        self.attest_work(opened)
+        self.reviewer_app.run_state(lambda: states.read_states(opened.series,
+                                                               opened.loaded.source))
 
     @on(WorkStarted)
     def _started(self, event: WorkStarted) -> None:
@@ -197,6 +254,14 @@ class RevisionsScreen(BaseScreen):
             status = finished_status(event.applied, event.checked, event.not_applied)
         self.query_one(WorkBar).finish(status)
 
+    def record_checks(self) -> None:
+        """Keep the checks' summaries for `reviewer list`, as `reviewer check`
+        does.  The app calls it: the results reach it after this screen."""
+        opened, reports = self.session.opened, dict(self.session.reports)
+        if opened is not None and reports:
+            self.reviewer_app.run_state(lambda: states.record_checks(
+                opened.series, opened.loaded.source, reports))
+
     @on(ProblemFound)
     def _problem(self, event: ProblemFound) -> None:
         if event.run != self.run_id:
@@ -225,6 +290,10 @@ class RevisionsScreen(BaseScreen):
         matrix = self.query_one(RevisionMatrix)
         matrix.show(self.session)
         self._explain()
+
+    def current_series(self) -> int | None:
+        where = self.query_one(RevisionMatrix).current()
+        return where[0][0] if where else None
 
     def _explain(self) -> None:
         where = self.query_one(RevisionMatrix).current()

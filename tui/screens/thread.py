@@ -96,6 +96,10 @@ class ThreadScreen(BaseScreen):
     def shown(self) -> str | None:
         return self._shown
 
+    def current_series(self) -> int | None:
+        place = self.session.place(self._shown) if self._shown else None
+        return place.series if place else None
+
     @on(ThreadTree.MessageHighlighted)
     def _highlighted(self, event: ThreadTree.MessageHighlighted) -> None:
         self.show_message(event.msgid)

@@ -107,7 +107,7 @@ class LineView(ScrollView, can_focus=True):
     # -- content (attributes down) -------------------------------------------
 
     def set_lines(self, lines: list[Line], keep_cursor: bool = False) -> None:
-        self._source = lines
+        self._source = list(lines)  # splice() changes ours, not the caller's
         self._pending_goto = None
         self._built_width = -1
         self._ensure_rows()
@@ -117,6 +117,50 @@ class LineView(ScrollView, can_focus=True):
         else:
             self.cursor = min(self.cursor, max(0, len(self._rows) - 1))
         self.refresh()
+
+    def splice(self, start: int, stop: int, lines: list[Line]) -> None:
+        """Replace logical lines [start, stop) with `lines`, wrapping only
+        those: a note added or changed under the cursor costs its own lines,
+        not the whole view's.  The cursor stays on what it was on."""
+        self._source[start:stop] = lines
+        width = self._wrap_width()
+        if self._built_width != width:  # never laid out at this width: wrap all anyway
+            self._ensure_rows()
+            return
+        count = len(self._first_row)
+        first = self._first_row[start] if start < count else len(self._rows)
+        end = self._first_row[stop] if stop < count else len(self._rows)
+        rows, starts = self._wrapped(lines, start, first, width)
+        lines_delta, rows_delta = len(lines) - (stop - start), len(rows) - (end - first)
+        tail = self._rows[end:]
+        if lines_delta:
+            tail = [(n + lines_delta, t) for n, t in tail]
+        self._rows = self._rows[:first] + rows + tail
+        self._first_row[start:] = starts + [r + rows_delta for r in self._first_row[stop:]]
+        self._plain[first:end] = [t.plain.lower() for _, t in rows]
+        if self.cursor >= end:
+            self.set_reactive(LineView.cursor, self.cursor + rows_delta)
+        widest = max((t.cell_len for _, t in rows), default=0)
+        self._set_virtual_size(Size(max(self.virtual_size.width, widest, width), len(self._rows)))
+        if self.cursor >= len(self._rows):
+            self.cursor = max(0, len(self._rows) - 1)
+        self._invalidate()
+
+    def _wrapped(self, lines: list[Line], index: int, row: int, width: int
+                 ) -> tuple[list[tuple[int, Text]], list[int]]:
+        """The visual rows of `lines` (the first is logical line `index`,
+        starting at visual row `row`), and where each line starts."""
+        rows: list[tuple[int, Text]] = []
+        starts: list[int] = []
+        for i, line in enumerate(lines, index):
+            starts.append(row + len(rows))
+            text = line.text
+            if line.wrap and text.cell_len > width:
+                rows.extend((i, part) for part in _wrap(text, width, line.indent,
+                                                        self.app.console))
+            else:
+                rows.append((i, text))
+        return rows, starts
 
     @property
     def lines(self) -> list[Line]:
@@ -188,20 +232,10 @@ class LineView(ScrollView, can_focus=True):
         width = self._wrap_width()
         if self._built_width == width:
             return
-        console = self.app.console
         # the cursor stays on its logical line when the wrapping changes
         keep = self._rows[self.cursor][0] if 0 <= self.cursor < len(self._rows) else None
-        rows: list[tuple[int, Text]] = []
-        first: list[int] = []
-        widest = 0
-        for i, line in enumerate(self._source):
-            first.append(len(rows))
-            text = line.text
-            if line.wrap and text.cell_len > width:
-                rows.extend((i, part) for part in _wrap(text, width, line.indent, console))
-            else:
-                rows.append((i, text))
-                widest = max(widest, text.cell_len)
+        rows, first = self._wrapped(self._source, 0, 0, width)
+        widest = max((t.cell_len for _, t in rows), default=0)
         self._rows, self._first_row = rows, first
         self._plain = [t.plain.lower() for _, t in rows]
         self._built_width = width

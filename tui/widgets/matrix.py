@@ -21,7 +21,14 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 import reviewer
-from tui.render import SEVERITY_MARK, SEVERITY_STYLE, clean, inert
+from tui.render import (
+    ATTEST_MARK,
+    SEVERITY_MARK,
+    SEVERITY_STYLE,
+    clean,
+    inert,
+    revision_signatures,
+)
 from tui.session import Key, Session
 
 SEVERITIES = tuple(reviewer.Severity)
@@ -86,6 +93,19 @@ def severity_cell(session: Session, key: Key, severity: reviewer.Severity) -> Te
         return _waiting(session)
     n = sum(f.severity is severity for f in report.findings)
     return Text(str(n), style=SEVERITY_STYLE[severity]) if n else Text("0", style="dim")
+
+
+def attest_cell(session: Session, key: Key) -> Text:
+    """The mark of the signature told first, and how many patches have it
+    when not all do."""
+    found = session.attested.get(key)
+    mails = revision_signatures(found) if found is not None else []
+    if not mails:
+        return Text("–" if session.attest_problem or found is not None else "…", style="dim")
+    status = mails[0][1].status
+    count = sum(a.status is status for _, a in mails)
+    mark, style = ATTEST_MARK[status]
+    return Text(mark if count == len(mails) else f"{mark} {count}/{len(mails)}", style=style)
 
 
 def row_severity(session: Session, key: Key) -> reviewer.Severity | None:
@@ -191,11 +211,11 @@ class RevisionMatrix(ScrollView, can_focus=True):
     @staticmethod
     def columns_for(families: tuple[str, ...]) -> list[tuple[str, str, int]]:
         """(key, label, width): fixed widths, so an update never re-measures."""
-        return ([("rev", "rev", 8), ("title", "title", 24), ("patches", "patches", 7),
+        return ([("rev", "rev", 8), ("title", "title", 20), ("patches", "patches", 7),
                  ("apply", "apply", 10)]
                 + [(f, f, 11) for f in families]
                 + [(s.value, f"{SEVERITY_MARK[s]} {SHORT[s]}", 6) for s in SEVERITIES]
-                + [("replies", "replies", 7)])
+                + [("replies", "replies", 7), ("sig", "sig", 6)])
 
     # -- content --------------------------------------------------------------
 
@@ -226,12 +246,12 @@ class RevisionMatrix(ScrollView, can_focus=True):
 
     def _cells(self, session: Session, key: Key, rev: reviewer.Revision) -> list[Text]:
         title = clean(rev.title)
-        return ([rev_cell(session, key, rev), inert(title[:23] + "…" if len(title) > 24
+        return ([rev_cell(session, key, rev), inert(title[:19] + "…" if len(title) > 20
                                                        else title),
                  patches_cell(rev), apply_cell(session, key)]
                 + [family_cell(session, key, f) for f in self._families]
                 + [severity_cell(session, key, s) for s in SEVERITIES]
-                + [Text(str(len(rev.replies)))])
+                + [Text(str(len(rev.replies))), attest_cell(session, key)])
 
     @property
     def row_count(self) -> int:

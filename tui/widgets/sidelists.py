@@ -7,6 +7,7 @@ every cursor move in the matrix cost a relayout of the whole screen (about
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -56,14 +57,17 @@ class FindingList(ChoiceList):
             super().__init__()
             self.finding = finding
 
-    def show(self, findings: list[reviewer.Finding], empty: str) -> None:
+    def show(self, findings: list[reviewer.Finding], empty: str,
+             marked: Callable[[reviewer.Finding], bool] | None = None) -> None:
+        """`marked`: which go into the reply ([x]); None shows no marks."""
         lines: list[Line] = []
         for f in findings:
             where = f"{f.file}:{f.line}" if f.file and f.line else f.file or "(patch)"
             if f.patch is None:
                 where = "(revision)"
-            text = finding_text(f).append(f"  {clean(where)}", style="dim")
-            lines.append(Line(text, tag=("finding", f), indent=2))
+            text = Text("[x] " if marked(f) else "[ ] ", style="bold") if marked else Text()
+            text.append_text(finding_text(f)).append(f"  {clean(where)}", style="dim")
+            lines.append(Line(text, tag=("finding", f), indent=6 if marked else 2))
         self.set_lines(lines or [Line(Text(empty, style="dim italic"))])
 
     @property
