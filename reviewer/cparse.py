@@ -1,5 +1,5 @@
-"""C source through tree-sitter-c: functions, calls, prototypes, exports,
-macros, and post-images rebuilt from diff hunks when a patch did not apply.
+"""C source through tree-sitter-c: functions, calls, prototypes, exports and
+macros (post-images rebuilt from diff hunks are in postimage.py).
 
 Everything here reads the tree-sitter tree; nothing parses C with regular
 expressions.  Lines are 1-based throughout.
@@ -11,16 +11,15 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
 
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Query, Tree
 
 __all__ = [
-    "CFunction", "Call", "DiffHunk", "Prototype", "calls", "exported_symbols",
+    "CFunction", "Call", "Prototype", "calls", "descendants", "exported_symbols",
     "function_at", "function_name", "function_nodes", "functions", "functions_touching",
-    "line_of", "macros", "node_text", "param_names", "params", "parse", "prototypes", "query",
-    "rebuild_post_image", "returns_pointer",
+    "line_of", "local_types", "macros", "node_text", "param_names", "params", "parse",
+    "prototypes", "query", "returns_pointer",
 ]
 
 _LANGUAGE = Language(tree_sitter_c.language())
@@ -112,7 +111,7 @@ def function_name(node: Node) -> str | None:
 
 
 def params(node: Node) -> list[tuple[str | None, str]]:
-    """(name or None, type text such as "struct dentry *") of each parameter."""
+    """(name or None, type text such as "const struct dentry *") of each parameter."""
     decl = _fn_declarator(node)
     plist = decl.child_by_field_name("parameters") if decl is not None else None
     out: list[tuple[str | None, str]] = []
@@ -125,8 +124,28 @@ def params(node: Node) -> list[tuple[str | None, str]]:
             stars += d.type == "pointer_declarator"
             d = d.child_by_field_name("declarator")
         base = p.child_by_field_name("type")
+        quals = "".join(node_text(c) + " " for c in p.children if c.type == "type_qualifier"
+                        and base is not None and c.start_byte < base.start_byte)
         out.append((node_text(d) if d is not None else None,
-                    " ".join(node_text(base).split()) + " " + "*" * stars if base else ""))
+                    quals + " ".join(node_text(base).split()) + " " + "*" * stars
+                    if base else ""))
+    return out
+
+
+def local_types(body: Node) -> dict[str, str]:
+    """Variables declared in a function body -> their type text ("struct
+    dentry *"), as `params` gives them for parameters."""
+    out: dict[str, str] = {}
+    for decl in descendants(body, ("declaration",)):
+        base = decl.child_by_field_name("type")
+        for top in decl.children_by_field_name("declarator"):
+            d: Node | None = top
+            stars = 0
+            while d is not None and d.type != "identifier":
+                stars += d.type == "pointer_declarator"
+                d = d.child_by_field_name("declarator")
+            if d is not None and base is not None:
+                out[node_text(d)] = " ".join(node_text(base).split()) + " " + "*" * stars
     return out
 
 
@@ -174,11 +193,13 @@ def function_at(fns: Sequence[CFunction], line: int) -> str:
     return ""
 
 
-def _iter_type(node: Node, types: tuple[str, ...]) -> Iterator[Node]:
+def descendants(node: Node, types: tuple[str, ...] | None = None) -> Iterator[Node]:
+    """`node` and every node below it, in source order (only those of
+    `types` when given)."""
     stack = [node]
     while stack:
         cur = stack.pop()
-        if cur.type in types:
+        if types is None or cur.type in types:
             yield cur
         stack.extend(reversed(cur.children))
 
@@ -200,7 +221,7 @@ def _enclosing_function(node: Node) -> str:
 def calls(source: str | bytes | Tree) -> list[Call]:
     """Every direct call `name(...)`, with its argument count and function."""
     out: list[Call] = []
-    for call in _iter_type(_tree(source).root_node, ("call_expression",)):
+    for call in descendants(_tree(source).root_node, ("call_expression",)):
         callee = call.child_by_field_name("function")
         if callee is not None and callee.type == "identifier":
             out.append(Call(node_text(callee), len(_args(call)), line_of(call),
@@ -255,7 +276,7 @@ def prototypes(source: str | bytes | Tree) -> list[Prototype]:
 def exported_symbols(source: str | bytes | Tree) -> list[str]:
     """Names given to `EXPORT_SYMBOL*(name)`."""
     out: list[str] = []
-    for call in _iter_type(_tree(source).root_node, ("call_expression",)):
+    for call in descendants(_tree(source).root_node, ("call_expression",)):
         callee = call.child_by_field_name("function")
         args = _args(call)
         if callee is not None and node_text(callee).startswith("EXPORT_SYMBOL") \
@@ -267,132 +288,8 @@ def exported_symbols(source: str | bytes | Tree) -> list[str]:
 def macros(source: str | bytes | Tree) -> list[str]:
     """Names of `#define`d macros."""
     out: list[str] = []
-    for node in _iter_type(_tree(source).root_node, ("preproc_def", "preproc_function_def")):
+    for node in descendants(_tree(source).root_node, ("preproc_def", "preproc_function_def")):
         name = node.child_by_field_name("name")
         if name is not None:
             out.append(node_text(name))
     return out
-
-
-# --- post-images rebuilt from hunks -------------------------------------------
-
-class DiffHunk(NamedTuple):
-    """One hunk: post-image start line, lines with their ' ', '+', '-' (or
-    '\\') marker, and the section heading git prints after the second @@."""
-
-    new_start: int
-    lines: Sequence[str]
-    section: str = ""
-
-
-def _leaves(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if cur.child_count == 0:
-            yield cur
-        else:
-            stack.extend(reversed(cur.children))
-
-
-def _heading_function(section: str) -> str | None:
-    """Name of the function a hunk heading starts, if it looks like one."""
-    if not section.strip():
-        return None
-    leaves = [leaf for leaf in _leaves(parse(section).root_node) if not leaf.is_missing]
-    for a, b in zip(leaves, leaves[1:], strict=False):
-        if a.type in ("=", ";", "{", "#define"):
-            return None
-        if a.type == "identifier" and b.type == "(":
-            return node_text(a)
-    return None
-
-
-def _opener(section: str) -> str:
-    """The heading completed into `... name(params) {` as best it can be."""
-    s = section.rstrip()
-    if s.endswith("{"):
-        return s
-    depth = 0
-    for leaf in _leaves(parse(s).root_node):
-        if leaf.type == "(" and not leaf.is_missing:
-            depth += 1
-        elif leaf.type == ")" and not leaf.is_missing:
-            depth -= 1
-    if depth <= 0:
-        return s + " {"
-    if s.endswith("("):
-        return s + "void" + ")" * depth + " {"
-    return s.rstrip(",") + ", ..." + ")" * depth + " {"
-
-
-def _badness(text: str, first: int, last: int) -> tuple[int, int]:
-    """(ERROR + MISSING nodes, -lines of [first, last] inside a function),
-    once the braces left open at the end are closed."""
-    tree = parse(_close_all(text))
-    errors = sum(1 for n in _iter_type(tree.root_node, ("ERROR",)))
-    errors += sum(1 for leaf in _leaves(tree.root_node) if leaf.is_missing)
-    covered: set[int] = set()
-    for f, _ in function_nodes(tree):
-        covered.update(range(max(f.start_line, first), min(f.end_line, last) + 1))
-    return errors, -len(covered)
-
-
-def _open_braces(text: str, before_line: int) -> int:
-    depth = 0
-    for leaf in _leaves(parse(text).root_node):
-        if leaf.is_missing or leaf.start_point.row + 1 >= before_line:
-            continue
-        if leaf.type == "{":
-            depth += 1
-        elif leaf.type == "}":
-            depth = max(0, depth - 1)
-    return depth
-
-
-def _close_all(text: str) -> str:
-    depth = _open_braces(text, text.count("\n") + 2)
-    return text + "\n" + "}" * depth + "\n" if depth else text
-
-
-def rebuild_post_image(
-    hunks: Iterable[DiffHunk | tuple[int, Sequence[str]] | tuple[int, Sequence[str], str]],
-) -> tuple[str, dict[int, int]]:
-    """Text where every context/added line sits at its post-image line number.
-
-    Gaps are blank.  When a hunk starts inside a function (its heading names
-    one), a synthetic `... name(...) {` opener is written on the blank line
-    before it, and closing braces are appended after the last line, so the
-    function parses; synthetic lines are absent from the returned line map
-    (text line -> post-image line, identity for real lines)."""
-    norm = sorted((DiffHunk(*h) for h in hunks), key=lambda h: h.new_start)
-    real: dict[int, str] = {}
-    spans: list[tuple[DiffHunk, int, int]] = []
-    for h in norm:
-        n = h.new_start
-        for line in h.lines:
-            if line.startswith(("-", "\\")):
-                continue
-            real[n] = line[1:] if line[:1] in (" ", "+") else line
-            n += 1
-        if n > h.new_start:
-            spans.append((h, h.new_start, n - 1))
-    if not real:
-        return "", {}
-    total = max(real)
-    lines = [real.get(i, "") for i in range(1, total + 1)]
-    for h, first, last in spans:
-        slot = first - 1
-        if slot < 1 or slot in real or _heading_function(h.section) is None:
-            continue
-        text = "\n".join(lines)
-        best, best_score = lines[slot - 1], _badness(text, first, last)
-        closers = "} " * _open_braces(text, slot)
-        for cand in (h.section.rstrip(), closers + _opener(h.section)):
-            trial = lines[:]
-            trial[slot - 1] = cand
-            score = _badness("\n".join(trial), first, last)
-            if score < best_score:
-                best, best_score = cand, score
-        lines[slot - 1] = best
-    return _close_all("\n".join(lines) + "\n"), {n: n for n in real}

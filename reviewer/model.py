@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "BaseSource",
     "BotStatus",
     "CarryStatus",
+    "ChangedLines",
     "CodeState",
     "EvidenceKind",
     "FileChange",
@@ -190,6 +192,37 @@ class Thread:
 
 
 @dataclass(frozen=True)
+class ChangedLines:
+    """Where a diff changes one file, in the new file's line numbers: the
+    lines it adds, the lines either side of each place where it only removes
+    lines (a removed unlock changes what the next line runs with), and the
+    removed lines themselves, each with the line after which it stood."""
+
+    added: frozenset[int] = frozenset()
+    cut: frozenset[int] = frozenset()
+    removed: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def touched(self) -> frozenset[int]:
+        return self.added | self.cut
+
+    @classmethod
+    def from_runs(cls, runs: Iterable[tuple[int, int, Sequence[str]]]) -> ChangedLines:
+        """From runs of changed lines, as zero-context hunk headers give them:
+        (start, lines added, the lines removed), `start` being the first
+        added line, or for a pure removal the line before it."""
+        added: set[int] = set()
+        cut: set[int] = set()
+        removed: list[tuple[int, str]] = []
+        for start, count, gone in runs:
+            added.update(range(start, start + count))
+            if count == 0:
+                cut.update(n for n in (start, start + 1) if n > 0)
+            removed.extend((start if count == 0 else start - 1, text) for text in gone)
+        return cls(frozenset(added), frozenset(cut), tuple(removed))
+
+
+@dataclass(frozen=True)
 class Hunk:
     old_start: int
     old_len: int
@@ -247,6 +280,29 @@ class FileChange:
     @property
     def changed_lines(self) -> frozenset[int]:
         return frozenset(n for h in self.hunks for n, _ in h.added())
+
+    def line_changes(self) -> ChangedLines:
+        """`ChangedLines` of the post-image, from the hunks as mailed."""
+        runs: list[tuple[int, int, list[str]]] = []
+        for h in self.hunks:
+            n, start, added = h.new_start, h.new_start, 0
+            gone: list[str] = []
+            for line in (*h.lines, " "):
+                mark = line[:1]
+                if mark in ("+", "-"):
+                    if not added and not gone:
+                        start = n
+                    if mark == "+":
+                        added += 1
+                        n += 1
+                    else:
+                        gone.append(line[1:])
+                    continue
+                if added or gone:
+                    runs.append((start if added else start - 1, added, gone))
+                    added, gone = 0, []
+                n += mark == " "
+        return ChangedLines.from_runs(runs)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,17 @@ from reviewer.checks.registry import Rule, Skipped
 from reviewer.checks.tags import tagged_people
 from reviewer.config import Config
 from reviewer.mail.people import Identities
-from reviewer.model import ApplyResult, Finding, Level, Patch, Revision, Series, Severity
+from reviewer.model import (
+    ApplyResult,
+    ChangedLines,
+    Finding,
+    Level,
+    Patch,
+    PatchStatus,
+    Revision,
+    Series,
+    Severity,
+)
 from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
 
@@ -117,6 +127,28 @@ class CheckContext:
         data = self.repo.read_file(commit, path)
         self.used_tree = True
         return None if data is None else data.decode("utf-8", "replace")
+
+    def applied_changes(self, patch_index: int) -> dict[str, ChangedLines]:
+        """Where patch k changed each file of the applied tree, in the tree's
+        line numbers (a hunk may land far from the line its header gives).
+        A patch found already applied is taken back out to see where it is.
+        Empty when the revision did not apply."""
+        res, repo = self.data.apply, self.repo
+        if not self.applied or res is None or repo is None or res.base is None:
+            return {}
+        pos = next((i for i, p in enumerate(res.patches) if p.index == patch_index), None)
+        commit = res.patches[pos].commit if pos is not None else None
+        patch = next((p for p in self.revision.patches if p.index == patch_index), None)
+        if pos is None or commit is None or patch is None:
+            return {}
+        paths = [p for f in patch.files for p in (f.old_path, f.new_path) if p]
+        before: str | None = res.patches[pos - 1].commit if pos else res.base.commit
+        if res.patches[pos].status is PatchStatus.ALREADY_APPLIED:
+            before = repo.without_patch(commit, patch.diff, paths)
+        if before is None:
+            return {}
+        self.used_tree = True
+        return repo.changed_lines(before, commit, paths)
 
     def identities(self) -> Identities:
         """Who is who in this series (reviewer.mail.people): every address

@@ -29,6 +29,7 @@ import git
 
 from reviewer import machine
 from reviewer.errors import TreeError
+from reviewer.model import ChangedLines
 
 __all__ = ["REF_NAMESPACE", "GitRepo", "PathRemoval", "RangeDiff", "RangePair", "RefTip",
            "SparseIndex", "TempIndex", "config_values", "init_repository", "patch_ids",
@@ -47,6 +48,7 @@ _QUIET_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"}
 _OWN_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, **_QUIET_ENV}
 
 _BACKGROUND: set[subprocess.Popen[bytes]] = set()
+_HUNK_NEW = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
 @atexit.register
@@ -279,6 +281,44 @@ class GitRepo:
             if meta.split(" ")[1:2] == ["blob"]:
                 ids[path] = meta.split(" ")[2]
         return ids
+
+    def changed_lines(self, old: str, new: str, paths: Iterable[str]) -> dict[str, ChangedLines]:
+        """Where `new` (a commit or tree) differs from `old` in each of
+        `paths`, in `new`'s line numbers (`git diff -U0`); a path without
+        changes is absent."""
+        wanted = sorted(set(paths))
+        if not wanted:
+            return {}
+        out = self._git("diff", "--no-color", "--no-ext-diff", "--no-renames", "-U0", old, new,
+                       "--", *wanted, env={"GIT_LITERAL_PATHSPECS": "1"})
+        if out.status != 0:
+            raise TreeError(f"git diff {old[:12]} {new[:12]} failed: {out.stderr.strip()}")
+        runs: dict[str, list[tuple[int, int, list[str]]]] = {}
+        current: list[tuple[int, int, list[str]]] | None = None
+        for line in out.stdout.splitlines():
+            if line.startswith("diff --git "):
+                current = None
+            elif line.startswith("+++ "):
+                name = line[4:]
+                current = runs.setdefault(name[2:], []) if name.startswith("b/") else None
+            elif current is not None and (m := _HUNK_NEW.match(line)):
+                count = m.group(2)
+                current.append((int(m.group(1)), 1 if count is None else int(count), []))
+            elif current and line.startswith("-"):
+                current[-1][2].append(line[1:])
+        return {p: ChangedLines.from_runs(r) for p, r in runs.items() if r}
+
+    def without_patch(self, commit: str, diff: str, paths: Iterable[str]) -> str | None:
+        """The tree of `commit` with the patch `diff` taken back out (`git
+        apply -R`), for a patch found already applied there; None when it
+        does not come out cleanly."""
+        with self.temp_index(commit, paths) as index:
+            patch_file = os.path.join(index.dir, "patch")
+            with open(patch_file, "w", encoding="utf-8", errors="surrogateescape") as fh:
+                fh.write(diff if diff.endswith("\n") else diff + "\n")
+            if index.apply(patch_file, reverse=True).status != 0:
+                return None
+            return index.write_tree()
 
     def read_blob(self, sha: str) -> bytes:
         """An object's content by id (a blob's bytes, a tree's raw entries),

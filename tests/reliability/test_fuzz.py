@@ -28,7 +28,7 @@ from reliability.common import LONG, count
 from rich.console import Console
 
 import reviewer
-from reviewer import cparse
+from reviewer import cparse, postimage
 from reviewer.errors import ReviewerError
 from reviewer.mail.diff import parse_diff
 from reviewer.mail.subject import parse_subject
@@ -289,8 +289,8 @@ hunk_line = st.one_of(st.sampled_from([t for t in C_TOKENS if t != "\n"]),
 def test_rebuild_post_image(hunks: list[tuple[int, list[str], str]]) -> None:
     """Every context/added line sits at its post-image line (when hunks do
     not overlap), and the line map names only real lines."""
-    count("cparse: rebuild_post_image")
-    text_, line_map = cparse.rebuild_post_image(hunks)
+    count("postimage: rebuild_post_image")
+    text_, line_map, _ = postimage.rebuild_post_image(hunks)
     rows = text_.split("\n")
     overlap = False
     seen: set[int] = set()

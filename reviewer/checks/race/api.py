@@ -18,7 +18,7 @@ __all__ = ["FactSource", "FnSpec", "KernelApi", "LockSpec", "default_api", "load
 
 _NO_ARG_KINDS = frozenset({"rcu", "preempt"})
 _FLAGS = frozenset({"shared", "dentry", "if-true", "if-false"})
-_SECTIONS = ("kinds", "gfp", "fields", "functions")
+_SECTIONS = ("kinds", "gfp", "fields", "names", "functions")
 
 
 @dataclass(frozen=True)
@@ -81,13 +81,14 @@ class FnSpec:
     transparent: int | None = None
     value_only: bool = False
     noreturn: bool = False
+    once: bool = False
 
 
 _LOCK_KEYS = ("acquires", "releases", "requires", "forbids", "takes", "asserts")
 _INT_KEYS = ("gfp_arg", "unhashes", "acts_on", "puts", "parent_arg", "alias_arg",
              "parent_of_arg", "publishes", "tests_negative", "tests_positive",
              "tests_flags_negative", "refcount_of", "inode_of", "transparent")
-_BOOL_KEYS = ("sleeps", "returns_ref", "fresh", "value_only", "noreturn")
+_BOOL_KEYS = ("sleeps", "returns_ref", "fresh", "value_only", "noreturn", "once")
 
 
 def _fn_spec(name: str, raw: Mapping[str, Any]) -> FnSpec:
@@ -131,6 +132,9 @@ class KernelApi:
     flags_fields: tuple[str, ...] = ("d_flags",)
     d_lock_fields: tuple[str, ...] = ("d_lock",)
     inode_lock_fields: tuple[str, ...] = ("i_rwsem",)
+    put_words: frozenset[str] = frozenset()
+    get_words: frozenset[str] = frozenset()
+    not_refs: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     facts: FactSource | None = field(default=None, repr=False, compare=False)
     _seen: dict[str, FnSpec | None] = field(default_factory=dict, repr=False, compare=False)
@@ -155,6 +159,29 @@ class KernelApi:
         """This API over `facts` (functions the table does not describe,
         and keys its entries leave out)."""
         return replace(self, facts=facts, _seen={})
+
+    def ref_op(self, name: str, arg_type: str | None = None) -> str | None:
+        """"put" or "get" when the kernel's naming says a function the table
+        does not list drops or takes a reference on its one argument
+        (`btrfs_add_delayed_iput`, `ceph_mdsc_put_request`, `kref_get`).
+        Words after the verb name what is put: with the argument's type
+        known, they must be in it (`ecryptfs_put_lower_file(inode)` puts
+        the inode's lower file, not the inode)."""
+        if name in self.functions or name.lstrip("_").startswith(self.not_refs) \
+                or name.isupper():  # TLV_PUT(): a macro, not a reference
+            return None
+        words = name.lower().strip("_").split("_")
+        if "and" in words:  # `..._unlock_and_put_cached()`: puts something else
+            return None
+        for op, verbs in (("put", self.put_words), ("get", self.get_words)):
+            at = [i for i, w in enumerate(words) if w in verbs]
+            if not at:
+                continue
+            what = words[at[-1] + 1:]
+            typed = set(arg_type.replace("*", " ").replace("_", " ").lower().split()) \
+                if arg_type else None
+            return op if typed is None or set(what) <= typed else None
+        return None
 
     def atomic(self, kind: str) -> bool:
         return kind in self.atomic_kinds
@@ -193,6 +220,7 @@ def _strs(value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
 def _build(data: Mapping[str, Any]) -> KernelApi:
     kinds = data.get("kinds", {})
     fields = data.get("fields", {})
+    names = data.get("names", {})
     fns = {name: _fn_spec(name, raw) for name, raw in data.get("functions", {}).items()}
     return KernelApi(
         functions=fns,
@@ -205,6 +233,9 @@ def _build(data: Mapping[str, Any]) -> KernelApi:
         flags_fields=_strs(fields.get("flags"), ("d_flags",)),
         d_lock_fields=_strs(fields.get("d_lock"), ("d_lock",)),
         inode_lock_fields=_strs(fields.get("inode_lock"), ("i_rwsem",)),
+        put_words=frozenset(_strs(names.get("put"), ())),
+        get_words=frozenset(_strs(names.get("get"), ())),
+        not_refs=_strs(names.get("not_refs"), ()),
         raw=data,
     )
 

@@ -1,5 +1,5 @@
-"""RACE001, RACE003 and RACE004: unhashing and other state changes of a
-dentry, judged against what the path tested and read, under which locks."""
+"""RACE001, RACE003, RACE004 and RACE012: unhashing and other state changes
+of a dentry, judged against what the path tested and read, under which locks."""
 
 from __future__ import annotations
 
@@ -26,6 +26,15 @@ class DropChecks:
         if subj in st.parents:
             parents.add(st.parents[subj])
         return [("inode", f"{p}->d_inode") for p in parents] + [("inode", WILDCARD)]
+
+    def blind(self, subj: str, st: State) -> bool:
+        """Would a test of subj here be made with unknown locks (subj's
+        d_lock, its parent's inode lock) held?"""
+        if not st.fogged:
+            return False
+        parents = [k for k in self.parent_keys(subj, st) if k[1] != WILDCARD]
+        return not (st.surely_unheld(("d_lock", subj))
+                    and any(st.surely_unheld(k) for k in parents))
 
     def _parent_pred(self, subj: str, st: State) -> set[LockKey] | None:
         """Lock keys that count as the parent's inode lock; None = any inode
@@ -57,8 +66,8 @@ class DropChecks:
         self._act(subj, st, peers, line, text, at, takes_d_lock)
         if subj in st.fresh:
             return
-        negs = [f for f in st.facts
-                if f.subject == subj and f.kind == "neg" and f.polarity is True and _cd(f, peers)]
+        negs = [f for f in st.facts if f.subject == subj and f.kind == "neg"
+                and f.polarity is True and not f.blind and _cd(f, peers)]
         if not negs:
             return  # not discarding a negative: unlink/rename style drops are fine
         last = max(negs, key=lambda f: f.line)
@@ -87,7 +96,7 @@ class DropChecks:
         for kind, what in (("count", "the reference count"), ("flags", "d_flags")):
             read = [f for f in st.facts if f.subject == subj and f.kind == kind and _cd(f, peers)
                     and (kind == "count" or f.scope[0] <= at < f.scope[1])]
-            unlocked = [f for f in read if not self._kept(f, st, subj, True)]
+            unlocked = [f for f in read if not f.blind and not self._kept(f, st, subj, True)]
             if not unlocked:
                 continue
             kinds = {kind, "neg"} if kind == "flags" else {kind}
@@ -99,3 +108,20 @@ class DropChecks:
                                  f"{text} acts on {what} of {subj} read at line {first.line} "
                                  f"without {subj}->d_lock held from the read to the act, and "
                                  "does not recheck it under the lock", (first.line,)))
+
+    def act_after_unlock(self, subj: str, st: State, peers: Sequence[State], line: int,
+                         text: str) -> None:
+        """RACE012: acting on a dentry's negativity tested after the parent's
+        inode lock, held for its lookup, was dropped: it may be positive now."""
+        inst = st.looked.get(subj)
+        if inst is None or st.still_held(inst):
+            return
+        negs = [f for f in st.facts if f.subject == subj and f.kind == "neg" and f.polarity
+                and not f.blind and inst not in f.locks and _cd(f, peers)]
+        if negs:
+            test = max(negs, key=lambda f: f.line)
+            self.ctx.hit(Hit("RACE012", line, subj,
+                             f"{text} acts on {subj} found negative at line {test.line}, "
+                             f"after the parent's inode lock held for its lookup (line "
+                             f"{inst[1]}) was dropped: a create may have made it positive; "
+                             "test and act with the parent locked", (test.line, inst[1])))

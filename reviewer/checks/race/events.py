@@ -18,13 +18,18 @@ from reviewer.checks.race.exprs import (
     unwrap,
 )
 from reviewer.checks.race.hits import FnContext, Hit
+from reviewer.checks.race.parents import ParentChecks
+from reviewer.checks.race.rcuwalk import RcuWalkChecks, loaded_dentry
+from reviewer.checks.race.refs import RefChecks
+from reviewer.checks.race.removed import RemovedChecks
+from reviewer.checks.race.signs import sign_of
 from reviewer.checks.race.state import WILDCARD, Held, LockKey, State, root_of
 from reviewer.cparse import line_of, node_text
 
 __all__ = ["Events", "FnContext", "Hit"]
 
 
-class Events(DropChecks):
+class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
     def __init__(self, api: KernelApi, ctx: FnContext) -> None:
         self.api, self.ctx, self.x = api, ctx, Exprs(api)
 
@@ -33,6 +38,8 @@ class Events(DropChecks):
         t = node.type
         if t in ("sizeof_expression", "comment", "string_literal", "number_literal"):
             return
+        if st.rcu_walk and (dentry := loaded_dentry(self.x, node)) is not None:
+            self.inode_load(node, dentry, st, line_of(node))
         if t == "call_expression":
             args = args_of(node)
             for a in args:
@@ -60,6 +67,8 @@ class Events(DropChecks):
             if base is not None:
                 self.visit(base, st, peers)
                 self.use(base, st, line_of(node))
+            if t == "field_expression" and not _assigned(node):
+                self.read_field(node, st, line_of(node))
             if t == "subscript_expression" and (idx := node.child_by_field_name("index")):
                 self.visit(idx, st, peers)
         else:
@@ -67,20 +76,20 @@ class Events(DropChecks):
                 self.visit(c, st, peers)
 
     def use(self, node: Node, st: State, line: int) -> None:
-        """RACE008: the dentry is dereferenced or passed on after its dput()."""
-        subj = self.x.canon(node, st, ref=True)
-        put = st.put.get(subj)
-        if put is not None and put != line:
-            self.ctx.hit(Hit("RACE008", line, subj,
-                             f"{compact(node)} is used after the dput() at line {put} that "
-                             "dropped the reference held on it", (put,)))
+        """The value is dereferenced or passed on: RACE008 if its reference
+        was dropped, RACE009 if it is an unpinned parent's inode."""
+        self.use_parent_inode(node, st, line)
+        self.use_after_put(node, st, line)
 
     # --- calls ---------------------------------------------------------------------------
     def on_call(self, call: Node, args: list[Node], st: State, peers: Sequence[State]) -> None:
         name = callee_name(call)
         spec = self.api.get(name) if name else None
         line, text = line_of(call), compact(call)
-        if spec is None or not (spec.puts is not None or spec.value_only):
+        if self.ctx.call_hook is not None and name:
+            self.ctx.call_hook(name, args, st)
+        if (spec is None and self.ref_by_name(name, args) != "put") or (
+                spec is not None and not (spec.puts is not None or spec.value_only)):
             if not (spec and (spec.transparent is not None or spec.inode_of is not None)):
                 for a in args:
                     self.use(a, st, line)
@@ -89,17 +98,26 @@ class Events(DropChecks):
                 self._out_params(args, st, line)
         if spec is None or not spec.releases:
             self._unknown_call(name, args, st, line, publishes=spec is None)
+        discarded = call.parent is not None and call.parent.type == "expression_statement"
+        if name:
+            self.ref_call(call, name, spec, args, st, line, discarded)
+        self._sleep(spec, args, st, line, text)
         if spec is None:
             return
-        self._sleep(spec, args, st, line, text)
         for ls in spec.takes:
             key = self._req_key(ls, args, st)
+            if key is not None:
+                self.parent_after_child(key, st, line, text)
             h = st.held(key) if key else None
-            if key and h is not None and key[1] != WILDCARD:
+            guessed = h is not None and h.line == 0 and h.key in self.ctx.inferred_keys
+            if key and h is not None and key[1] != WILDCARD and not guessed:
                 self.ctx.hit(Hit("RACE006", line, key[1],
                                  f"{text} takes {self.x.describe(key)} itself, but it is "
                                  f"already held {self._since(h)}: self-deadlock",
                                  (h.line,) if h.line else ()))
+        for ls in spec.takes + spec.forbids:  # the call takes it: free here
+            if (key := self._req_key(ls, args, st)) is not None and st.held(key) is None:
+                st.unheld = st.unheld | {key}
         for ls in spec.requires:
             self._require(ls, args, st, line, text)
         for ls in spec.forbids:
@@ -112,10 +130,12 @@ class Events(DropChecks):
         if spec.unhashes is not None and spec.unhashes < len(args):
             self._unhash(args[spec.unhashes], st, peers, line, text, call.start_byte,
                          self._takes_d_lock(spec, spec.unhashes))
+        for idx in (spec.publishes, spec.acts_on):
+            if idx is not None and idx < len(args):
+                self.act_after_unlock(self.x.canon(args[idx], st), st, peers, line, text)
         if spec.acts_on is not None and spec.acts_on < len(args):
             self._act(self.x.canon(args[spec.acts_on], st), st, peers, line, text,
                       call.start_byte, self._takes_d_lock(spec, spec.acts_on))
-        discarded = call.parent is not None and call.parent.type == "expression_statement"
         for ls in spec.acquires:
             if ls.when is None or discarded:
                 self.acquire(ls, args, st, line, text)
@@ -125,16 +145,6 @@ class Events(DropChecks):
             key = self.x.lock_key(ls, args, st)
             if key is not None and st.held(key) is None:
                 st.add_lock(Held(key, 0, False, self.api.atomic(key[0]), text))
-        if spec.puts is not None and spec.puts < len(args):
-            subj = self.x.canon(args[spec.puts], st, ref=True)
-            if st.extra.get(subj, 0) > 0:  # drops the dget() this function took
-                st.extra[subj] -= 1
-            else:
-                st.put[subj] = line
-        if discarded and spec.returns_ref and spec.alias_arg is not None \
-                and spec.alias_arg < len(args):  # `dget(d);`: one more reference on d
-            subj = self.x.canon(args[spec.alias_arg], st, ref=True)
-            st.extra[subj] = st.extra.get(subj, 0) + 1
         if spec.publishes is not None and spec.publishes < len(args):
             subj = self.x.canon(args[spec.publishes], st)
             st.fresh = st.fresh - {subj}
@@ -146,12 +156,27 @@ class Events(DropChecks):
         says which, relative to its parameters)."""
         if publishes:
             st.fresh = st.fresh - {strip_addr(self.x.canon(a, st)) for a in args}
-        for idx, kind, rest in self.ctx.callee_releases(name) if name else ():
-            if idx < len(args):
-                key = (kind, strip_addr(self.x.canon(args[idx], st)) + rest)
+            # `down_write_killable(&v->lock)`, `lock_two_nondirectories(a, b)`:
+            # what it does to the locks of the objects it gets is unknown
+            given = {strip_addr(self.x.canon(a, st)) for a in args}
+            unknown = {k for k in self.ctx.acquired_keys | self.ctx.released_keys
+                       if st.held(k) is None and (k[1] in given or any(
+                           k[1].startswith(g + "->") for g in given))}
+            st.murky = st.murky | unknown
+            st.released = {k: v for k, v in st.released.items() if k not in unknown}
+        for rel in self.ctx.callee_releases(name) if name else ():
+            if rel.arg < len(args):
+                key = (rel.kind, "") if rel.arg < 0 else \
+                    (rel.kind, strip_addr(self.x.canon(args[rel.arg], st)) + rel.suffix)
                 h = st.held(key)
                 if h is not None and h.key[1] != WILDCARD:
                     st.drop_lock(h, line)
+                    if not rel.always:  # released on some of its paths: unknown now
+                        st.released.pop(h.key, None)
+                        st.murky = st.murky | {h.key}
+                elif h is None and rel.taken:  # it may come back holding it
+                    st.released.pop(key, None)
+                    st.murky = st.murky | {key}
 
     def _out_params(self, args: list[Node], st: State, line: int) -> None:
         """`f(..., &this)` may store a new value in `this` (or in `path.dentry`)."""
@@ -183,21 +208,30 @@ class Events(DropChecks):
             return self.x.required_key(ls.kind, self.x.canon(args[ls.arg], st))
         return self.x.lock_key(ls, args, st)
 
-    def _sleep(self, spec: FnSpec, args: list[Node], st: State, line: int, text: str) -> None:
-        sleeps = spec.sleeps
-        if not sleeps and spec.gfp_arg is not None and spec.gfp_arg < len(args):
-            words = node_text(args[spec.gfp_arg]).replace("|", " ").replace("(", " ").split()
-            sleeps = any(w in self.api.sleeping_gfp for w in words)
+    def _sleep(self, spec: FnSpec | None, args: list[Node], st: State, line: int,
+               text: str) -> None:
+        """RACE007.  A call the table does not list may sleep when it is
+        given a sleeping GFP flag: the caller allows it to block in reclaim.
+        (So may one whose GFP argument the table places beyond the call's
+        arguments: the signature of another kernel version.)"""
+        if spec is not None and spec.gfp_arg is None:
+            sleeps = spec.sleeps
+        else:
+            at = spec.gfp_arg if spec is not None else None
+            gfp = [args[at]] if at is not None and at < len(args) else args
+            sleeps = (spec is not None and spec.sleeps) or any(
+                w in self.api.sleeping_gfp for a in gfp
+                for w in node_text(a).replace("|", " ").replace("(", " ").split())
         h = st.atomic_held() if sleeps else None
         if h is not None:
-            how = f"{h.how} (line {h.line})" if h.line else "the caller"
+            how = f"{h.how} (line {h.line})" if h.line else h.how
             self.ctx.hit(Hit("RACE007", line, h.key[1],
                              f"{text} may sleep while {self.x.describe(h.key)} is held, "
                              f"taken by {how}", (h.line,) if h.line else ()))
 
     def _require(self, ls: LockSpec, args: list[Node], st: State, line: int, text: str) -> None:
         key = self._req_key(ls, args, st)
-        if key is None or self.ctx.assumes_locked or st.held(key) is not None:
+        if key is None or self.ctx.assumes_locked or not st.surely_unheld(key):
             return
         subj = self.x.dentry_of_inode(key[1])
         if key[0] == "d_lock":
@@ -225,6 +259,8 @@ class Events(DropChecks):
         key = self.x.lock_key(ls, args, st)
         if key is None:
             return
+        if ls.when is None:  # a trylock cannot deadlock
+            self.parent_after_child(key, st, line, text)
         h = st.held(key)
         if h is not None and (h.line == line or (h.line == 0 and h.key in self.ctx.inferred_keys)):
             st.drop_lock(h, line)  # a loop's next object, or a hold we only guessed
@@ -244,18 +280,20 @@ class Events(DropChecks):
         if h is not None and h.key[1] != WILDCARD:
             st.drop_lock(h, line)
             return
-        if not self.ctx.complete:
-            return
-        if key in st.released:
+        if key in st.murky:
+            pass  # taken or not by code we do not know: no verdict
+        elif key in st.released:
             first = st.released[key]
             self.ctx.hit(Hit("RACE006", line, key[1],
                              f"{text} releases {self.x.describe(key)}, already released at "
                              f"line {first} on this path", (first,)))
-        elif key in self.ctx.acquired_keys and key not in self.ctx.entry_keys:
+        elif key in self.ctx.acquired_keys and key not in self.ctx.entry_keys \
+                and st.surely_unheld(key):
             self.ctx.hit(Hit("RACE006", line, key[1],
                              f"{text} releases {self.x.describe(key)}, which is not held on "
                              "this path"))
         st.released[key] = line
+        st.murky = st.murky - {key}
 
     # --- assignments -------------------------------------------------------------------
     def on_assign(self, left: Node, right: Node | None, op: str, st: State,
@@ -267,13 +305,19 @@ class Events(DropChecks):
         target = self.x.canon(left, st)
         flags_of = self.x.flags_subject(left, st)
         if flags_of is not None:
-            if st.held(("d_lock", flags_of)) is None and flags_of not in st.fresh \
+            if st.surely_unheld(("d_lock", flags_of)) and flags_of not in st.fresh \
                     and not self.ctx.assumes_locked:
                 self.ctx.hit(Hit("RACE002", line, flags_of,
                                  f"{compact(left)} is written without {flags_of}->d_lock held"))
             self._act(flags_of, st, peers, line, f"writing {compact(left)}", left.start_byte,
                       False)
         st.forget_subject(target)
+        st.forget_subject(self.x.canon(left, st, ref=True))
+        value = unwrap(right) if right is not None and op == "=" else None
+        if value is not None and (truth := self.x.truth(value, st)) is not None \
+                and value.type in ("true", "false", "null", "number_literal"):
+            # `trans->removing_chunk = false;` decides a later `if (trans->removing_chunk)`
+            st.truth[" ".join(node_text(left).split())] = (truth, frozenset({root_of(target)}))
 
     def bind(self, var: str, value: Node | None, st: State, line: int,
              declared: bool = False) -> None:
@@ -314,19 +358,43 @@ class Events(DropChecks):
             canon = f"{var}@{line}{canon[len(var):]}"
         if root_of(ref_canon) == var:
             ref_canon = f"{var}@{line}{ref_canon[len(var):]}"
+        if own_ref or (v.type == "identifier" and node_text(v) in st.owned):
+            st.owned = st.owned | {var}
+        self.bind_parent_inode(var, v, st, line)
+        self.bind_derived(var, v, st, line, own_ref)
         if plain:  # a copied field is its own name for use-after-dput purposes
             st.alias[var] = (canon, None if own_ref or v.type != "identifier" else ref_canon)
         if parent:
             st.parents[var] = parent
+            h = st.held(("inode", f"{parent}->d_inode"))
+            if h is not None and h.line:
+                st.looked[var] = h.inst
         if fresh:
             st.fresh = st.fresh | {var}
         if pending is not None:
             st.pending[var] = pending
         if keep:
             st.valfacts[var] = (v, locks)
+        if _is_errno(v):
+            st.errs = st.errs | {var}
+        if (signs := sign_of(v)) is not None:
+            st.signs[var] = signs
         if v.type in ("true", "false", "null", "number_literal") or \
                 node_text(v) in ("NULL", "true", "false"):
             truth = self.x.truth(v, st)
             if truth is not None:
                 st.truth[var] = (truth, frozenset({var}))
 
+
+def _is_errno(v: Node) -> bool:
+    """`-ENOMEM`, `ERR_PTR(...)`: a value that is an error code."""
+    text = node_text(v)
+    return (v.type == "unary_expression" and text.startswith("-") and text[1:2].isalpha()) \
+        or (v.type == "call_expression" and callee_name(v) in ("ERR_PTR", "ERR_CAST"))
+
+
+def _assigned(node: Node) -> bool:
+    """Is the expression the left side of an assignment (a write)?"""
+    parent = node.parent
+    return parent is not None and parent.type == "assignment_expression" \
+        and parent.child_by_field_name("left") == node

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from reviewer.checks.race.api import FnSpec, KernelApi, LockSpec
+from reviewer.checks.race.signs import narrow, sign_truth
 from reviewer.checks.race.state import WILDCARD, Fact, Inst, LockKey, State
 from reviewer.cparse import line_of, node_text
 
@@ -315,6 +316,8 @@ class Exprs:
         known = st.truth.get(text)
         if known is not None:
             return known[0]
+        if (by_sign := sign_truth(node, st)) is not None:
+            return by_sign
         if t in ("true", "false"):
             return t == "true"
         if t == "number_literal":
@@ -345,6 +348,7 @@ class Exprs:
         and that of its parts when the value says what they are."""
         node = unwrap(node)
         self._record(node, want, st)
+        narrow(node, want, st)
         if node.type == "unary_expression" and node_text(node.children[0]) == "!":
             arg = node.child_by_field_name("argument")
             if arg is not None:

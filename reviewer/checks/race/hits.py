@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from tree_sitter import Node
 
 from reviewer.checks.race.state import Fact, LockKey, State
 
-__all__ = ["FnContext", "Hit", "control_dependent"]
+__all__ = ["FnContext", "Hit", "Release", "control_dependent"]
 
 
 @dataclass(frozen=True)
@@ -19,23 +21,51 @@ class Hit:
     related: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True)
+class Release:
+    """A helper of the file releases its caller's lock on argument `arg`
+    (the lock `kind` of `arg` + `suffix`; arg -1: a lock of no object, as
+    RCU's), on every path or only on some, or may return holding it."""
+
+    arg: int
+    kind: str
+    suffix: str
+    always: bool
+    taken: bool = False  # it may also return holding it (start_creating())
+
+
 @dataclass
 class FnContext:
     name: str
     entry_keys: set[LockKey] = field(default_factory=set)  # held by the caller
     acquired_keys: set[LockKey] = field(default_factory=set)  # taken somewhere in the body
-    released_keys: set[LockKey] = field(default_factory=set)  # dropped somewhere in it
+    released_keys: set[LockKey] = field(default_factory=set)  # dropped in it (or its removed lines)
     inferred_keys: set[LockKey] = field(default_factory=set)  # entry holds we only guess
     dentry_params: set[str] = field(default_factory=set)  # `struct dentry *` parameters
+    var_types: dict[str, str] = field(default_factory=dict)  # parameter/local -> its type
+    const_dentries: set[str] = field(default_factory=set)  # `const struct dentry *` params
     returns_locked: bool = False  # __acquires() or a *lock* name: may return holding
     assumes_locked: bool = False  # *_locked: the caller holds what it needs
-    complete: bool = True  # the whole body is known (not rebuilt from hunks with gaps)
     hits: dict[tuple[str, int, str], Hit] = field(default_factory=dict)
-    # callee name -> locks it releases for its caller: (param index, kind, suffix)
-    callee_releases: Callable[[str], list[tuple[int, str, str]]] = lambda name: []
+    # what the function's removed lines said (removed.py): field -> the lock
+    # read under; line of a put -> fields the patch no longer clears after it
+    protected: dict[str, LockKey] = field(default_factory=dict)
+    cleared: dict[int, set[str]] = field(default_factory=dict)
+    # called with (callee, arguments, state) at each call (callers.py)
+    call_hook: Callable[[str, list[Node], State], None] | None = None
+    # callee name -> the locks it releases for its caller
+    callee_releases: Callable[[str], list[Release]] = lambda name: []
 
     def hit(self, h: Hit) -> None:
-        self.hits.setdefault((h.code, h.line, h.subject), h)
+        """One hit per rule, line and subject; the lines it relates to, from
+        every path that reached it, are kept (the change may be on any)."""
+        key = (h.code, h.line, h.subject)
+        old = self.hits.get(key)
+        if old is None:
+            self.hits[key] = h
+        elif not set(h.related) <= set(old.related):
+            self.hits[key] = replace(old, related=old.related + tuple(
+                r for r in h.related if r not in old.related))
 
 
 def control_dependent(f: Fact, peers: Sequence[State]) -> bool:

@@ -43,6 +43,7 @@ class Fact:
     line: int
     locks: frozenset[Inst]
     scope: tuple[int, int] = (0, 0)  # bytes of the branch this outcome governs
+    blind: bool = False  # read where the code seen does not say which locks were held
 
 
 def root_of(expr: str) -> str:
@@ -57,17 +58,40 @@ def root_of(expr: str) -> str:
 
 
 class State:
-    __slots__ = ("alias", "extra", "facts", "fresh", "locks", "parents", "pending", "put",
-                 "released", "truth", "valfacts")
+    """Lock knowledge is three-valued: a key in `locks` is held, one in
+    `released` or `unheld` is not, and any other key is not held unless the
+    path crossed lines the code seen does not show (`fogged`): then it is
+    unknown, except for objects the path named afresh since (`clear`)."""
+
+    __slots__ = ("alias", "born", "clear", "derived", "errs", "extra", "facts", "fogged",
+                 "fresh", "locks", "looked", "maybe_null", "murky", "nonnull", "oks", "owned",
+                 "parents", "pending", "pos", "put", "rcu_walk", "released", "signs", "trail",
+                 "truth", "unheld", "valfacts")
 
     def __init__(self) -> None:
         self.locks: tuple[Held, ...] = ()
         self.released: dict[LockKey, int] = {}
+        self.unheld: frozenset[LockKey] = frozenset()  # known free: a call takes it itself
+        self.murky: frozenset[LockKey] = frozenset()  # unknown: dropped on some paths only
+        self.fogged = False
+        self.clear: frozenset[str] = frozenset()  # variables assigned since the fog
+        self.pos = 0  # line of the last statement run (not part of the signature)
+        self.trail = 0  # last changed line the path ran through
+        self.errs: frozenset[str] = frozenset()  # variables holding an error code
+        self.oks: frozenset[str] = frozenset()  # pointer variables known not to be errors
+        self.rcu_walk = False  # on the RCU-walk branch of a lookup-time callback
+        self.owned: frozenset[str] = frozenset()  # variables holding their own reference
+        self.maybe_null: dict[str, tuple[str, int]] = {}  # var = d_inode(child->d_parent)
+        self.nonnull: frozenset[str] = frozenset()  # names a branch proved non-NULL
+        self.signs: dict[str, frozenset[str]] = {}  # int var -> possible signs (signs.py)
+        self.born: dict[str, frozenset[Inst]] = {}  # var -> atomic locks held when it was set
+        self.looked: dict[str, Inst] = {}  # dentry -> the parent inode lock of its lookup
         self.facts: frozenset[Fact] = frozenset()
         # var -> (normalised value, name of the reference it holds: None = its own)
         self.alias: dict[str, tuple[str, str | None]] = {}
         self.parents: dict[str, str] = {}  # dentry -> the dentry it was looked up in
-        self.put: dict[str, int] = {}  # dentry -> line of the dput() that dropped it
+        self.put: dict[str, tuple[int, str]] = {}  # object -> (line, call) that dropped it
+        self.derived: dict[str, tuple[str, int]] = {}  # var -> (object it was read from, line)
         self.truth: dict[str, tuple[bool, frozenset[str]]] = {}  # condition -> value
         self.valfacts: dict[str, tuple[Node, frozenset[Inst]]] = {}  # var = predicate
         self.pending: dict[str, tuple[Held, bool]] = {}  # var = trylock-style result
@@ -77,9 +101,14 @@ class State:
     def copy(self) -> State:
         s = State()
         s.locks, s.facts, s.fresh = self.locks, self.facts, self.fresh
+        s.unheld, s.fogged, s.clear, s.pos = self.unheld, self.fogged, self.clear, self.pos
+        s.trail, s.errs, s.oks, s.rcu_walk = self.trail, self.errs, self.oks, self.rcu_walk
+        s.murky, s.owned, s.nonnull = self.murky, self.owned, self.nonnull
+        s.maybe_null, s.signs = dict(self.maybe_null), dict(self.signs)
+        s.born, s.looked = dict(self.born), dict(self.looked)
         s.extra = dict(self.extra)
         s.released, s.alias = dict(self.released), dict(self.alias)
-        s.parents, s.put = dict(self.parents), dict(self.put)
+        s.parents, s.put, s.derived = dict(self.parents), dict(self.put), dict(self.derived)
         s.truth, s.valfacts = dict(self.truth), dict(self.valfacts)
         s.pending = dict(self.pending)
         return s
@@ -87,11 +116,31 @@ class State:
     def signature(self) -> tuple[object, ...]:
         return (self.locks, tuple(sorted(self.released.items())), self.facts,
                 tuple(sorted(self.alias.items())), tuple(sorted(self.parents.items())),
-                tuple(sorted(self.put.items())),
+                tuple(sorted(self.put.items())), tuple(sorted(self.derived.items())),
                 tuple(sorted((k, v[0]) for k, v in self.truth.items())),
                 tuple(sorted((k, v[0].start_byte) for k, v in self.valfacts.items())),
                 tuple(sorted((k, v[0].key) for k, v in self.pending.items())), self.fresh,
-                tuple(sorted(self.extra.items())))
+                tuple(sorted(self.extra.items())), self.unheld, self.fogged, self.clear,
+                self.trail, self.errs, self.oks, self.rcu_walk, self.murky, self.owned,
+                self.nonnull,
+                tuple(sorted(self.maybe_null)), tuple(sorted(self.signs.items())),
+                tuple(sorted(self.born.items())), tuple(sorted(self.looked.items())))
+
+    def fog(self) -> None:
+        """The path ran lines the code seen does not show: what it knew about
+        locks and values may have changed there."""
+        blank = State()
+        for name in self.__slots__:
+            if name not in ("pos", "trail", "rcu_walk"):
+                setattr(self, name, getattr(blank, name))
+        self.fogged = True
+
+    def surely_unheld(self, key: LockKey) -> bool:
+        """Is `key` provably not held here (not merely unseen)?"""
+        if self.held(key) is not None or key in self.murky:
+            return False
+        return not self.fogged or key in self.released or key in self.unheld \
+            or root_of(key[1]) in self.clear
 
     # --- locks -----------------------------------------------------------------
     def held(self, key: LockKey) -> Held | None:
@@ -112,11 +161,14 @@ class State:
     def add_lock(self, h: Held) -> None:
         self.locks = self.locks + (h,)
         self.released.pop(h.key, None)
+        self.unheld = self.unheld - {h.key}
+        self.murky = self.murky - {h.key}
 
     def drop_lock(self, h: Held, line: int) -> None:
         i = len(self.locks) - 1 - self.locks[::-1].index(h)
         self.locks = self.locks[:i] + self.locks[i + 1:]
         self.released[h.key] = line
+        self.murky = self.murky - {h.key}
 
     # --- values ------------------------------------------------------------------
     def add_facts(self, facts: list[Fact]) -> None:
@@ -135,10 +187,26 @@ class State:
         """`var` gets a new value: forget what was known about the old one."""
         stale = f"{var}@{line}"
         self._forget({var, stale})  # a loop may reach this site again: reuse its name
+        self.errs, self.oks, self.owned = self.errs - {var}, self.oks - {var}, \
+            self.owned - {var}
+        self.maybe_null.pop(var, None)
+        self.signs.pop(var, None)
+        self.looked.pop(var, None)
+        held = frozenset(h.inst for h in self.locks if h.atomic)
+        if held:  # what keeps a pointer read under them alive: RACE011
+            self.born[var] = held
+        else:
+            self.born.pop(var, None)
+        if self.fogged:
+            self.clear = self.clear | {var}
         self.truth = {k: v for k, v in self.truth.items() if var not in v[1]}
         self.valfacts.pop(var, None)
         self.pending.pop(var, None)
-        self.alias.pop(var, None)
+        old = self.alias.pop(var, None)
+        if old is not None and not rename_locks:
+            # The locks stay with the name: they were keyed by its old value
+            self.locks = tuple(Held((h.key[0], _rebase(h.key[1], old[0], var)), h.line,
+                                    h.shared, h.atomic, h.how) for h in self.locks)
         # keep other names of the old value distinct
         for k, (value, ref) in list(self.alias.items()):
             if root_of(value) == var or (ref is not None and root_of(ref) == var):
@@ -153,10 +221,14 @@ class State:
 
     def _forget(self, roots: set[str]) -> None:
         self.facts = frozenset(f for f in self.facts if root_of(f.subject) not in roots)
-        self.put = {k: v for k, v in self.put.items() if root_of(k) not in roots}
+        self.put = {k: v for k, v in self.put.items() if root_of(k) not in roots
+                    and not any(f"[{r}]" in k for r in roots)}  # `roots[i]` with a new i
+        self.derived = {k: v for k, v in self.derived.items()
+                        if k not in roots and root_of(v[0]) not in roots}
         self.parents = {k: v for k, v in self.parents.items() if root_of(k) not in roots}
         self.fresh = frozenset(f for f in self.fresh if root_of(f) not in roots)
         self.extra = {k: v for k, v in self.extra.items() if root_of(k) not in roots}
+        self.nonnull = frozenset(n for n in self.nonnull if root_of(n) not in roots)
 
 
 def _restale(value: str, var: str, stale: str) -> str:
@@ -164,3 +236,10 @@ def _restale(value: str, var: str, stale: str) -> str:
         return value
     head = value[: len(value) - len(value.lstrip("&*("))]
     return head + stale + value[len(head) + len(var):]
+
+
+def _rebase(subject: str, old: str, new: str) -> str:
+    """`old->x` -> `new->x` (a lock keyed by a name's former value)."""
+    if subject == old or subject.startswith((old + "->", old + ".")):
+        return new + subject[len(old):]
+    return subject

@@ -6,19 +6,25 @@ and released under the same condition later stays matched."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
 from reviewer.checks.race.events import Events, Hit
 from reviewer.checks.race.exprs import args_of, callee_name, unwrap
+from reviewer.checks.race.parents import nonnull
+from reviewer.checks.race.rcuwalk import rcu_walk_branch
+from reviewer.checks.race.signs import narrow_err, value_class
 from reviewer.checks.race.state import Held, State
 from reviewer.cparse import line_of, node_text
 
 __all__ = ["Walker"]
 
 MAX_STATES = 48  # per program point; beyond it extra paths are dropped
+# Variables that, when known non-zero, hold an error code
+_ERROR_NAMES = frozenset({"err", "error", "ret", "rc", "retval", "status", "res", "rv"})
 _SKIP = frozenset({"comment", ";", "{", "}", "type_definition", "struct_specifier",
                    "preproc_include", "preproc_def", "preproc_function_def", "preproc_call"})
 
@@ -29,13 +35,30 @@ class _Loop:
     continues: list[State] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Exit:
+    """One way out of the function on one path, and what it held there."""
+
+    line: int
+    value: str | None  # the returned expression; None for void or the end
+    error: bool  # returns an error code
+    held: tuple[Held, ...]
+    trail: int
+    known: object = None  # what the path knows of the value (signs.value_class)
+
+
 def _dedupe(states: Iterable[State]) -> list[State]:
     out: dict[tuple[object, ...], State] = {}
     for s in states:
-        out.setdefault(s.signature(), s)
+        kept = out.setdefault(s.signature(), s)
+        kept.pos = min(kept.pos, s.pos)  # the earlier position sees more gaps: safer
         if len(out) >= MAX_STATES:
             break
     return list(out.values())
+
+
+def _end_line(node: Node) -> int:
+    return node.end_point.row + 1
 
 
 def _loop_macro(node: Node) -> bool:
@@ -49,17 +72,52 @@ def _loop_macro(node: Node) -> bool:
 
 
 class Walker:
-    def __init__(self, events: Events, body: Node, end_line: int) -> None:
+    """`unseen`: lines of the function the code seen does not show (gaps
+    between hunks, synthetic braces); `touched`: lines the change made."""
+
+    def __init__(self, events: Events, body: Node, end_line: int,
+                 unseen: Iterable[int] = (), touched: frozenset[int] = frozenset()) -> None:
         self.ev, self.body, self.end_line = events, body, end_line
+        self.unseen, self.touched = sorted(unseen), touched
         self.loops: list[_Loop] = []
         self.pending: dict[str, list[State]] = {}  # forward gotos by label
         self.seen_labels: set[str] = set()
+        self.exits: list[_Exit] = []
 
     def run(self, init: State) -> dict[tuple[str, int, str], Hit]:
-        out = self.exec(self.body, [init])
-        self.exit(out, self.end_line)
+        start = line_of(self.body.parent) if self.body.parent is not None else line_of(self.body)
+        init.pos = start - 1
+        out = self.exec(self.body, self.advance([init], line_of(self.body)))
+        self.exit(self.advance(out, self.end_line), self.end_line)
         # gotos to labels we never saw (cut off by the hunk): no lock verdict
+        self.leaks()
         return self.ev.ctx.hits
+
+    def _gap(self, after: int, upto: int) -> bool:
+        """Does the path skip lines we cannot see, going from `after` to `upto`?"""
+        i = bisect_right(self.unseen, after)
+        return i < len(self.unseen) and self.unseen[i] <= upto
+
+    def advance(self, states: list[State], line: int) -> list[State]:
+        """The paths reach `line`: crossing unseen lines makes them unknown."""
+        out = []
+        for s in states:
+            s2 = s.copy()
+            if line > s.pos and self._gap(s.pos, line):
+                s2.fog()
+            if line in self.touched:
+                s2.trail = line
+            s2.pos = line
+            out.append(s2)
+        return out
+
+    @staticmethod
+    def _landed(states: list[State], line: int) -> list[State]:
+        """Paths that jumped (goto, break, the end of an arm) to `line`:
+        the lines in between did not run on them."""
+        for s in states:
+            s.pos = max(s.pos, line)
+        return states
 
     # --- statements ----------------------------------------------------------------
     def exec(self, node: Node, states: list[State]) -> list[State]:
@@ -68,8 +126,16 @@ class Walker:
         t = node.type
         if t in _SKIP:
             return states
-        if t in ("compound_statement", "ERROR", "translation_unit"):
+        if t == "compound_statement":
+            states = self.seq(node.named_children, states)
+            close = node.children[-1] if node.children else None
+            if close is not None and close.type == "}" and not close.is_missing:
+                states = self.advance(states, _end_line(node))
+            return states
+        if t in ("ERROR", "translation_unit"):
             return self.seq(node.named_children, states)
+        if t not in ("labeled_statement", "case_statement", "attributed_statement"):
+            states = self.advance(states, line_of(node))
         if t == "expression_statement":
             if not node.named_children:
                 return states
@@ -91,7 +157,8 @@ class Walker:
             label = node.child_by_field_name("label")
             name = node_text(label) if label is not None else ""
             self.seen_labels.add(name)
-            states = _dedupe(states + self.pending.pop(name, []))
+            jumped = self._landed(self.pending.pop(name, []), line_of(node))
+            states = _dedupe(self.advance(states, line_of(node)) + jumped)
             inner = [c for c in node.named_children if c != label]
             return self.seq(inner, states)
         if t == "goto_statement":
@@ -178,8 +245,14 @@ class Walker:
                 if value is not None and value != want:
                     continue
                 s2 = s.copy()
-                s2.add_facts(x.facts(cond, want, s, scopes[want]))
+                facts = x.facts(cond, want, s, scopes[want])
+                s2.add_facts([replace(f, blind=True) if self.ev.blind(f.subject, s) else f
+                              for f in facts])
                 x.record_truth(cond, want, s2)
+                narrow_err(unwrap(cond), want, s2)
+                s2.nonnull = s2.nonnull | nonnull(x, cond, want, s)
+                if (walk := rcu_walk_branch(cond, want)) is not None:
+                    s2.rcu_walk = walk
                 for call, ls in x.cond_acquires(cond, want, s):
                     self.ev.acquire(ls, args_of(call), s2, line_of(call), node_text(call))
                 self._pending(cond, want, s2)
@@ -221,9 +294,12 @@ class Walker:
         if alt is not None:
             inner = [c for c in alt.named_children] if alt.type == "else_clause" else [alt]
             no = self.seq(inner, no)
-        return _dedupe(yes + no)
+        return _dedupe(self._landed(yes + no, _end_line(node)))
 
     def loop(self, node: Node, states: list[State]) -> list[State]:
+        return _dedupe(self._landed(self._loop(node, states), _end_line(node)))
+
+    def _loop(self, node: Node, states: list[State]) -> list[State]:
         body = node.child_by_field_name("body")
         cond = node.child_by_field_name("condition")
         if node.type == "for_statement":
@@ -291,7 +367,7 @@ class Walker:
             fall = self.seq(stmts, _dedupe(states + fall))
         loop = self.loops.pop()
         out = fall + loop.breaks + ([] if has_default else states)
-        return _dedupe(out)
+        return _dedupe(self._landed(out, _end_line(node)))
 
     def preproc(self, node: Node, states: list[State]) -> list[State]:
         alt = node.child_by_field_name("alternative")
@@ -299,37 +375,68 @@ class Walker:
                             node.child_by_field_name("name")) if c is not None}
         yes = self.seq([c for c in node.named_children if c not in skip], states)
         no = self.exec(alt, states) if alt is not None else states
-        return _dedupe(yes + no)
+        return _dedupe(self._landed(yes + no, _end_line(node)))
 
     # --- leaving the function ---------------------------------------------------------
     def exit(self, states: list[State], line: int, value: Node | None = None) -> None:
-        """RACE006 leaks.  Kernel functions often return holding a lock on
-        success (the caller unlocks), so only leaks on a path that returns
-        nothing or an error, of a lock the function releases elsewhere, count."""
-        ctx = self.ev.ctx
-        if ctx.returns_locked or not ctx.complete:
-            return
         for s in states:
-            if value is not None and not self._error_value(value, s):
-                continue
-            for h in s.locks:
-                if h.line > 0 and h.key not in ctx.entry_keys and h.key in ctx.released_keys:
-                    self._leak(h, line)
+            self.exits.append(_Exit(line, " ".join(node_text(value).split()) if value else None,
+                                    value is not None and self._error_value(value, s),
+                                    s.locks, s.trail,
+                                    value_class(unwrap(value), s) if value else None))
+
+    def leaks(self) -> None:
+        """RACE006 on every lock taken here and still held at an exit the
+        code shows, when that return hands it to nobody.  The function must
+        release the lock itself somewhere (else it is a helper meant to
+        return holding it); then an error return leaks it, so does the RCU
+        read lock or preemption anywhere, and so does any return of a value
+        also returned without the lock (or of nothing).  Functions that say
+        they return locked, and locks held on entry, are the caller's."""
+        ctx = self.ev.ctx
+        if ctx.returns_locked:
+            return
+        for ex in self.exits:
+            for h in ex.held:
+                if h.line <= 0 or h.key in ctx.entry_keys or not self._leaked(h, ex):
+                    continue
+                related = (h.line, ex.trail) if ex.trail else (h.line,)
+                ctx.hit(Hit("RACE006", ex.line, h.key[1],
+                            f"{h.how} at line {h.line} is still held when the function "
+                            f"returns at line {ex.line}", related))
+
+    def _leaked(self, h: Held, ex: _Exit) -> bool:
+        # A function that never releases the lock returns holding it by
+        # design (its caller unlocks), on errors too; one whose lines we do
+        # not all see may release it there.
+        if h.key not in self.ev.ctx.released_keys and not self.unseen:
+            return False
+        if ex.error:
+            return True
+        if h.key[0] in ("rcu", "preempt"):
+            return True  # released elsewhere here, never handed over unannotated
+        # The same value returned without it: the caller cannot tell the two
+        # apart (a value the path knows to differ, ERR or not, is a signal).
+        # (The lock is known by where it was taken: its name may differ by path.)
+        return ex.value is None or any(
+            o.value == ex.value and all(k.key != h.key and (k.line, k.key[0]) !=
+                                        (h.line, h.key[0]) for k in o.held)
+            and (o.known is None or ex.known is None or o.known == ex.known)
+            for o in self.exits)
 
     def _error_value(self, value: Node, st: State) -> bool:
-        """-EINVAL, ERR_PTR(err), NULL, false, or `err` known set on this path."""
+        """-EINVAL, ERR_PTR(err), or a variable known to hold an error code
+        on this path (NULL and false are answers, not errors)."""
         v = unwrap(value)
         text = node_text(v)
         if v.type == "unary_expression" and text.startswith("-"):
             return True
         if v.type == "call_expression" and callee_name(v) in ("ERR_PTR", "ERR_CAST"):
             return True
-        if v.type in ("null", "false") or text in ("NULL", "false"):
-            return True
-        return v.type == "identifier" and self.ev.x.truth(v, st) is True and \
-            text in ("err", "error", "ret", "rc", "retval", "status", "res", "rv")
-
-    def _leak(self, h: Held, line: int) -> None:
-        self.ev.ctx.hit(Hit("RACE006", line, h.key[1],
-                            f"{h.how} at line {h.line} is still held when the function "
-                            f"returns at line {line}", (h.line,)))
+        if v.type != "identifier" or text in st.oks:
+            return False
+        signs = st.signs.get(text)
+        if signs is not None and (signs == frozenset({"neg"}) or "zero" in signs):
+            return "zero" not in signs
+        # `if (err) return err;`: a non-zero err is an error code
+        return text in st.errs or (self.ev.x.truth(v, st) is True and text in _ERROR_NAMES)

@@ -4,15 +4,14 @@ post-images rebuilt from hunks."""
 from __future__ import annotations
 
 from reviewer.cparse import (
-    DiffHunk,
     calls,
     exported_symbols,
     functions,
     functions_touching,
     macros,
     prototypes,
-    rebuild_post_image,
 )
+from reviewer.postimage import DiffHunk, rebuild_post_image
 
 SRC = b"""\
 #define LOOKUP_DROP_NEG 0x10000
@@ -68,7 +67,7 @@ def test_rebuild_places_lines_at_their_post_image_numbers() -> None:
                  "static int frob(struct dentry *base, struct qstr *name,"),
         (20, [" \ty = 2;", "+\treturn err;", " }"]),
     ]
-    text, line_map = rebuild_post_image(hunks)
+    text, line_map, _ = rebuild_post_image(hunks)
     lines = text.splitlines()
     assert lines[9] == "\tint err;" and lines[10] == "\tnew_one();"
     assert lines[12] == "\tx = 1;" and lines[19] == "\ty = 2;" and lines[21] == "}"
@@ -83,12 +82,12 @@ def test_rebuild_places_lines_at_their_post_image_numbers() -> None:
 def test_rebuild_new_function_after_a_closing_brace() -> None:
     hunks = [DiffHunk(5, [" \treturn 0;", " }", " ", "+static void added(struct dentry *d)",
                           "+{", "+\td_drop(d);", "+}"], "static int before(void)")]
-    text, _ = rebuild_post_image(hunks)
+    text, _, _ = rebuild_post_image(hunks)
     assert [f.name for f in functions(text)] == ["before", "added"]
     assert functions_touching(text, {10})[0].name == "added"
 
 
 def test_rebuild_without_heading_keeps_top_level_code() -> None:
-    text, line_map = rebuild_post_image([(1, ["+#define X 1", "+int x;"])])
+    text, line_map, _ = rebuild_post_image([(1, ["+#define X 1", "+int x;"])])
     assert text.splitlines()[:2] == ["#define X 1", "int x;"] and sorted(line_map) == [1, 2]
-    assert rebuild_post_image([]) == ("", {})
+    assert rebuild_post_image([]) == ("", {}, ())

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from reviewer.checks.race import SourceFile, analyze
-from reviewer.cparse import DiffHunk, rebuild_post_image
 from reviewer.mail.diff import parse_diff
+from reviewer.postimage import DiffHunk, rebuild_post_image
 
 CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/overlayfs-dcache/thread.mbox"
 
@@ -35,7 +35,7 @@ V1_HUNKS = [
 
 
 def hunk_file(hunks: list[DiffHunk], path: str = "fs/layer.c") -> SourceFile:
-    text, line_map = rebuild_post_image(hunks)
+    text, line_map, _ = rebuild_post_image(hunks)
     changed = frozenset(n for h in hunks for n in _added(h))
     return SourceFile(path, text, changed, "hunks", frozenset(line_map))
 
@@ -56,16 +56,40 @@ def test_v1_style_from_hunks_alone() -> None:
     assert all(h.origin == "hunks" and h.function == "layer_lookup" for h in hits)
 
 
-def test_no_leak_verdict_on_a_partial_function() -> None:
-    # The unlock may sit in the lines the hunk does not show.
+def test_leak_judged_when_the_lock_and_the_exit_are_both_shown() -> None:
+    # The function's start and end are not in the hunk, but nothing hides
+    # between the lock and the return: the error path leaks it.
     hunks = [DiffHunk(10, [" \tint err;", "+\tspin_lock(&p->lock);", "+\tif (err)",
                            "+\t\treturn err;"], "static int part(struct p *p)")]
-    assert analyze([hunk_file(hunks)]) == []
-    # The same function complete in the hunk is judged.
+    assert [(h.code, h.line) for h in analyze([hunk_file(hunks)])] == [("RACE006", 13)]
+    # The same function complete in the hunk is judged the same way.
     whole = [DiffHunk(10, ["+static int part(struct p *p, int err)", "+{",
                            "+\tspin_lock(&p->lock);", "+\tif (err)", "+\t\treturn err;",
                            "+\tspin_unlock(&p->lock);", "+\treturn 0;", "+}"])]
     assert [(h.code, h.line) for h in analyze([hunk_file(whole)])] == [("RACE006", 14)]
+
+
+def test_no_verdict_across_lines_the_hunks_do_not_show() -> None:
+    # Between the lock and the return lie lines no hunk shows: the unlock may
+    # be there, so the lock state at the return is unknown.
+    hunks = [DiffHunk(10, [" \tint err;", "+\tspin_lock(&p->lock);", " \tp->n++;"],
+                      "static int part(struct p *p)"),
+             DiffHunk(30, [" \tif (err)", "+\t\treturn err;", " \tp->n--;"],
+                      "static int part(struct p *p)")]
+    assert analyze([hunk_file(hunks)]) == []
+    # Nor is a sleeping call after the gap under the lock taken before it, or
+    # a release after the gap a double release.
+    hunks = [DiffHunk(10, [" \tint err;", "+\tspin_lock(&p->lock);", "+\tspin_unlock(&p->lock);",
+                           " \tp->n++;"], "static int part(struct p *p)"),
+             DiffHunk(30, [" \tp->n--;", "+\tmsleep(1);", "+\tspin_unlock(&p->lock);"],
+                      "static int part(struct p *p)")]
+    assert analyze([hunk_file(hunks)]) == []
+    # Without the gap, both are proven.
+    shown = [DiffHunk(10, [" \tint err;", "+\tspin_lock(&p->lock);", "+\tmsleep(1);",
+                           "+\tspin_unlock(&p->lock);", "+\tspin_unlock(&p->lock);",
+                           " \tp->n--;"], "static int part(struct p *p)")]
+    assert {(h.code, h.line) for h in analyze([hunk_file(shown)])} == {
+        ("RACE007", 12), ("RACE006", 14)}
 
 
 def _patches() -> dict[str, str]:
@@ -86,7 +110,7 @@ def _analyze_mail(body: str) -> list[tuple[str, str, int]]:
     files = []
     for change in parse_diff(body[body.index("\ndiff --git"):]):
         if change.path.endswith(".c"):
-            text, line_map = rebuild_post_image(
+            text, line_map, _ = rebuild_post_image(
                 [DiffHunk(h.new_start, h.lines, h.section) for h in change.hunks])
             files.append(SourceFile(change.path, text, change.changed_lines, "hunks",
                                     frozenset(line_map)))

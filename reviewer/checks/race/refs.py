@@ -1,0 +1,113 @@
+"""RACE008: an object used after the put that dropped the reference held on
+it, directly or through a pointer read from it before the put; RACE011: a
+reference taken only after dropping the lock that kept the object alive;
+RACE015: a field left pointing at what was put, where the code it replaces
+cleared it."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from reviewer.checks.race.api import FnSpec, KernelApi
+from reviewer.checks.race.exprs import Exprs, compact, unwrap
+from reviewer.checks.race.hits import FnContext, Hit
+from reviewer.checks.race.state import State, root_of
+from reviewer.cparse import node_text
+
+__all__ = ["RefChecks"]
+
+
+class RefChecks:
+    api: KernelApi
+    ctx: FnContext
+    x: Exprs
+
+    def use_after_put(self, node: Node, st: State, line: int) -> None:
+        subj = self.x.canon(node, st, ref=True)
+        put = st.put.get(subj)
+        if put is not None and put[0] != line:
+            self.ctx.hit(Hit("RACE008", line, subj,
+                             f"{compact(node)} is used after {put[1]}() at line {put[0]} "
+                             "dropped the reference held on it", (put[0],)))
+            return
+        read = st.derived.get(subj)
+        gone = st.put.get(read[0]) if read is not None else None
+        if read is not None and gone is not None and gone[0] > read[1] and gone[0] != line:
+            self.ctx.hit(Hit("RACE008", line, subj,
+                             f"{compact(node)}, read from {read[0]} at line {read[1]}, is used "
+                             f"after {gone[1]}() at line {gone[0]} dropped the reference "
+                             f"held on {read[0]}", (gone[0], read[1])))
+
+    def ref_by_name(self, name: str | None, args: list[Node]) -> str | None:
+        """"put" / "get" for a function the table does not list, by its name
+        and its one argument's declared type."""
+        if not name or len(args) != 1 or self.api.get(name) is not None:
+            return None
+        arg = unwrap(args[0])
+        typed = self.ctx.var_types.get(node_text(arg)) if arg.type == "identifier" else None
+        return self.api.ref_op(name, typed)
+
+    def ref_call(self, call: Node, name: str, spec: FnSpec | None, args: list[Node],
+                 st: State, line: int, discarded: bool) -> None:
+        """Puts and gets: the table's, or the kernel's naming for the rest."""
+        # By name only with one argument: `put_data_header(sctx, len)` writes data
+        op = self.ref_by_name(name, args)
+        puts = spec.puts if spec is not None else 0 if op == "put" else None
+        if puts is not None and puts < len(args):
+            subj = self.x.canon(args[puts], st, ref=True)
+            self.put_field(args[puts], call, name, line)
+            if st.extra.get(subj, 0) > 0:  # drops the reference this function took
+                st.extra[subj] -= 1
+            else:
+                st.put[subj] = (line, name)
+        gets = spec.alias_arg if spec is not None and spec.returns_ref else \
+            0 if op == "get" else None
+        if gets is not None and gets < len(args):
+            self._late_get(args[gets], st, line, name)
+        if discarded and gets is not None and gets < len(args):  # `dget(d);`: one more
+            subj = self.x.canon(args[gets], st, ref=True)
+            st.extra[subj] = st.extra.get(subj, 0) + 1
+
+    def _late_get(self, target: Node, st: State, line: int, name: str) -> None:
+        """RACE011: a reference taken on a pointer read under a lock, after
+        that lock was dropped: the object may be gone by then."""
+        target = unwrap(target)
+        var = node_text(target) if target.type == "identifier" else ""
+        born = st.born.get(var)
+        if not born or var in st.owned or st.extra.get(var, 0):
+            return
+        gone = sorted(inst for inst in born if not st.still_held(inst))
+        if not gone:
+            return
+        key, taken = gone[0]
+        dropped = st.released.get(key)
+        when = f" at line {dropped}" if dropped else ""
+        self.ctx.hit(Hit("RACE011", line, var,
+                         f"{name}({var}) takes a reference only after {self.x.describe(key)}"
+                         f"{when} was released, the lock held when {var} was found (taken at "
+                         f"line {taken}): it may already be freed; take the reference "
+                         "before unlocking (dget_dlock() under d_lock)",
+                         tuple(n for n in (dropped, taken) if n)))
+
+    def bind_derived(self, var: str, value: Node, st: State, line: int,
+                     owns: bool) -> None:
+        """`dir = d_inode(parent)`: a dentry holds a reference on its inode and
+        on its parent, so dir lives only as long as our reference on parent.
+        (Other fields may point at objects that outlive the one put.)"""
+        v = unwrap(value)
+        if owns or v.type == "identifier":
+            return
+        via = self.x.canon(v, st, ref=True)
+        source = root_of(via)
+        pinned = (*self.api.inode_fields, self.api.parent_field)
+        if source and source != var and via in {f"{source}->{f}" for f in pinned}:
+            st.derived[var] = (source, line)
+
+    def put_field(self, arg: Node, call: Node, name: str, line: int) -> None:
+        """RACE015: the patch removes the clearing of a field after its put."""
+        end = call.end_point.row + 1
+        if compact(arg, 200) in self.ctx.cleared.get(end, ()):
+            self.ctx.hit(Hit("RACE015", line, compact(arg, 200),
+                             f"{compact(arg)} keeps pointing at the object {name}() dropped: "
+                             f"the patch removes `{compact(arg)} = NULL` after the put, so a "
+                             "later put or use of the field is a use after free"))

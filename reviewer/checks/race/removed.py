@@ -1,0 +1,138 @@
+"""What the lines a patch removes say about the code it replaces: a field
+read inside a lock the removed lines took just for it (RACE014), a field
+cleared right after its reference was put (RACE015).  The code a patch
+changes is usually right; these are its author's own statements of what a
+field needs, which the new lines then drop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import groupby
+
+from tree_sitter import Node
+
+from reviewer.checks.race.api import KernelApi
+from reviewer.checks.race.exprs import Exprs, args_of, compact, unwrap
+from reviewer.checks.race.hits import FnContext, Hit
+from reviewer.checks.race.state import LockKey, State
+from reviewer.cparse import descendants, node_text, parse
+
+__all__ = ["RemovedChecks", "cleared_fields", "protected_fields", "released_locks", "runs"]
+
+
+def runs(removed: Iterable[tuple[int, str]]) -> list[tuple[int, list[str]]]:
+    """Removed lines grouped by the line after which they stood."""
+    return [(anchor, [text for _, text in group])
+            for anchor, group in groupby(removed, key=lambda r: r[0])]
+
+
+def _statements(lines: list[str]) -> Iterator[Node]:
+    """The top-level statements of removed lines, parsed as a body."""
+    tree = parse("void __removed(void)\n{\n" + "\n".join(lines) + "\n}\n")
+    fn = next((c for c in tree.root_node.children if c.type == "function_definition"), None)
+    body = fn.child_by_field_name("body") if fn is not None else None
+    yield from (c for c in body.named_children if c.type != "comment") if body else ()
+
+
+def _field_reads(node: Node) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if cur.type == "field_expression":
+            parent = cur.parent
+            if not (parent is not None and parent.type == "assignment_expression"
+                    and parent.child_by_field_name("left") == cur):
+                yield cur
+            continue
+        stack.extend(cur.named_children)
+
+
+def protected_fields(lines: list[str], api: KernelApi) -> dict[str, LockKey]:
+    """`spin_lock(&s->lk); gen = s->gen; spin_unlock(&s->lk);` removed as a
+    whole -> {"s->gen": ("spin", "s->lk")}: the fields read between a lock
+    and its release, both in the removed lines."""
+    x, st = Exprs(api), State()
+    held: list[LockKey] = []
+    reads: dict[str, list[LockKey]] = {}
+    out: dict[str, LockKey] = {}
+    for stmt in _statements(lines):
+        expr = unwrap(stmt.named_children[0]) if stmt.type == "expression_statement" \
+            and stmt.named_children else stmt
+        spec = x.spec(expr) if expr.type == "call_expression" else None
+        if spec is not None and (spec.acquires or spec.releases):
+            for ls in spec.acquires:
+                if (k := x.lock_key(ls, args_of(expr), st)) is not None:
+                    held.append(k)
+            for ls in spec.releases:
+                k = x.lock_key(ls, args_of(expr), st)
+                if k in held:
+                    held.remove(k)
+                    out.update({f: k for f, ks in reads.items() if k in ks})
+            continue
+        for read in _field_reads(stmt):
+            reads.setdefault(x.canon(read, st), []).extend(held)
+    return out
+
+
+def released_locks(lines: list[str], api: KernelApi) -> set[LockKey]:
+    """Locks the removed lines released: the function manages them itself."""
+    x, st = Exprs(api), State()
+    out: set[LockKey] = set()
+    for stmt in _statements(lines):
+        for call in descendants(stmt, ("call_expression",)):
+            spec = x.spec(call)
+            for ls in spec.releases if spec is not None else ():
+                if (k := x.lock_key(ls, args_of(call), st)) is not None:
+                    out.add(k)
+    return out
+
+
+def cleared_fields(lines: list[str]) -> set[str]:
+    """`d->field = NULL;` among removed lines -> {"d->field"}."""
+    out: set[str] = set()
+    for stmt in _statements(lines):
+        expr = unwrap(stmt.named_children[0]) if stmt.type == "expression_statement" \
+            and stmt.named_children else None
+        if expr is None or expr.type != "assignment_expression":
+            continue
+        left, right = expr.child_by_field_name("left"), expr.child_by_field_name("right")
+        if left is not None and right is not None and left.type == "field_expression" \
+                and node_text(unwrap(right)) in ("NULL", "0"):
+            out.add(compact(left, 200))
+    return out
+
+
+class RemovedChecks:
+    """RACE014, against what the function's removed lines said."""
+
+    api: KernelApi
+    ctx: FnContext
+    x: Exprs
+
+    def read_field(self, node: Node, st: State, line: int) -> None:
+        """RACE014: a field the replaced code read under a lock, read without it."""
+        key = self.ctx.protected.get(self.x.canon(node, st)) if self.ctx.protected else None
+        if key is None or st.held(key) is not None or key in st.murky \
+                or _racy_on_purpose(node, self.x):
+            return
+        # Past lines we cannot see, the lock may be held there, unless the
+        # function's code (as changed) never takes it: the patch removed it.
+        if not st.surely_unheld(key) and key in self.ctx.acquired_keys:
+            return
+        self.ctx.hit(Hit("RACE014", line, key[1],
+                         f"{compact(node)} is read without {self.x.describe(key)}, which the "
+                         "code this replaces took to read it; the value can change before "
+                         "it is used (read it once under the lock)"))
+
+
+def _racy_on_purpose(node: Node, x: Exprs) -> bool:
+    """READ_ONCE(), data_race(), atomic_read(): a read meant to be unlocked."""
+    cur = node.parent
+    while cur is not None and cur.type not in ("expression_statement", "declaration"):
+        if cur.type == "call_expression":
+            spec = x.spec(cur)
+            name = node_text(cur.child_by_field_name("function") or cur)
+            if (spec is not None and spec.transparent is not None) or name.startswith("atomic"):
+                return True
+        cur = cur.parent
+    return False

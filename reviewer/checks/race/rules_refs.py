@@ -1,0 +1,125 @@
+"""Race rules on references: RACE008."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from reviewer.checks.context import CheckContext
+from reviewer.checks.race.rules import report
+from reviewer.checks.registry import Scope, rule
+from reviewer.model import Finding, Severity
+
+
+@rule("RACE008", "use-after-dput", Severity.ERROR, Scope.REVISION, version=2)
+def use_after_dput(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags an object dereferenced or passed to a function after the put that
+    dropped the reference the code held on it (`dput()`, `iput()`, the
+    table's puts, a one-argument helper named as a put such as
+    `btrfs_add_delayed_iput()`, or `d_splice_alias()`, which consumes its
+    inode), on the same path and without the variable being reassigned in
+    between; and a pointer read from a dentry (`dir = d_inode(parent)`,
+    `d->d_parent`) used after the put of that dentry.
+
+    ## Why is this bad?
+    The `dput()` may have dropped the last reference: the dentry can be
+    freed (or reused) at once, so any later access reads freed memory.
+
+    ## Example
+    ```c
+    dput(dentry);
+    if (dentry->d_flags & DCACHE_OP_REVALIDATE)
+            return 1;
+    ```
+    Use instead:
+    ```c
+    unsigned int flags = dentry->d_flags;
+
+    dput(dentry);
+    if (flags & DCACHE_OP_REVALIDATE)
+            return 1;
+    ```
+
+    ## References
+    Locking rules brief, fact 5.
+    """
+    yield from report(ctx, "RACE008")
+
+
+@rule("RACE015", "put-field-left-dangling", Severity.ERROR, Scope.REVISION)
+def put_field_left_dangling(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags a put of a reference held in a structure's field (`..._put(x->f)`)
+    after which the patch removes the line that cleared the field
+    (`x->f = NULL`): the field now keeps pointing at the object whose
+    reference was dropped.
+
+    ## Why is this bad?
+    The structure outlives the call: whoever later puts or reads `x->f`
+    (a release path, the next call) drops the reference a second time or
+    reads freed memory.  The code the patch replaces cleared the field for
+    that reason.
+
+    ## Example
+    ```c
+    ceph_mdsc_put_request(dfi->last_readdir);
+    goto out;
+    ```
+    Use instead:
+    ```c
+    ceph_mdsc_put_request(dfi->last_readdir);
+    dfi->last_readdir = NULL;
+    goto out;
+    ```
+
+    ## References
+    Locking rules brief, fact 5.
+    """
+    yield from report(ctx, "RACE015")
+
+
+@rule("RACE011", "ref-after-unlock", Severity.ERROR, Scope.REVISION)
+def ref_after_unlock(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags a reference taken (`dget()`, a `*_get()` helper) on a pointer that
+    was read while a spinlock or the RCU read lock was held, after that lock
+    was released: the lock that kept the object alive was dropped before
+    the reference that should replace it was taken.
+
+    ## Why is this bad?
+    Between the unlock and the get, the object can be killed and freed (its
+    last reference dropped by someone else): the get then revives freed
+    memory.  The reference must be taken while the lock still pins the
+    object, e.g. with `dget_dlock()` under `d_lock`.
+
+    ## Example
+    ```c
+    spin_lock(&parent->d_lock);
+    list_for_each_entry(child, &parent->d_subdirs, d_child) {
+            if (foo_match(child, name)) {
+                    spin_unlock(&parent->d_lock);
+                    return dget(child);
+            }
+    }
+    spin_unlock(&parent->d_lock);
+    ```
+    Use instead:
+    ```c
+    spin_lock(&parent->d_lock);
+    list_for_each_entry(child, &parent->d_subdirs, d_child) {
+            if (foo_match(child, name)) {
+                    spin_lock_nested(&child->d_lock, DENTRY_D_LOCK_NESTED);
+                    dget_dlock(child);
+                    spin_unlock(&child->d_lock);
+                    spin_unlock(&parent->d_lock);
+                    return child;
+            }
+    }
+    spin_unlock(&parent->d_lock);
+    ```
+
+    ## References
+    Locking rules brief, facts 1 and 5; Documentation/filesystems/
+    path-lookup.rst.
+    """
+    yield from report(ctx, "RACE011")
