@@ -79,6 +79,7 @@ class Walker:
                  unseen: Iterable[int] = (), touched: frozenset[int] = frozenset()) -> None:
         self.ev, self.body, self.end_line = events, body, end_line
         self.unseen, self.touched = sorted(unseen), touched
+        self._unseen_set = frozenset(self.unseen)
         self.loops: list[_Loop] = []
         self.pending: dict[str, list[State]] = {}  # forward gotos by label
         self.seen_labels: set[str] = set()
@@ -111,12 +112,16 @@ class Walker:
             out.append(s2)
         return out
 
-    @staticmethod
-    def _landed(states: list[State], line: int) -> list[State]:
+    def _landed(self, states: list[State], line: int) -> list[State]:
         """Paths that jumped (goto, break, the end of an arm) to `line`:
-        the lines in between did not run on them."""
+        the lines in between did not run on them.  A statement that ends on
+        a line we cannot see (a brace added to close a cut-off hunk) really
+        ends somewhere unseen, with unseen code after it: unknown."""
+        unseen = line in self._unseen_set
         for s in states:
             s.pos = max(s.pos, line)
+            if unseen:
+                s.fog()
         return states
 
     # --- statements ----------------------------------------------------------------

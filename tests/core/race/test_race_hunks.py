@@ -118,6 +118,21 @@ def _analyze_mail(body: str) -> list[tuple[str, str, int]]:
 
 
 @pytest.mark.skipif(not CORPUS.exists(), reason="reference thread corpus not present")
+def test_no_verdict_past_a_block_the_hunk_cuts_off() -> None:
+    # The hunk ends inside an `if` block: the braces that close it (and the
+    # function) are added, not seen.  The path that skips the block goes on
+    # into code no hunk shows, where the unlock may be: no leak there.
+    hunks = [DiffHunk(20, [" \tint n = 0;", "+\tspin_lock(&p->lock);",
+                           "+\tif (p->dead) {", "+\t\tspin_unlock(&p->lock);",
+                           "+\t\treturn -ENOENT;", "+\t}", " \tif (p->busy) {",
+                           " \t\tn = wait_busy(p);"], "static int part(struct p *p)")]
+    assert analyze([hunk_file(hunks)]) == []
+    # The same leak with the block's real end shown is found.
+    shown = [DiffHunk(20, hunks[0].lines + [" \t}", "+\treturn -EBUSY;"],
+                      "static int part(struct p *p)")]
+    assert [(h.code, h.line) for h in analyze([hunk_file(shown)])] == [("RACE006", 29)]
+
+
 def test_reference_thread_from_hunks() -> None:
     patches = _patches()
     by_version = {k: v for k, v in patches.items()}
