@@ -5,6 +5,7 @@ key by key."""
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -14,7 +15,8 @@ from typing import Any, Protocol
 
 from reviewer.errors import ConfigError
 
-__all__ = ["FactSource", "FnSpec", "KernelApi", "LockSpec", "default_api", "load_api"]
+__all__ = ["FactSource", "FnSpec", "KernelApi", "LockSpec", "default_api", "load_api",
+           "table_digest"]
 
 _NO_ARG_KINDS = frozenset({"rcu", "preempt"})
 _FLAGS = frozenset({"shared", "dentry", "if-true", "if-false"})
@@ -240,10 +242,20 @@ def _build(data: Mapping[str, Any]) -> KernelApi:
     )
 
 
+def _table_text() -> str:
+    return resources.files("reviewer.checks.race").joinpath("kernel_api.toml").read_text()
+
+
 @lru_cache(maxsize=1)
 def _table() -> dict[str, Any]:
-    text = resources.files("reviewer.checks.race").joinpath("kernel_api.toml").read_text()
-    return tomllib.loads(text)
+    return tomllib.loads(_table_text())
+
+
+@lru_cache(maxsize=1)
+def table_digest() -> str:
+    """Names the shipped table's content: results derived from it are stale
+    once it changes."""
+    return hashlib.sha256(_table_text().encode()).hexdigest()[:16]
 
 
 def load_api(extensions: Mapping[str, Any] | None = None) -> KernelApi:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from reviewer.checks.context import CheckContext
-from reviewer.checks.race.rules import report
+from reviewer.checks.race.rules import ENGINE, report
 from reviewer.checks.registry import Scope, rule
 from reviewer.model import Finding, Severity
 
 
-@rule("RACE005", "lookup-parent-lock", Severity.ERROR, Scope.REVISION, version=2)
+@rule("RACE005", "lookup-parent-lock", Severity.ERROR, Scope.REVISION, version=2, depends=ENGINE)
 def lookup_parent_lock(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a locked-lookup helper (`lookup_one_len()`, `lookup_one()`,
@@ -41,7 +41,7 @@ def lookup_parent_lock(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE005")
 
 
-@rule("RACE006", "unbalanced-lock", Severity.ERROR, Scope.REVISION, version=2)
+@rule("RACE006", "unbalanced-lock", Severity.ERROR, Scope.REVISION, version=2, depends=ENGINE)
 def unbalanced_lock(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a lock still held on a path out of the function that hands it to
@@ -85,7 +85,7 @@ def unbalanced_lock(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE006")
 
 
-@rule("RACE007", "sleep-in-atomic", Severity.ERROR, Scope.REVISION, version=2)
+@rule("RACE007", "sleep-in-atomic", Severity.ERROR, Scope.REVISION, version=2, depends=ENGINE)
 def sleep_in_atomic(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a call that may sleep (`dput()`, `iput()`, lookups, `inode_lock()`,
@@ -120,7 +120,7 @@ def sleep_in_atomic(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE007")
 
 
-@rule("RACE014", "lock-dropped-from-read", Severity.WARNING, Scope.REVISION)
+@rule("RACE014", "lock-dropped-from-read", Severity.WARNING, Scope.REVISION, depends=ENGINE)
 def lock_dropped_from_read(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a field read without a lock where the lines the patch removes took

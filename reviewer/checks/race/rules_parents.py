@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from reviewer.checks.context import CheckContext
-from reviewer.checks.race.rules import report
+from reviewer.checks.race.rules import ENGINE, report
 from reviewer.checks.registry import Scope, rule
 from reviewer.model import Finding, Severity
 
 
-@rule("RACE009", "unpinned-parent-inode", Severity.ERROR, Scope.REVISION)
+@rule("RACE009", "unpinned-parent-inode", Severity.ERROR, Scope.REVISION, depends=ENGINE)
 def unpinned_parent_inode(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags the inode of a dentry's parent (`d_inode(d->d_parent)`,
@@ -50,7 +50,7 @@ def unpinned_parent_inode(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE009")
 
 
-@rule("RACE010", "rcu-walk-inode-reload", Severity.ERROR, Scope.REVISION)
+@rule("RACE010", "rcu-walk-inode-reload", Severity.ERROR, Scope.REVISION, depends=ENGINE)
 def rcu_walk_inode_reload(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags, on the RCU-walk path of a lookup-time callback (the branch where
@@ -89,7 +89,7 @@ def rcu_walk_inode_reload(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE010")
 
 
-@rule("RACE013", "parent-lock-under-child", Severity.ERROR, Scope.REVISION)
+@rule("RACE013", "parent-lock-under-child", Severity.ERROR, Scope.REVISION, depends=ENGINE)
 def parent_lock_under_child(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags taking a dentry's parent's `d_lock` while the child's `d_lock` is

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from reviewer.checks.context import CheckContext
-from reviewer.checks.race.rules import report
+from reviewer.checks.race.rules import ENGINE, report
 from reviewer.checks.registry import Scope, rule
 from reviewer.model import Finding, Severity
 
 
-@rule("RACE008", "use-after-dput", Severity.ERROR, Scope.REVISION, version=2)
+@rule("RACE008", "use-after-dput", Severity.ERROR, Scope.REVISION, version=2, depends=ENGINE)
 def use_after_dput(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags an object dereferenced or passed to a function after the put that
@@ -46,7 +46,7 @@ def use_after_dput(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE008")
 
 
-@rule("RACE015", "put-field-left-dangling", Severity.ERROR, Scope.REVISION)
+@rule("RACE015", "put-field-left-dangling", Severity.ERROR, Scope.REVISION, depends=ENGINE)
 def put_field_left_dangling(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a put of a reference held in a structure's field (`..._put(x->f)`)
@@ -78,7 +78,7 @@ def put_field_left_dangling(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE015")
 
 
-@rule("RACE011", "ref-after-unlock", Severity.ERROR, Scope.REVISION)
+@rule("RACE011", "ref-after-unlock", Severity.ERROR, Scope.REVISION, depends=ENGINE)
 def ref_after_unlock(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a reference taken (`dget()`, a `*_get()` helper) on a pointer that

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from reviewer.checks.context import CheckContext
-from reviewer.checks.race.rules import report
+from reviewer.checks.race.rules import ENGINE, report
 from reviewer.checks.registry import Scope, rule
 from reviewer.model import Finding, Severity
 
 
-@rule("RACE001", "unlocked-negative-unhash", Severity.ERROR, Scope.REVISION, version=2)
+@rule("RACE001", "unlocked-negative-unhash", Severity.ERROR, Scope.REVISION, version=2,
+      depends=ENGINE)
 def unlocked_negative_unhash(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags `d_drop()` / `__d_drop()` of a dentry whose negativity decided the
@@ -45,7 +46,7 @@ def unlocked_negative_unhash(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE001")
 
 
-@rule("RACE002", "unhash-without-d-lock", Severity.ERROR, Scope.REVISION, version=2)
+@rule("RACE002", "unhash-without-d-lock", Severity.ERROR, Scope.REVISION, version=2, depends=ENGINE)
 def unhash_without_d_lock(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a call to a dcache helper that the kernel API table says needs the
@@ -78,7 +79,8 @@ def unhash_without_d_lock(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE002")
 
 
-@rule("RACE003", "negative-unhash-without-refcount", Severity.ERROR, Scope.REVISION, version=2)
+@rule("RACE003", "negative-unhash-without-refcount", Severity.ERROR, Scope.REVISION, version=2,
+      depends=ENGINE)
 def negative_unhash_without_refcount(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags unhashing a dentry in order to discard a negative one (the drop is
@@ -113,7 +115,8 @@ def negative_unhash_without_refcount(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE003")
 
 
-@rule("RACE004", "unlocked-refcount-decision", Severity.WARNING, Scope.REVISION, version=2)
+@rule("RACE004", "unlocked-refcount-decision", Severity.WARNING, Scope.REVISION, version=2,
+      depends=ENGINE)
 def unlocked_refcount_decision(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a state change (unhash, kill, `d_flags` write) that is decided by a
@@ -150,7 +153,7 @@ def unlocked_refcount_decision(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE004")
 
 
-@rule("RACE012", "negativity-after-parent-unlock", Severity.ERROR, Scope.REVISION)
+@rule("RACE012", "negativity-after-parent-unlock", Severity.ERROR, Scope.REVISION, depends=ENGINE)
 def negativity_after_parent_unlock(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags acting on a dentry (instantiating, publishing or changing it) on
