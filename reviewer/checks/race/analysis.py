@@ -16,6 +16,7 @@ from reviewer.checks.race.callers import CallerContext
 from reviewer.checks.race.events import Events, Hit
 from reviewer.checks.race.removed import (
     cleared_fields,
+    lockless_reads,
     protected_fields,
     released_locks,
     runs,
@@ -105,6 +106,7 @@ def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries:
             ctx.protected.update(protected_fields(lines, api))
             ctx.cleared[anchor] = cleared_fields(lines)
             ctx.released_keys |= released_locks(lines, api)
+            ctx.read_once |= lockless_reads(lines, api)
     span = range(fn.start_line, fn.end_line + 1)
     unseen = [n for n in span if n not in src.known_lines] if src.known_lines else []
     return list(Walker(Events(api, ctx), body, fn.end_line, unseen, changed).run(init).values())

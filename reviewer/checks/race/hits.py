@@ -51,6 +51,7 @@ class FnContext:
     # read under; line of a put -> fields the patch no longer clears after it
     protected: dict[str, LockKey] = field(default_factory=dict)
     cleared: dict[int, set[str]] = field(default_factory=dict)
+    read_once: set[str] = field(default_factory=set)  # values they read locklessly
     # called with (callee, arguments, state) at each call (callers.py)
     call_hook: Callable[[str, list[Node], State], None] | None = None
     # callee name -> the locks it releases for its caller

@@ -93,10 +93,13 @@ class ParentChecks:
         seen in RCU-walk or under rcu_read_lock(), or a `const struct dentry *`
         callback argument (`->d_compare`, `->d_hash` run in RCU-walk).  A
         dentry the caller hands over (or one held in its structures) usually
-        comes with its parent stable: the VFS locks it for inode operations."""
+        comes with its parent stable: the VFS locks it for inode operations,
+        unless the code the patch replaces read that inode once (lockless)."""
         root = root_of(self.x.canon(node, st, ref=True))
         return root in st.owned or st.rcu_walk or st.held(("rcu", "")) is not None \
-            or root_of(child) in self.ctx.const_dentries
+            or root_of(child) in self.ctx.const_dentries \
+            or f"{child}->{self.api.parent_field}->{self.api.inode_fields[0]}" \
+            in self.ctx.read_once
 
     def bind_parent_inode(self, var: str, value: Node, st: State, line: int) -> None:
         """`dir = d_inode(d->d_parent)`: remember dir may be NULL, unpinned."""

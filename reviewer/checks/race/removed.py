@@ -1,6 +1,7 @@
 """What the lines a patch removes say about the code it replaces: a field
 read inside a lock the removed lines took just for it (RACE014), a field
-cleared right after its reference was put (RACE015).  The code a patch
+cleared right after its reference was put (RACE015), a value read once for
+lockless readers (RACE009).  The code a patch
 changes is usually right; these are its author's own statements of what a
 field needs, which the new lines then drop."""
 
@@ -17,7 +18,8 @@ from reviewer.checks.race.hits import FnContext, Hit
 from reviewer.checks.race.state import LockKey, State
 from reviewer.cparse import descendants, node_text, parse
 
-__all__ = ["RemovedChecks", "cleared_fields", "protected_fields", "released_locks", "runs"]
+__all__ = ["RemovedChecks", "cleared_fields", "lockless_reads", "protected_fields",
+           "released_locks", "runs"]
 
 
 def runs(removed: Iterable[tuple[int, str]]) -> list[tuple[int, list[str]]]:
@@ -72,6 +74,16 @@ def protected_fields(lines: list[str], api: KernelApi) -> dict[str, LockKey]:
         for read in _field_reads(stmt):
             reads.setdefault(x.canon(read, st), []).extend(held)
     return out
+
+
+def lockless_reads(lines: list[str], api: KernelApi) -> set[str]:
+    """`d_inode_rcu(d->d_parent)`, `READ_ONCE(p->f)` among removed lines ->
+    {"d->d_parent->d_inode", "p->f"}: values the replaced code read once,
+    as lockless readers must, because they can change under it."""
+    x, st = Exprs(api), State()
+    return {x.canon(call, st) for stmt in _statements(lines)
+            for call in descendants(stmt, ("call_expression",))
+            if (spec := x.spec(call)) is not None and spec.once}
 
 
 def released_locks(lines: list[str], api: KernelApi) -> set[LockKey]:

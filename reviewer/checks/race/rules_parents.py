@@ -10,13 +10,18 @@ from reviewer.checks.registry import Scope, rule
 from reviewer.model import Finding, Severity
 
 
-@rule("RACE009", "unpinned-parent-inode", Severity.ERROR, Scope.REVISION, depends=ENGINE)
+@rule("RACE009", "unpinned-parent-inode", Severity.ERROR, Scope.REVISION, version=2,
+      depends=ENGINE)
 def unpinned_parent_inode(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags the inode of a dentry's parent (`d_inode(d->d_parent)`,
     `d->d_parent->d_inode`) dereferenced or passed on without a NULL check,
     where nothing pins the parent: no reference taken with `dget_parent()`,
-    no inode lock on it (the VFS holds one around inode operations).
+    no inode lock on it (the VFS holds one around inode operations).  A
+    dentry the caller passes in counts as pinned, unless it is seen in
+    RCU-walk or under `rcu_read_lock()`, or the code the patch replaces read
+    that very inode once (`d_inode_rcu()`, `READ_ONCE()`): its author's own
+    statement that it can change there.
 
     ## Why is this bad?
     `d->d_parent` changes under a concurrent rename, and the old parent can
