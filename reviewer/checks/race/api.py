@@ -84,12 +84,13 @@ class FnSpec:
     value_only: bool = False
     noreturn: bool = False
     once: bool = False
+    links: int | None = None
 
 
 _LOCK_KEYS = ("acquires", "releases", "requires", "forbids", "takes", "asserts")
 _INT_KEYS = ("gfp_arg", "unhashes", "acts_on", "puts", "parent_arg", "alias_arg",
              "parent_of_arg", "publishes", "tests_negative", "tests_positive",
-             "tests_flags_negative", "refcount_of", "inode_of", "transparent")
+             "tests_flags_negative", "refcount_of", "inode_of", "transparent", "links")
 _BOOL_KEYS = ("sleeps", "returns_ref", "fresh", "value_only", "noreturn", "once")
 
 

@@ -97,13 +97,15 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
             if not (name and "for_each" in name):  # loop macros: cursors set by the walker
                 self._out_params(args, st, line)
         if spec is None or not spec.releases:
-            self._unknown_call(name, args, st, line, publishes=spec is None)
+            self._unknown_call(name, args, st, line,
+                               publishes=spec is None or spec.links is not None)
         discarded = call.parent is not None and call.parent.type == "expression_statement"
         if name:
             self.ref_call(call, name, spec, args, st, line, discarded)
         self._sleep(spec, args, st, line, text)
         if spec is None:
             return
+        self.link_without_ref(call, spec, args, line)
         for ls in spec.takes:
             key = self._req_key(ls, args, st)
             if key is not None:

@@ -52,6 +52,8 @@ class FnContext:
     protected: dict[str, LockKey] = field(default_factory=dict)
     cleared: dict[int, set[str]] = field(default_factory=dict)
     read_once: set[str] = field(default_factory=set)  # values they read locklessly
+    dropped_gets: dict[int, list[str]] = field(default_factory=dict)  # anchor -> gets
+    got_lines: set[int] = field(default_factory=set)  # lines taking a reference here
     # called with (callee, arguments, state) at each call (callers.py)
     call_hook: Callable[[str, list[Node], State], None] | None = None
     # callee name -> the locks it releases for its caller

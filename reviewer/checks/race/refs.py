@@ -2,7 +2,8 @@
 it, directly or through a pointer read from it before the put; RACE011: a
 reference taken only after dropping the lock that kept the object alive;
 RACE015: a field left pointing at what was put, where the code it replaces
-cleared it."""
+cleared it; RACE016: an object linked into a list without the reference the
+replaced code took for it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from reviewer.checks.race.state import State, root_of
 from reviewer.cparse import node_text
 
 __all__ = ["RefChecks"]
+
+_NEAR = 3  # lines between a removed get and the link it preceded
 
 
 class RefChecks:
@@ -62,11 +65,29 @@ class RefChecks:
                 st.put[subj] = (line, name)
         gets = spec.alias_arg if spec is not None and spec.returns_ref else \
             0 if op == "get" else None
+        if gets is not None or (spec is None and self.api.ref_op(name) == "get"):
+            self.ctx.got_lines.add(line)  # by name alone, as the removed lines are read
         if gets is not None and gets < len(args):
             self._late_get(args[gets], st, line, name)
         if discarded and gets is not None and gets < len(args):  # `dget(d);`: one more
             subj = self.x.canon(args[gets], st, ref=True)
             st.extra[subj] = st.extra.get(subj, 0) + 1
+
+    def link_without_ref(self, call: Node, spec: FnSpec, args: list[Node], line: int) -> None:
+        """RACE016: an object linked into a list right where the replaced
+        code took a reference on it first, with no reference taken now."""
+        if spec.links is None or spec.links >= len(args):
+            return
+        for anchor, gets in self.ctx.dropped_gets.items():
+            # the removed get stood just before this call (its `if` may be rewritten)
+            if anchor < line <= anchor + _NEAR and not any(
+                    anchor - _NEAR <= n <= line for n in self.ctx.got_lines):
+                self.ctx.hit(Hit("RACE016", line, compact(args[spec.links]),
+                                 f"{compact(call)} links an object that no longer holds the "
+                                 f"reference the code this replaces took first "
+                                 f"({', '.join(gets)}): whoever walks the list may use it "
+                                 "after its last reference is dropped", (anchor, anchor + 1)))
+                return
 
     def _late_get(self, target: Node, st: State, line: int, name: str) -> None:
         """RACE011: a reference taken on a pointer read under a lock, after

@@ -1,7 +1,8 @@
 """What the lines a patch removes say about the code it replaces: a field
 read inside a lock the removed lines took just for it (RACE014), a field
 cleared right after its reference was put (RACE015), a value read once for
-lockless readers (RACE009).  The code a patch
+lockless readers (RACE009), a reference taken before linking an object
+into a list (RACE016).  The code a patch
 changes is usually right; these are its author's own statements of what a
 field needs, which the new lines then drop."""
 
@@ -13,12 +14,12 @@ from itertools import groupby
 from tree_sitter import Node
 
 from reviewer.checks.race.api import KernelApi
-from reviewer.checks.race.exprs import Exprs, args_of, compact, unwrap
+from reviewer.checks.race.exprs import Exprs, args_of, callee_name, compact, unwrap
 from reviewer.checks.race.hits import FnContext, Hit
 from reviewer.checks.race.state import LockKey, State
 from reviewer.cparse import descendants, node_text, parse
 
-__all__ = ["RemovedChecks", "cleared_fields", "lockless_reads", "protected_fields",
+__all__ = ["RemovedChecks", "cleared_fields", "dropped_gets", "lockless_reads", "protected_fields",
            "released_locks", "runs"]
 
 
@@ -84,6 +85,24 @@ def lockless_reads(lines: list[str], api: KernelApi) -> set[str]:
     return {x.canon(call, st) for stmt in _statements(lines)
             for call in descendants(stmt, ("call_expression",))
             if (spec := x.spec(call)) is not None and spec.once}
+
+
+def dropped_gets(lines: list[str], api: KernelApi) -> list[str]:
+    """`ihold(inode);` among removed lines -> ["ihold(inode)"]: references
+    the replaced code took (a get whose result is not kept: one more)."""
+    x = Exprs(api)
+    out = []
+    calls = (c for stmt in _statements(lines) for c in descendants(stmt, ("call_expression",)))
+    for call in calls:
+        parent = call.parent
+        if parent is None or parent.type != "expression_statement" \
+                or not (name := callee_name(call)):
+            continue
+        spec, args = x.spec(call), args_of(call)
+        if (spec is not None and spec.returns_ref and spec.alias_arg is not None) or (
+                spec is None and len(args) == 1 and api.ref_op(name) == "get"):
+            out.append(compact(call))
+    return out
 
 
 def released_locks(lines: list[str], api: KernelApi) -> set[LockKey]:

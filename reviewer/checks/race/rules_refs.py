@@ -1,4 +1,4 @@
-"""Race rules on references: RACE008."""
+"""Race rules on references: RACE008, RACE011, RACE015, RACE016."""
 
 from __future__ import annotations
 
@@ -123,3 +123,42 @@ def ref_after_unlock(ctx: CheckContext) -> Iterator[Finding]:
     path-lookup.rst.
     """
     yield from report(ctx, "RACE011")
+
+
+@rule("RACE016", "link-without-ref", Severity.WARNING, Scope.REVISION, depends=ENGINE)
+def link_without_ref(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags an object linked into a list (`list_add()`, `hlist_add_head()`
+    ... as the kernel API table lists) right where the lines the patch
+    removes took a reference on it first (`ihold()`, `dget()`, `*_get()`),
+    when the new code takes none there.
+
+    ## Why is this bad?
+    The replaced code says the list holds its own reference: whoever walks
+    the list later (a flush worker, another CPU) may reach the object after
+    its other holders dropped theirs.  Without that reference the list
+    points at freed memory.
+
+    ## Example
+    ```c
+    spin_lock(&mdsc->flush_lock);
+    if (list_empty(&ci->flush_item))
+            list_add_tail(&ci->flush_item, &mdsc->flush_list);
+    spin_unlock(&mdsc->flush_lock);
+    ```
+    Use instead:
+    ```c
+    spin_lock(&mdsc->flush_lock);
+    if (list_empty(&ci->flush_item)) {
+            ihold(inode);
+            list_add_tail(&ci->flush_item, &mdsc->flush_list);
+    }
+    spin_unlock(&mdsc->flush_lock);
+    ```
+    and drop that reference where the object leaves the list.
+
+    ## References
+    Locking rules brief, fact 5 (never touch an object after its last
+    reference).
+    """
+    yield from report(ctx, "RACE016")
