@@ -29,9 +29,9 @@ class RefChecks:
         subj = self.x.canon(node, st, ref=True)
         put = st.put.get(subj)
         if put is not None and put[0] != line:
-            self.ctx.hit(Hit("RACE008", line, subj,
-                             f"{compact(node)} is used after {put[1]}() at line {put[0]} "
-                             "dropped the reference held on it", (put[0],)))
+            what = "freed it" if "free" in put[1] else "dropped the reference held on it"
+            self.ctx.hit(Hit("RACE008", line, subj, f"{compact(node)} is used after "
+                             f"{put[1]}() at line {put[0]} {what}", (put[0],)))
             return
         read = st.derived.get(subj)
         gone = st.put.get(read[0]) if read is not None else None

@@ -10,14 +10,15 @@ from reviewer.checks.registry import Scope, rule
 from reviewer.model import Finding, Severity
 
 
-@rule("RACE008", "use-after-dput", Severity.ERROR, Scope.REVISION, version=2, depends=ENGINE)
+@rule("RACE008", "use-after-dput", Severity.ERROR, Scope.REVISION, version=3, depends=ENGINE)
 def use_after_dput(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags an object dereferenced or passed to a function after the put that
     dropped the reference the code held on it (`dput()`, `iput()`, the
     table's puts, a one-argument helper named as a put such as
     `btrfs_add_delayed_iput()`, or `d_splice_alias()`, which consumes its
-    inode), on the same path and without the variable being reassigned in
+    inode) or after the object was freed (`kfree()`, `kvfree()`,
+    `kmem_cache_free()`), on the same path and without the variable being reassigned in
     between; and a pointer read from a dentry (`dir = d_inode(parent)`,
     `d->d_parent`) used after the put of that dentry.
 
