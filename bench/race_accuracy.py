@@ -65,6 +65,7 @@ RULE_FAMILY = {
     "RACE014": "R4",  # a field read without the lock the replaced code read it under
     "RACE015": "R8",  # a field left pointing at what was put
     "RACE016": "R8",  # linked into a list without the reference the old code took
+    "RACE017": "R4",  # a decision rewritten without the state recheck it made
 }
 
 

@@ -17,6 +17,7 @@ from reviewer.checks.race.events import Events, Hit
 from reviewer.checks.race.removed import (
     cleared_fields,
     dropped_gets,
+    dropped_tests,
     lockless_reads,
     protected_fields,
     released_locks,
@@ -29,7 +30,7 @@ from reviewer.cparse import CFunction, function_nodes, parse
 
 __all__ = ["CODES", "RaceHit", "SourceFile", "analyze"]
 
-CODES = tuple(f"RACE{i:03d}" for i in range(1, 17))
+CODES = tuple(f"RACE{i:03d}" for i in range(1, 18))
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,8 @@ def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries:
             ctx.read_once |= lockless_reads(lines, api)
             if gets := dropped_gets(lines, api):
                 ctx.dropped_gets[anchor] = gets
+            if tests := dropped_tests(lines, api):
+                ctx.dropped_tests[anchor] = tests
     span = range(fn.start_line, fn.end_line + 1)
     unseen = [n for n in span if n not in src.known_lines] if src.known_lines else []
     return list(Walker(Events(api, ctx), body, fn.end_line, unseen, changed).run(init).values())

@@ -78,6 +78,7 @@ class FnSpec:
     tests_negative: int | None = None
     tests_positive: int | None = None
     tests_flags_negative: int | None = None
+    tests_state: int | None = None
     refcount_of: int | None = None
     inode_of: int | None = None
     transparent: int | None = None
@@ -90,7 +91,8 @@ class FnSpec:
 _LOCK_KEYS = ("acquires", "releases", "requires", "forbids", "takes", "asserts")
 _INT_KEYS = ("gfp_arg", "unhashes", "acts_on", "puts", "parent_arg", "alias_arg",
              "parent_of_arg", "publishes", "tests_negative", "tests_positive",
-             "tests_flags_negative", "refcount_of", "inode_of", "transparent", "links")
+             "tests_flags_negative", "tests_state", "refcount_of", "inode_of", "transparent",
+             "links")
 _BOOL_KEYS = ("sleeps", "returns_ref", "fresh", "value_only", "noreturn", "once")
 
 

@@ -54,6 +54,8 @@ class FnContext:
     read_once: set[str] = field(default_factory=set)  # values they read locklessly
     dropped_gets: dict[int, list[str]] = field(default_factory=dict)  # anchor -> gets
     got_lines: set[int] = field(default_factory=set)  # lines taking a reference here
+    dropped_tests: dict[int, set[tuple[str, str]]] = field(default_factory=dict)
+    state_tested: dict[tuple[str, str], int] = field(default_factory=dict)  # -> last line
     # called with (callee, arguments, state) at each call (callers.py)
     call_hook: Callable[[str, list[Node], State], None] | None = None
     # callee name -> the locks it releases for its caller

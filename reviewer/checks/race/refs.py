@@ -12,12 +12,11 @@ from tree_sitter import Node
 from reviewer.checks.race.api import FnSpec, KernelApi
 from reviewer.checks.race.exprs import Exprs, compact, unwrap
 from reviewer.checks.race.hits import FnContext, Hit
+from reviewer.checks.race.removed import NEAR
 from reviewer.checks.race.state import State, root_of
 from reviewer.cparse import node_text
 
 __all__ = ["RefChecks"]
-
-_NEAR = 3  # lines between a removed get and the link it preceded
 
 
 class RefChecks:
@@ -80,8 +79,8 @@ class RefChecks:
             return
         for anchor, gets in self.ctx.dropped_gets.items():
             # the removed get stood just before this call (its `if` may be rewritten)
-            if anchor < line <= anchor + _NEAR and not any(
-                    anchor - _NEAR <= n <= line for n in self.ctx.got_lines):
+            if anchor < line <= anchor + NEAR and not any(
+                    anchor - NEAR <= n <= line for n in self.ctx.got_lines):
                 self.ctx.hit(Hit("RACE016", line, compact(args[spec.links]),
                                  f"{compact(call)} links an object that no longer holds the "
                                  f"reference the code this replaces took first "

@@ -2,7 +2,7 @@
 read inside a lock the removed lines took just for it (RACE014), a field
 cleared right after its reference was put (RACE015), a value read once for
 lockless readers (RACE009), a reference taken before linking an object
-into a list (RACE016).  The code a patch
+into a list (RACE016), a recheck of a dentry's state (RACE017).  The code a patch
 changes is usually right; these are its author's own statements of what a
 field needs, which the new lines then drop."""
 
@@ -19,8 +19,11 @@ from reviewer.checks.race.hits import FnContext, Hit
 from reviewer.checks.race.state import LockKey, State
 from reviewer.cparse import descendants, node_text, parse
 
-__all__ = ["RemovedChecks", "cleared_fields", "dropped_gets", "lockless_reads", "protected_fields",
+__all__ = ["NEAR", "RemovedChecks", "cleared_fields", "dropped_gets", "dropped_tests",
+           "lockless_reads", "protected_fields",
            "released_locks", "runs"]
+
+NEAR = 3  # lines between removed lines and the code rewritten in their place
 
 
 def runs(removed: Iterable[tuple[int, str]]) -> list[tuple[int, list[str]]]:
@@ -105,6 +108,12 @@ def dropped_gets(lines: list[str], api: KernelApi) -> list[str]:
     return out
 
 
+def dropped_tests(lines: list[str], api: KernelApi) -> set[tuple[str, str]]:
+    """`d_unhashed(work)` tested in removed lines -> {("d_unhashed", "work")}."""
+    x, st = Exprs(api), State()
+    return {t for stmt in _statements(lines) for t in x.state_tests(stmt, st)}
+
+
 def released_locks(lines: list[str], api: KernelApi) -> set[LockKey]:
     """Locks the removed lines released: the function manages them itself."""
     x, st = Exprs(api), State()
@@ -134,7 +143,7 @@ def cleared_fields(lines: list[str]) -> set[str]:
 
 
 class RemovedChecks:
-    """RACE014, against what the function's removed lines said."""
+    """RACE014 and RACE017, against what the function's removed lines said."""
 
     api: KernelApi
     ctx: FnContext
@@ -154,6 +163,30 @@ class RemovedChecks:
                          f"{compact(node)} is read without {self.x.describe(key)}, which the "
                          "code this replaces took to read it; the value can change before "
                          "it is used (read it once under the lock)"))
+
+
+    def recheck(self, cond: Node, st: State, line: int) -> None:
+        """RACE017: a decision rewritten right where removed lines stood,
+        still about an object, without the state test they made on it (nor
+        any other test of its state: a new design, such as a count read
+        under its lock, is not a dropped recheck)."""
+        kept = self.x.state_tests(cond, st)
+        for t in kept:
+            self.ctx.state_tested[t] = line
+        changing = {s for _, s in kept} | {r[0] for r in self.x.reads(cond, st)}
+        for anchor, tests in self.ctx.dropped_tests.items():
+            if not anchor < line <= anchor + NEAR:
+                continue
+            named = {self.x.canon(n, st) for n in descendants(cond, ("identifier",
+                                                                     "field_expression"))}
+            for test, subj in sorted(tests):
+                tested = self.ctx.state_tested.get((test, subj), 0)
+                if subj in named and subj not in changing and not tested >= anchor - NEAR:
+                    self.ctx.hit(Hit("RACE017", line, subj,
+                                     f"{test}({subj}) is no longer tested here: the code "
+                                     f"this replaces rechecked it in this decision, and "
+                                     f"{subj} can change (be unhashed, turn negative or "
+                                     "positive) after any earlier test", (anchor + 1,)))
 
 
 def _racy_on_purpose(node: Node, x: Exprs) -> bool:

@@ -187,3 +187,37 @@ def negativity_after_parent_unlock(ctx: CheckContext) -> Iterator[Finding]:
     Locking rules brief, facts 2 and 4.
     """
     yield from report(ctx, "RACE012")
+
+
+@rule("RACE017", "recheck-dropped", Severity.WARNING, Scope.REVISION, depends=ENGINE)
+def recheck_dropped(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags a decision the patch rewrites in place of removed lines that
+    tested a dentry's changeable state (`d_unhashed()`, `d_is_negative()`,
+    `IS_DEADDIR()` ... as the kernel API table lists), when the new
+    decision is still about that object but no longer tests that state.
+
+    ## Why is this bad?
+    Such a state changes under a concurrent unlink, rename or create: the
+    code it replaces rechecked it at this point, typically after taking the
+    locks that make the answer hold (`lock_rename()`, the parent's inode
+    lock).  Any test made earlier, before those locks, may be stale by now,
+    and acting on it renames or links an object that was already removed.
+
+    ## Example
+    ```c
+    trap = lock_rename(workdir, upperdir);
+    if (work->d_parent != workdir)
+            goto err_unlock;
+    ```
+    Use instead:
+    ```c
+    trap = lock_rename(workdir, upperdir);
+    if (work->d_parent != workdir || d_unhashed(work))
+            goto err_unlock;
+    ```
+
+    ## References
+    Locking rules brief, facts 2 and 9.
+    """
+    yield from report(ctx, "RACE017")

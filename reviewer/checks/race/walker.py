@@ -25,6 +25,8 @@ __all__ = ["Walker"]
 MAX_STATES = 48  # per program point; beyond it extra paths are dropped
 # Variables that, when known non-zero, hold an error code
 _ERROR_NAMES = frozenset({"err", "error", "ret", "rc", "retval", "status", "res", "rv"})
+_JUMPS = frozenset({"goto_statement", "return_statement", "break_statement",
+                    "continue_statement"})
 _SKIP = frozenset({"comment", ";", "{", "}", "type_definition", "struct_specifier",
                    "preproc_include", "preproc_def", "preproc_function_def", "preproc_call"})
 
@@ -206,9 +208,21 @@ class Walker:
             if not states and node.type != "labeled_statement":
                 i += 1  # unreachable until a label collects gotos
                 continue
+            before = states
             states = self.exec(node, states)
+            if node.type in _JUMPS and line_of(node) - 1 in self._unseen_set:
+                # `goto err;` right after lines we cannot see may be the body
+                # of an `if` there: the paths may go on past it, unknown.
+                states = _dedupe(states + self._fogged(before))
             i += 1
         return states
+
+    @staticmethod
+    def _fogged(states: list[State]) -> list[State]:
+        out = [s.copy() for s in states]
+        for s in out:
+            s.fog()
+        return out
 
     def expr(self, node: Node, states: list[State]) -> list[State]:
         out = []
@@ -291,6 +305,8 @@ class Walker:
     def if_(self, node: Node, states: list[State]) -> list[State]:
         cond = node.child_by_field_name("condition")
         if cond is not None:
+            if states and self.ev.ctx.dropped_tests:
+                self.ev.recheck(cond, states[0], line_of(cond))
             states = self.expr(cond, states)
         body = node.child_by_field_name("consequence")
         alt = node.child_by_field_name("alternative")

@@ -133,6 +133,15 @@ def test_no_verdict_past_a_block_the_hunk_cuts_off() -> None:
     assert [(h.code, h.line) for h in analyze([hunk_file(shown)])] == [("RACE006", 29)]
 
 
+def test_a_jump_first_in_a_hunk_may_be_an_unseen_ifs_body() -> None:
+    # The hunk starts with `goto out;`, whose `if` is on the line before it:
+    # the code after it still runs on some paths and is checked.
+    hunks = [DiffHunk(40, [" \t\tgoto out;", " \tspin_lock(&p->lock);",
+                           "+\tif (p->dead)", "+\t\treturn -ENOENT;",
+                           " \tspin_unlock(&p->lock);"], "static int part(struct p *p)")]
+    assert [(h.code, h.line) for h in analyze([hunk_file(hunks)])] == [("RACE006", 43)]
+
+
 def test_reference_thread_from_hunks() -> None:
     patches = _patches()
     by_version = {k: v for k, v in patches.items()}
