@@ -41,7 +41,7 @@ def lookup_parent_lock(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE005")
 
 
-@rule("RACE006", "unbalanced-lock", Severity.ERROR, Scope.REVISION, version=2, depends=ENGINE)
+@rule("RACE006", "unbalanced-lock", Severity.ERROR, Scope.REVISION, version=3, depends=ENGINE)
 def unbalanced_lock(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a lock still held on a path out of the function that hands it to
@@ -50,10 +50,12 @@ def unbalanced_lock(ctx: CheckContext) -> Iterator[Finding]:
     such as `d_drop()` or `dget()` under the same `d_lock`).  A leak needs a
     function that releases the lock itself somewhere (else it is a helper
     meant to return holding it); then an error return, any return holding
-    the RCU read lock, and a return of a value also returned without the lock
-    (`return 0` both ways) leak it.  Every lock/exit pair the code shows is
-    judged, also in a function only partly in the patch; a path through
-    lines the patch does not show is not.  Functions whose name or
+    the RCU read lock, a return of `NULL` or `false` while another path
+    returns its result without the lock, and a return of a value also
+    returned without the lock (`return 0` both ways) leak it.  Every
+    lock/exit pair the code shows is judged, also in a function only partly
+    in the patch; a path through lines the patch does not show is not.
+    Functions whose name or
     `__acquires()` says they return locked are not checked for leaks, and
     locks the caller holds (`__releases()`, `__must_hold()`,
     `lockdep_assert_held()`, or only released here) may be released.

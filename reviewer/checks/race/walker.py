@@ -25,6 +25,7 @@ __all__ = ["Walker"]
 MAX_STATES = 48  # per program point; beyond it extra paths are dropped
 # Variables that, when known non-zero, hold an error code
 _ERROR_NAMES = frozenset({"err", "error", "ret", "rc", "retval", "status", "res", "rv"})
+_FAILURES = frozenset({"NULL", "false"})  # a lookup or test that failed
 _JUMPS = frozenset({"goto_statement", "return_statement", "break_statement",
                     "continue_statement"})
 _SKIP = frozenset({"comment", ";", "{", "}", "type_definition", "struct_specifier",
@@ -436,14 +437,23 @@ class Walker:
             return True
         if h.key[0] in ("rcu", "preempt"):
             return True  # released elsewhere here, never handed over unannotated
+        # NULL or false held, a result handed back without it: a function
+        # returning locked does so with what it found, not on failing to.
+        if ex.value in _FAILURES and any(o.value not in _FAILURES and not self._holds(o, h)
+                                         for o in self.exits):
+            return True
         # The same value returned without it: the caller cannot tell the two
         # apart (a value the path knows to differ, ERR or not, is a signal).
-        # (The lock is known by where it was taken: its name may differ by path.)
         return ex.value is None or any(
-            o.value == ex.value and all(k.key != h.key and (k.line, k.key[0]) !=
-                                        (h.line, h.key[0]) for k in o.held)
+            o.value == ex.value and not self._holds(o, h)
             and (o.known is None or ex.known is None or o.known == ex.known)
             for o in self.exits)
+
+    @staticmethod
+    def _holds(ex: _Exit, h: Held) -> bool:
+        """Does `ex` hold `h`'s lock?  (Known by where it was taken too: its
+        name may differ by path.)"""
+        return any(k.key == h.key or (k.line, k.key[0]) == (h.line, h.key[0]) for k in ex.held)
 
     def _error_value(self, value: Node, st: State) -> bool:
         """-EINVAL, ERR_PTR(err), or a variable known to hold an error code
