@@ -19,7 +19,7 @@ __all__ = ["FactSource", "FnSpec", "KernelApi", "LockSpec", "default_api", "load
            "table_digest"]
 
 _NO_ARG_KINDS = frozenset({"rcu", "preempt"})
-_FLAGS = frozenset({"shared", "dentry", "if-true", "if-false"})
+_FLAGS = frozenset({"shared", "dentry", "if-true", "if-false", "if-ok"})
 _SECTIONS = ("kinds", "gfp", "fields", "names", "functions")
 
 
@@ -51,7 +51,9 @@ class LockSpec:
                 raise ConfigError(f"{where}: unknown lock flag {p!r} in {text!r}")
         if arg is None and kind not in _NO_ARG_KINDS:
             raise ConfigError(f"{where}: lock spec {text!r} needs an argument index")
-        when = True if "if-true" in flags else False if "if-false" in flags else None
+        # if-ok: held when the returned pointer is not an ERR_PTR (the
+        # walker reads `IS_ERR(p)` as p being false)
+        when = True if flags & {"if-true", "if-ok"} else False if "if-false" in flags else None
         return cls(kind, arg, "shared" in flags, "dentry" in flags, when, path)
 
 

@@ -280,13 +280,17 @@ class Walker:
         return _dedupe(arms[0]), _dedupe(arms[1])
 
     def _pending(self, cond: Node, want: bool, st: State) -> None:
-        """`ret = mutex_lock_interruptible(&m); if (ret) ...`: held on one arm."""
+        """`ret = mutex_lock_interruptible(&m); if (ret) ...`: held on one arm
+        (`IS_ERR(p)` says p is not a result: false)."""
         node, value = unwrap(cond), want
         while node.type == "unary_expression" and node_text(node.children[0]) == "!":
             arg = node.child_by_field_name("argument")
             if arg is None:
                 return
             node, value = unwrap(arg), not value
+        if node.type == "call_expression" and callee_name(node) in ("IS_ERR", "IS_ERR_OR_NULL") \
+                and len(args_of(node)) == 1:
+            node, value = unwrap(args_of(node)[0]), not value
         if node.type == "binary_expression":
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             op = node_text(node.child_by_field_name("operator") or node)
