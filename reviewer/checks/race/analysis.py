@@ -107,7 +107,9 @@ def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries:
         if fn.start_line <= anchor <= fn.end_line:
             ctx.protected.update(protected_fields(lines, api))
             ctx.cleared[anchor] = cleared_fields(lines)
-            ctx.released_keys |= released_locks(lines, api)
+            if released := released_locks(lines, api):
+                ctx.released_keys |= set(released)
+                ctx.removed_releases[anchor] = released
             ctx.read_once |= lockless_reads(lines, api)
             if gets := dropped_gets(lines, api):
                 ctx.dropped_gets[anchor] = gets

@@ -145,6 +145,8 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
             self._release(ls, args, st, line, text)
         for ls in spec.asserts:
             key = self.x.lock_key(ls, args, st)
+            if ls.arg is not None and ls.arg < len(args):  # the caller's, of whatever kind
+                self.ctx.asserted.add(strip_addr(self.x.canon(args[ls.arg], st)))
             if key is not None and st.held(key) is None:
                 st.add_lock(Held(key, 0, False, self.api.atomic(key[0]), text))
         if spec.publishes is not None and spec.publishes < len(args):

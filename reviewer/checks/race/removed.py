@@ -114,16 +114,17 @@ def dropped_tests(lines: list[str], api: KernelApi) -> set[tuple[str, str]]:
     return {t for stmt in _statements(lines) for t in x.state_tests(stmt, st)}
 
 
-def released_locks(lines: list[str], api: KernelApi) -> set[LockKey]:
-    """Locks the removed lines released: the function manages them itself."""
+def released_locks(lines: list[str], api: KernelApi) -> dict[LockKey, str]:
+    """Locks the removed lines released (the function manages them itself),
+    with the call that did."""
     x, st = Exprs(api), State()
-    out: set[LockKey] = set()
+    out: dict[LockKey, str] = {}
     for stmt in _statements(lines):
         for call in descendants(stmt, ("call_expression",)):
             spec = x.spec(call)
             for ls in spec.releases if spec is not None else ():
                 if (k := x.lock_key(ls, args_of(call), st)) is not None:
-                    out.add(k)
+                    out[k] = compact(call)
     return out
 
 
@@ -165,6 +166,32 @@ class RemovedChecks:
                          "it is used (read it once under the lock)"))
 
 
+    def jump_after_release(self, line: int, label: str | None, states: list[State]) -> None:
+        """A goto or return right where removed lines released a lock that
+        no path here still holds or released: note it for unjudged()."""
+        for anchor, rel in self.ctx.removed_releases.items():
+            if anchor < line <= anchor + NEAR:
+                for key, text in rel.items():
+                    if key not in self.ctx.entry_keys and key[1] not in self.ctx.asserted \
+                            and any(
+                            key not in s.released and not _holds_on(s, key[1])
+                            for s in states):
+                        self.ctx.jumps.append((line, label, key, text, anchor))
+
+    def unjudged(self, seen_labels: set[str]) -> None:
+        """RACE000 (info) on those jumps whose balance nothing here decides:
+        the lock was taken where the patch does not show, or the label is
+        not in it.  The unlock may have moved there, or be missing."""
+        for line, label, key, text, anchor in self.ctx.jumps:
+            if label is not None and label in seen_labels:
+                continue  # the walk judged that path
+            where = f"label `{label}`" if label is not None else "where the lock was taken"
+            self.ctx.hit(Hit("RACE000", line, key[1],
+                             f"balance of {self.x.describe(key)} not checked here: the patch "
+                             f"removes {text} before this {'goto' if label else 'return'}, "
+                             f"and {where} is not in the patch (check that it is released "
+                             "on this path, once)", (anchor + 1,)))
+
     def recheck(self, cond: Node, st: State, line: int) -> None:
         """RACE017: a decision rewritten right where removed lines stood,
         still about an object, without the state test they made on it (nor
@@ -187,6 +214,11 @@ class RemovedChecks:
                                      f"this replaces rechecked it in this decision, and "
                                      f"{subj} can change (be unhashed, turn negative or "
                                      "positive) after any earlier test", (anchor + 1,)))
+
+
+def _holds_on(st: State, obj: str) -> bool:
+    """Is a lock of `obj` held, of whatever kind (asserted: "any")?"""
+    return any(h.key[1] == obj for h in st.locks)
 
 
 def _racy_on_purpose(node: Node, x: Exprs) -> bool:

@@ -81,7 +81,9 @@ def race_unread_code(ctx: CheckContext) -> Iterator[Finding]:
     function whose header and surrounding lines the patch does not show, so
     it could not be rebuilt into a function (this happens only when the
     patch does not apply to a tree; with `--tree` the whole file is read),
-    or a function nested too deeply to be walked.
+    a function nested too deeply to be walked, and a lock whose release the
+    patch removes before a `goto` or `return` when the label, or where the
+    lock was taken, is not in the patch: its balance there is not judged.
 
     ## Why is this bad?
     Silence from the race rules on those lines means "not read", not "no

@@ -95,6 +95,7 @@ class Walker:
         self.exit(self.advance(out, self.end_line), self.end_line)
         # gotos to labels we never saw (cut off by the hunk): no lock verdict
         self.leaks()
+        self.ev.unjudged(self.seen_labels)
         return self.ev.ctx.hits
 
     def _gap(self, after: int, upto: int) -> bool:
@@ -172,6 +173,7 @@ class Walker:
         if t == "goto_statement":
             label = node.child_by_field_name("label")
             name = node_text(label) if label is not None else ""
+            self.ev.jump_after_release(line_of(node), name, states)
             if name not in self.seen_labels:  # backward gotos retry: walked once already
                 self.pending.setdefault(name, []).extend(states)
             return []
@@ -179,6 +181,7 @@ class Walker:
             value = node.named_children[0] if node.named_children else None
             if value is not None:
                 states = self.expr(value, states)
+            self.ev.jump_after_release(line_of(node), None, states)
             self.exit(states, line_of(node), value)
             return []
         if t in ("break_statement", "continue_statement"):

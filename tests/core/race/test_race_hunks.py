@@ -142,6 +142,30 @@ def test_a_jump_first_in_a_hunk_may_be_an_unseen_ifs_body() -> None:
     assert [(h.code, h.line) for h in analyze([hunk_file(hunks)])] == [("RACE006", 43)]
 
 
+def mailed_file(counts: str, lines: list[str]) -> SourceFile:
+    """The post-image of one mailed hunk of fs/p.c, with its removed lines."""
+    head = f"--- a/fs/p.c\n+++ b/fs/p.c\n@@ {counts} @@ static int part(struct p *p)\n"
+    change = parse_diff(head + "\n".join(lines) + "\n")[0]
+    image = rebuild_post_image([DiffHunk(h.new_start, h.lines, h.section) for h in change.hunks])
+    mailed = change.line_changes()
+    return SourceFile("fs/p.c", image.text, mailed.touched, "hunks", frozenset(image.line_map),
+                      mailed.removed)
+
+
+def test_a_removed_unlock_before_a_jump_out_of_the_hunk_is_said_unjudged() -> None:
+    # The unlock before `goto out` is removed; `out:` and the lock are not in
+    # the patch, so whether the lock is released there is unknown: info.
+    lines = [" \tif (bad) {", " \t\tret = -EIO;", "-\t\tmutex_unlock(&p->mu);",
+             " \t\tgoto out;", " \t}"]
+    hits = analyze([mailed_file("-50,5 +50,4", lines)])
+    assert [(h.code, h.line) for h in hits] == [("RACE000", 52)]
+    assert "mutex_unlock(&p->mu)" in hits[0].message and "`out`" in hits[0].message
+    # With `out:` in the patch, the path is walked and judged there instead.
+    shown = lines + [" \tp->n++;", " out:", " \tmutex_unlock(&p->mu);", " \treturn ret;"]
+    hits = analyze([mailed_file("-50,9 +50,8", shown)])
+    assert "RACE000" not in {h.code for h in hits}
+
+
 def test_reference_thread_from_hunks() -> None:
     patches = _patches()
     by_version = {k: v for k, v in patches.items()}
