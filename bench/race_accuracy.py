@@ -66,6 +66,7 @@ RULE_FAMILY = {
     "RACE015": "R8",  # a field left pointing at what was put
     "RACE016": "R8",  # linked into a list without the reference the old code took
     "RACE017": "R4",  # a decision rewritten without the state recheck it made
+    "RACE018": "R2",  # dget(d->d_parent) with nothing keeping d from a rename
 }
 
 

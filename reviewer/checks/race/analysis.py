@@ -30,7 +30,7 @@ from reviewer.cparse import CFunction, function_nodes, parse
 
 __all__ = ["CODES", "RaceHit", "SourceFile", "analyze"]
 
-CODES = tuple(f"RACE{i:03d}" for i in range(1, 18))
+CODES = tuple(f"RACE{i:03d}" for i in range(1, 19))
 
 
 @dataclass(frozen=True)

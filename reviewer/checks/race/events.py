@@ -106,6 +106,8 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
         if spec is None:
             return
         self.link_without_ref(call, spec, args, line)
+        if spec.returns_ref and spec.alias_arg is not None and spec.alias_arg < len(args):
+            self.dget_unpinned_parent(args[spec.alias_arg], name or "", st, line)
         for ls in spec.takes:
             key = self._req_key(ls, args, st)
             if key is not None:

@@ -1,5 +1,6 @@
 """RACE009: the inode of a dentry's parent used where nothing keeps it;
-RACE013: the parent's d_lock taken under the child's.
+RACE013: the parent's d_lock taken under the child's; RACE018: a reference
+taken on `d->d_parent` read where nothing keeps it (dget_parent() does).
 
 `d_inode(d->d_parent)` is only stable while something pins the parent: a
 reference taken with dget_parent(), or the parent's inode lock (the VFS
@@ -156,6 +157,22 @@ class ParentChecks:
                         return True
             cur = par
         return False
+
+    def dget_unpinned_parent(self, arg: Node, name: str, st: State, line: int) -> None:
+        """RACE018: `dget(d->d_parent)` where a rename can move `d` and free
+        its old parent between the read and the reference."""
+        tail = f"->{self.api.parent_field}"
+        value = self.x.canon(arg, st)
+        child = value[: -len(tail)] if value.endswith(tail) else None
+        if child is None or not self.exposed(child, arg, st):
+            return
+        inode_lock = ("inode", f"{value}->{self.api.inode_fields[0]}")
+        if any(k in st.murky or st.held(k) is not None for k in (("d_lock", child), inode_lock)):
+            return
+        self.ctx.hit(Hit("RACE018", line, child,
+                         f"{name}({compact(arg)}) takes a reference on {child}'s parent read "
+                         f"with nothing keeping it: a rename can move {child} and its old "
+                         "parent can be freed in between; use dget_parent()"))
 
     def parent_after_child(self, key: LockKey, st: State, line: int, text: str) -> None:
         """RACE013: a dentry's parent's d_lock taken (dget() takes it too)

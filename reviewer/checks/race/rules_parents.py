@@ -122,3 +122,34 @@ def parent_lock_under_child(ctx: CheckContext) -> Iterator[Finding]:
     Locking rules brief, fact 7.
     """
     yield from report(ctx, "RACE013")
+
+
+@rule("RACE018", "unpinned-parent-dget", Severity.ERROR, Scope.REVISION, depends=ENGINE)
+def unpinned_parent_dget(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags a reference taken on a dentry's parent read straight from
+    `d->d_parent` (`dget(d->d_parent)`) where nothing keeps `d` from being
+    renamed: no `d->d_lock`, no inode lock on the parent, and `d` a dentry
+    this code looked up or found (or seen under RCU), not one the VFS hands
+    to an inode operation with its parent locked.
+
+    ## Why is this bad?
+    Between reading `d->d_parent` and `dget()` incrementing its count, a
+    rename can move `d` and drop the last reference on the old parent, so
+    the reference is taken on freed memory.  `dget_parent()` reads the
+    parent and takes the reference safely (under RCU, rechecking
+    `d_parent`).
+
+    ## Example
+    ```c
+    parent = dget(dentry->d_parent);
+    ```
+    Use instead:
+    ```c
+    parent = dget_parent(dentry);
+    ```
+
+    ## References
+    Locking rules brief, fact 7.
+    """
+    yield from report(ctx, "RACE018")
