@@ -419,7 +419,8 @@ class Walker:
         code shows, when that return hands it to nobody.  The function must
         release the lock itself somewhere (else it is a helper meant to
         return holding it); then an error return leaks it, so does the RCU
-        read lock or preemption anywhere, and so does any return of a value
+        read lock or preemption anywhere, a NULL or false returned while
+        another path returns its result unlocked, and any return of a value
         also returned without the lock (or of nothing).  Functions that say
         they return locked, and locks held on entry, are the caller's."""
         ctx = self.ev.ctx
