@@ -30,7 +30,7 @@ Shared words alone never make a request addressed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reviewer.compare.apidiff import ApiDiff
 from reviewer.compare.changelog import revision_changelog
@@ -41,6 +41,7 @@ from reviewer.compare.replies import (
     Ask,
     Response,
     authors,
+    continues,
     is_bot,
     is_support,
     requests_in,
@@ -117,6 +118,36 @@ def _quotes(later: Comment, earlier: Comment) -> bool:
     words = norm(earlier.words)
     return any(len(q) >= _QUOTE_MATCH and q in words
                for q in (norm(line) for line in later.tail))
+
+
+def _amends_own(s: _Said, said: list[_Said]) -> bool:
+    """A reviewer answering their own mail and quoting a request they made
+    in it ("Sorry, the location of this was wrong"): it amends that request."""
+    parent = next((o for o in said if o.reply.message.msgid == s.reply.message.parent_id), None)
+    return parent is not None and same_person(parent.sender, s.sender) and any(
+        o.reply is parent.reply and _quotes(s.comment, o.comment) and requests_in(o.comment)
+        for o in said)
+
+
+def _asked(said: list[_Said], mine: tuple[Address, ...]) -> list[_Said]:
+    """The requests in the comments of reviewers other than the author, one
+    per point: a comment going on with the request of the comment before it
+    in the same reply (reviewer.compare.replies.continues) joins it."""
+    out: list[_Said] = []
+    last: _Said | None = None  # the comment before, and whether out[-1] came from it
+    for s in said:
+        if any(same_person(s.sender, a) for a in mine) or _amends_own(s, said):
+            last = None
+            continue
+        parts = requests_in(s.comment)
+        if parts and last is not None and last.reply is s.reply \
+                and continues(parts[0], out[-1].comment.words, s.comment.quoted):
+            prev = out[-1]
+            out[-1] = _Said(prev.reply, replace(prev.comment, words=f"{prev.comment.words}"
+                                                f"\n\n{parts.pop(0)}"))
+        out += [_Said(s.reply, replace(s.comment, words=part)) for part in parts]
+        last = s if out and out[-1].reply is s.reply else None
+    return out
 
 
 def _answers_author(msg: Message, said: list[_Said], mine: tuple[Address, ...]) -> bool:
@@ -263,10 +294,7 @@ def review_requests(old: Revision, new: Revision | None, api: ApiDiff | None = N
         units = revision_changelog(old, new)
         topic = Topic.of(before.messages, after.messages, before.cover)
     out: list[Request] = []
-    asked = [_Said(s.reply, Comment(s.comment.quoted, s.comment.depths, part)) for s in said
-             if not any(same_person(s.sender, a) for a in mine)
-             for part in requests_in(s.comment)]
-    for req in asked:
+    for req in _asked(said, mine):
         msg = req.reply.message
         to_reply = msg.parent_id not in (None, req.reply.answers)
         keys = quote_keys(req.comment.quoted)

@@ -1,0 +1,118 @@
+"""What makes a reviewer's words a request, and how many: short asks under
+a quote, explanations and opinion questions that ask nothing, a reason or
+conclusion that belongs to the ask before it, a suggested diff written
+across several quotes, a reviewer correcting their own mail, and people
+behind a list that rewrites every From:.  Small made-up threads
+(tests/mailfactory.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mailfactory import CODE, mail, mbox, reply, review, thread
+
+import reviewer
+from reviewer import EvidenceKind, Verdict
+from reviewer.compare.comments import Comment
+from reviewer.compare.replies import requests_in, same_person
+from reviewer.mail.trailers import given_trailers
+from reviewer.model import Address
+
+SETUP = "+\terr = demo_setup(ctx);"
+
+
+def _asks(words: str, quoted: tuple[str, ...] = (SETUP,)) -> list[str]:
+    return requests_in(Comment(quoted, (1,) * len(quoted), words))
+
+
+def test_short_asks_under_a_quote_are_requests() -> None:
+    assert len(_asks("No needed.")) == 1
+    assert len(_asks("The comment is useless, just drop this line.")) == 1
+    assert len(_asks("I don't like this approach. Casting const away is not a good idea.")) == 1
+    assert len(_asks("Why do we need the extra lookup here?")) == 1
+    # code written under a quote, `else` and an elision included
+    assert len(_asks("if (!ctx->name)\n\tret = clear_user(arg, 1);\nelse\n"
+                     "\tret = copy_to_user(arg, ctx->name, len);\n...")) == 1
+
+
+def test_explanations_opinion_questions_and_asks_of_the_maintainer_are_none() -> None:
+    assert _asks("This is not wrong.  Sorry for the long-standing bug: nothing made such "
+                 "images before the fuzzer did.") == []
+    assert _asks("Do we feel that this fix should be backported into stable kernels?") == []
+    assert _asks("Looks good to me.  Max, could you please apply this instead of the queued "
+                 "one?") == []
+    assert _asks("Could you please resubmit the patch reflecting the following comments?") == []
+    # an information question stays one
+    assert _asks("Why is the check in demo_open() not enough for this?") == []
+
+
+def test_a_reason_or_a_conclusion_belongs_to_the_ask_before_it() -> None:
+    (one,) = _asks("Can we just move these functions into file.c instead?\n\n"
+                   "Since there is no need for a new file for a few lines.\n\n"
+                   "Otherwise it looks good to me.")
+    assert one.endswith("looks good to me.")
+    (two,) = _asks("Make the fast case fast; do not penalize everyone for the slow one.\n\n"
+                   "So, please call demo_setup() only once.")
+    assert "only once" in two
+
+
+LOCK = "+\tmutex_lock(&ctx->lock);"
+UNLOCK = "+\tmutex_unlock(&ctx->lock);"
+ASK_LOCK = (f"> +\tctx = kzalloc(sizeof(*ctx), GFP_KERNEL);\n\nPlease protect the setup\n"
+            f"with &ctx->lock:\n\n{LOCK}\n\n> {SETUP}\n\n{UNLOCK}\n")
+
+
+def test_a_diff_written_across_quotes_is_one_request_with_its_lines_as_evidence(
+        tmp_path: Path) -> None:
+    both = CODE.replace(f"{SETUP}\n", f"{LOCK}\n{SETUP}\n{UNLOCK}\n")
+    series = thread(tmp_path, [review(ASK_LOCK)], both, "")
+    (req,) = reviewer.review_requests(series.revision(1), series.revision(2))
+    assert req.verdict is Verdict.ADDRESSED
+    suggested = [e for e in req.evidence if e.kind is EvidenceKind.SUGGESTED]
+    assert suggested and not suggested[0].against  # "with &ctx->lock:" is prose, not code
+    half = CODE.replace(f"{SETUP}\n", f"{LOCK}\n{SETUP}\n")
+    series = thread(tmp_path, [review(ASK_LOCK)], half, "")
+    (req,) = reviewer.review_requests(series.revision(1), series.revision(2))
+    assert req.verdict is Verdict.OPEN
+    assert any(e.against and "mutex_unlock" in e.detail for e in req.evidence)
+
+
+def test_words_on_the_same_point_under_an_unchanged_line_join_the_request(
+        tmp_path: Path) -> None:
+    body = ("> +\tctx = kzalloc(sizeof(*ctx), GFP_KERNEL);\n\nPlease take the lock around the "
+            "setup.\n\n>  \treturn err;\n\nEvery caller of demo_setup() must hold the lock.\n\n"
+            f"> {SETUP}\n\nAlso, please check what demo_setup() returns.\n")
+    series = thread(tmp_path, [review(body)], CODE, "")
+    found = reviewer.review_requests(series.revision(1), series.revision(2))
+    assert [r.words.split()[0] for r in found] == ["Please", "Also,"]
+    assert "must hold the lock" in found[0].words
+
+
+def test_a_reviewer_correcting_their_own_request_makes_no_new_one(tmp_path: Path) -> None:
+    series = thread(tmp_path, [
+        review(ASK_LOCK),
+        review(f"> {LOCK}\n\nSorry, the place of this mutex_lock() was wrong in this mail: "
+               "take it before kzalloc().", msgid="r2@x", parent="r1@x")], CODE, "")
+    found = reviewer.review_requests(series.revision(1), series.revision(2))
+    assert [r.msgid for r in found] == ["r1@x"]
+
+
+def test_a_list_rewriting_every_from_leaves_people_apart_by_name(tmp_path: Path) -> None:
+    list_addr = "demo-devel@lists.example.org"
+    rae = Address("Rae Viewer via Demo-devel", list_addr)
+    lin = Address("Lin Author via Demo-devel", list_addr)
+    assert not same_person(rae, lin)
+    assert same_person(rae, Address("Rae Viewer", "rae@example.org"))
+    path = mbox(tmp_path,
+                mail("[PATCH] demo: set up a context on open", msgid="p1@x", diff=CODE,
+                     sender=f"Lin Author via Demo-devel <{list_addr}>"),
+                review(f"> {SETUP}\n\nPlease check what demo_setup() returns.\n\n"
+                       "Reviewed-by: Rae Viewer <rae@example.org>",
+                       sender=f"Rae Viewer via Demo-devel <{list_addr}>"),
+                reply("> Please check what demo_setup() returns.\n\nWill do.", parent="r1@x",
+                      sender=f"Lin Author via Demo-devel <{list_addr}>"))
+    rev = reviewer.open_source(path).series[0].revision(1)
+    (req,) = reviewer.review_requests(rev, None)
+    assert req.reviewer.name.startswith("Rae")
+    assert [str(t.who) for t in given_trailers(rev)] == [str(Address("Rae Viewer",
+                                                                     "rae@example.org"))]
