@@ -136,6 +136,7 @@ _SUPPORT = re.compile(r"^(thanks for the (idea|suggestion|pointer)\W+)?(yes|yeah
 
 _ACCEPT = re.compile(r"^(\W*(ok|okay|sure|yes|yeah|yep|agreed|right|indeed|will do|done|fixed"
                      r"|good (point|catch|idea)|makes sense|fair enough|<?nod>?|oops|sorry"
+                     r"|fine (to|with|by) me"
                      r"|you'?re right|true|thanks|hmm,? yeah)\b)"
                      r"|\b(i'?ll|i will|will) (fix|change|do|make|update|add|remove|drop|rename"
                      r"|split|send|clean|upgrade|look|address|move|use)\b", re.I)
@@ -145,7 +146,8 @@ _DECLINE = re.compile("|".join([
     r"\bbut on the other hand\b", r"\bon purpose\b", r"\bintentional(ly)?\b",
     r"\bdeliberate(ly)?\b", r"\b(common|usual|standard|existing) (pattern|practice|convention"
     r"|idiom)\b", r"\bi'?d (rather|prefer to) (keep|not|leave)\b", r"\bprefer to keep\b",
-    r"\b(keep|leave) it (as is|this way|like this)\b", r"\bwould require another\b",
+    r"\b(keep|leave) it (as is|as it is|this way|like this)\b", r"\bwould require another\b",
+    r"\b(fine|ok|okay|enough) to (just )?(leave|keep)\b",
     r"\bin a separate (patch )?series\b", r"\bout of scope\b",
 ]), re.I)
 _DONE = re.compile(r"\b(i'?ve|i have|i) (just )?(deleted|removed|dropped|fixed|changed|renamed"

@@ -157,17 +157,25 @@ def _answers_author(msg: Message, said: list[_Said], mine: tuple[Address, ...]) 
 
 
 def _responses(req: _Said, said: list[_Said], mine: tuple[Address, ...]) -> list[Evidence]:
-    """What the author, or anyone but the requester, replied to it: the
-    author's last word, and anyone's decline or report of it being done."""
+    """What the discussion of it said (the replies quoting it, or quoting a
+    reply that does): the author's last word, anyone's decline or report of
+    it being done, and the requester withdrawing it."""
     out: list[Evidence] = []
     author_said: Evidence | None = None
+    chain = [req.comment]
     for other in said:
-        if same_person(other.sender, req.sender) or not _quotes(other.comment, req.comment):
+        direct = _quotes(other.comment, req.comment)
+        if other.reply is req.reply or not (direct or any(_quotes(other.comment, c)
+                                                          for c in chain)):
             continue
+        chain.append(other.comment)
         answer = response_to(other.comment)
         by_author = any(same_person(other.sender, a) for a in mine)
-        if answer is None or (answer is Response.ACCEPT and not by_author):
-            continue
+        if same_person(other.sender, req.sender) and answer is not Response.DECLINE:
+            continue  # the requester insisting, or agreeing with an objection: withdrawn
+        if answer is None or (answer is Response.ACCEPT and not by_author) \
+                or (answer is not Response.DECLINE and not direct):
+            continue  # further down, only a decline still speaks to this request
         kind = {Response.ACCEPT: EvidenceKind.ACCEPTED, Response.DECLINE: EvidenceKind.DECLINED,
                 Response.DONE: EvidenceKind.DONE}[answer]
         ev = Evidence(kind, f"{other.sender.name or other.sender.email}: "

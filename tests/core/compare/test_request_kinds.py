@@ -116,3 +116,35 @@ def test_a_list_rewriting_every_from_leaves_people_apart_by_name(tmp_path: Path)
     assert req.reviewer.name.startswith("Rae")
     assert [str(t.who) for t in given_trailers(rev)] == [str(Address("Rae Viewer",
                                                                      "rae@example.org"))]
+
+
+def test_a_request_the_requester_withdraws_further_down_is_rejected(tmp_path: Path) -> None:
+    ask = "Please put this call under #ifdef CONFIG_DEMO_SETUP."
+    objection = ("Since nothing calls it without CONFIG_DEMO_SETUP, I think it is fine to just "
+                 "leave it here?")
+    series = thread(tmp_path, [
+        review(f"> {SETUP}\n\n{ask}"),
+        review(f"> {ask}\n\n{objection}", msgid="r2@x", parent="r1@x",
+               sender="Max Tainer <max@example.org>"),
+        review(f"> {objection}\n\nSure, it changes nothing, we can leave it as it is since "
+               "it's trivial.", msgid="r3@x", parent="r2@x")], CODE, "")
+    (req,) = reviewer.review_requests(series.revision(1), series.revision(2))
+    assert req.verdict is Verdict.REJECTED
+    assert [e.msgid for e in req.evidence if e.kind is EvidenceKind.DECLINED] == ["r2@x",
+                                                                                  "r3@x"]
+
+
+def test_an_agreement_further_down_answers_the_later_request_only(tmp_path: Path) -> None:
+    first = "What about checking ctx->flags before kzalloc()?"
+    counter = "I'd rather keep the check where it is, since that misses the setup path."
+    second = "Then can we check it in demo_setup() only?"
+    series = thread(tmp_path, [
+        review(f"> {SETUP}\n\n{first}"),
+        reply(f"> {first}\n\n{counter}", parent="r1@x"),
+        review(f"> {counter}\n\n{second}", msgid="r2@x", parent="a1@x"),
+        reply(f"> {second}\n\nFine to me, will do.", parent="r2@x",
+              msgid="a2@x")], None, "")
+    found = reviewer.review_requests(series.revision(1), None)
+    assert [(r.msgid, r.verdict) for r in found] == [("r1@x", Verdict.REJECTED),
+                                                     ("r2@x", Verdict.UNKNOWN)]
+    assert [e.kind for e in found[1].evidence] == [EvidenceKind.ACCEPTED]
