@@ -36,7 +36,14 @@ from reviewer.compare.apidiff import ApiDiff
 from reviewer.compare.changelog import revision_changelog
 from reviewer.compare.comments import Comment, inline_comments
 from reviewer.compare.pairing import PatchPair, pair_patches
-from reviewer.compare.quotes import QuoteCheck, Side, check_quote, classify, quote_keys
+from reviewer.compare.quotes import (
+    QuoteCheck,
+    Side,
+    check_quote,
+    classify,
+    quote_keys,
+    trailing_trivial,
+)
 from reviewer.compare.replies import (
     Ask,
     Response,
@@ -313,7 +320,8 @@ def review_requests(old: Revision, new: Revision | None, api: ApiDiff | None = N
         ask = what_it_asks(req.comment.words)
         evidence: list[Evidence] = []
         if new is not None and after is not None:
-            check = check_quote(keys, kind, req.reply.patch_index, before, after, pairs or [])
+            check = check_quote(keys, kind, req.reply.patch_index, before, after, pairs or [],
+                                trailing_trivial(req.comment.quoted))
             if check.detail:
                 evidence.append(Evidence(EvidenceKind.QUOTE, f"{check.state}: {check.detail}"))
             evidence += _named(req, kind, new, before, after, units, topic, api)

@@ -148,3 +148,24 @@ def test_an_agreement_further_down_answers_the_later_request_only(tmp_path: Path
     assert [(r.msgid, r.verdict) for r in found] == [("r1@x", Verdict.REJECTED),
                                                      ("r2@x", Verdict.UNKNOWN)]
     assert [e.kind for e in found[1].evidence] == [EvidenceKind.ACCEPTED]
+
+
+DOC = CODE.replace("@@ -10,3 +10,14 @@", "@@ -10,3 +10,19 @@").replace(
+    " \tint err;\n", " \tint err;\n+\t/*\n+\t * demo_open - set up the context\n"
+    "+\t * @inode: the inode being opened\n+\t *\n+\t */\n")
+
+
+def test_an_ask_under_a_short_quoted_line_is_changed_by_lines_added_there(
+        tmp_path: Path) -> None:
+    # The quote ends with "+ *": the explanation asked for goes right there.
+    explained = DOC.replace("+\t *\n", "+\t *\n+\t * The context outlives the open file.\n")
+    ask = review("> +\t * @inode: the inode being opened\n> +\t *\n\nLet's have this comment "
+                 "explain why the context is needed.")
+    r = reviewer.review_requests(*_pair(thread(tmp_path, [ask], explained, "", v1=DOC)))[0]
+    assert (r.code, r.verdict) == (reviewer.CodeState.CHANGED, Verdict.ADDRESSED)
+    kept = reviewer.review_requests(*_pair(thread(tmp_path, [ask], DOC, "", v1=DOC)))[0]
+    assert (kept.code, kept.verdict) == (reviewer.CodeState.UNCHANGED, Verdict.OPEN)
+
+
+def _pair(series: reviewer.Series) -> tuple[reviewer.Revision, reviewer.Revision]:
+    return series.revision(1), series.revision(2)
