@@ -24,6 +24,8 @@ in this order:
    **unclear**.  With no next revision: done → addressed, declined →
    rejected-with-reason, else **unknown**.
 
+A request quoting only another mail (a reviewer repeating an ask after
+the author argued) is judged on the code its discussion started from.
 Shared words alone never make a request addressed.
 """
 
@@ -73,6 +75,7 @@ __all__ = ["Evidence", "Request", "review_requests"]
 
 _MAX_UNITS = 3  # changelog sentences kept as evidence per request, best first
 _NEAREST = 3  # quoted lines just above the words: what the words are about
+_PLACE = 12  # quoted lines just above a comment: the code it is about
 _QUOTE_MATCH = 12  # characters a quoted line needs to identify the comment it quotes
 
 
@@ -155,6 +158,25 @@ def _asked(said: list[_Said], mine: tuple[Address, ...]) -> list[_Said]:
         out += [_Said(s.reply, replace(s.comment, words=part)) for part in parts]
         last = s if out and out[-1].reply is s.reply else None
     return out
+
+
+def _discussed(req: _Said, said: list[_Said], before: Side) -> _Said | None:
+    """For a request quoting another mail only: the comment on the patch's
+    code its discussion started from (a reviewer repeating an ask after the
+    author argued), up the comments quoting each other's words; it must
+    quote the patch itself, and its words or the code just above them share
+    a C name with the request."""
+    chain = [req.comment]
+    names = idents(req.comment.words)
+    for other in reversed(said):  # what it quotes was written before it (dates may lie)
+        if other.reply is req.reply or not any(_quotes(c, other.comment) for c in chain):
+            continue
+        near = other.comment.direct[-_PLACE:]
+        if classify(quote_keys(near), before, True)[0] is QuoteKind.DIFF \
+                and names & idents("\n".join((*near, other.comment.words))):
+            return other
+        chain.append(other.comment)
+    return None
 
 
 def _answers_author(msg: Message, said: list[_Said], mine: tuple[Address, ...]) -> bool:
@@ -319,11 +341,18 @@ def review_requests(old: Revision, new: Revision | None, api: ApiDiff | None = N
         check = QuoteCheck(CodeState.NOT_CHECKABLE, 0, 0, "")
         ask = what_it_asks(req.comment.words)
         evidence: list[Evidence] = []
+        place = _discussed(req, said, before) if kind is QuoteKind.REPLY else None
+        if place is not None:
+            file = classify(quote_keys(place.comment.quoted), before, True)[1]
         if new is not None and after is not None:
-            check = check_quote(keys, kind, req.reply.patch_index, before, after, pairs or [],
-                                trailing_trivial(req.comment.quoted))
+            at = place or req
+            check = check_quote(quote_keys(at.comment.quoted), QuoteKind.DIFF if place else kind,
+                                at.reply.patch_index, before, after, pairs or [],
+                                trailing_trivial(at.comment.quoted))
+            where = f"the code discussed in {place.reply.message.msgid}: " if place else ""
             if check.detail:
-                evidence.append(Evidence(EvidenceKind.QUOTE, f"{check.state}: {check.detail}"))
+                evidence.append(Evidence(EvidenceKind.QUOTE,
+                                         f"{check.state}: {where}{check.detail}"))
             evidence += _named(req, kind, new, before, after, units, topic, api)
             evidence += [e for e in (_suggestion(ask, before, after, new),
                                      _tags(ask, req.reply.patch_index, old, new, pairs or []))

@@ -169,3 +169,22 @@ def test_an_ask_under_a_short_quoted_line_is_changed_by_lines_added_there(
 
 def _pair(series: reviewer.Series) -> tuple[reviewer.Revision, reviewer.Revision]:
     return series.revision(1), series.revision(2)
+
+
+def test_an_ask_repeated_after_the_author_argued_is_judged_on_the_code_discussed(
+        tmp_path: Path) -> None:
+    ask = "I'd rather not call demo_setup() before the flags check."
+    argued = "On my machine the flags are always clear by then."
+    replies = [review(f"> {SETUP}\n\n{ask}"),
+               reply(f"> {ask}\n\n{argued}", parent="r1@x"),
+               review(f"> {argued}\n\nThat is not so on every machine.\n\nSo, please call "
+                      "demo_setup() only once ctx->flags is checked.", msgid="r2@x",
+                      parent="a1@x")]
+    moved = CODE.replace(SETUP, "+\terr = ctx->flags ? -EINVAL : demo_setup(ctx);")
+    found = reviewer.review_requests(*_pair(thread(tmp_path, replies, moved, "")))
+    repeated = next(r for r in found if r.msgid == "r2@x")
+    assert (repeated.code, repeated.verdict) == (reviewer.CodeState.CHANGED, Verdict.ADDRESSED)
+    assert repeated.file == "fs/demo/file.c"
+    assert any("the code discussed in r1@x" in e.detail for e in repeated.evidence)
+    kept = reviewer.review_requests(*_pair(thread(tmp_path, replies, CODE, "")))
+    assert next(r for r in kept if r.msgid == "r2@x").verdict is Verdict.OPEN
