@@ -26,8 +26,8 @@ from reviewer.compare.wording import content_words, idents, norm
 from reviewer.mail.people import full_name
 from reviewer.model import Address, Message, Revision
 
-__all__ = ["Ask", "Response", "authors", "continues", "is_bot", "is_support", "requests_in",
-           "response_to", "same_person", "what_it_asks"]
+__all__ = ["Ask", "Response", "authors", "continues", "explicit", "is_bot", "is_support",
+           "requests_in", "response_to", "same_person", "what_it_asks"]
 
 _BOT = re.compile(r"(\brobot\b|\bbot\b|syzbot|syzkaller|\blkp@|noreply|no-reply|-bot@|\bci@"
                   r"|[-._]ci@)", re.I)
@@ -82,6 +82,13 @@ _ASK = re.compile("|".join([
     r"(^|[.!?:]\s+)(add|drop|remove|rename|split|move|use|keep|fix|put|make|change|document"
     r"|explain|mention|update|avoid|send|convert|call|needs)\s",
 ]), re.I)
+# An ask in so many words: what a reviewer arguing for an earlier request
+# must say for a new one.
+_EXPLICIT = re.compile(r"\bplease\b(?! (ignore|disregard))|\b(can|could|would) (you|we)\b"
+                       r"|\b(how|what) about\b|\byou (don'?t|do not) (have|need) to\b"
+                       r"|\b(i|we)'?d? (suggest|prefer)\b"
+                       r"|(^|[.!?:]\s+)(add|drop|remove|rename|split|move|use|keep|fix|put|make"
+                       r"|change|document|explain|mention|update|avoid|convert|call)\s", re.I)
 # Not a change to the patch: a nudge to the maintainer.
 _PING = re.compile(r"\b(ping|pinging|picked up|any chance|any (update|news))\b|^applied\b",
                    re.I)
@@ -305,6 +312,11 @@ def what_it_asks(words: str) -> Ask:
     flat = norm(words)
     return Ask(bool(_REMOVAL.search(flat)), bool(_SPLIT.search(flat)), tuple(_suggested(words)),
                tuple(name for name, pattern in _TAGS.items() if pattern.search(flat)))
+
+
+def explicit(words: str) -> bool:
+    """Words asking in so many words ("please", "could you", an imperative)."""
+    return bool(_EXPLICIT.search(_NOT_SAYING.sub(" ", norm(words))))
 
 
 def is_support(comment: Comment) -> bool:

@@ -51,6 +51,7 @@ from reviewer.compare.replies import (
     Response,
     authors,
     continues,
+    explicit,
     is_bot,
     is_support,
     requests_in,
@@ -139,6 +140,15 @@ def _amends_own(s: _Said, said: list[_Said]) -> bool:
         for o in said)
 
 
+def _argues(s: _Said, said: list[_Said], mine: tuple[Address, ...]) -> bool:
+    """A reviewer answering the author's answer to their own request: the
+    discussion of that request, where only an explicit ask is a new one."""
+    parent = [o for o in said if o.reply.message.msgid == s.reply.message.parent_id
+              and any(same_person(o.sender, a) for a in mine) and _quotes(s.comment, o.comment)]
+    return any(same_person(o.sender, s.sender) and _quotes(p.comment, o.comment)
+               and requests_in(o.comment) for p in parent for o in said)
+
+
 def _asked(said: list[_Said], mine: tuple[Address, ...]) -> list[_Said]:
     """The requests in the comments of reviewers other than the author, one
     per point: a comment going on with the request of the comment before it
@@ -150,6 +160,8 @@ def _asked(said: list[_Said], mine: tuple[Address, ...]) -> list[_Said]:
             last = None
             continue
         parts = requests_in(s.comment)
+        if _argues(s, said, mine):
+            parts = [p for p in parts if explicit(p)]
         if parts and last is not None and last.reply is s.reply \
                 and continues(parts[0], out[-1].comment.words, s.comment.quoted):
             prev = out[-1]

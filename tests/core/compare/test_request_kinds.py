@@ -188,3 +188,17 @@ def test_an_ask_repeated_after_the_author_argued_is_judged_on_the_code_discussed
     assert any("the code discussed in r1@x" in e.detail for e in repeated.evidence)
     kept = reviewer.review_requests(*_pair(thread(tmp_path, replies, CODE, "")))
     assert next(r for r in kept if r.msgid == "r2@x").verdict is Verdict.OPEN
+
+
+def test_arguing_for_ones_own_request_asks_nothing_new_unless_said_so(tmp_path: Path) -> None:
+    ask = "I'd rather not retry demo_setup() here."
+    argued = "On slow machines the first demo_setup() call fails too often."
+    arguing = review(f"> {argued}\n\nI'd rather not tune for slow machines. How long does it "
+                     "take on a fast one?", msgid="r2@x", parent="a1@x")
+    asking = review(f"> {argued}\n\nThen could we call demo_setup() once with a longer "
+                    "timeout?", msgid="r3@x", parent="a1@x")
+    series = thread(tmp_path, [review(f"> {SETUP}\n\n{ask}"),
+                               reply(f"> {ask}\n\n{argued}", parent="r1@x"), arguing, asking],
+                    CODE, "")
+    found = reviewer.review_requests(*_pair(series))
+    assert sorted(r.msgid for r in found) == ["r1@x", "r3@x"]
