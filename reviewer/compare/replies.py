@@ -155,7 +155,9 @@ _DECLINE = re.compile("|".join([
     r"|idiom)\b", r"\bi'?d (rather|prefer to) (keep|not|leave)\b", r"\bprefer to keep\b",
     r"\b(keep|leave) it (as is|as it is|this way|like this)\b", r"\bwould require another\b",
     r"\b(fine|ok|okay|enough) to (just )?(leave|keep)\b",
-    r"\bin a separate (patch )?series\b", r"\bout of scope\b",
+    r"\ba separate (patch )?series\b", r"\bout of scope\b",
+    r"\brequire (a different|another) (solution|approach)\b",
+    r"\b(current|existing) (\w+ )?is (fine|ok|okay|good enough)\b",
 ]), re.I)
 _DONE = re.compile(r"\b(i'?ve|i have|i) (just )?(deleted|removed|dropped|fixed|changed|renamed"
                    r"|updated|folded|squashed|amended) (it|that|this|the)\b"

@@ -204,14 +204,17 @@ def _responses(req: _Said, said: list[_Said], mine: tuple[Address, ...]) -> list
     out: list[Evidence] = []
     author_said: Evidence | None = None
     chain = [req.comment]
+    parent = req.reply.message.parent_id
     for other in said:
         direct = _quotes(other.comment, req.comment)
-        if other.reply is req.reply or not (direct or any(_quotes(other.comment, c)
-                                                          for c in chain)):
+        by_author = any(same_person(other.sender, a) for a in mine)
+        # the author answering the mail the request answers, beside it
+        beside = by_author and other.reply.message.parent_id == parent
+        if other.reply is req.reply or not (direct or beside or any(
+                _quotes(other.comment, c) for c in chain)):
             continue
         chain.append(other.comment)
         answer = response_to(other.comment)
-        by_author = any(same_person(other.sender, a) for a in mine)
         if same_person(other.sender, req.sender) and answer is not Response.DECLINE:
             continue  # the requester insisting, or agreeing with an objection: withdrawn
         if answer is None or (answer is Response.ACCEPT and not by_author) \

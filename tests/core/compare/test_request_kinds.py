@@ -202,3 +202,17 @@ def test_arguing_for_ones_own_request_asks_nothing_new_unless_said_so(tmp_path: 
                     CODE, "")
     found = reviewer.review_requests(*_pair(series))
     assert sorted(r.msgid for r in found) == ["r1@x", "r3@x"]
+
+
+def test_the_authors_decline_beside_the_request_answers_it(tmp_path: Path) -> None:
+    # Both answer the same mail: the author's reason is the answer to the ask.
+    point = "Anyone who can open the device can already read every block of it."
+    series = thread(tmp_path, [
+        review(f"> {SETUP}\n\n{point}", msgid="m1@x", sender="Max Tainer <max@example.org>"),
+        review(f"> {point}\n\nA finer grained access control would be needed for monitoring "
+               "tools.", msgid="r2@x", parent="m1@x"),
+        reply(f"> {point}\n\nWhat Rae asks would require another approach than this ioctl, "
+              "so it belongs in a separate patch series.", parent="m1@x")], CODE, "")
+    (req,) = reviewer.review_requests(*_pair(series))
+    assert (req.msgid, req.verdict) == ("r2@x", Verdict.REJECTED)
+    assert [e.msgid for e in req.evidence if e.kind is EvidenceKind.DECLINED] == ["a1@x"]
