@@ -24,19 +24,21 @@ in this order:
    **unclear**.  With no next revision: done → addressed, declined →
    rejected-with-reason, else **unknown**.
 
-A request quoting only another mail (a reviewer repeating an ask after
-the author argued) is judged on the code its discussion started from.
-Shared words alone never make a request addressed.
+Which comments are requests, and what their discussion said about them:
+reviewer.compare.discussion.  A request quoting only another mail (a
+reviewer repeating an ask after the author argued) is judged on the code
+its discussion started from.  Shared words alone never make a request
+addressed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from reviewer.compare.apidiff import ApiDiff
 from reviewer.compare.changelog import revision_changelog
-from reviewer.compare.comments import Comment, inline_comments
+from reviewer.compare.discussion import Discussion, Evidence, Said
 from reviewer.compare.pairing import PatchPair, pair_patches
 from reviewer.compare.quotes import (
     QuoteCheck,
@@ -46,28 +48,14 @@ from reviewer.compare.quotes import (
     quote_keys,
     trailing_trivial,
 )
-from reviewer.compare.replies import (
-    Ask,
-    Response,
-    authors,
-    continues,
-    explicit,
-    is_bot,
-    is_support,
-    requests_in,
-    response_to,
-    same_person,
-    what_it_asks,
-)
-from reviewer.compare.wording import Topic, idents, match, norm, short
+from reviewer.compare.replies import Ask, is_support, what_it_asks
+from reviewer.compare.wording import Topic, idents, match, short
 from reviewer.model import (
     Address,
     CodeState,
     EvidenceKind,
-    Message,
     Patch,
     QuoteKind,
-    Reply,
     Revision,
     Verdict,
 )
@@ -76,16 +64,6 @@ __all__ = ["Evidence", "Request", "review_requests"]
 
 _MAX_UNITS = 3  # changelog sentences kept as evidence per request, best first
 _NEAREST = 3  # quoted lines just above the words: what the words are about
-_PLACE = 12  # quoted lines just above a comment: the code it is about
-_QUOTE_MATCH = 12  # characters a quoted line needs to identify the comment it quotes
-
-
-@dataclass(frozen=True)
-class Evidence:
-    kind: EvidenceKind
-    detail: str
-    msgid: str | None = None  # the reply it comes from, for accepted/declined/done
-    against: bool = False  # it shows the request was not (fully) done
 
 
 @dataclass(frozen=True)
@@ -105,133 +83,7 @@ class Request:
     evidence: tuple[Evidence, ...]
 
 
-@dataclass(frozen=True)
-class _Said:
-    """One comment of one reply, in thread order."""
-
-    reply: Reply
-    comment: Comment
-
-    @property
-    def sender(self) -> Address:
-        return self.reply.message.sender
-
-
-def _comments(old: Revision) -> list[_Said]:
-    replies = sorted(old.replies, key=lambda r: (r.message.date, r.message.msgid))
-    return [_Said(r, c) for r in replies if not is_bot(r.message)
-            for c in inline_comments(r.message.body)]
-
-
-def _quotes(later: Comment, earlier: Comment) -> bool:
-    """Does `later` answer the words of `earlier` (quote them just above
-    its own words)?"""
-    words = norm(earlier.words)
-    return any(len(q) >= _QUOTE_MATCH and q in words
-               for q in (norm(line) for line in later.tail))
-
-
-def _amends_own(s: _Said, said: list[_Said]) -> bool:
-    """A reviewer answering their own mail and quoting a request they made
-    in it ("Sorry, the location of this was wrong"): it amends that request."""
-    parent = next((o for o in said if o.reply.message.msgid == s.reply.message.parent_id), None)
-    return parent is not None and same_person(parent.sender, s.sender) and any(
-        o.reply is parent.reply and _quotes(s.comment, o.comment) and requests_in(o.comment)
-        for o in said)
-
-
-def _argues(s: _Said, said: list[_Said], mine: tuple[Address, ...]) -> bool:
-    """A reviewer answering the author's answer to their own request: the
-    discussion of that request, where only an explicit ask is a new one."""
-    parent = [o for o in said if o.reply.message.msgid == s.reply.message.parent_id
-              and any(same_person(o.sender, a) for a in mine) and _quotes(s.comment, o.comment)]
-    return any(same_person(o.sender, s.sender) and _quotes(p.comment, o.comment)
-               and requests_in(o.comment) for p in parent for o in said)
-
-
-def _asked(said: list[_Said], mine: tuple[Address, ...]) -> list[_Said]:
-    """The requests in the comments of reviewers other than the author, one
-    per point: a comment going on with the request of the comment before it
-    in the same reply (reviewer.compare.replies.continues) joins it."""
-    out: list[_Said] = []
-    last: _Said | None = None  # the comment before, and whether out[-1] came from it
-    for s in said:
-        if any(same_person(s.sender, a) for a in mine) or _amends_own(s, said):
-            last = None
-            continue
-        parts = requests_in(s.comment)
-        if _argues(s, said, mine):
-            parts = [p for p in parts if explicit(p)]
-        if parts and last is not None and last.reply is s.reply \
-                and continues(parts[0], out[-1].comment.words, s.comment.quoted):
-            prev = out[-1]
-            out[-1] = _Said(prev.reply, replace(prev.comment, words=f"{prev.comment.words}"
-                                                f"\n\n{parts.pop(0)}"))
-        out += [_Said(s.reply, replace(s.comment, words=part)) for part in parts]
-        last = s if out and out[-1].reply is s.reply else None
-    return out
-
-
-def _discussed(req: _Said, said: list[_Said], before: Side) -> _Said | None:
-    """For a request quoting another mail only: the comment on the patch's
-    code its discussion started from (a reviewer repeating an ask after the
-    author argued), up the comments quoting each other's words; it must
-    quote the patch itself, and its words or the code just above them share
-    a C name with the request."""
-    chain = [req.comment]
-    names = idents(req.comment.words)
-    for other in reversed(said):  # what it quotes was written before it (dates may lie)
-        if other.reply is req.reply or not any(_quotes(c, other.comment) for c in chain):
-            continue
-        near = other.comment.direct[-_PLACE:]
-        if classify(quote_keys(near), before, True)[0] is QuoteKind.DIFF \
-                and names & idents("\n".join((*near, other.comment.words))):
-            return other
-        chain.append(other.comment)
-    return None
-
-
-def _answers_author(msg: Message, said: list[_Said], mine: tuple[Address, ...]) -> bool:
-    """Is `msg` a reply to one of the author's own mails?"""
-    parent = next((s.sender for s in said if s.reply.message.msgid == msg.parent_id), None)
-    return parent is not None and any(same_person(parent, a) for a in mine)
-
-
-def _responses(req: _Said, said: list[_Said], mine: tuple[Address, ...]) -> list[Evidence]:
-    """What the discussion of it said (the replies quoting it, or quoting a
-    reply that does): the author's last word, anyone's decline or report of
-    it being done, and the requester withdrawing it."""
-    out: list[Evidence] = []
-    author_said: Evidence | None = None
-    chain = [req.comment]
-    parent = req.reply.message.parent_id
-    for other in said:
-        direct = _quotes(other.comment, req.comment)
-        by_author = any(same_person(other.sender, a) for a in mine)
-        # the author answering the mail the request answers, beside it
-        beside = by_author and other.reply.message.parent_id == parent
-        if other.reply is req.reply or not (direct or beside or any(
-                _quotes(other.comment, c) for c in chain)):
-            continue
-        chain.append(other.comment)
-        answer = response_to(other.comment)
-        if same_person(other.sender, req.sender) and answer is not Response.DECLINE:
-            continue  # the requester insisting, or agreeing with an objection: withdrawn
-        if answer is None or (answer is Response.ACCEPT and not by_author) \
-                or (answer is not Response.DECLINE and not direct):
-            continue  # further down, only a decline still speaks to this request
-        kind = {Response.ACCEPT: EvidenceKind.ACCEPTED, Response.DECLINE: EvidenceKind.DECLINED,
-                Response.DONE: EvidenceKind.DONE}[answer]
-        ev = Evidence(kind, f"{other.sender.name or other.sender.email}: "
-                      f"\"{short(other.comment.words, 140)}\"", other.reply.message.msgid)
-        if by_author:
-            author_said = ev
-        else:
-            out.append(ev)
-    return out + ([author_said] if author_said else [])
-
-
-def _named(req: _Said, kind: QuoteKind, new: Revision, before: Side, after: Side,
+def _named(req: Said, kind: QuoteKind, new: Revision, before: Side, after: Side,
            units: list[tuple[str, str]], topic: Topic, api: ApiDiff | None) -> list[Evidence]:
     """Where the next revision names the request: changelog, commit message,
     code using a C name the reviewer wrote, an API change it quotes gone."""
@@ -334,8 +186,7 @@ def review_requests(old: Revision, new: Revision | None, api: ApiDiff | None = N
     """Every request human reviewers made on `old`, with its verdict in
     `new` (None: no later revision).  `api`: the API surface diff of the
     two; `pairs`: their patch pairing (computed when not given)."""
-    mine = authors(old)
-    said = _comments(old)
+    talk = Discussion(old)
     before = Side.of(old)
     after = Side.of(new) if new is not None else None
     if new is not None and pairs is None:
@@ -346,17 +197,17 @@ def review_requests(old: Revision, new: Revision | None, api: ApiDiff | None = N
         units = revision_changelog(old, new)
         topic = Topic.of(before.messages, after.messages, before.cover)
     out: list[Request] = []
-    for req in _asked(said, mine):
+    for req in talk.requests():
         msg = req.reply.message
         to_reply = msg.parent_id not in (None, req.reply.answers)
         keys = quote_keys(req.comment.quoted)
         kind, file = classify(keys, before, to_reply)
-        if to_reply and is_support(req.comment) and not _answers_author(msg, said, mine):
+        if to_reply and is_support(req.comment) and not talk.answers_author(req):
             continue  # agreeing with another reviewer: that request stands for both
         check = QuoteCheck(CodeState.NOT_CHECKABLE, 0, 0, "")
         ask = what_it_asks(req.comment.words)
         evidence: list[Evidence] = []
-        place = _discussed(req, said, before) if kind is QuoteKind.REPLY else None
+        place = talk.place(req, before) if kind is QuoteKind.REPLY else None
         if place is not None:
             file = classify(quote_keys(place.comment.quoted), before, True)[1]
         if new is not None and after is not None:
@@ -372,7 +223,7 @@ def review_requests(old: Revision, new: Revision | None, api: ApiDiff | None = N
             evidence += [e for e in (_suggestion(ask, before, after, new),
                                      _tags(ask, req.reply.patch_index, old, new, pairs or []))
                          if e is not None]
-        evidence += _responses(req, said, mine)
+        evidence += talk.responses(req)
         out.append(Request(msg.sender, msg.msgid, req.reply.answers, req.reply.patch_index,
                            req.comment.quoted, kind, file, req.comment.words, check.state,
                            _verdict(check, evidence, ask, new is not None), tuple(evidence)))
