@@ -66,8 +66,9 @@ _ASK = re.compile("|".join([
     r"|weird|odd|strange|racy|buggy|inconsistent|unrelated|not right|a problem|dead"
     r"|unused)\b",
     r"(^|[.!?]\s+)(not|no) needed\b", r"\bunneeded\b",
-    r"\b(just|simply) (drop|remove|delete|use|move|add|keep|make|call|return|rename|put|pass"
-    r"|check)\b",
+    # "..., just drop this line" (not "we just call it here")
+    r"(^|[,;:.!?]\s*|\b(and|then|please|can|could|should|to)\s+)(just|simply) (drop|remove"
+    r"|delete|use|move|add|keep|make|call|return|rename|put|pass|check)\b",
     r"\bi (don'?t|do not) like\b", r"\b(not a|a bad) (good )?idea\b",
     # "Why do we need X?", "why isn't X static?": asking why at all, or why not
     r"\bwhy (is|are|does|do)\b[^.?!]{0,60}\b(need|needed|necessary)\b[^.?!]{0,60}\?",

@@ -42,7 +42,8 @@ def test_explanations_opinion_questions_and_asks_of_the_maintainer_are_none() ->
     assert _asks("Looks good to me.  Max, could you please apply this instead of the queued "
                  "one?") == []
     assert _asks("Could you please resubmit the patch reflecting the following comments?") == []
-    # an information question stays one
+    assert _asks("We just call demo_setup() here, like the other openers do.") == []
+    # a question asking for information, not for a change
     assert _asks("Why is the check in demo_open() not enough for this?") == []
 
 
