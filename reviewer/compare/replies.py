@@ -95,7 +95,7 @@ _PING = re.compile(r"\b(ping|pinging|picked up|any chance|any (update|news))\b|^
                    re.I)
 # A flaw denied ("This is not wrong", "nothing broken") names none.
 _NEGATED = re.compile(r"(\bnot|\bnothing|\bnever|n't)\s+(\w+\s+)?(wrong|broken|incorrect|buggy"
-                      r"|racy|bogus|a problem|an issue)\b", re.I)
+                      r"|racy|bogus|a problem|an issue|a bad idea)\b", re.I)
 # A question asking the others' opinion ("Do we feel this should go to
 # stable?") asks the author for no change.
 _OPINION = re.compile(r"(^|(?<=[.!?]\s))(do|does) (we|anyone|everyone|people|folks) (feel|think"

@@ -43,6 +43,7 @@ def test_explanations_opinion_questions_and_asks_of_the_maintainer_are_none() ->
                  "one?") == []
     assert _asks("Could you please resubmit the patch reflecting the following comments?") == []
     assert _asks("We just call demo_setup() here, like the other openers do.") == []
+    assert _asks("Caching the flags is not a bad idea at all.") == []
     # a question asking for information, not for a change
     assert _asks("Why is the check in demo_open() not enough for this?") == []
 
