@@ -142,14 +142,18 @@ def unpinned_parent_dget(ctx: CheckContext) -> Iterator[Finding]:
 
     ## Example
     ```c
-    parent = dget(dentry->d_parent);
+    alias = d_find_alias(inode);
+    dir = dget(alias->d_parent);
+    dput(alias);
     ```
     Use instead:
     ```c
-    parent = dget_parent(dentry);
+    alias = d_find_alias(inode);
+    dir = dget_parent(alias);
+    dput(alias);
     ```
 
     ## References
-    Locking rules brief, fact 7.
+    Locking rules brief, fact 7 (a lock protects the object it was taken on).
     """
     yield from report(ctx, "RACE018")
