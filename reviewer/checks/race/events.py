@@ -18,6 +18,7 @@ from reviewer.checks.race.exprs import (
     unwrap,
 )
 from reviewer.checks.race.hits import FnContext, Hit
+from reviewer.checks.race.joins import JoinChecks
 from reviewer.checks.race.parents import ParentChecks
 from reviewer.checks.race.rcuwalk import RcuWalkChecks, loaded_dentry
 from reviewer.checks.race.refs import RefChecks
@@ -29,7 +30,7 @@ from reviewer.cparse import line_of, node_text
 __all__ = ["Events", "FnContext", "Hit"]
 
 
-class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
+class Events(DropChecks, JoinChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
     def __init__(self, api: KernelApi, ctx: FnContext) -> None:
         self.api, self.ctx, self.x = api, ctx, Exprs(api)
 

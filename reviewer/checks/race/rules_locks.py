@@ -54,9 +54,11 @@ def unbalanced_lock(ctx: CheckContext) -> Iterator[Finding]:
     returns its result without the lock, and a return of a value also
     returned without the lock (`return 0` both ways) leak it.  Every
     lock/exit pair the code shows is judged, also in a function only partly
-    in the patch; a path through lines the patch does not show is not.
-    Functions whose name or
-    `__acquires()` says they return locked are not checked for leaks, and
+    in the patch; a path through lines the patch does not show is not, but
+    gotos to one label outside the patch that disagree on a lock (held on
+    one, released before another) are: one of them is wrong.  Functions
+    whose name or `__acquires()` says they return locked are not checked
+    for leaks, and
     locks the caller holds (`__releases()`, `__must_hold()`,
     `lockdep_assert_held()`, or only released here) may be released.
 

@@ -95,6 +95,7 @@ class Walker:
         self.exit(self.advance(out, self.end_line), self.end_line)
         # gotos to labels we never saw (cut off by the hunk): no lock verdict
         self.leaks()
+        self.ev.unseen_joins(self.pending)
         self.ev.unjudged(self.seen_labels)
         return self.ev.ctx.hits
 

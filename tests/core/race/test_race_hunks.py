@@ -181,6 +181,22 @@ def test_a_removed_unlock_before_a_jump_out_of_the_hunk_is_said_unjudged() -> No
     assert "RACE000" not in {h.code for h in hits}
 
 
+def test_gotos_to_an_unseen_label_that_disagree_on_a_lock() -> None:
+    # One error path unlocks before `goto out`, the other does not: whatever
+    # `out:` (not in the patch) does, one of them is wrong.
+    body = [" \tmutex_lock(&p->mu);", " \tret = step1(p);", " \tif (ret) {",
+            " \t\tmutex_unlock(&p->mu);", " \t\tgoto out;", " \t}", " \tret = step2(p);",
+            " \tif (ret)", "+\t\tgoto out;", " \tmutex_unlock(&p->mu);"]
+    hits = analyze([mailed_file("-60,9 +60,10", body)])
+    assert [(h.code, h.line) for h in hits] == [("RACE006", 68)]
+    assert "`out`" in hits[0].message and "line 63" in hits[0].message
+    # Both paths unlock first: they agree, and `out:` is not judged.
+    agree = body[:7] + [" \tif (ret) {", "+\t\tmutex_unlock(&p->mu);", "+\t\tgoto out;",
+                        " \t}", " \tmutex_unlock(&p->mu);"]
+    assert not [h for h in analyze([mailed_file("-60,10 +60,12", agree)])
+                if h.code == "RACE006"]
+
+
 def test_reference_thread_from_hunks() -> None:
     patches = _patches()
     by_version = {k: v for k, v in patches.items()}
