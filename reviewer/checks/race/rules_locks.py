@@ -58,8 +58,7 @@ def unbalanced_lock(ctx: CheckContext) -> Iterator[Finding]:
     gotos to one label outside the patch that disagree on a lock (held on
     one, released before another) are: one of them is wrong.  Functions
     whose name or `__acquires()` says they return locked are not checked
-    for leaks, and
-    locks the caller holds (`__releases()`, `__must_hold()`,
+    for leaks, and locks the caller holds (`__releases()`, `__must_hold()`,
     `lockdep_assert_held()`, or only released here) may be released.
 
     ## Why is this bad?
