@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from reviewer.mail.intent import stated_version
 from reviewer.mail.mailinfo import to_patch
 from reviewer.mail.people import full_name
-from reviewer.model import Address, Message, Patch, Thread
+from reviewer.model import Address, MailShape, Message, Patch, Thread
 
 __all__ = ["Posting", "find_postings", "norm_title"]
 
@@ -20,8 +21,10 @@ _BASE = re.compile(r"^base-commit:\s*([0-9a-f]{7,40})\s*$", re.M)
 _CHANGE_ID = re.compile(r"^change-id:\s*(\S+)\s*$", re.M)
 _DIFFSTAT = re.compile(r"^ \d+ files? changed, ", re.M)
 # A syzbot command (`#syz test: git://...`, `#syz fix:`) asks a bot to test
-# or close something: the diff it carries is no revision of a series.
+# or close something: the diff it carries is no revision of a series,
+# unless it is a signed-off commit message that also asks the bot.
 _BOT_COMMAND = re.compile(r"^#syz[ \t]+\w", re.M)
+_SIGNOFF = re.compile(r"^\s*Signed-off-by:", re.I | re.M)
 _PREFIX = re.compile(r"^[\w./,-]+(?:\s*/\s*[\w.-]+)*:\s+")
 _SHORT_LINE = 12
 # Postings sent without any reference header are joined only this close in time.
@@ -38,6 +41,9 @@ class Posting:
     mails: dict[int, Message] = field(default_factory=dict)  # k → patch mail
     duplicates: list[int] = field(default_factory=list)
     total: int = 1
+    # The version grouping gives it when no subject does: from its notes
+    # (reviewer.mail.intent) or its place after a numbered revision.
+    inferred: int | None = None
 
     @property
     def members(self) -> list[Message]:
@@ -50,15 +56,22 @@ class Posting:
 
     @property
     def version(self) -> int:
-        """The author's number: the cover's, else the highest a patch gives."""
+        """The author's number: the cover's, else the highest a patch gives,
+        else the one inferred."""
         given = [m.subject.version for m in self.members if m.subject.version_given]
         if self.cover is not None and self.cover.subject.version_given:
             return self.cover.subject.version
-        return max(given, default=1)
+        return max(given, default=self.inferred or 1)
 
     @property
     def version_given(self) -> bool:
         return any(m.subject.version_given for m in self.members)
+
+    @property
+    def stated_version(self) -> int | None:
+        """The version its cover letter or notes below `---` give."""
+        texts = ([self.cover.body] if self.cover else []) + [p.notes for p in self.patches.values()]
+        return max(filter(None, map(stated_version, texts)), default=None)
 
     @cached_property
     def patches(self) -> dict[int, Patch]:
@@ -123,9 +136,34 @@ def is_cover(msg: Message) -> bool:
     return s.counters_given and s.counter == 0 and not s.is_reply
 
 
-def _is_patch(msg: Message) -> bool:
-    return (msg.has_diff and not msg.subject.is_reply and not is_cover(msg)
-            and not _BOT_COMMAND.search(msg.body.split("\ndiff --git ", 1)[0]))
+def _is_patch(msg: Message, thread: Thread) -> bool:
+    if not msg.has_diff or msg.subject.is_reply or is_cover(msg):
+        return False
+    head = msg.body.split("\ndiff --git ", 1)[0]
+    if (command := _BOT_COMMAND.search(head)) and not _submission(head, command.start()):
+        return False
+    return not _attached_to_reply(msg, thread)
+
+
+def _submission(head: str, command: int) -> bool:
+    """A mail with a syzbot command is still a patch submission when a
+    commit message comes before the command and it is signed off."""
+    return bool(head[:command].strip()) and bool(_SIGNOFF.search(head))
+
+
+def _attached_to_reply(msg: Message, thread: Thread) -> bool:
+    """A patch attached to a reply ("updated patch attached") is part of the
+    discussion, as a diff written inline in a reply is: no posting.  The
+    carrier is the nearest ancestor that is not itself an attached mail."""
+    if MailShape.ATTACHED_MAIL not in msg.shapes:
+        return False
+    for anc in thread.ancestors(msg.msgid):
+        carrier = thread.messages.get(anc)
+        if carrier is None:
+            return False
+        if MailShape.ATTACHED_MAIL not in carrier.shapes:
+            return carrier.subject.is_reply
+    return False
 
 
 def same_sender(a: Message, b: Message) -> bool:
@@ -160,7 +198,7 @@ def _parents_first(msgs: list[Message], thread: Thread) -> list[Message]:
 def find_postings(thread: Thread) -> list[Posting]:
     """Every posting of the thread, in the order their first mails were
     sent (a mail never before the one it answers)."""
-    candidates = [m for m in thread.messages.values() if is_cover(m) or _is_patch(m)]
+    candidates = [m for m in thread.messages.values() if is_cover(m) or _is_patch(m, thread)]
     owner: dict[str, Posting] = {}
     postings: list[Posting] = []
     for msg in _parents_first(candidates, thread):
