@@ -102,12 +102,19 @@ class Posting:
         return frozenset(path for p in self.patches.values() for path in p.paths)
 
     @cached_property
+    def edits(self) -> tuple[tuple[str, ...], ...]:
+        """Per patch, its added and removed lines, whitespace squeezed: equal
+        for the same patches sent again, rebased or not."""
+        return tuple(tuple(" ".join(line.split()) for f in p.files for h in f.hunks
+                           for line in h.lines if line[:1] in "+-")
+                     for p in self.patches.values())
+
+    @cached_property
     def changed_lines(self) -> frozenset[str]:
-        """The added and removed lines of the diffs, whitespace squeezed;
-        short ones (`}`, `return 0;`) say nothing about which change it is."""
-        lines = (" ".join(line.split()) for p in self.patches.values()
-                 for f in p.files for h in f.hunks for line in h.lines if line[:1] in "+-")
-        return frozenset(line for line in lines if len(line) > _SHORT_LINE)
+        """The edited lines of all patches; short ones (`}`, `return 0;`)
+        say nothing about which change it is."""
+        return frozenset(line for lines in self.edits for line in lines
+                         if len(line) > _SHORT_LINE)
 
     def meta(self, pattern: re.Pattern[str]) -> str | None:
         for msg in self.members:
@@ -202,7 +209,7 @@ def find_postings(thread: Thread) -> list[Posting]:
     owner: dict[str, Posting] = {}
     postings: list[Posting] = []
     for msg in _parents_first(candidates, thread):
-        posting = _threaded_posting(msg, thread, owner) or _loose_posting(msg, postings)
+        posting = _threaded_posting(msg, thread, owner) or _loose_posting(msg, postings, thread)
         if posting is None or (is_cover(msg) and posting.cover is not None):
             posting = Posting(first=msg)
             postings.append(posting)
@@ -245,7 +252,7 @@ def _threaded_posting(msg: Message, thread: Thread, owner: dict[str, Posting]) -
     version, or no version given: `[PATCH 1/4]` under a `v3 0/4` cover).
     Another sender's patch joins only with the same k/n total: unsent
     `git format-patch --thread` files carry each commit's author in From."""
-    if not msg.subject.counters_given or msg.subject.total < 2 or is_cover(msg):
+    if not msg.subject.counters_given or is_cover(msg):  # `[PATCH 1/1]` has its 0/1
         return None
     for anc in thread.ancestors(msg.msgid):
         posting = owner.get(anc)
@@ -259,16 +266,21 @@ def _threaded_posting(msg: Message, thread: Thread, owner: dict[str, Posting]) -
     return None
 
 
-def _loose_posting(msg: Message, postings: list[Posting]) -> Posting | None:
+def _loose_posting(msg: Message, postings: list[Posting], thread: Thread) -> Posting | None:
     """A k/n patch without a usable parent: the latest open posting of the
     same sender, version and size, sent shortly before (at any date for
     unsent format-patch files, whose dates are the commits' author dates).
     An unsent file's From is its commit's author, and a series may hold
     patches by several: failing a posting by the same author, one by
-    another that still lacks this counter is taken."""
+    another that still lacks this counter is taken.  Patches answering the
+    same cover letter, absent from the thread, are one posting."""
     s = msg.subject
-    if not s.counters_given or s.total < 2 or msg.parent_id:
+    if not s.counters_given or s.total < 2:
         return None
+    if msg.parent_id:
+        return next((p for p in reversed(postings) if msg.parent_id not in thread.messages
+                     and p.first.parent_id == msg.parent_id and p.total == s.total
+                     and p.version == s.version and p.accepts(msg)), None)
     fallback = None
     for posting in reversed(postings):
         unsent = msg.msgid.endswith(_UNSENT) and posting.first.msgid.endswith(_UNSENT)

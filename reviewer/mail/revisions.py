@@ -108,22 +108,21 @@ def _link(p: Posting, chain: _Chain, answers: set[int],
 
 
 def _same_patches(p: Posting, q: Posting) -> bool:
-    """The same patches sent again: as many, changing the same lines."""
-    a, b = p.changed_lines, q.changed_lines
-    if len(p.mails) != len(q.mails):
-        return False
-    return a == b or len(a & b) / len(a | b) >= _REPOST_DIFF
+    """The same patches sent again: as many, each making the same edits."""
+    return p.edits == q.edits
 
 
 def _number_unnumbered(chain: _Chain, thread: Thread) -> None:
-    """A posting no subject or note numbers, sent after its author numbered
-    an earlier one v2 or more, is not v1 again: it is the next version, or
-    the version of the posting whose patches it repeats.  The chain is put
-    back in `_in_order` then (its first posting has no link)."""
+    """A posting no subject or note numbers, sent after a v1 and a numbered
+    v2 or later, is not v1 again: it is the next version, or the version of
+    the posting whose patches it repeats.  Without an earlier v1 it is the
+    v1, its Date wrong.  The chain is put back in `_in_order` then (its
+    first posting has no link)."""
     top = 0
     earlier: list[Posting] = []
     for p in sorted(chain.postings, key=lambda p: (p.first.date, p.first.msgid)):
-        if not p.version_given and p.inferred is None and top > 1:
+        first_seen = any(q.version == 1 for q in earlier)
+        if not p.version_given and p.inferred is None and top > 1 and first_seen:
             again = next((q for q in reversed(earlier) if _same_patches(p, q)), None)
             taken = {q.version for q in chain.postings if q.version_given}
             if again is not None or top + 1 not in taken:
@@ -149,8 +148,7 @@ def _drop_double_sends(chain: _Chain, replies: dict[int, list[Reply]]
             continue
         twin = next((q for q in chain.postings if q is not p and replies.get(id(q))
                      and not q.head.subject.resend and q.version == p.version
-                     and q.titles == p.titles and q.changed_lines == p.changed_lines
-                     and len(q.mails) == len(p.mails)), None)
+                     and q.titles == p.titles and _same_patches(p, q)), None)
         if twin is None:
             continue
         at = chain.postings.index(p)
