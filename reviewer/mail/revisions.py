@@ -10,14 +10,14 @@ and a confidence.
 
 Revisions keep the author's own version numbers.  A posting no subject
 numbers takes the one its notes state ("Changes since v2": v3), or, sent
-after a numbered v2 or later, the next one (the same one when it repeats
-that revision's patches).  One revision sent twice, the second a minute
-later with a header typo fixed, is one revision: the send that got replies.  Their labels, unique in
-the series and usable on the command line, are `v3`; `v3-resend` or
-`v3-repost` when v3 was posted again; `v4.1` for a partial respin (one
-patch re-sent in reply to v4, `[PATCH v2 3/7]`, whose "v2" numbers the
-patch).  `Revision.order` is their order: by version (the subjects say
-it, Dates may not), then date.
+after a v1 and a numbered v2 or later, the next one (the same one when it
+repeats that revision's patches).  One revision sent twice, the second a
+minute later with a header typo fixed, is one: the send that got replies.
+Their labels, unique in the series and usable on the command line, are
+`v3`; `v3-resend` or `v3-repost` when v3 was posted again; `v4.1` for a
+partial respin (one patch re-sent in reply to v4, `[PATCH v2 3/7]`, whose
+"v2" numbers the patch).  `Revision.order` is their order: by version
+(the subjects say it, Dates may not), then date.
 b4's `LoreMailbox` keys revisions by version alone, so it cannot tell two
 series apart nor see a revision whose subject changed; this module can.
 """
