@@ -219,3 +219,28 @@ def test_pol009_a_resend_needs_no_changelog(tmp_path: Path) -> None:
               date="Wed, 06 Mar 2024 10:00:00 +0000")
     assert rules_fired(run_rule("POL009", mbox(tmp_path, v1, again, v3), version=3),
                        "POL009") == ["v3 does not say what changed since v2-resend (below '---')"]
+
+
+def test_pol021_a_fixes_tag_asked_for_and_not_added(tmp_path: Path) -> None:
+    """A reviewer asks for a Fixes: tag on v1; v2 has none: a warning on
+    v2.  Added in v2, asked in quoted text only, "no Fixes tag needed", or
+    asked by the author: nothing."""
+    later = "Tue, 05 Mar 2024 10:00:00 +0000"
+    v1 = mail("[PATCH] ovl: x", msgid="v1@x")
+
+    def ask(body: str, sender: str = "Rita Reviewer <rita@example.org>") -> str:
+        return mail("Re: [PATCH] ovl: x", msgid="r@x", in_reply_to="v1@x", diff=None,
+                    signoff=None, sender=sender, body=body)
+
+    v2 = mail("[PATCH v2] ovl: x", msgid="v2@x", date=later, notes="v2: reword")
+    asked = ask("> Explain why.\n\nThe bug came with the lookup rework. Any Fixes tag?")
+    (finding,) = run_rule("POL021", mbox(tmp_path, v1, asked, v2), version=2).findings
+    assert finding.message == "no Fixes: tag, though Rita Reviewer asked for one on v1 (r@x)"
+    assert not run_rule("POL021", mbox(tmp_path, v1, asked, v2), version=1).findings
+    fixed = mail("[PATCH v2] ovl: x", msgid="v2@x", date=later, notes="v2: add Fixes",
+                 signoff='Lin Author <lin@example.org>\nFixes: 1a2b3c4d5e6f ("ovl: rework")')
+    for thread in ((v1, asked, fixed),
+                   (v1, ask("> Any Fixes tag?\n\nI agree with Sam."), v2),
+                   (v1, ask("A cleanup: no Fixes tag needed."), v2),
+                   (v1, ask("Any Fixes tag?", sender="Lin Author <lin@example.org>"), v2)):
+        assert not run_rule("POL021", mbox(tmp_path, *thread), version=2).findings
