@@ -272,15 +272,17 @@ def _loose_posting(msg: Message, postings: list[Posting], thread: Thread) -> Pos
     unsent format-patch files, whose dates are the commits' author dates).
     An unsent file's From is its commit's author, and a series may hold
     patches by several: failing a posting by the same author, one by
-    another that still lacks this counter is taken.  Patches answering the
-    same cover letter, absent from the thread, are one posting."""
+    another that still lacks this counter is taken.  Patches one sender
+    sent in answer to the same mail, absent from the thread (the cover
+    letter the archive lacks), are one posting."""
     s = msg.subject
     if not s.counters_given or s.total < 2:
         return None
     if msg.parent_id:
         return next((p for p in reversed(postings) if msg.parent_id not in thread.messages
-                     and p.first.parent_id == msg.parent_id and p.total == s.total
-                     and p.version == s.version and p.accepts(msg)), None)
+                     and p.first.parent_id == msg.parent_id and same_sender(p.first, msg)
+                     and p.total == s.total and p.version == s.version and p.accepts(msg)),
+                    None)
     fallback = None
     for posting in reversed(postings):
         unsent = msg.msgid.endswith(_UNSENT) and posting.first.msgid.endswith(_UNSENT)
