@@ -9,7 +9,7 @@ from email.mime.text import MIMEText
 from pathlib import Path
 
 import pytest
-from core.gitutil import diff_for, mail, mbox
+from core.gitutil import diff_for, mail, opened_from
 
 import reviewer
 from reviewer.cli import main
@@ -18,12 +18,6 @@ from reviewer.mail.intent import stated_version
 
 def day(n: int, minute: int = 0) -> str:
     return f"Mon, {n:02d} Jan 2024 10:{minute:02d}:00 +0000"
-
-
-def opened_from(tmp_path: Path, *mails: bytes) -> reviewer.Opened:
-    path = tmp_path / "t.mbox"
-    path.write_bytes(mbox(*mails))
-    return reviewer.open_source(path)
 
 
 def labels(opened: reviewer.Opened) -> list[list[str]]:
