@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import reviewer
 from tests.tui.helpers import screen_text, settle
 from tui.screens.base import PatchAt
 from tui.screens.compare import CompareScreen
@@ -12,7 +15,7 @@ from tui.screens.revisions import RevisionsScreen
 from tui.screens.thread import ThreadScreen
 from tui.widgets.lineview import LineView
 from tui.widgets.matrix import RevisionMatrix
-from tui.widgets.sidelists import FindingList, ReplyList
+from tui.widgets.sidelists import FindingList, ReplyList, ReviewList
 from tui.widgets.threadtree import ThreadTree
 
 SIZE = (120, 40)
@@ -189,8 +192,16 @@ async def test_compare_shows_pairs_rangediff_and_findings(demo_app) -> None:
         assert pairs.row_count == len(comparison.pairs) == 10
         findings = screen.query_one("#compare-findings", LineView).text()
         assert "New in v3" in findings and "Fixed since v2" in findings
-        rangediff = screen.query_one("#range-diff", LineView).text()
-        assert rangediff == comparison.range_diff.expandtabs(8).rstrip("\n")
+        rangediff = screen.query_one("#range-diff", LineView)
+        assert rangediff.text() == comparison.range_diff.expandtabs(8).rstrip("\n")
+        assert not rangediff.display
+        await pilot.press("d")  # the range-diff instead of the review
+        assert rangediff.display and rangediff.has_focus
+        assert not screen.query_one(ReviewList).display
+        await pilot.press("d")
+        assert screen.query_one(ReviewList).has_focus
+        await pilot.press("shift+tab", "shift+tab")  # findings, then the pairs
+        assert pairs.has_focus
         await pilot.press("right_square_bracket")
         await settle(pilot)
         assert (screen.comparison.old, screen.comparison.new) == ("v3", "v4")
@@ -202,6 +213,68 @@ async def test_compare_shows_pairs_rangediff_and_findings(demo_app) -> None:
         assert (patch.key, patch.index) == ((0, "v4"), screen.comparison.pairs[0].new)
         await pilot.press("q", "q")
         assert isinstance(app.screen, RevisionsScreen)
+
+
+async def test_compare_shows_each_request_with_its_verdict_and_evidence(demo_app) -> None:
+    """What the reviewers asked of v3 and what v4 did: each request's verdict,
+    quote, words and evidence; n walks the requests and Enter reads the
+    review mail in the thread, q comes back."""
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "c")  # v4 against v3
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        c = screen.comparison
+        assert (c.old, c.new) == ("v3", "v4") and c.requests
+        review = screen.query_one(ReviewList)
+        text = review.text()
+        assert text.startswith(f"Requests on v3, in v4: {len(c.requests)} addressed")
+        for request in c.requests:
+            name = request.reviewer.name or request.reviewer.email
+            assert f"[{request.verdict}] {name}" in text
+            for evidence in request.evidence:
+                assert f"· {evidence.kind}: " in text
+        for title in ("Bot reports on v3", "API surface", "Trailers given on v3"):
+            assert title in text
+        assert "v4 no longer: changes lookup_one_len_unlocked()" in text
+        assert review.has_focus
+        await pilot.press("n", "n")  # the second request
+        assert review.current() == c.requests[1].msgid
+        await pilot.press("p")
+        assert review.current() == c.requests[0].msgid
+        await pilot.press("enter")
+        await pilot.pause()
+        thread = app.screen
+        assert isinstance(thread, ThreadScreen) and thread.shown == c.requests[0].msgid
+        await pilot.press("q")
+        assert app.screen is screen
+
+
+async def test_the_pairs_show_the_trailers_given_on_each_old_patch(demo_app) -> None:
+    """A·R·T beside each pair: what reviewers gave on the old patch (a cover
+    letter's trailer counts on each of its patches)."""
+    from tui.screens.compare import patch_trailers
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "c")  # v2 against v1
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        c = screen.comparison
+        who = reviewer.Address("Ria Viewer", "ria@example.org")
+        given = [reviewer.GivenTrailer(name, who, "<r@x>", 1, 1)
+                 for name in ("Reviewed-by", "Tested-by", "Acked-by", "Reviewed-by")]
+        carried = tuple(reviewer.CarriedTrailer(t, 1, 1, reviewer.CarryStatus.CARRIED, "")
+                        for t in given)
+        counts = patch_trailers(dataclasses.replace(c, trailers=carried))
+        assert counts == {1: reviewer.TrailerCounts(1, 2, 1)}
+        pairs = screen.query_one("#pairs")
+        pairs.show(c.pairs, counts)
+        assert " 1·2·1 " in pairs.text()
 
 
 async def test_help_lists_the_bindings_and_closes(demo_app) -> None:

@@ -76,8 +76,8 @@ def test_compare_v3_v4(snap_compare, demo_app) -> None:  # type: ignore[no-untyp
     """You should see v3 compared with v4: how the nine patches of v3 pair
     with v4's one, the findings new in v4 / fixed since v3 (the one bisect
     finding of 1/9-8/9 first; v4 is a rewrite, so nothing went with a
-    dropped patch) / persisting, and the git range-diff of the applied
-    commits on the right."""
+    dropped patch) / persisting, and on the right what the reviewers asked
+    of v3, each request with its verdict in v4 and its evidence."""
 
     async def open_compare(pilot: Pilot[object]) -> None:
         await settle(pilot)
