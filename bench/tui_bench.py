@@ -104,7 +104,7 @@ async def _measure(mbox: Path) -> dict[str, object]:
         await press(*["j"] * 10, *["k"] * 10, "l", "l", "h", "h")
         await press("t", *["j"] * 30, "l", "j", "j", "space", "tab", *["j"] * 20,
                     "slash", "f", "r", "o", "b", "enter", "n", "n", "n", "q")
-        await press("l", "l", "l", "enter", "n", "n", "n", "p", *["j"] * 20,
+        await press("l", "l", "l", "l", "enter", "n", "n", "n", "p", *["j"] * 20,
                     "right_square_bracket", "right_square_bracket", "left_square_bracket",
                     "q")
         await press("c")

@@ -108,7 +108,7 @@ def test_a_reply_draft_opens_in_the_editor_and_the_app_comes_back(
                cwd=tmp_path)
     try:
         term.wait_for(lambda s: "applied and checked" in s, "the matrix", timeout=120)
-        term.keys("j", "j", "l", "l", "l", "l", "Enter")  # v3's first POL finding
+        term.keys("j", "j", *["l"] * 8, "Enter")  # v3's first POL finding
         screen = term.wait_for(lambda s: "Write reply" in s, "the patch screen")
         if "v3 0/9" in screen:  # a finding about the whole revision: the cover letter
             term.keys("]")

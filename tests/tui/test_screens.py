@@ -30,7 +30,7 @@ async def test_matrix_shows_every_revision_applied_and_checked(demo_app) -> None
         assert matrix.row_count == 4
         rows = [[cell.plain for cell in matrix.cells(i)] for i in range(4)]
         assert [r[0].split()[0] for r in rows] == ["v1", "v2", "v3", "v4"]
-        assert rows[2][2] == "9/9" and all(r[3].startswith("✓") for r in rows)
+        assert rows[2][2] == "9/9" and all(r[4].startswith("✓") for r in rows)
         assert app.session.state == "done" and len(app.session.reports) == 4
         text = screen_text(app)
         assert "4 revision(s) applied and checked" in text
@@ -42,10 +42,13 @@ async def test_cell_detail_explains_the_cell_under_the_cursor(demo_app) -> None:
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("l", "l", "l")  # the apply column of v1
+        await pilot.press("l", "l", "l")  # the base column of v1: what chose it
+        detail = str(app.screen.query_one("#cell-detail").render())
+        assert detail.startswith("base sample-base (") and "base-commit" in detail
+        await pilot.press("l")  # the apply column
         detail = str(app.screen.query_one("#cell-detail").render())
         assert "base" in detail and "all 1 patches apply" in detail
-        await pilot.press("l")  # POL: a rule that could not run says why
+        await pilot.press("l", "l", "l", "l")  # POL: a rule that could not run says why
         detail = str(app.screen.query_one("#cell-detail").render())
         assert "POL:" in detail and "skipped" in detail
 
@@ -54,7 +57,7 @@ async def test_enter_on_a_family_cell_opens_its_first_finding(demo_app) -> None:
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("j", "j", "l", "l", "l", "l", "enter")  # v3, POL
+        await pilot.press("j", "j", *["l"] * 8, "enter")  # v3, POL
         screen = app.screen
         assert isinstance(screen, PatchScreen) and screen.key == (0, "v3")
         first = [f for f in app.session.findings((0, "v3")) if f.rule_id.startswith("POL")][0]
