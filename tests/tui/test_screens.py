@@ -163,6 +163,52 @@ async def test_thread_reader_tree_reader_and_search(demo_app) -> None:
         assert isinstance(app.screen, RevisionsScreen)
 
 
+async def test_the_reader_searches_the_whole_thread_and_pages_on_as_mutt(demo_app) -> None:
+    """`/` finds a word that only later mails hold (in tree order, the tree
+    following), n/N walk the matches across mails and wrap; Space pages to
+    the end of a mail and then shows the next one; q goes from the reader to
+    the tree, then out; times are shown in UTC."""
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t", "tab")
+        screen = app.screen
+        assert isinstance(screen, ThreadScreen)
+        reader, tree = screen.query_one(LineView), screen.query_one(ThreadTree)
+        order = [m for _depth, m in app.session.opened.thread.walk()]  # type: ignore[union-attr]
+        assert reader.has_focus and screen.shown == order[0].msgid
+        assert "Date: " in reader.text() and " UTC (sent at " in reader.text()
+        term = "LOOKUP_NOCACHE_NEG"
+        holding = [m.msgid for m in order if term in m.body or term in m.subject.full]
+        assert len(holding) > 2 and order[0].msgid not in holding
+        await pilot.press("slash", *term.lower(), "enter")
+        await pilot.pause()
+        assert screen.shown == holding[0]
+        assert term.lower() in reader.row_text(reader.cursor).lower()
+        assert tree.current == holding[0]
+        seen = [screen.shown]
+        for _ in range(60):  # every match of every mail, then back to the first
+            await pilot.press("n")
+            if screen.shown != seen[-1]:
+                seen.append(screen.shown)
+            if screen.shown == holding[0] and len(seen) > 1:
+                break
+        assert seen[:-1] == holding and seen[-1] == holding[0]
+        await pilot.press("N")  # back over the wrap: the last mail's last match
+        assert screen.shown == holding[-1]
+        # Space pages, then the next mail in tree order
+        at = [m.msgid for m in order].index(screen.shown)
+        for _ in range(200):
+            await pilot.press("space")
+            if screen.shown != order[at].msgid:
+                break
+        assert screen.shown == order[at + 1].msgid
+        await pilot.press("q")  # the reader → the tree
+        assert tree.has_focus and isinstance(app.screen, ThreadScreen)
+        await pilot.press("q")
+        assert isinstance(app.screen, RevisionsScreen)
+
+
 async def test_thread_tree_collapses_and_expands(demo_app) -> None:
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:

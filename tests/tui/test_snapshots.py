@@ -28,8 +28,10 @@ def test_revisions_matrix(snap_compare, demo_app) -> None:  # type: ignore[no-un
 
 def test_thread_reader(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
     """You should see the reply tree (every message with its revision, author
-    and date) and, on the right, Anika Rosen's reply to v1: trimmed headers,
-    quoted text dimmed and the quoted diff in the quote colour."""
+    and time in UTC) and, on the right, Anika Rosen's reply to v1: trimmed
+    headers (its Date in UTC, the zone it was sent in beside), quoted text
+    dimmed and the quoted diff in the quote colour; the title says "(times in
+    UTC)"."""
     assert snap_compare(demo_app(), terminal_size=SIZE, run_before=settle, press=["t", "j"])
 
 

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 import reviewer
-from tui.render import Line, clean, finding_text
+from tui.render import Line, clean, finding_text, when
 from tui.widgets.lineview import LineView
 
 
@@ -104,7 +104,7 @@ class ReplyList(ChoiceList):
             msg = reply.message
             tag = ("reply", msg.msgid)
             head = Text(clean(msg.sender.name or msg.sender.email), style="yellow")
-            head.append(f" {msg.date:%Y-%m-%d %H:%M}", style="dim")
+            head.append(f" {when(msg.date)}", style="dim")
             lines.append(Line(head, tag=tag))
             for t in msg.trailers:
                 if t.lname.endswith("-by"):
