@@ -24,7 +24,7 @@ async def test_a_kept_screen_is_reused_and_starts_over(demo_app) -> None:
         start = first.shown
         await pilot.press("j", "j", "slash", "f", "o")
         assert first.query_one(SearchBar).has_class("-open")
-        await pilot.press("escape", "q", "t")
+        await pilot.press("escape", "q", "q", "t")  # the reader, the tree, out
         await settle(pilot)
         assert app.screen is first  # the same instance, back at the start
         assert first.shown == start and first.query_one(ThreadTree).has_focus
