@@ -5,11 +5,13 @@ the global bindings, and routes navigation.  Screens show things; the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 
 from textual import on
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 import reviewer
 from tui import analysis, states
@@ -171,6 +173,24 @@ class ReviewerApp(App[int]):
 
     def help_sections(self, current: type | None = None) -> list[HelpSection]:
         return app_help(type(self), current, lambda k: self.get_key_display(Binding(k, "")))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's, but the screenshot goes to the current directory (its
+        default, a Downloads directory, may not exist)."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+        yield SystemCommand("Screenshot", "Save an SVG 'screenshot' of the current screen in "
+                            "the current directory",
+                            lambda: self.set_timer(0.1, self.save_screenshot_here))
+
+    def save_screenshot_here(self) -> None:
+        try:
+            path = self.save_screenshot(path=os.getcwd())
+        except OSError as exc:
+            self.notify(f"no screenshot: {exc}", severity="error", markup=False)
+            return
+        self.notify(f"screenshot saved: {path}", markup=False)
 
     def action_cancel_work(self) -> None:
         if self.revisions.cancel_work():

@@ -334,7 +334,7 @@ async def test_help_lists_the_bindings_and_closes(demo_app) -> None:
         assert isinstance(app.screen, HelpScreen)
         text = app.screen.query_one(LineView).text()
         assert text.startswith("Revisions")  # the current screen first
-        for words in ("Open what is behind the cell", "Search the mail in the reader",
+        for words in ("Open what is behind the cell", "Search the whole thread",
                       "Jump to the next finding", "Open the command palette"):
             assert words in text
         await pilot.press("escape")

@@ -46,6 +46,13 @@ class RuleAt:
 
 Target = ThreadAt | PatchAt | CompareAt | RuleAt
 
+# Below this width a screen with a side pane hides it, so that its diff keeps
+# 70 columns (a 44-column side pane and its border beside it); `o` brings it back.
+SIDE_PANE_WIDTH = 115
+SIDE_PANE = Binding("o", "toggle_side", "Side pane", id="side-pane",
+                    tooltip="Show or hide the side pane (hidden at first on a narrow "
+                    "terminal, so the diff keeps 70 columns)")
+
 
 class BaseScreen(Screen[None]):
     HELP: ClassVar[str] = ""  # one paragraph for the help screen
@@ -98,6 +105,10 @@ class BaseScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_toggle_side(self) -> None:
+        """Screens with a side pane bind `o` (SIDE_PANE) and style `-side-toggled`."""
+        self.toggle_class("-side-toggled")
 
     # -- the review state -----------------------------------------------------
 

@@ -18,7 +18,7 @@ from textual.widgets import Header, Label, Select, Static
 
 import reviewer
 from tui.render import Line, diff_line, finding_text, inert, rangediff_lines
-from tui.screens.base import BaseScreen, CompareAt, PatchAt, ThreadAt
+from tui.screens.base import SIDE_PANE, SIDE_PANE_WIDTH, BaseScreen, CompareAt, PatchAt, ThreadAt
 from tui.session import Key, Problem
 from tui.widgets.keyfooter import KeyFooter
 from tui.widgets.lineview import LineView
@@ -97,7 +97,9 @@ class CompareScreen(BaseScreen):
             "and carried (A·R·T per patch beside the pairs), which findings are new, fixed "
             "or persist, and on d the range-diff (or interdiff).  [ and ] move both "
             "revisions back or forward.")
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (SIDE_PANE_WIDTH, "-wide")]
     BINDINGS = [
+        SIDE_PANE,
         Binding("d", "toggle_diff", "Range-diff", id="compare.diff",
                 tooltip="Show the range-diff (or interdiff) instead of the review, and back"),
         Binding("n", "next_request", "Next request", id="compare.next-request",

@@ -26,7 +26,7 @@ from tui.patchtext import (
     signature_text,
 )
 from tui.render import Line, clean, inert
-from tui.screens.base import BaseScreen, PatchAt, RuleAt, ThreadAt
+from tui.screens.base import SIDE_PANE, SIDE_PANE_WIDTH, BaseScreen, PatchAt, RuleAt, ThreadAt
 from tui.screens.prompts import TextPrompt
 from tui.session import Key
 from tui.widgets.keyfooter import KeyFooter
@@ -46,7 +46,9 @@ class PatchScreen(BaseScreen):
             "it; left empty it is deleted).  w writes the reply draft to this patch into "
             "the current directory (an existing file is replaced only when you say so) "
             "and opens it in $EDITOR when that is set.")
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (SIDE_PANE_WIDTH, "-wide")]
     BINDINGS = [
+        SIDE_PANE,
         Binding("n", "next_finding", "Next finding", id="patch.next-finding",
                 tooltip="Jump to the next finding (continues into the next patch)"),
         Binding("p", "previous_finding", "Prev finding", show=False, id="patch.previous-finding",

@@ -7,7 +7,7 @@ Times are in UTC on every screen."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -23,6 +23,9 @@ from tui.widgets.threadtree import ThreadTree
 
 
 class ThreadScreen(BaseScreen):
+    # Narrower than this, the reader would have less than 70 columns beside
+    # the tree: the two take turns, as mutt's index and pager
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (117, "-wide")]
     HELP = ("The thread: every message in its reply tree (revision, author, time in UTC) "
             "and the selected mail as mutt shows it, quotes coloured by depth.  In the "
             "tree Space folds a branch; in the reader Space pages, then goes to the next "
@@ -119,14 +122,25 @@ class ThreadScreen(BaseScreen):
     @on(ThreadTree.MessageChosen)
     def _chosen(self, event: ThreadTree.MessageChosen) -> None:
         self.show_message(event.msgid)
+        self._reading()
         self.query_one(LineView).focus()
 
+    def _reading(self, reading: bool = True) -> None:
+        """On a narrow terminal the reader takes the whole width while it
+        (or its search prompt) is in use, the tree the rest of the time."""
+        self.set_class(reading, "-reading")
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._reading(self.query_one("#reader-pane").has_focus_within)
+
     def action_search(self) -> None:
+        self._reading()
         self.query_one(SearchBar).open()
 
     @on(SearchBar.SearchRequested)
     def _search(self, event: SearchBar.SearchRequested) -> None:
         self._term = event.term
+        self._reading()
         self.query_one(LineView).focus()
         if event.term:
             self._search_thread(event.term)
