@@ -88,14 +88,15 @@ class BaseScreen(Screen[None]):
     def _styled(self) -> None:
         self._resumed_theme = self.app.theme  # mounting applied the styles
 
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
         """A kept screen (see ReviewerApp.go) is pushed again and again: its
-        styles only need applying anew (~15 ms) when the theme changed."""
+        styles only need applying anew (~15 ms) when the theme changed.
+        Textual calls a message's handlers from the subclass up, so this runs
+        before Screen's own, which reads the event's `refresh_styles`."""
         theme = self.app.theme
         if getattr(self, "_resumed_theme", None) == theme:
             event.refresh_styles = False
         self._resumed_theme = theme
-        super()._on_screen_resume(event)
 
     def open(self, target: Target) -> None:
         self.post_message(self.OpenRequested(target))
