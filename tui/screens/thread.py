@@ -205,8 +205,8 @@ class ThreadScreen(BaseScreen):
     def action_back(self) -> None:
         """From the reader to the tree, from the tree out (mutt's pager, index)."""
         reader = self.query_one(LineView)
-        if reader.has_focus:
-            self.query_one(ThreadTree).focus()
+        if reader.has_focus:  # at once (focus() waits a turn): a second q leaves
+            self.set_focus(self.query_one(ThreadTree))
         else:
             self.dismiss()
 
