@@ -5,7 +5,6 @@ the global bindings, and routes navigation.  Screens show things; the
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable, Iterable
 
 from textual import on
@@ -15,7 +14,7 @@ from textual.screen import Screen
 
 import reviewer
 from tui import analysis, states
-from tui.commands import ReviewerCommands
+from tui.commands import ReviewerCommands, system_commands
 from tui.helpdata import HelpSection
 from tui.interpreter import Tuning
 from tui.screens.base import BaseScreen, CompareAt, PatchAt, RuleAt, Target, ThreadAt
@@ -175,22 +174,7 @@ class ReviewerApp(App[int]):
         return app_help(type(self), current, lambda k: self.get_key_display(Binding(k, "")))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """Textual's, but the screenshot goes to the current directory (its
-        default, a Downloads directory, may not exist)."""
-        for command in super().get_system_commands(screen):
-            if command.title != "Screenshot":
-                yield command
-        yield SystemCommand("Screenshot", "Save an SVG 'screenshot' of the current screen in "
-                            "the current directory",
-                            lambda: self.set_timer(0.1, self.save_screenshot_here))
-
-    def save_screenshot_here(self) -> None:
-        try:
-            path = self.save_screenshot(path=os.getcwd())
-        except OSError as exc:
-            self.notify(f"no screenshot: {exc}", severity="error", markup=False)
-            return
-        self.notify(f"screenshot saved: {path}", markup=False)
+        return system_commands(self, super().get_system_commands(screen))
 
     def action_cancel_work(self) -> None:
         if self.revisions.cancel_work():
