@@ -131,6 +131,8 @@ class CompareScreen(BaseScreen):
         self._inputs: tuple[bool, bool, bool, bool] | None = None  # what the last run had
         self.comparison: Any = None
         self._options: list[tuple[str, str]] = []  # what the pickers offer
+        self._right: dict[bool, list[Line]] = {}  # review, range-diff, as far as shown
+        self._diff_shown = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -148,8 +150,9 @@ class CompareScreen(BaseScreen):
                 yield LineView(id="compare-findings")
             with Vertical(id="compare-right"):
                 yield Static(_RIGHT_TITLE[False], id="compare-right-title", classes="side-title")
+                # one view that d refills: showing and hiding views would lay
+                # the screen out again on each d
                 yield ReviewList(id="compare-review")
-                yield LineView(id="range-diff", classes="-hidden")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -163,6 +166,8 @@ class CompareScreen(BaseScreen):
             self.query_one(PairList).set_lines([])
             for view in self.query(LineView):
                 view.set_lines([])
+            self._right = {}
+            self._show_right(diff=False)
             self._note(Text(""))
             self._goto()
 
@@ -237,8 +242,8 @@ class CompareScreen(BaseScreen):
         s = self.session
         self.query_one("#compare-findings", LineView).set_lines(
             findings_lines(c, event.old in s.reports, event.new in s.reports))
-        self.query_one(ReviewList).set_lines(review_lines(c))
-        self.query_one("#range-diff", LineView).set_lines(diff_lines(c))
+        self._right = {False: review_lines(c)}  # the range-diff's lines on the first d
+        self.query_one(ReviewList).set_lines(self._lines(self._diff_shown))
 
     @on(CompareFailed)
     def _failed(self, event: CompareFailed) -> None:
@@ -265,15 +270,22 @@ class CompareScreen(BaseScreen):
         self.open(ThreadAt(event.msgid))
 
     def _show_right(self, diff: bool) -> None:
-        review, rangediff = self.query_one(ReviewList), self.query_one("#range-diff", LineView)
-        review.set_class(diff, "-hidden")
-        rangediff.set_class(not diff, "-hidden")
-        self.query_one("#compare-right-title", Static).update(_RIGHT_TITLE[diff])
-        (rangediff if diff else review).focus()
+        """The review (False) or the range-diff (True) on the right."""
+        view = self.query_one(ReviewList)
+        if diff != self._diff_shown:
+            self._diff_shown = diff
+            view.set_lines(self._lines(diff))
+            self.query_one("#compare-right-title", Static).update(_RIGHT_TITLE[diff],
+                                                                 layout=False)
+        view.focus()
+
+    def _lines(self, diff: bool) -> list[Line]:
+        if diff not in self._right:
+            self._right[diff] = diff_lines(self.comparison) if self.comparison else []
+        return self._right[diff]
 
     def action_toggle_diff(self) -> None:
-        showing_diff = self.query_one(ReviewList).has_class("-hidden")
-        self._show_right(diff=not showing_diff)
+        self._show_right(diff=not self._diff_shown)
 
     def action_next_request(self) -> None:
         self._show_right(diff=False)

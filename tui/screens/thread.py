@@ -128,7 +128,8 @@ class ThreadScreen(BaseScreen):
     def _reading(self, reading: bool = True) -> None:
         """On a narrow terminal the reader takes the whole width while it
         (or its search prompt) is in use, the tree the rest of the time."""
-        self.set_class(reading, "-reading")
+        if self.has_class("-narrow"):  # a class change restyles the screen (~30 ms)
+            self.set_class(reading, "-reading")
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self._reading(self.query_one("#reader-pane").has_focus_within)
@@ -169,9 +170,10 @@ class ThreadScreen(BaseScreen):
         self.notify(f"not found: {term}", markup=False)
 
     def _haystack(self, msg: reviewer.Message) -> str:
-        """What a search looks through in a mail not shown, lower-cased."""
+        """A mail not shown, lower-cased, for the search to skip it fast (the
+        reader then searches what it shows, and on a miss the next mail)."""
         if msg.msgid not in self._texts:
-            text = "\n".join(line.text.plain for line in mail_lines(msg))
+            text = "\n".join((str(msg.sender), msg.subject.full, msg.body))
             self._texts[msg.msgid] = text.lower()
         return self._texts[msg.msgid]
 
