@@ -19,7 +19,8 @@ the findings.  Scored:
   rest).  Which findings speak to which fact is this bench's
   reading of the label (`FACTS` below), never the product's;
 - errors: error-level findings on these correct series (goal: 0), and the
-  check's exit code;
+  check's exit code; an error judged right by reading (`--judged`: a real
+  bug no labelled fact covers) is listed but not counted;
 - the reference thread's expected findings (../shared/brief, §4).
 
 The findings no fact speaks to are listed for a reader to judge;
@@ -117,7 +118,7 @@ class Result:
     series: str
     grouping: list[tuple[str, bool, str]] = field(default_factory=list)  # (what, ok, why)
     facts: list[tuple[str, str, bool, str]] = field(default_factory=list)  # (expect, fact, ok, by)
-    errors: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (key, line)
     exit_codes: dict[str, int] = field(default_factory=dict)
     applies: list[str] = field(default_factory=list)
     rest: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (run, finding)
@@ -215,7 +216,8 @@ def score_facts(name: str, labels: dict[str, Any], runs: dict[str, Any], result:
     flagged = {id(f) for run, f in found if id(f) in spoken}
     for run, f in found:
         if f["severity"] == "error" and id(f) not in flagged:
-            result.errors.append(f"{run}: {f['revision']} {f['rule']} {f['message'][:100]}")
+            result.errors.append((_key(name, f),
+                                  f"{run}: {f['revision']} {f['rule']} {f['message'][:100]}"))
         if id(f) not in spoken:
             result.rest.append((run, f))
 
@@ -262,6 +264,9 @@ def _ratio(n: int, d: int) -> str:
 
 
 def report(results: list[Result], judged: dict[str, str]) -> None:
+    """The table and every disagreement.  An error judged right by reading
+    (a real bug in a revision the labels call correct for want of a fact
+    about it, e.g. one a reviewer pointed out) is listed, not counted."""
     print(f"{'series':25} {'grouping':>12} {'flag facts':>11} {'no-flag ok':>11} "
           f"{'errors':>7} {'exit no-tree/tree':>18}")
     for r in results:
@@ -269,7 +274,8 @@ def report(results: list[Result], judged: dict[str, str]) -> None:
         nos = [ok for e, _s, ok, _b in r.facts if e == "no-flag"]
         print(f"{r.series:25} {_ratio(sum(ok for _w, ok, _y in r.grouping), len(r.grouping)):>12} "
               f"{_ratio(sum(flags), len(flags)):>11} {_ratio(sum(nos), len(nos)):>11} "
-              f"{len(r.errors):>7} {'/'.join(str(c) for c in r.exit_codes.values()):>18}")
+              f"{sum(judged.get(k) != 'right' for k, _l in r.errors):>7} "
+              f"{'/'.join(str(c) for c in r.exit_codes.values()):>18}")
     print("\nDisagreements:")
     for r in results:
         for what, ok, why in r.grouping:
@@ -279,8 +285,10 @@ def report(results: list[Result], judged: dict[str, str]) -> None:
             if not ok:
                 kind = "miss" if expect == "flag" else "false positive"
                 print(f"  {r.series} {kind}: {statement}… [{by}]")
-        for line in r.errors:
-            print(f"  {r.series} error on a correct series: {line}")
+        for key, line in r.errors:
+            what = ("error judged right (a real bug)" if judged.get(key) == "right"
+                    else "error on a correct series")
+            print(f"  {r.series} {what}: {line}")
     print("\nOn the tree without history (apply per revision; a failure is no finding):")
     for r in results:
         print(f"  {r.series}: " + "; ".join(r.applies))

@@ -44,8 +44,10 @@ class _Console:
         return getattr(self.console, name)
 
 
-# Piped output (CI logs, files) gets a wide page instead of Rich's 80 columns.
-stdout = _Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 140)
+# Piped output (CI logs, files) is never hard-wrapped: a page wider than any
+# line, so a finding stays on one line for grep and tables size to their cells.
+stdout = _Console(highlight=False, soft_wrap=False,
+                  width=None if sys.stdout.isatty() else 100_000)
 stderr = _Console(stderr=True, highlight=False)
 
 

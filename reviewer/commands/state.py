@@ -24,6 +24,8 @@ _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def tracked_to_json(tracked: TrackedSeries, today: dt.date) -> dict[str, Any]:
+    from reviewer.output.listing import trailers_json
+
     s = tracked.summary
     return {
         "key": tracked.key, "title": tracked.title, "state": tracked.current(today).value,
@@ -32,6 +34,7 @@ def tracked_to_json(tracked: TrackedSeries, today: dt.date) -> dict[str, Any]:
         "newer_revision": tracked.newer_revision, "latest_version": tracked.latest_version,
         "latest_msgid": tracked.latest_msgid, "state_version": tracked.state_version,
         "source": tracked.source,
+        "trailers": None if tracked.trailers is None else trailers_json(tracked.trailers),
         "checked": None if s is None else {
             "version": s.version, "counts": dict(zip(("error", "warning", "info"), s.counts,
                                                      strict=True)),
@@ -112,13 +115,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     from reviewer.output.listing import inert
 
     table = Table(title=f"{len(tracked)} series ({states.path})", title_justify="left")
-    for col in ("state", "series", "latest", "worst finding (last check)", "E·W·I"):
+    for col in ("state", "series", "latest", "A·R·T", "worst finding (last check)", "E·W·I"):
         table.add_column(col)
     for t in tracked:
         counts = "·".join(map(str, t.summary.counts)) if t.summary else "-"
         table.add_row(Text(t.describe(today), style=_STATE_STYLE[t.current(today)]
                            if not t.newer_revision else "bold yellow"),
-                      inert(t.title), f"v{t.latest_version}", _worst_cell(t), counts)
+                      inert(t.title), f"v{t.latest_version}",
+                      str(t.trailers) if t.trailers else "-", _worst_cell(t), counts)
     stdout.print(table)
     return 0
 

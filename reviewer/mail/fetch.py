@@ -20,7 +20,7 @@ import zlib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import b4
 import liblore
@@ -28,6 +28,7 @@ import liblore.utils
 import requests
 
 from reviewer.errors import SourceError
+from reviewer.mail.b4config import lore_node, main_config
 from reviewer.mail.message import to_messages as read_mail
 from reviewer.model import Message
 from reviewer.store.cache import ResultCache
@@ -63,14 +64,6 @@ class Remote:
     base: str | None  # the archive a URL SOURCE names, if any
 
 
-def _b4_config() -> dict[str, Any]:
-    # b4's reader of b4.* (git config and the tree's .b4-config).  The public
-    # setup_config() also reads sendemail.*, which can fail for reasons that
-    # have nothing to do with fetching.
-    b4._setup_main_config()
-    return b4.get_main_config()
-
-
 def _mask_base(mask: str) -> str:
     """`https://host/list/%s` or `https://host/list` → `https://host/list`;
     a bare origin gets `/all`, as b4 does."""
@@ -81,7 +74,7 @@ def _mask_base(mask: str) -> str:
 
 
 def _parse_url(url: str) -> Remote | None:
-    linkmask = str(_b4_config().get("linkmask") or "")
+    linkmask = str(main_config().get("linkmask") or "")
     prefix = linkmask.split("%s", 1)[0] if "%s" in linkmask else ""
     if prefix.startswith("http") and url.startswith(prefix):
         mid = urllib.parse.unquote(url[len(prefix):].split("/", 1)[0].split("#", 1)[0])
@@ -133,15 +126,7 @@ class Archive:
     def __init__(self, base: str) -> None:
         self.base = base
         self.notes: list[str] = []
-        config = _b4_config()
-        config["midmask"] = base + "/%s"
-        # b4 builds its node once per process, from midmask and the current
-        # git config (timeouts, mirrors): build it afresh for this archive.
-        b4.LORENODE = None
-        try:
-            self.node = b4.get_lore_node()
-        except liblore.LibloreError as exc:  # e.g. a bad liblore.* fallback in git config
-            raise SourceError(f"{base}: {exc}") from None
+        self.node = lore_node(base)
 
     def _failed(self, exc: liblore.RemoteError, what: str) -> SourceError:
         status = getattr(exc, "status_code", None)
@@ -247,7 +232,7 @@ def _resolve(remote: Remote, lore: str | None) -> str:
         return _mask_base(explicit)
     if remote.base:
         return remote.base
-    return _mask_base(str(_b4_config().get("midmask") or DEFAULT_LORE))
+    return _mask_base(str(main_config().get("midmask") or DEFAULT_LORE))
 
 
 def fetch_series(source: str, *, lore: str | None = None, offline: bool = False,

@@ -154,10 +154,18 @@ def finding_location(f: Finding) -> str:
     return where
 
 
+LEGEND = ("· no finding; N findings (coloured by the worst); skipped/error: the rule did not "
+          "run (why below); (not applied): findings from the diffs alone; (approx.): applied "
+          "with fuzz; A·R·T: Acked-by·Reviewed-by·Tested-by given in replies; a finding is "
+          "`revision patch(es) file:line: RULE [severity] message`, (tree) when found on the "
+          "applied tree")
+
+
 def to_text(reports: list[SeriesReport], rules: list[Rule]) -> RenderableType:
     parts: list[RenderableType] = []
     for rep in reports:
         parts.append(_summary_table(rep, rules))
+        parts.append(Text(LEGEND, style="dim"))
         parts += [inert(note, "bold yellow") for note in level_notes(rep)]
         for revision, rev in zip(rep.series.revisions, rep.revisions, strict=False):
             parts.extend(mail_notes(revision))
@@ -194,6 +202,7 @@ def to_markdown(reports: list[SeriesReport], rules: list[Rule]) -> str:
         out.append("| A·R·T given in replies | "
                    + " | ".join(str(_trailers(rep, rev)) for rev in rep.revisions) + " |")
         out.append("")
+        out.append(f"<sub>{_md(LEGEND)}</sub>\n")
         out += [f"> **{_md(note)}**\n" for note in level_notes(rep)]
         for revision, rev in zip(rep.series.revisions, rep.revisions, strict=False):
             notes = [line.plain for line in mail_notes(revision)]

@@ -74,7 +74,7 @@ class _Worker:
 
     def check(self, series: int, label: str, apply: ApplyResult | None,
               tree: str | None) -> Done:
-        from reviewer.checks.policy.bisect import prefetch
+        from reviewer.checks.policy.bisect import not_bisectable, prefetch
 
         if tree is None:
             self.repo = None
@@ -82,8 +82,10 @@ class _Worker:
             self.repo = GitRepo(tree)
         one = self.opened.series[series]
         rev = one.revision(label)
-        if self.repo is not None and apply is not None and apply.applied and apply.base:
-            # the one tree-wide read (a base grep), in git, while the rules run
+        if (self.repo is not None and apply is not None and apply.applied and apply.base
+                and any(r.check is not_bisectable for r in self.rules)):
+            # the one tree-wide read (a base grep, for POL012 only), in git, while
+            # the rules run
             prefetch(self.repo, [rev], apply.base.commit)
         # A connection per task: a worker ends without a word (os._exit), and
         # the last connection to close checkpoints the cache's journal.

@@ -31,6 +31,7 @@ from typing import Any
 from platformdirs import user_data_dir
 
 from reviewer.errors import StateError
+from reviewer.mail.trailers import TrailerCounts, given_trailers, trailer_counts
 from reviewer.model import Finding, ReviewState, Series, Severity
 from reviewer.output.report import finding_location, worst
 from reviewer.store.sqlite import open_db, sidecars
@@ -38,7 +39,7 @@ from reviewer.store.sqlite import open_db, sidecars
 __all__ = ["CheckSummary", "ReviewStates", "TrackedSeries", "default_state_path",
            "parse_until"]
 
-_VERSION = 1  # PRAGMA user_version of the schema below
+_VERSION = 2  # PRAGMA user_version of the schema below (2: trailers)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS series (
     key TEXT PRIMARY KEY,
@@ -52,7 +53,8 @@ CREATE TABLE IF NOT EXISTS series (
     source TEXT NOT NULL,   -- where a run last read it
     changed REAL NOT NULL,  -- when the state was set
     seen REAL NOT NULL,     -- when a run last saw it
-    summary TEXT            -- the last check, JSON (CheckSummary)
+    summary TEXT,           -- the last check, JSON (CheckSummary)
+    trailers TEXT           -- A·R·T given to the latest revision, JSON [a, r, t]
 );
 CREATE TABLE IF NOT EXISTS aliases (
     alias TEXT PRIMARY KEY,  -- 'change-id:…' or 'msgid:…'
@@ -60,7 +62,8 @@ CREATE TABLE IF NOT EXISTS aliases (
 );
 """
 _COLUMNS = {"series": {"key", "title", "state", "until", "resume", "state_version",
-                       "latest_version", "latest_msgid", "source", "changed", "seen", "summary"},
+                       "latest_version", "latest_msgid", "source", "changed", "seen", "summary",
+                       "trailers"},
             "aliases": {"alias", "key"}}
 
 
@@ -114,6 +117,7 @@ class TrackedSeries:
     changed: float
     seen: float
     summary: CheckSummary | None
+    trailers: TrailerCounts | None  # given to the latest revision; None before schema 2
 
     def current(self, today: dt.date | None = None) -> ReviewState:
         """The state now: a snooze that has ended gives back the state before it."""
@@ -146,6 +150,8 @@ def _validate(db: sqlite3.Connection) -> None:
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > _VERSION:
         raise StateError(f"the review state was written by a newer reviewer (schema {version})")
+    if version == 1:  # schema 1 had no trailers column: add it, the rest is kept
+        db.execute("ALTER TABLE series ADD COLUMN trailers TEXT")
     for table, columns in _COLUMNS.items():
         have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
         if have != columns:
@@ -210,16 +216,21 @@ class ReviewStates:
 
     def _seen(self, key: str, series: Series, source: str) -> None:
         now, latest = time.time(), series.revisions[-1]
+        art = trailer_counts(given_trailers(latest))
         self._db.execute(
             "INSERT INTO series (key, title, state, latest_version, latest_msgid, source, "
-            "changed, seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+            "changed, seen, trailers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET "
             "source = excluded.source, seen = excluded.seen, "
             "title = iif(excluded.latest_version >= latest_version, excluded.title, title), "
             "latest_msgid = iif(excluded.latest_version >= latest_version, "
             "excluded.latest_msgid, latest_msgid), "
+            "trailers = iif(excluded.latest_version >= latest_version, "
+            "excluded.trailers, trailers), "
             "latest_version = max(latest_version, excluded.latest_version)",
             (key, series.title, ReviewState.NEW.value, latest.version,
-             latest.first_message.msgid, source, now, now))
+             latest.first_message.msgid, source, now, now,
+             json.dumps([art.acked, art.reviewed, art.tested])))
         self._db.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?)",
                              [(a, key) for a in _aliases(series)])
 
@@ -278,7 +289,7 @@ class ReviewStates:
         try:
             rows = self._db.execute(
                 "SELECT key, title, state, until, resume, state_version, latest_version, "
-                f"latest_msgid, source, changed, seen, summary FROM series {where}",
+                f"latest_msgid, source, changed, seen, summary, trailers FROM series {where}",
                 params).fetchall()
         except sqlite3.Error as exc:
             raise StateError(f"cannot read the review state {self.path}: {exc}") from None
@@ -290,8 +301,9 @@ class ReviewStates:
 
 def _tracked(row: tuple[Any, ...]) -> TrackedSeries:
     (key, title, state, until, resume, state_version, latest_version, latest_msgid, source,
-     changed, seen, summary) = row
+     changed, seen, summary, trailers) = row
     data = json.loads(summary) if summary else None
+    art = TrailerCounts(*map(int, json.loads(trailers))) if trailers else None
     return TrackedSeries(
         key, title, ReviewState(state), dt.date.fromisoformat(until) if until else None,
         ReviewState(resume) if resume else None, state_version, latest_version, latest_msgid,
@@ -299,4 +311,4 @@ def _tracked(row: tuple[Any, ...]) -> TrackedSeries:
         None if data is None else CheckSummary(
             data["version"], tuple(data["counts"]), data["worst_rule"],
             Severity(data["worst_severity"]) if data["worst_severity"] else None,
-            data["worst_message"], data["worst_where"]))
+            data["worst_message"], data["worst_where"]), art)

@@ -173,3 +173,21 @@ def test_bad_input_real_process(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr and proc.stderr.startswith("reviewer: ")
     assert "not a mailbox" in proc.stderr.replace("\n", " ")
     assert_one_line(proc.stderr)
+
+
+def test_piped_text_is_not_hard_wrapped(tmp_path: Path) -> None:
+    """A CI log or `| grep` gets each finding on one line, however long, and
+    the legend of the table's symbols."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cli = [sys.executable, "-m", "reviewer.cli"]
+    subprocess.run([*cli, "sample", str(tmp_path / "s")], check=True, capture_output=True,
+                   env=env)
+    proc = subprocess.run([*cli, "check", str(tmp_path / "s" / "thread.mbox"), "--tree",
+                           str(tmp_path / "s" / "tree"), "--no-cache"],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 1, proc.stderr  # the sample's v1 bug is an error
+    lines = proc.stdout.splitlines()
+    race = [line for line in lines if " RACE001 [error] " in line]
+    assert race and all(line.endswith("(tree)") and len(line) > 140 for line in race), race
+    assert any(line.startswith("· no finding;") and "A·R·T: Acked-by·Reviewed-by·Tested-by"
+               in line for line in lines)

@@ -273,3 +273,49 @@ def test_an_unwritable_state_does_not_fail_a_check(tmp_path: Path,
     assert json.loads(out)["series"]
     assert err.startswith("reviewer: warning: cannot open the review state ")
     assert err.rstrip().endswith("; not recorded") and err.count("\n") == 1
+
+
+def test_list_shows_the_trailers_given_to_the_latest_revision(
+        state_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A·R·T of the latest revision, as `revisions` counts them; an older
+    revision's replies do not count."""
+    reply = mail("Re: [PATCH v2] ovl: set err before use", msgid="r2@example.org",
+                 in_reply_to="t-v2@example.org", sender="Rita Reviewer <rita@example.org>",
+                 date="Tue, 05 Mar 2024 10:00:00 +0000", signoff=None, diff="",
+                 body="> Explain why\n\nReviewed-by: Rita Reviewer <rita@example.org>\n"
+                      "Acked-by: Rita Reviewer <rita@example.org>\n")
+    old = mail("Re: [PATCH] ovl: set err before use", msgid="r1@example.org",
+               in_reply_to="t-v1@example.org", sender="Tom Tester <tom@example.org>",
+               signoff=None, diff="", body="Tested-by: Tom Tester <tom@example.org>\n")
+    path = _thread(tmp_path, "t", 1, 2)
+    path.write_text(path.read_text() + "".join(
+        f"From mboxrd@z Thu Jan  1 00:00:00 1970\n{m}\n" for m in (reply, old)))
+    assert main(["state", str(path), "reviewing"]) == 0
+    capsys.readouterr()
+    assert main(["list", "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["series"]
+    assert entry["trailers"] == {"acked": 1, "reviewed": 1, "tested": 0}
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "A·R·T" in out and "1·1·0" in out
+
+
+def test_a_schema_1_state_gains_the_trailers_column_and_keeps_its_rows(
+        state_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    state_file.parent.mkdir()
+    old = sqlite3.connect(state_file)
+    old.executescript(
+        "CREATE TABLE series (key TEXT PRIMARY KEY, title TEXT NOT NULL, state TEXT NOT NULL, "
+        "until TEXT, resume TEXT, state_version INTEGER, latest_version INTEGER NOT NULL, "
+        "latest_msgid TEXT NOT NULL, source TEXT NOT NULL, changed REAL NOT NULL, "
+        "seen REAL NOT NULL, summary TEXT);"
+        "CREATE TABLE aliases (alias TEXT PRIMARY KEY, key TEXT NOT NULL);"
+        "INSERT INTO series VALUES ('k@example.org', 'x: old', 'replied', NULL, NULL, 1, 1, "
+        "'k@example.org', 'old.mbox', 1.0, 1.0, NULL);"
+        "PRAGMA user_version = 1;")
+    old.close()
+    assert main(["list", "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["series"]
+    assert (entry["key"], entry["state"], entry["trailers"]) == ("k@example.org", "replied",
+                                                                 None)
+    assert main(["list"]) == 0 and "x: old" in capsys.readouterr().out
