@@ -6,6 +6,7 @@ import dataclasses
 
 import reviewer
 from tests.tui.helpers import screen_text, settle
+from tui.app import make_app
 from tui.screens.base import PatchAt
 from tui.screens.compare import CompareScreen
 from tui.screens.explain import ExplainScreen
@@ -298,6 +299,27 @@ async def test_compare_shows_each_request_with_its_verdict_and_evidence(demo_app
         assert isinstance(thread, ThreadScreen) and thread.shown == c.requests[0].msgid
         await pilot.press("q")
         assert app.screen is screen
+
+
+async def test_without_a_tree_d_shows_each_pairs_interdiff(sample) -> None:
+    """Nothing applied, so no range-diff: d shows the diff of each pair's
+    diffs instead, coloured as a diff."""
+    _tree, mbox = sample
+    app = make_app(str(mbox), reviewer.Options(cache=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "c")  # v2 against v1
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        c = screen.comparison
+        assert not c.range_diff and c.interdiffs
+        await pilot.press("d")
+        view = screen.query_one(ReviewList)
+        lines = view.text().splitlines()
+        assert lines[0].startswith("Interdiff (no applied commits")
+        assert lines[1:1 + len(c.interdiffs[0].text.splitlines())] == [
+            line.expandtabs(8) for line in c.interdiffs[0].text.splitlines()]
 
 
 async def test_the_pairs_show_the_trailers_given_on_each_old_patch(demo_app) -> None:
