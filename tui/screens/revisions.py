@@ -246,7 +246,10 @@ class RevisionsScreen(BaseScreen):
     def _applied(self, event: RevisionApplied) -> None:
         if event.run != self.run_id:
             return
-        self.query_one(WorkBar).advance(f"applied {event.key[1]}")
+        label = event.key[1]
+        self.query_one(WorkBar).advance(
+            Text(f"applied {label}") if event.result.applied else
+            Text(f"{label} did not apply: diff-level findings only", style="yellow"))
 
     @on(RevisionChecked)
     def _checked(self, event: RevisionChecked) -> None:
