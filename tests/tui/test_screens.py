@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from textual.pilot import Pilot
+
 import reviewer
 from tests.tui.helpers import screen_text, settle
 from tui.app import make_app
@@ -301,17 +303,23 @@ async def test_compare_shows_each_request_with_its_verdict_and_evidence(demo_app
         assert app.screen is screen
 
 
+async def _compare(pilot: Pilot[object], *moves: str) -> CompareScreen:
+    """Once the work is done, `moves` on the matrix, then c: the screen."""
+    await settle(pilot)
+    await pilot.press(*moves, "c")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CompareScreen)
+    return screen
+
+
 async def test_without_a_tree_d_shows_each_pairs_interdiff(sample) -> None:
     """Nothing applied, so no range-diff: d shows the diff of each pair's
     diffs instead, coloured as a diff."""
     _tree, mbox = sample
     app = make_app(str(mbox), reviewer.Options(cache=False))
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("j", "c")  # v2 against v1
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, CompareScreen)
+        screen = await _compare(pilot, "j")  # v2 against v1
         c = screen.comparison
         assert not c.range_diff and c.interdiffs
         await pilot.press("d")
@@ -329,11 +337,7 @@ async def test_the_pairs_show_the_trailers_given_on_each_old_patch(demo_app) -> 
 
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("j", "c")  # v2 against v1
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, CompareScreen)
+        screen = await _compare(pilot, "j")  # v2 against v1
         c = screen.comparison
         who = reviewer.Address("Ria Viewer", "ria@example.org")
         given = [reviewer.GivenTrailer(name, who, "<r@x>", 1, 1)
