@@ -14,6 +14,7 @@ from tui.screens.compare import CompareScreen
 from tui.screens.explain import ExplainScreen
 from tui.screens.help import HelpScreen
 from tui.screens.patch import PatchScreen
+from tui.screens.prompts import StateMenu
 from tui.screens.revisions import RevisionsScreen
 from tui.screens.thread import ThreadScreen
 from tui.widgets.lineview import LineView
@@ -376,3 +377,24 @@ async def test_command_palette_offers_the_main_actions(demo_app) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, CompareScreen)
+
+
+async def test_q_backs_out_one_level_on_every_screen(demo_app) -> None:
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for opening, kind in ((["t"], ThreadScreen), (["enter"], ThreadScreen),
+                              (["c"], CompareScreen), (["question_mark"], HelpScreen),
+                              (["s"], StateMenu), (["j", "j", *["l"] * 8, "enter"], PatchScreen)):
+            await pilot.press(*opening)
+            await settle(pilot)
+            assert isinstance(app.screen, kind), opening
+            await pilot.press("q")
+            await pilot.pause()
+            assert isinstance(app.screen, RevisionsScreen), opening
+            await pilot.press("g", *["h"] * 12)  # back to the first cell
+        await pilot.press("j", "j", *["l"] * 8, "enter", "e")  # a rule's explanation
+        await settle(pilot)
+        assert isinstance(app.screen, ExplainScreen)
+        await pilot.press("q")
+        assert isinstance(app.screen, PatchScreen)
