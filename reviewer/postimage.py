@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from reviewer.cparse import function_nodes, node_text, parse
+from reviewer.cparse import descendants, function_nodes, node_text, parse
 
 __all__ = ["DiffHunk", "PostImage", "rebuild_post_image"]
 
@@ -297,7 +297,25 @@ def rebuild_post_image(
             lines[slot - 1] = " ".join(p for p in parts if p)
         in_comment = _comments(rows)[1]
     text = _close_all("\n".join(lines) + "\n")
-    fns = [(f.start_line, f.end_line) for f, _ in function_nodes(parse(text))]
+    tree = parse(text)
+    fns = [(f.start_line, f.end_line) for f, _ in function_nodes(tree)]
+    data = _file_scope_data(tree.root_node)
     unplaced = tuple((a, b) for a, b, need in inside
-                     if any(not any(s <= n <= e for s, e in fns) for n in need))
+                     if any(not any(s <= n <= e for s, e in fns + data) for n in need))
     return PostImage(text, {n: n for n in real}, unplaced)
+
+
+_DATA_BODIES = ("field_declaration_list", "enumerator_list", "initializer_list")
+
+
+def _file_scope_data(root: Node) -> list[tuple[int, int]]:
+    """Lines inside the braces of a struct, union, enum or initializer at
+    file scope (a hunk that ends one function and adds a struct before the
+    next): data, not code that must sit in a function."""
+    out = []
+    for top in root.children:
+        if top.type == "function_definition":
+            continue
+        out += [(n.start_point.row + 1, n.end_point.row + 1)
+                for n in descendants(top, _DATA_BODIES)]
+    return out

@@ -103,22 +103,27 @@ index 1111111..2222222 100644
 _REPLIES = iter(range(1, 10**6))
 
 
+def _time(hour: int) -> str:
+    """A later time of day on each call (from `hour`), so replies made one
+    after another keep their order however many tests made some before."""
+    n = next(_REPLIES) % (12 * 3600)
+    return f"{hour + n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}"
+
+
 def review(body: str, *, msgid: str = "r1@x", parent: str = "p1@x",
            sender: str = "Rae Viewer <rae@example.org>") -> str:
     """A reply by a reviewer (to v1's patch unless `parent` says otherwise)."""
-    minute = next(_REPLIES) % 60
     return mail("Re: [PATCH] demo: set up a context on open", msgid=msgid, in_reply_to=parent,
                 sender=sender, signoff=None, diff=None, body=body,
-                date=f"Mon, 04 Mar 2024 12:{minute:02d}:00 +0000")
+                date=f"Mon, 04 Mar 2024 {_time(11)} +0000")
 
 
 def reply(body: str, *, parent: str, msgid: str = "a1@x",
           sender: str = "Lin Author <lin@example.org>") -> str:
     """A reply by the author (unless `sender` says otherwise), a day later."""
-    minute = next(_REPLIES) % 60
     return mail("Re: [PATCH] demo: set up a context on open", msgid=msgid, in_reply_to=parent,
                 sender=sender, signoff=None, diff=None, body=body,
-                date=f"Tue, 05 Mar 2024 09:{minute:02d}:00 +0000")
+                date=f"Tue, 05 Mar 2024 {_time(10)} +0000")
 
 
 def thread(tmp_path: Path, replies: list[str], v2: str | None, notes: str,

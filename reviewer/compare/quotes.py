@@ -36,7 +36,7 @@ from reviewer.compare.pairing import PatchPair
 from reviewer.compare.wording import idents, norm, short
 from reviewer.model import CodeState, Patch, QuoteKind, Revision
 
-__all__ = ["QuoteCheck", "Side", "check_quote", "classify", "quote_keys"]
+__all__ = ["QuoteCheck", "Side", "check_quote", "classify", "quote_keys", "trailing_trivial"]
 
 _TRIVIAL_LEN = 6  # shorter quoted lines ("}", "else") say nothing about the code
 _NEAR = 12  # a quote is classified by the lines closest to the comment
@@ -50,6 +50,18 @@ def quote_keys(quoted: Iterable[str]) -> list[Key]:
     """(marker, normalized text) of the quoted lines worth matching."""
     return [(q[0], norm(q[1:])) if q[:1] in ("+", "-") else (" ", norm(q))
             for q in quoted if len(norm(q)) >= _TRIVIAL_LEN]
+
+
+def trailing_trivial(quoted: Iterable[str]) -> int:
+    """How many short diff lines ("+ *", "+}") the quote ends with, after
+    its last line worth matching: they are part of the quoted place (a
+    comment asked for under "+ *" goes right there)."""
+    n = 0
+    for q in reversed(list(quoted)):
+        if len(norm(q)) >= _TRIVIAL_LEN or q[:1] not in ("+", "-", " "):
+            break
+        n += 1
+    return n
 
 
 def _key(line: str) -> Key:
@@ -168,8 +180,17 @@ def _around(lines: list[str], span: range) -> list[int]:
             and len(norm(lines[i][1:])) >= _TRIVIAL_LEN]
 
 
+def _widen(span: range, lines: list[str], trailing: int) -> range:
+    """`span` with the short lines the quote ended with (`trailing_trivial`)."""
+    stop = span.stop
+    while stop < min(len(lines), span.stop + trailing) and lines[stop][:1] in ("+", "-", " ") \
+            and len(norm(lines[stop][1:])) < _TRIVIAL_LEN:
+        stop += 1
+    return range(span.start, stop)
+
+
 def _diff_state(keys: list[Key], answered: int, old: Side, new: Side,
-                pairs: Iterable[PatchPair]) -> QuoteCheck:
+                pairs: Iterable[PatchPair], trailing: int = 0) -> QuoteCheck:
     """Located in its patch, compared with the paired patch: a quoted line
     is gone when the interdiff changes it and the file has it nowhere else
     in the new revision (code moved to another patch is still there)."""
@@ -181,6 +202,7 @@ def _diff_state(keys: list[Key], answered: int, old: Side, new: Side,
     span = _locate(keys, lines)
     if home is None or span is None:
         return QuoteCheck(CodeState.NOT_CHECKABLE, 0, 0, "")
+    span = _widen(span, lines, trailing)
     quoted = [i for i in span if _key(lines[i]) in set(keys)]
     file = next((c.path for c in home.files for h in c.hunks for ln in h.lines
                  if _key(ln) == _key(lines[quoted[-1]])), None)
@@ -269,10 +291,11 @@ def _pair_state(quoted: list[int], span: range, lines: list[str], file: str | No
 
 
 def check_quote(keys: list[Key], kind: QuoteKind, answered: int, old: Side, new: Side,
-                pairs: Iterable[PatchPair]) -> QuoteCheck:
-    """The state of the quoted lines in the later revision."""
+                pairs: Iterable[PatchPair], trailing: int = 0) -> QuoteCheck:
+    """The state of the quoted lines in the later revision (`trailing`:
+    short diff lines the quote ended with, see `trailing_trivial`)."""
     if kind is QuoteKind.DIFF:
-        return _diff_state(keys, answered, old, new, pairs)
+        return _diff_state(keys, answered, old, new, pairs, trailing)
     if kind is QuoteKind.MESSAGE:
         keys = [k for k in keys if _prose(k, old.messages)]
         still = sum(_prose(k, new.messages) for k in keys)

@@ -23,14 +23,16 @@ from dataclasses import dataclass
 
 from reviewer.compare.comments import Comment
 from reviewer.compare.wording import content_words, idents, norm
+from reviewer.mail.people import full_name
 from reviewer.model import Address, Message, Revision
 
-__all__ = ["Ask", "Response", "authors", "is_bot", "is_support", "requests_in", "response_to",
-           "same_person", "what_it_asks"]
+__all__ = ["Ask", "Response", "authors", "continues", "explicit", "is_bot", "is_support",
+           "requests_in", "response_to", "same_person", "what_it_asks"]
 
 _BOT = re.compile(r"(\brobot\b|\bbot\b|syzbot|syzkaller|\blkp@|noreply|no-reply|-bot@|\bci@"
                   r"|[-._]ci@)", re.I)
 
+_VIA = re.compile(r"\svia\s", re.I)  # "Name via List": a list rewrote the From:
 # Words that ask for a change, or name a flaw the reviewer wants gone.
 _ASK = re.compile("|".join([
     r"\bplease\b(?! (ignore|disregard))",
@@ -40,7 +42,8 @@ _ASK = re.compile("|".join([
     r"\b(we|you|it|this|that)( really| still| clearly| probably| also| definitely| just|'ll| will"
     r"| would)? (need|needs|have|has) to\b",
     r"\b(we|you|this) (really )?(need|needs)\b", r"\bis needed\b",
-    r"\b(would|will|may|might|could|it'?d)( also)? be (needed|better|nicer|cleaner|good|nice"
+    r"\b(would|will|may|might|could|it'?d)( also| still| much| even)? be (needed|better|nicer"
+    r"|cleaner|good|nice"
     r"|preferable|simpler|clearer|safer|great|useful|worth)\b",
     r"\bbetter (off|to|if)\b", r"\bwould make sense\b",
     r"\b(i'?d|i would|we'?d|we would) (rather|prefer|suggest|recommend|keep|like to see|go"
@@ -60,7 +63,16 @@ _ASK = re.compile("|".join([
     r"|const|avoided|initiali[sz]ed|done)\b",
     r"\b(is|are|looks|seems|sounds) (\w+ )?(unnecessary|not needed|superfluous|superflous"
     r"|redundant|wrong|broken|incorrect|misleading|confusing|inaccurate|not accurate|bogus"
-    r"|weird|odd|strange|racy|buggy|inconsistent|unrelated|not right|a problem|dead|unused)\b",
+    r"|weird|odd|strange|racy|buggy|inconsistent|unrelated|not right|a problem|dead"
+    r"|unused)\b",
+    r"(^|[.!?]\s+)(not|no) needed\b", r"\bunneeded\b",
+    # "..., just drop this line" (not "we just call it here")
+    r"(^|[,;:.!?]\s*|\b(and|then|please|can|could|should|to)\s+)(just|simply) (drop|remove"
+    r"|delete|use|move|add|keep|make|call|return|rename|put|pass|check)\b",
+    r"\bi (don'?t|do not) like\b", r"\b(not a|a bad) (good )?idea\b",
+    # "Why do we need X?", "why isn't X static?": asking why at all, or why not
+    r"\bwhy (is|are|does|do)\b[^.?!]{0,60}\b(need|needed|necessary)\b[^.?!]{0,60}\?",
+    r"\bwhy (isn'?t|aren'?t|don'?t)\b",
     r"\bno need (to|for)\b", r"\bthere'?s no need\b", r"\bdon'?t (even )?need\b",
     r"\bdo we (really |even )?need\b", r"\bi don'?t think\b",
     r"\b(is|are|still) missing\b", r"\bmissing (a|an|the|some)\b", r"\b(typo|nit|nits)\b",
@@ -71,20 +83,44 @@ _ASK = re.compile("|".join([
     r"(^|[.!?:]\s+)(add|drop|remove|rename|split|move|use|keep|fix|put|make|change|document"
     r"|explain|mention|update|avoid|send|convert|call|needs)\s",
 ]), re.I)
+# An ask in so many words: what a reviewer arguing for an earlier request
+# must say for a new one.
+_EXPLICIT = re.compile(r"\bplease\b(?! (ignore|disregard))|\b(can|could|would) (you|we)\b"
+                       r"|\b(how|what) about\b|\byou (don'?t|do not) (have|need) to\b"
+                       r"|\b(i|we)'?d? (suggest|prefer)\b"
+                       r"|(^|[.!?:]\s+)(add|drop|remove|rename|split|move|use|keep|fix|put|make"
+                       r"|change|document|explain|mention|update|avoid|convert|call)\s", re.I)
 # Not a change to the patch: a nudge to the maintainer.
 _PING = re.compile(r"\b(ping|pinging|picked up|any chance|any (update|news))\b|^applied\b",
                    re.I)
+# A flaw denied ("This is not wrong", "nothing broken") names none.
+_NEGATED = re.compile(r"(\bnot|\bnothing|\bnever|n't)\s+(\w+\s+)?(wrong|broken|incorrect|buggy"
+                      r"|racy|bogus|a problem|an issue|a bad idea)\b", re.I)
+# A question asking the others' opinion ("Do we feel this should go to
+# stable?") asks the author for no change.
+_OPINION = re.compile(r"(^|(?<=[.!?]\s))(do|does) (we|anyone|everyone|people|folks) (feel|think"
+                      r"|believe|reckon|agree|know)\b[^?]*\?", re.I)
 # Paragraphs that ask nothing of the author: the writer does it ("I'll
 # delete the line"), introduces a trailer ("you can add:"), waives a resend,
 # or is an aside in parentheses.
 _NO_ASK = re.compile(r"\bi'?ll (delete|drop|remove|fix|fold|squash|change|apply|take|queue"
                      r"|do)\b|\b(add|include):$|\bno need to (repost|resend|respin|send)"
-                     r"|^\(.*\)$", re.I)
+                     r"|^\(.*\)$"
+                     # asks of the maintainer, and for a new revision as such
+                     r"|\b(could|can|would) you (please )?(apply|queue|pick up|merge)\b"
+                     r"|\bplease (apply|queue|pick up|merge) (this|these|it|the)\b"
+                     r"|\b(resubmit|resend|repost|respin|send)\b[^.?!]{0,30}\b(reflecting"
+                     r"|addressing|incorporating|with) (the|these|my|those|all)( following"
+                     r"| above)? (comments|feedback|suggestions|changes)", re.I)
 _NOT_SAYING = re.compile(r"\bi'?m not saying\b[^.!?]*[.!?]?", re.I)
 # A paragraph that opens a new point rather than going on with the last one.
 _NEW_POINT = re.compile(r"^(\d+[.)]|[-*•]|also\b|and also\b|another\b|secondly\b|besides\b"
                         r"|in addition\b|separately\b|plus\b|btw\b|by the way\b)", re.I)
 _PARAGRAPH = re.compile(r"\n\s*\n")
+_REASON_FOR = re.compile(r"^(since|because|as|that'?s because|the reason)\b", re.I)
+_CONCLUDES = re.compile(r"^(so|therefore|thus|hence|that'?s why)\b", re.I)
+_POLITE = re.compile(r"\bplease\b|\b(can|could|would) you\b", re.I)
+_C_FILLER = re.compile(r"^(\}?\s*else\s*\{?|do\s*\{?|\.{3}|…|[{}()\[\];,]+)$")
 
 _REMOVAL = re.compile(r"\b(unnecessary|not needed|no need|don'?t (even )?need"
                       r"|do we (really |even )?need|superfluous|superflous|redundant|drop|remove"
@@ -108,6 +144,7 @@ _SUPPORT = re.compile(r"^(thanks for the (idea|suggestion|pointer)\W+)?(yes|yeah
 
 _ACCEPT = re.compile(r"^(\W*(ok|okay|sure|yes|yeah|yep|agreed|right|indeed|will do|done|fixed"
                      r"|good (point|catch|idea)|makes sense|fair enough|<?nod>?|oops|sorry"
+                     r"|fine (to|with|by) me"
                      r"|you'?re right|true|thanks|hmm,? yeah)\b)"
                      r"|\b(i'?ll|i will|will) (fix|change|do|make|update|add|remove|drop|rename"
                      r"|split|send|clean|upgrade|look|address|move|use)\b", re.I)
@@ -117,8 +154,11 @@ _DECLINE = re.compile("|".join([
     r"\bbut on the other hand\b", r"\bon purpose\b", r"\bintentional(ly)?\b",
     r"\bdeliberate(ly)?\b", r"\b(common|usual|standard|existing) (pattern|practice|convention"
     r"|idiom)\b", r"\bi'?d (rather|prefer to) (keep|not|leave)\b", r"\bprefer to keep\b",
-    r"\b(keep|leave) it (as is|this way|like this)\b", r"\bwould require another\b",
-    r"\bin a separate (patch )?series\b", r"\bout of scope\b",
+    r"\b(keep|leave) it (as is|as it is|this way|like this)\b", r"\bwould require another\b",
+    r"\b(fine|ok|okay|enough) to (just )?(leave|keep)\b",
+    r"\ba separate (patch )?series\b", r"\bout of scope\b",
+    r"\brequire (a different|another) (solution|approach)\b",
+    r"\b(current|existing) (\w+ )?is (fine|ok|okay|good enough)\b",
 ]), re.I)
 _DONE = re.compile(r"\b(i'?ve|i have|i) (just )?(deleted|removed|dropped|fixed|changed|renamed"
                    r"|updated|folded|squashed|amended) (it|that|this|the)\b"
@@ -140,11 +180,13 @@ def is_bot(msg: Message) -> bool:
 
 
 def same_person(a: Address, b: Address) -> bool:
-    """The same person by address or by name (people change employers)."""
-    if a.email.lower() == b.email.lower():
+    """The same person by address or by full name (people change employers).
+    A list that rewrites every From: to its own address ("Name via List
+    <list@...>", for DMARC) leaves the name as the only evidence."""
+    name_a, name_b = full_name(a.name), full_name(b.name)
+    if a.email.lower() == b.email.lower() and not (_VIA.search(a.name) or _VIA.search(b.name)):
         return True
-    name_a, name_b = " ".join(a.name.lower().split()), " ".join(b.name.lower().split())
-    return bool(name_a) and name_a == name_b and " " in name_a
+    return name_a is not None and name_a == name_b
 
 
 def authors(rev: Revision) -> tuple[Address, ...]:
@@ -154,18 +196,24 @@ def authors(rev: Revision) -> tuple[Address, ...]:
 def _asks(para: str, quoted: bool) -> bool:
     """A paragraph asks when its words do, or when it is code written under
     a quote (a suggested replacement)."""
-    text = _NOT_SAYING.sub(" ", norm(para))
+    text = _OPINION.sub(" ", _NEGATED.sub(" ", _NOT_SAYING.sub(" ", norm(para))))
     if _NO_ASK.search(text) or text.endswith(("-", ":")):  # "below 2 requests -": the next ones
         return False
     return bool(_ASK.search(text)) or (quoted and _is_code(para))
 
 
 def _is_code(para: str) -> bool:
-    """Code, give or take its comments and lone braces."""
+    """Code, give or take its comments, lone braces, `else` and elisions."""
     lines = [ln.strip() for ln in para.splitlines() if ln.strip()]
     rest = [ln for ln in lines if not _code(ln)]
     return len(rest) < len(lines) and all(ln.startswith(("/*", "*", "//", "{", "}"))
-                                          for ln in rest)
+                                          or _C_FILLER.match(ln) for ln in rest)
+
+
+def _gives_reason(para: str) -> bool:
+    """A paragraph saying why the ask before it ("Since there is no need
+    for ..."), not asking anything more of its own."""
+    return bool(_REASON_FOR.match(para)) and not _POLITE.search(para)
 
 
 def _same_point(para: str, asked: str) -> bool:
@@ -175,6 +223,25 @@ def _same_point(para: str, asked: str) -> bool:
     if _NEW_POINT.match(para):
         return False
     return bool(idents(para) & idents(asked) or content_words(para) & content_words(asked))
+
+
+def _diff_lines(para: str) -> bool:
+    """Lines of a diff the reviewer writes: each starts with + or -."""
+    lines = [ln for ln in para.splitlines() if ln.strip()]
+    return bool(lines) and all(ln[:1] in "+-" and not ln.startswith(("+++", "---"))
+                               for ln in lines) and any(_code(ln[1:]) for ln in lines)
+
+
+def continues(words: str, previous: str, quoted: tuple[str, ...]) -> bool:
+    """Does a request cut from one comment go on with the request the
+    comment before it made (in the same reply)?  Yes for the next lines of
+    a diff the reviewer writes across quotes, and for words on the same
+    point under a quote of no changed line (reading on, not a new place)."""
+    first = words.split("\n\n", 1)[0]
+    if _diff_lines(first) and _diff_lines(previous.rsplit("\n\n", 1)[-1]):
+        return True
+    changed = any(q[:1] in ("+", "-") and len(norm(q[1:])) >= 6 for q in quoted)
+    return not changed and not _NEW_POINT.match(first) and _same_point(first, previous)
 
 
 def requests_in(comment: Comment) -> list[str]:
@@ -196,7 +263,8 @@ def requests_in(comment: Comment) -> list[str]:
         if not _asks(para, bool(comment.quoted)):
             introduced |= _introduces(para)
             continue
-        if out and not pending[:-1] and (_is_code(para) or _same_point(para, asked)):
+        if out and not pending[:-1] and (_is_code(para) or _same_point(para, asked)
+                                         or _gives_reason(para) or _CONCLUDES.match(para)):
             out[-1] += "\n\n" + para
             asked += "\n" + para
         else:
@@ -228,6 +296,8 @@ class Ask:
 
 def _code(line: str) -> bool:
     text = line.strip()
+    if text.endswith(":") and " " in text and not text.startswith("case "):
+        return False  # prose introducing code ("with &x->lock:")
     return (len(text) >= 10 and "://" not in text and len(_PROSE_WORD.findall(text)) <= 3
             and (text.endswith(";") or "->" in text or "<<" in text or ">>" in text
                  or text.startswith("#") or ("(" in text and ")" in text)))
@@ -245,6 +315,11 @@ def what_it_asks(words: str) -> Ask:
     flat = norm(words)
     return Ask(bool(_REMOVAL.search(flat)), bool(_SPLIT.search(flat)), tuple(_suggested(words)),
                tuple(name for name, pattern in _TAGS.items() if pattern.search(flat)))
+
+
+def explicit(words: str) -> bool:
+    """Words asking in so many words ("please", "could you", an imperative)."""
+    return bool(_EXPLICIT.search(_NOT_SAYING.sub(" ", norm(words))))
 
 
 def is_support(comment: Comment) -> bool:

@@ -24,7 +24,11 @@ in this order:
    **unclear**.  With no next revision: done → addressed, declined →
    rejected-with-reason, else **unknown**.
 
-Shared words alone never make a request addressed.
+Which comments are requests, and what their discussion said about them:
+reviewer.compare.discussion.  A request quoting only another mail (a
+reviewer repeating an ask after the author argued) is judged on the code
+its discussion started from.  Shared words alone never make a request
+addressed.
 """
 
 from __future__ import annotations
@@ -34,29 +38,24 @@ from dataclasses import dataclass
 
 from reviewer.compare.apidiff import ApiDiff
 from reviewer.compare.changelog import revision_changelog
-from reviewer.compare.comments import Comment, inline_comments
+from reviewer.compare.discussion import Discussion, Evidence, Said
 from reviewer.compare.pairing import PatchPair, pair_patches
-from reviewer.compare.quotes import QuoteCheck, Side, check_quote, classify, quote_keys
-from reviewer.compare.replies import (
-    Ask,
-    Response,
-    authors,
-    is_bot,
-    is_support,
-    requests_in,
-    response_to,
-    same_person,
-    what_it_asks,
+from reviewer.compare.quotes import (
+    QuoteCheck,
+    Side,
+    check_quote,
+    classify,
+    quote_keys,
+    trailing_trivial,
 )
-from reviewer.compare.wording import Topic, idents, match, norm, short
+from reviewer.compare.replies import Ask, is_support, what_it_asks
+from reviewer.compare.wording import Topic, idents, match, short
 from reviewer.model import (
     Address,
     CodeState,
     EvidenceKind,
-    Message,
     Patch,
     QuoteKind,
-    Reply,
     Revision,
     Verdict,
 )
@@ -65,15 +64,6 @@ __all__ = ["Evidence", "Request", "review_requests"]
 
 _MAX_UNITS = 3  # changelog sentences kept as evidence per request, best first
 _NEAREST = 3  # quoted lines just above the words: what the words are about
-_QUOTE_MATCH = 12  # characters a quoted line needs to identify the comment it quotes
-
-
-@dataclass(frozen=True)
-class Evidence:
-    kind: EvidenceKind
-    detail: str
-    msgid: str | None = None  # the reply it comes from, for accepted/declined/done
-    against: bool = False  # it shows the request was not (fully) done
 
 
 @dataclass(frozen=True)
@@ -93,62 +83,7 @@ class Request:
     evidence: tuple[Evidence, ...]
 
 
-@dataclass(frozen=True)
-class _Said:
-    """One comment of one reply, in thread order."""
-
-    reply: Reply
-    comment: Comment
-
-    @property
-    def sender(self) -> Address:
-        return self.reply.message.sender
-
-
-def _comments(old: Revision) -> list[_Said]:
-    replies = sorted(old.replies, key=lambda r: (r.message.date, r.message.msgid))
-    return [_Said(r, c) for r in replies if not is_bot(r.message)
-            for c in inline_comments(r.message.body)]
-
-
-def _quotes(later: Comment, earlier: Comment) -> bool:
-    """Does `later` answer the words of `earlier` (quote them just above
-    its own words)?"""
-    words = norm(earlier.words)
-    return any(len(q) >= _QUOTE_MATCH and q in words
-               for q in (norm(line) for line in later.tail))
-
-
-def _answers_author(msg: Message, said: list[_Said], mine: tuple[Address, ...]) -> bool:
-    """Is `msg` a reply to one of the author's own mails?"""
-    parent = next((s.sender for s in said if s.reply.message.msgid == msg.parent_id), None)
-    return parent is not None and any(same_person(parent, a) for a in mine)
-
-
-def _responses(req: _Said, said: list[_Said], mine: tuple[Address, ...]) -> list[Evidence]:
-    """What the author, or anyone but the requester, replied to it: the
-    author's last word, and anyone's decline or report of it being done."""
-    out: list[Evidence] = []
-    author_said: Evidence | None = None
-    for other in said:
-        if same_person(other.sender, req.sender) or not _quotes(other.comment, req.comment):
-            continue
-        answer = response_to(other.comment)
-        by_author = any(same_person(other.sender, a) for a in mine)
-        if answer is None or (answer is Response.ACCEPT and not by_author):
-            continue
-        kind = {Response.ACCEPT: EvidenceKind.ACCEPTED, Response.DECLINE: EvidenceKind.DECLINED,
-                Response.DONE: EvidenceKind.DONE}[answer]
-        ev = Evidence(kind, f"{other.sender.name or other.sender.email}: "
-                      f"\"{short(other.comment.words, 140)}\"", other.reply.message.msgid)
-        if by_author:
-            author_said = ev
-        else:
-            out.append(ev)
-    return out + ([author_said] if author_said else [])
-
-
-def _named(req: _Said, kind: QuoteKind, new: Revision, before: Side, after: Side,
+def _named(req: Said, kind: QuoteKind, new: Revision, before: Side, after: Side,
            units: list[tuple[str, str]], topic: Topic, api: ApiDiff | None) -> list[Evidence]:
     """Where the next revision names the request: changelog, commit message,
     code using a C name the reviewer wrote, an API change it quotes gone."""
@@ -251,8 +186,7 @@ def review_requests(old: Revision, new: Revision | None, api: ApiDiff | None = N
     """Every request human reviewers made on `old`, with its verdict in
     `new` (None: no later revision).  `api`: the API surface diff of the
     two; `pairs`: their patch pairing (computed when not given)."""
-    mine = authors(old)
-    said = _comments(old)
+    talk = Discussion(old)
     before = Side.of(old)
     after = Side.of(new) if new is not None else None
     if new is not None and pairs is None:
@@ -263,28 +197,33 @@ def review_requests(old: Revision, new: Revision | None, api: ApiDiff | None = N
         units = revision_changelog(old, new)
         topic = Topic.of(before.messages, after.messages, before.cover)
     out: list[Request] = []
-    asked = [_Said(s.reply, Comment(s.comment.quoted, s.comment.depths, part)) for s in said
-             if not any(same_person(s.sender, a) for a in mine)
-             for part in requests_in(s.comment)]
-    for req in asked:
+    for req in talk.requests():
         msg = req.reply.message
         to_reply = msg.parent_id not in (None, req.reply.answers)
         keys = quote_keys(req.comment.quoted)
         kind, file = classify(keys, before, to_reply)
-        if to_reply and is_support(req.comment) and not _answers_author(msg, said, mine):
+        if to_reply and is_support(req.comment) and not talk.answers_author(req):
             continue  # agreeing with another reviewer: that request stands for both
         check = QuoteCheck(CodeState.NOT_CHECKABLE, 0, 0, "")
         ask = what_it_asks(req.comment.words)
         evidence: list[Evidence] = []
+        place = talk.place(req, before) if kind is QuoteKind.REPLY else None
+        if place is not None:
+            file = classify(quote_keys(place.comment.quoted), before, True)[1]
         if new is not None and after is not None:
-            check = check_quote(keys, kind, req.reply.patch_index, before, after, pairs or [])
+            at = place or req
+            check = check_quote(quote_keys(at.comment.quoted), QuoteKind.DIFF if place else kind,
+                                at.reply.patch_index, before, after, pairs or [],
+                                trailing_trivial(at.comment.quoted))
+            where = f"the code discussed in {place.reply.message.msgid}: " if place else ""
             if check.detail:
-                evidence.append(Evidence(EvidenceKind.QUOTE, f"{check.state}: {check.detail}"))
+                evidence.append(Evidence(EvidenceKind.QUOTE,
+                                         f"{check.state}: {where}{check.detail}"))
             evidence += _named(req, kind, new, before, after, units, topic, api)
             evidence += [e for e in (_suggestion(ask, before, after, new),
                                      _tags(ask, req.reply.patch_index, old, new, pairs or []))
                          if e is not None]
-        evidence += _responses(req, said, mine)
+        evidence += talk.responses(req)
         out.append(Request(msg.sender, msg.msgid, req.reply.answers, req.reply.patch_index,
                            req.comment.quoted, kind, file, req.comment.words, check.state,
                            _verdict(check, evidence, ask, new is not None), tuple(evidence)))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import b4
 
+from reviewer.mail.people import full_name
 from reviewer.model import Address, Reply, Revision
 
 __all__ = ["GivenTrailer", "TrailerCounts", "given_trailers", "trailer_counts"]
@@ -90,11 +91,16 @@ def _condition(body: str, name: str, value: str) -> str:
 def _names_sender(trailer: b4.LoreTrailer, sender: Address) -> bool:
     """b4's rule for a follow-up trailer (`LoreMessage.get_trailers`): it
     names the sender by address (b4's fuzzy match: `+tags`, subdomains) or
-    by name, and a sender whose name has a comma is taken at its word."""
+    by name, and a sender whose name has a comma is taken at its word.  A
+    list that rewrote the From: ("Name via List") leaves the full name."""
     if trailer.email_eq(sender.email):
         return True
     name = sender.name.lower()
-    return trailer.addr is not None and (trailer.addr[0].lower() == name or "," in name)
+    if trailer.addr is None:
+        return False
+    full = full_name(sender.name)
+    return (trailer.addr[0].lower() == name or "," in name
+            or (full is not None and full == full_name(trailer.addr[0])))
 
 
 def _from_reply(reply: Reply, version: int) -> list[GivenTrailer]:

@@ -69,6 +69,21 @@ def test_leak_judged_when_the_lock_and_the_exit_are_both_shown() -> None:
     assert [(h.code, h.line) for h in analyze([hunk_file(whole)])] == [("RACE006", 14)]
 
 
+def test_new_struct_and_function_after_the_end_of_the_heading_function() -> None:
+    """A hunk headed by one function that ends it, then adds a struct and a
+    whole new function: the struct's fields are data, not unplaced code, and
+    the new function is read like any other."""
+    hunks = [DiffHunk(20, [" \treturn 0;", " }", " ", "+struct work_item {",
+                           "+\tstruct work_struct work;", "+\tstruct inode *inode;", "+};",
+                           "+", "+static void put_later(struct p *p, int err)", "+{",
+                           "+\tspin_lock(&p->lock);", "+\tif (err)", "+\t\treturn;",
+                           "+\tspin_unlock(&p->lock);", "+}", " ", " /*"],
+                      "static int lookup_create(struct handle *h, struct inode *inode,")]
+    assert rebuild_post_image(hunks).unplaced == ()
+    hits = analyze([hunk_file(hunks)])
+    assert [(h.code, h.line, h.function) for h in hits] == [("RACE006", 32, "put_later")]
+
+
 def test_no_verdict_across_lines_the_hunks_do_not_show() -> None:
     # Between the lock and the return lie lines no hunk shows: the unlock may
     # be there, so the lock state at the return is unknown.
