@@ -84,6 +84,13 @@ async def test_the_thread_tree_and_reader_take_turns(demo_app) -> None:
         await pilot.pause()
         assert reader.has_focus and reader.size.width >= DIFF_COLUMNS
         assert "lookup_nocache_neg" in reader.row_text(reader.cursor).lower()
+        await pilot.resize_terminal(140, 40)  # both side by side
+        await pilot.pause()
+        assert tree.display and reader.display
+        await pilot.press("q")  # to the tree, then narrow again: the tree shows
+        await pilot.resize_terminal(*SMALL)
+        await pilot.pause()
+        assert tree.has_focus and tree.display and not screen.query_one("#reader-pane").display
 
 
 async def test_the_help_scrolls_with_j_and_k(demo_app) -> None:

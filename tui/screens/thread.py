@@ -134,6 +134,12 @@ class ThreadScreen(BaseScreen):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self._reading(self.query_one("#reader-pane").has_focus_within)
 
+    def on_resize(self, event: events.Resize) -> None:
+        # before Screen's own handler sets the width's class: a -reading left
+        # over from a wide screen would hide the focused tree (a resize
+        # restyles the screen anyway)
+        self.set_class(self.query_one("#reader-pane").has_focus_within, "-reading")
+
     def action_search(self) -> None:
         self._reading()
         self.query_one(SearchBar).open()
