@@ -327,6 +327,8 @@ async def test_without_a_tree_d_shows_each_pairs_interdiff(sample) -> None:
         view = screen.query_one(ReviewList)
         lines = view.text().splitlines()
         assert lines[0].startswith("Interdiff (no applied commits")
+        assert str(screen.query_one("#compare-right-title").render()) == \
+            "Interdiff (d: the review)"
         assert lines[1:1 + len(c.interdiffs[0].text.splitlines())] == [
             line.expandtabs(8) for line in c.interdiffs[0].text.splitlines()]
 

@@ -51,8 +51,11 @@ def findings_lines(comparison: Any, old_checked: bool, new_checked: bool) -> lis
     return lines
 
 
-_RIGHT_TITLE = {False: "Review: requests, bots, API, trailers (d: range-diff)",
-                True: "Range-diff (d: the review)"}
+def right_title(diff: bool, comparison: Any) -> str:
+    """What the right pane shows; without applied commits the diff is an interdiff."""
+    kind = "interdiff" if comparison is not None and not comparison.range_diff else "range-diff"
+    return f"{kind.capitalize()} (d: the review)" if diff else \
+        f"Review: requests, bots, API, trailers (d: {kind})"
 
 
 def review_lines(comparison: Any) -> list[Line]:
@@ -149,7 +152,8 @@ class CompareScreen(BaseScreen):
                 yield Static("Findings", classes="side-title")
                 yield LineView(id="compare-findings")
             with Vertical(id="compare-right"):
-                yield Static(_RIGHT_TITLE[False], id="compare-right-title", classes="side-title")
+                yield Static(right_title(False, None), id="compare-right-title",
+                             classes="side-title")
                 # one view that d refills: showing and hiding views would lay
                 # the screen out again on each d
                 yield ReviewList(id="compare-review")
@@ -244,6 +248,7 @@ class CompareScreen(BaseScreen):
             findings_lines(c, event.old in s.reports, event.new in s.reports))
         self._right = {False: review_lines(c)}  # the range-diff's lines on the first d
         self.query_one(ReviewList).set_lines(self._lines(self._diff_shown))
+        self._title()
 
     @on(CompareFailed)
     def _failed(self, event: CompareFailed) -> None:
@@ -275,14 +280,17 @@ class CompareScreen(BaseScreen):
         if diff != self._diff_shown:
             self._diff_shown = diff
             view.set_lines(self._lines(diff))
-            self.query_one("#compare-right-title", Static).update(_RIGHT_TITLE[diff],
-                                                                 layout=False)
+            self._title()
         view.focus()
 
     def _lines(self, diff: bool) -> list[Line]:
         if diff not in self._right:
             self._right[diff] = diff_lines(self.comparison) if self.comparison else []
         return self._right[diff]
+
+    def _title(self) -> None:
+        self.query_one("#compare-right-title", Static).update(
+            right_title(self._diff_shown, self.comparison), layout=False)
 
     def action_toggle_diff(self) -> None:
         self._show_right(diff=not self._diff_shown)
