@@ -351,8 +351,9 @@ class RevisionLink:
 class Revision:
     """One posting of a series: a cover and its patches, with the replies.
 
-    `version` is the author's own number (`v3` in the subjects, 1 when none
-    is given); two revisions of a series may share it (a RESEND, a re-post,
+    `version` is the author's own number (`v3` in the subjects; when none
+    gives it, the one its notes state or its place after a numbered
+    revision, reviewer.mail.revisions; else 1); two revisions may share it (a RESEND, a re-post,
     an in-thread respin of one patch).  `label` is unique within the series
     and usable on the command line: `v3`, `v3-resend`, `v3-repost`, `v4.1`
     (the first partial respin inside v4).  `order` is the position in the
@@ -376,6 +377,9 @@ class Revision:
     # Re-sends only some patches of the revision it follows (`[PATCH v2 3/7]`
     # in reply to v4's 3/7); the others are carried over unchanged.
     partial: bool = False
+    # Message-IDs of another send of the same mails that got no replies (a
+    # header typo fixed minutes later): not a revision of its own.
+    also_sent: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
