@@ -106,6 +106,7 @@ if TYPE_CHECKING:  # the names for type checkers; at run time each loads on firs
         Verdict,
     )
     from reviewer.output.b4check import b4_results
+    from reviewer.output.comparison import CompareSection, compare_sections
     from reviewer.output.quote import Comment, QuotedLine, finding_text, reply_lines, to_mail_lines
     from reviewer.output.reply import (
         Draft,
@@ -186,6 +187,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
         "Verdict",
     ),
     "reviewer.output.b4check": ("b4_results",),
+    "reviewer.output.comparison": ("CompareSection", "compare_sections"),
     "reviewer.output.quote": (
         "Comment", "QuotedLine", "finding_text", "reply_lines", "to_mail_lines",
     ),
@@ -230,6 +232,7 @@ __all__ = [
     "CheckSummary",
     "CodeState",
     "Comment",
+    "CompareSection",
     "Comparison",
     "Config",
     "ConfigError",
@@ -310,6 +313,7 @@ __all__ = [
     "check_series",
     "choose_base",
     "compare_pair",
+    "compare_sections",
     "compare_revisions",
     "comparison_to_json",
     "default_state_path",

@@ -6,10 +6,12 @@ header lies above it, sometimes several blocks deep, and may end the previous
 function first.  The blank line before such a hunk gets what the hidden
 lines must have done: close what was still open, open the function the hunk
 heading names (`... name(params) {`, its cut parameter list completed), and
-open the blocks the hunk closes (`if (__unseen) {` before a `} else`, `do {`
-before a `} while`, `{` otherwise) down to the hunk's depth, read from its
-unmatched braces or, failing those, its indentation (kernel style: one tab a
-level).  Closing braces are appended at the end.  Synthetic text is never in
+open the blocks the hunk closes (`do {` before a `} while`, else
+`if (__unseen) {`: a hidden opener is mostly a condition or a loop, whose
+block may not run) down to the hunk's depth, read from its unmatched braces
+or, failing those, its indentation (kernel style: one tab a level).  A
+statement or comment the last hunk leaves open is ended, and closing braces
+are appended at the end.  Synthetic text is never in
 the line map, so readers know which lines are real.
 
 A hunk inside a function that still cannot be put in one (no blank line
@@ -81,7 +83,18 @@ def _depth(text: str) -> int:
     return depth
 
 
+def _end_statement(text: str) -> str:
+    """What ends a statement `text` leaves open (a hunk that stops in the
+    middle of a call's arguments): its parentheses and a `;`."""
+    depth = 0
+    for leaf in _leaves(parse(text).root_node):
+        if not leaf.is_missing and leaf.type in ("(", ")"):
+            depth = max(0, depth + (1 if leaf.type == "(" else -1))
+    return ")" * depth + ";" if depth else ""
+
+
 def _close_all(text: str) -> str:
+    text += _end_statement(text)
     depth = _depth(text)
     return text + "\n" + "}" * depth + "\n" if depth else text
 
@@ -210,9 +223,13 @@ def _opener(section: str, name: str) -> str:
             depth -= 1
     if depth > 0:
         s = (s + "void" if s.endswith("(") else s.rstrip(",") + ", ...") + ")" * depth
-    if s.lstrip().startswith(name + "("):
-        s = "int " + s.lstrip()  # the return type was on the line before
-    return s + " {"
+    return _typed(s, name) + " {"
+
+
+def _typed(header: str, name: str) -> str:
+    """`header` with a return type: kernel style puts it on the line before
+    the name, which git's hunk heading then lacks."""
+    return "int " + header.lstrip() if header.lstrip().startswith(name + "(") else header
 
 
 def _inner(levels: int, closers: Sequence[str]) -> str:
@@ -221,8 +238,8 @@ def _inner(levels: int, closers: Sequence[str]) -> str:
     out = []
     for i in reversed(range(levels)):
         after = closers[i] if i < len(closers) else ""
-        out.append(f"if ({UNSEEN}) {{" if after == "else" else
-                   "do {" if after == "while" else "{")
+        # hidden openers are mostly conditions and loops: the block may not run
+        out.append("do {" if after == "while" else f"if ({UNSEEN}) {{")
     return " ".join(out)
 
 
@@ -242,7 +259,8 @@ def _slot_text(text: str, slot: int, hunk: DiffHunk, rows: Sequence[str],
     if shape.in_header and name is not None:
         # the body's `{` first: the header is all hidden; else its rest follows
         starts_body = next((r for r in rows if r.strip()), "").startswith("{")
-        header = _opener(hunk.section, name)[:-2] if starts_body else hunk.section.rstrip()
+        header = (_opener(hunk.section, name)[:-2] if starts_body
+                  else _typed(hunk.section.rstrip(), name))
         return " ".join(p for p in ("}" * open_now, header) if p)
     if shape.depth == 0:
         return "}" * open_now or None
@@ -292,11 +310,14 @@ def rebuild_post_image(
             inside.append((first, last, _inner_lines(rows, first, shape.depth)))
         slot = first - 1
         if slot >= 1 and slot not in real:
-            code = _slot_text("\n".join(lines[: slot - 1]), slot, h, rows, shape)
-            parts = ("*/" if in_comment else "", code or "", "/*" if rows != raw else "")
+            before = "\n".join(lines[: slot - 1])
+            code = _slot_text(before, slot, h, rows, shape)
+            parts = ("*/" if in_comment else _end_statement(before), code or "",
+                     "/*" if rows != raw else "")
             lines[slot - 1] = " ".join(p for p in parts if p)
         in_comment = _comments(rows)[1]
-    text = _close_all("\n".join(lines) + "\n")
+    # the last hunk may end inside a block comment: end it before the braces
+    text = _close_all("\n".join(lines) + ("\n*/" if in_comment else "") + "\n")
     tree = parse(text)
     fns = [(f.start_line, f.end_line) for f, _ in function_nodes(tree)]
     data = _file_scope_data(tree.root_node)

@@ -5,15 +5,16 @@ the global bindings, and routes navigation.  Screens show things; the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from textual import on
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 import reviewer
 from tui import analysis, states
-from tui.commands import ReviewerCommands
+from tui.commands import ReviewerCommands, system_commands
 from tui.helpdata import HelpSection
 from tui.interpreter import Tuning
 from tui.screens.base import BaseScreen, CompareAt, PatchAt, RuleAt, Target, ThreadAt
@@ -171,6 +172,9 @@ class ReviewerApp(App[int]):
 
     def help_sections(self, current: type | None = None) -> list[HelpSection]:
         return app_help(type(self), current, lambda k: self.get_key_display(Binding(k, "")))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        return system_commands(self, super().get_system_commands(screen))
 
     def action_cancel_work(self) -> None:
         if self.revisions.cancel_work():

@@ -1,12 +1,15 @@
 """The command palette (ctrl+p): the main actions, every patch of every
-revision, and every rule's explanation."""
+revision, every rule's explanation, and Textual's own commands with the
+screenshot saved where it can be found."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
+from textual.app import App, SystemCommand
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 import reviewer
@@ -55,3 +58,20 @@ class ReviewerCommands(Provider):
         for name, callback, help_text in self._all():
             if (score := matcher.match(name)) > 0:
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+def system_commands(app: App[int], textual: Iterable[SystemCommand]) -> Iterator[SystemCommand]:
+    """Textual's commands, but the screenshot goes to the current directory
+    (Textual's default, a Downloads directory, may not exist)."""
+    yield from (command for command in textual if command.title != "Screenshot")
+    yield SystemCommand("Screenshot", "Save an SVG 'screenshot' of the current screen in the "
+                        "current directory", lambda: app.set_timer(0.1, partial(_shoot, app)))
+
+
+def _shoot(app: App[int]) -> None:
+    try:
+        path = app.save_screenshot(path=os.getcwd())
+    except OSError as exc:
+        app.notify(f"no screenshot: {exc}", severity="error", markup=False)
+        return
+    app.notify(f"screenshot saved: {path}", markup=False)

@@ -51,12 +51,36 @@ def _apply_detail(session: Session, key: Key) -> Text:
     return out
 
 
+def _base_detail(session: Session, key: Key) -> Text:
+    result = session.applies.get(key)
+    if result is None:
+        return Text(session.apply_state(key), style="dim")
+    base = result.base
+    if base is None:
+        return inert(f"no base found: {result.error or 'nothing in the mails names one'}",
+                     "red")
+    out = inert(f"base {base.label} ({base.commit[:12]}): {base.evidence or base.source}. ")
+    if base.reason != base.evidence:
+        out.append_text(inert(base.reason, "dim"))
+    return out
+
+
+def _trailers_detail(session: Session, key: Key) -> Text:
+    given = reviewer.given_trailers(session.revision(key))
+    out = Text(f"Acked·Reviewed·Tested given: {session.trailers(key)}. ")
+    for t in given:
+        where = "the cover letter" if t.patch == 0 else f"patch {t.patch}"
+        cond = f" (if: {t.condition})" if t.condition else ""
+        out.append_text(inert(f"{t} on {where}{cond}; ", "magenta"))
+    return out.append("  Enter: read the thread", style="dim")
+
+
 def finished_status(applied: int, checked: int, not_applied: int) -> Text:
     """The status line once the work is done: how many revisions applied,
-    and which findings only come from the diffs."""
+    and which findings only come from the diffs (never green then)."""
     if not applied and not not_applied:
-        return Text(f"{checked} revision(s) checked on their diffs alone (no tree given)",
-                    style="green")
+        return Text(f"{checked} revision(s) checked on their diffs alone (no tree given): "
+                    "diff-level findings only", style="bold yellow")
     if not not_applied:
         return Text(f"{checked} revision(s) applied and checked", style="green")
     tried = applied + not_applied
@@ -74,7 +98,7 @@ def _family_detail(session: Session, key: Key, family: str) -> Text:
     outcomes = [o for o in report.outcomes if _family(o.rule_id) == family]
     if not outcomes:
         return Text(f"no {family} rules are selected or registered", style="dim")
-    found = [f for f in report.findings if _family(f.rule_id) == family]
+    found = [f for f in session.findings(key) if _family(f.rule_id) == family]
     out = Text(f"{family}: {len(outcomes)} rules, {len(found)} findings. ")
     for o in outcomes:
         if o.status != "ran":
@@ -133,6 +157,10 @@ def cell_detail(session: Session, key: Key, column: str) -> Text:
         return _apply_detail(session, key)
     if column == "sig":
         return _attest_detail(session, key)
+    if column == "base":
+        return _base_detail(session, key)
+    if column == "trailers":
+        return _trailers_detail(session, key)
     if column in session.families:
         return _family_detail(session, key, column)
     severities = {s.value: s for s in reviewer.Severity}

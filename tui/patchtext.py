@@ -23,6 +23,7 @@ from tui.render import (
     diff_line,
     finding_text,
     inert,
+    when,
 )
 
 GUTTER = 9  # mark, space, 6-digit line number, space
@@ -228,7 +229,7 @@ def patch_text(rev: reviewer.Revision, patch: reviewer.Patch,
     b = _Builder(notes or Notes())
     top, at_line, at_file = _place(patch, findings)
     quoted = b.out.replies = reviewer.reply_lines(rev, patch.index)
-    b.add(inert(f"Author: {patch.author}   Date: {patch.message.date:%Y-%m-%d %H:%M %z}",
+    b.add(inert(f"Author: {patch.author}   Date: {when(patch.message.date)}",
                 "dim"), wrap=True)
     b.add(Text("Apply:  ").append_text(apply_summary(apply, apply_state)), wrap=True)
     if signature is not None:
@@ -257,7 +258,7 @@ def cover_text(rev: reviewer.Revision, findings: Sequence[reviewer.Finding],
     b = _Builder(notes or Notes())
     cover = rev.cover
     if cover is not None:
-        b.add(inert(f"From: {cover.sender}   Date: {cover.date:%Y-%m-%d %H:%M %z}", "dim"),
+        b.add(inert(f"From: {cover.sender}   Date: {when(cover.date)}", "dim"),
               wrap=True)
     b.add(Text(f"Findings about {rev.label} as a whole:", style="bold"))
     b.annotate(findings)

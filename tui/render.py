@@ -7,6 +7,7 @@ replaced by visible stand-ins so a hostile mail cannot repaint the screen.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -77,6 +78,12 @@ def clean(text: str) -> str:
     return "".join(out)
 
 
+def when(date: dt.datetime, seconds: bool = False) -> str:
+    """A mail's time in UTC, the one zone every screen shows (senders'
+    zones differ; UTC orders a thread as the reader scans it)."""
+    return f"{date.astimezone(dt.UTC):%Y-%m-%d %H:%M{':%S' if seconds else ''}} UTC"
+
+
 def inert(text: str, style: str = "") -> Text:
     """Mail text as plain characters: never markup, never escapes."""
     return Text(clean(text), style=style)
@@ -118,7 +125,8 @@ def mail_lines(msg: reviewer.Message, revision: str = "") -> list[Line]:
         "From": str(msg.sender),
         "To": _addresses(msg.to),
         "Cc": _addresses(msg.cc),
-        "Date": msg.date.strftime("%a, %d %b %Y %H:%M:%S %z"),
+        "Date": f"{msg.date.astimezone(dt.UTC):%a}, {when(msg.date, seconds=True)}"
+                f" (sent at {msg.date:%z})",
         "Subject": msg.subject.full,
     }
     lines: list[Line] = []

@@ -58,6 +58,9 @@ class Session:
     tracked: dict[int, reviewer.TrackedSeries | None] = field(default_factory=dict)
     notes: ReviewNotes = field(default_factory=ReviewNotes)  # kept through re-runs
     _places: dict[str, Place] | None = None
+    _sorted: dict[Key, tuple[reviewer.RevisionReport, tuple[reviewer.Finding, ...]]] = field(
+        default_factory=dict)
+    _trailers: dict[Key, reviewer.TrailerCounts] = field(default_factory=dict)
 
     @property
     def tree(self) -> str | None:
@@ -86,8 +89,21 @@ class Session:
         return self.series(key).revision(key[1])
 
     def findings(self, key: Key) -> tuple[reviewer.Finding, ...]:
+        """The revision's findings, errors first (then as the checks told them)."""
         report = self.reports.get(key)
-        return report.findings if report else ()
+        if report is None:
+            return ()
+        if report is not self._sorted.get(key, (None, ()))[0]:
+            ordered = tuple(sorted(report.findings, key=lambda f: -f.severity.rank))
+            self._sorted[key] = (report, ordered)
+        return self._sorted[key][1]
+
+    def trailers(self, key: Key) -> reviewer.TrailerCounts:
+        """Acked·Reviewed·Tested given in replies to the revision."""
+        if key not in self._trailers:
+            self._trailers[key] = reviewer.trailer_counts(
+                reviewer.given_trailers(self.revision(key)))
+        return self._trailers[key]
 
     def patch_apply(self, key: Key, index: int) -> reviewer.PatchApply | None:
         result = self.applies.get(key)

@@ -14,6 +14,7 @@ or it did not resend this patch (a partial respin).
 
 from __future__ import annotations
 
+import email.utils
 from dataclasses import dataclass
 
 from reviewer.compare.pairing import PatchPair, pair_patches
@@ -38,8 +39,8 @@ def has_trailer(patch: Patch, given: GivenTrailer) -> bool:
     for t in patch.trailers:
         if t.lname != given.lname:
             continue
-        name, _, rest = t.value.partition("<")
-        if same_person(Address(name.strip(), rest.split(">")[0].strip()), given.who):
+        name, addr = email.utils.parseaddr(t.value)  # a bare address too (syzbot's)
+        if same_person(Address(name, addr), given.who):
             return True
     return False
 

@@ -9,6 +9,7 @@ import re
 
 from reviewer.compare.comments import TRAILER
 from reviewer.compare.wording import norm
+from reviewer.mail.intent import SINCE, SPAN
 from reviewer.model import Patch, Revision
 
 __all__ = ["changelog_units", "message_text", "new_sentences", "revision_changelog"]
@@ -16,8 +17,6 @@ __all__ = ["changelog_units", "message_text", "new_sentences", "revision_changel
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 _DIFFSTAT = re.compile(r"^\s*(\S+\s+\|\s+(\d+|Bin)|\d+ files? changed)")
 _SHORTLOG = re.compile(r"^\S.*\(\d+\):\s*$")
-_SPAN = re.compile(r"\bv(\d+)\s*(?:-+>|→|\bto\b|\.\.)\s*v(\d+)", re.I)
-_SINCE = re.compile(r"\b(?:since|from)\s+v(\d+)\b", re.I)
 _IN = re.compile(r"^\s*(?:changes\s+(?:in|for)\s+)?v(\d+)\s*:?\s*$", re.I)
 _BULLET = re.compile(r"^\s*[-*•]\s+")
 
@@ -32,9 +31,9 @@ def _relevant(head: str, old: int, new: int) -> bool | None:
     None when the line is no heading."""
     if len(head) > 60:
         return None
-    if m := _SPAN.search(head):
+    if m := SPAN.search(head):
         return old <= int(m.group(1)) and int(m.group(2)) <= new
-    if m := _SINCE.search(head):
+    if m := SINCE.search(head):
         return int(m.group(1)) >= old
     if m := _IN.match(head):
         return old < int(m.group(1)) <= new

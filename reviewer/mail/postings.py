@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from reviewer.mail.intent import stated_version
 from reviewer.mail.mailinfo import to_patch
 from reviewer.mail.people import full_name
-from reviewer.model import Address, Message, Patch, Thread
+from reviewer.model import Address, MailShape, Message, Patch, Thread
 
 __all__ = ["Posting", "find_postings", "norm_title"]
 
@@ -20,8 +21,10 @@ _BASE = re.compile(r"^base-commit:\s*([0-9a-f]{7,40})\s*$", re.M)
 _CHANGE_ID = re.compile(r"^change-id:\s*(\S+)\s*$", re.M)
 _DIFFSTAT = re.compile(r"^ \d+ files? changed, ", re.M)
 # A syzbot command (`#syz test: git://...`, `#syz fix:`) asks a bot to test
-# or close something: the diff it carries is no revision of a series.
+# or close something: the diff it carries is no revision of a series,
+# unless it is a signed-off commit message that also asks the bot.
 _BOT_COMMAND = re.compile(r"^#syz[ \t]+\w", re.M)
+_SIGNOFF = re.compile(r"^\s*Signed-off-by:", re.I | re.M)
 _PREFIX = re.compile(r"^[\w./,-]+(?:\s*/\s*[\w.-]+)*:\s+")
 _SHORT_LINE = 12
 # Postings sent without any reference header are joined only this close in time.
@@ -38,6 +41,9 @@ class Posting:
     mails: dict[int, Message] = field(default_factory=dict)  # k → patch mail
     duplicates: list[int] = field(default_factory=list)
     total: int = 1
+    # The version grouping gives it when no subject does: from its notes
+    # (reviewer.mail.intent) or its place after a numbered revision.
+    inferred: int | None = None
 
     @property
     def members(self) -> list[Message]:
@@ -50,15 +56,22 @@ class Posting:
 
     @property
     def version(self) -> int:
-        """The author's number: the cover's, else the highest a patch gives."""
+        """The author's number: the cover's, else the highest a patch gives,
+        else the one inferred."""
         given = [m.subject.version for m in self.members if m.subject.version_given]
         if self.cover is not None and self.cover.subject.version_given:
             return self.cover.subject.version
-        return max(given, default=1)
+        return max(given, default=self.inferred or 1)
 
     @property
     def version_given(self) -> bool:
         return any(m.subject.version_given for m in self.members)
+
+    @property
+    def stated_version(self) -> int | None:
+        """The version its cover letter or notes below `---` give."""
+        texts = ([self.cover.body] if self.cover else []) + [p.notes for p in self.patches.values()]
+        return max(filter(None, map(stated_version, texts)), default=None)
 
     @cached_property
     def patches(self) -> dict[int, Patch]:
@@ -89,12 +102,19 @@ class Posting:
         return frozenset(path for p in self.patches.values() for path in p.paths)
 
     @cached_property
+    def edits(self) -> tuple[tuple[str, ...], ...]:
+        """Per patch, its added and removed lines, whitespace squeezed: equal
+        for the same patches sent again, rebased or not."""
+        return tuple(tuple(" ".join(line.split()) for f in p.files for h in f.hunks
+                           for line in h.lines if line[:1] in "+-")
+                     for p in self.patches.values())
+
+    @cached_property
     def changed_lines(self) -> frozenset[str]:
-        """The added and removed lines of the diffs, whitespace squeezed;
-        short ones (`}`, `return 0;`) say nothing about which change it is."""
-        lines = (" ".join(line.split()) for p in self.patches.values()
-                 for f in p.files for h in f.hunks for line in h.lines if line[:1] in "+-")
-        return frozenset(line for line in lines if len(line) > _SHORT_LINE)
+        """The edited lines of all patches; short ones (`}`, `return 0;`)
+        say nothing about which change it is."""
+        return frozenset(line for lines in self.edits for line in lines
+                         if len(line) > _SHORT_LINE)
 
     def meta(self, pattern: re.Pattern[str]) -> str | None:
         for msg in self.members:
@@ -123,9 +143,34 @@ def is_cover(msg: Message) -> bool:
     return s.counters_given and s.counter == 0 and not s.is_reply
 
 
-def _is_patch(msg: Message) -> bool:
-    return (msg.has_diff and not msg.subject.is_reply and not is_cover(msg)
-            and not _BOT_COMMAND.search(msg.body.split("\ndiff --git ", 1)[0]))
+def _is_patch(msg: Message, thread: Thread) -> bool:
+    if not msg.has_diff or msg.subject.is_reply or is_cover(msg):
+        return False
+    head = msg.body.split("\ndiff --git ", 1)[0]
+    if (command := _BOT_COMMAND.search(head)) and not _submission(head, command.start()):
+        return False
+    return not _attached_to_reply(msg, thread)
+
+
+def _submission(head: str, command: int) -> bool:
+    """A mail with a syzbot command is still a patch submission when a
+    commit message comes before the command and it is signed off."""
+    return bool(head[:command].strip()) and bool(_SIGNOFF.search(head))
+
+
+def _attached_to_reply(msg: Message, thread: Thread) -> bool:
+    """A patch attached to a reply ("updated patch attached") is part of the
+    discussion, as a diff written inline in a reply is: no posting.  The
+    carrier is the nearest ancestor that is not itself an attached mail."""
+    if MailShape.ATTACHED_MAIL not in msg.shapes:
+        return False
+    for anc in thread.ancestors(msg.msgid):
+        carrier = thread.messages.get(anc)
+        if carrier is None:
+            return False
+        if MailShape.ATTACHED_MAIL not in carrier.shapes:
+            return carrier.subject.is_reply
+    return False
 
 
 def same_sender(a: Message, b: Message) -> bool:
@@ -160,11 +205,11 @@ def _parents_first(msgs: list[Message], thread: Thread) -> list[Message]:
 def find_postings(thread: Thread) -> list[Posting]:
     """Every posting of the thread, in the order their first mails were
     sent (a mail never before the one it answers)."""
-    candidates = [m for m in thread.messages.values() if is_cover(m) or _is_patch(m)]
+    candidates = [m for m in thread.messages.values() if is_cover(m) or _is_patch(m, thread)]
     owner: dict[str, Posting] = {}
     postings: list[Posting] = []
     for msg in _parents_first(candidates, thread):
-        posting = _threaded_posting(msg, thread, owner) or _loose_posting(msg, postings)
+        posting = _threaded_posting(msg, thread, owner) or _loose_posting(msg, postings, thread)
         if posting is None or (is_cover(msg) and posting.cover is not None):
             posting = Posting(first=msg)
             postings.append(posting)
@@ -207,7 +252,7 @@ def _threaded_posting(msg: Message, thread: Thread, owner: dict[str, Posting]) -
     version, or no version given: `[PATCH 1/4]` under a `v3 0/4` cover).
     Another sender's patch joins only with the same k/n total: unsent
     `git format-patch --thread` files carry each commit's author in From."""
-    if not msg.subject.counters_given or msg.subject.total < 2 or is_cover(msg):
+    if not msg.subject.counters_given or is_cover(msg):  # `[PATCH 1/1]` has its 0/1
         return None
     for anc in thread.ancestors(msg.msgid):
         posting = owner.get(anc)
@@ -221,16 +266,23 @@ def _threaded_posting(msg: Message, thread: Thread, owner: dict[str, Posting]) -
     return None
 
 
-def _loose_posting(msg: Message, postings: list[Posting]) -> Posting | None:
+def _loose_posting(msg: Message, postings: list[Posting], thread: Thread) -> Posting | None:
     """A k/n patch without a usable parent: the latest open posting of the
     same sender, version and size, sent shortly before (at any date for
     unsent format-patch files, whose dates are the commits' author dates).
     An unsent file's From is its commit's author, and a series may hold
     patches by several: failing a posting by the same author, one by
-    another that still lacks this counter is taken."""
+    another that still lacks this counter is taken.  Patches one sender
+    sent in answer to the same mail, absent from the thread (the cover
+    letter the archive lacks), are one posting."""
     s = msg.subject
-    if not s.counters_given or s.total < 2 or msg.parent_id:
+    if not s.counters_given or s.total < 2:
         return None
+    if msg.parent_id:
+        return next((p for p in reversed(postings) if msg.parent_id not in thread.messages
+                     and p.first.parent_id == msg.parent_id and same_sender(p.first, msg)
+                     and p.total == s.total and p.version == s.version and p.accepts(msg)),
+                    None)
     fallback = None
     for posting in reversed(postings):
         unsent = msg.msgid.endswith(_UNSENT) and posting.first.msgid.endswith(_UNSENT)

@@ -8,12 +8,16 @@ subject, similar diffs or, for a higher version, the same files.  There is
 no time limit: a series may rest for months.  Each link keeps its reason
 and a confidence.
 
-Revisions keep the author's own version numbers.  Their labels, unique in
-the series and usable on the command line, are `v3`; `v3-resend` or
-`v3-repost` when v3 was posted again; `v4.1` for a partial respin (one
-patch re-sent in reply to v4, `[PATCH v2 3/7]`, whose "v2" numbers the
-patch).  `Revision.order` is their order: by version (the subjects say
-it, Dates may not), then date.
+Revisions keep the author's own version numbers.  A posting no subject
+numbers takes the one its notes state ("Changes since v2": v3), or, sent
+after a v1 and a numbered v2 or later, the next one (the same one when it
+repeats that revision's patches).  One revision sent twice, the second a
+minute later with a header typo fixed, is one: the send that got replies.
+Their labels, unique in the series and usable on the command line, are
+`v3`; `v3-resend` or `v3-repost` when v3 was posted again; `v4.1` for a
+partial respin (one patch re-sent in reply to v4, `[PATCH v2 3/7]`, whose
+"v2" numbers the patch).  `Revision.order` is their order: by version
+(the subjects say it, Dates may not), then date.
 b4's `LoreMailbox` keys revisions by version alone, so it cannot tell two
 series apart nor see a revision whose subject changed; this module can.
 """
@@ -92,7 +96,7 @@ def _link(p: Posting, chain: _Chain, answers: set[int],
     subj = max(_title_similarity(p, q) for q in mine)
     diff = max(_overlap(p.changed_lines, q.changed_lines, 2) for q in mine)
     files = max(_overlap(p.paths, q.paths) for q in mine)
-    higher = p.version_given and p.version > chain.top
+    higher = (p.version_given or p.inferred is not None) and p.version > chain.top
     if not (subj >= _SAME_TITLE or diff >= _SAME_DIFF or (higher and files >= 0.5)):
         return None
     if not higher and diff < _REPOST_DIFF and not (subj >= _REPOST_TITLE and files >= 0.5):
@@ -101,6 +105,58 @@ def _link(p: Posting, chain: _Chain, answers: set[int],
     return RevisionLink("author+subject+files", confidence,
                         f"same author, subject similarity {subj:.2f}, diff similarity "
                         f"{diff:.2f}, file overlap {files:.2f}")
+
+
+def _same_patches(p: Posting, q: Posting) -> bool:
+    """The same patches sent again: as many, each making the same edits."""
+    return p.edits == q.edits
+
+
+def _number_unnumbered(chain: _Chain, thread: Thread) -> None:
+    """A posting no subject or note numbers, sent after a v1 and a numbered
+    v2 or later, is not v1 again: it is the next version, or the version of
+    the posting whose patches it repeats.  Without an earlier v1 it is the
+    v1, its Date wrong.  The chain is put back in `_in_order` then (its
+    first posting has no link)."""
+    top = 0
+    earlier: list[Posting] = []
+    for p in sorted(chain.postings, key=lambda p: (p.first.date, p.first.msgid)):
+        first_seen = any(q.version == 1 for q in earlier)
+        if not p.version_given and p.inferred is None and top > 1 and first_seen:
+            again = next((q for q in reversed(earlier) if _same_patches(p, q)), None)
+            taken = {q.version for q in chain.postings if q.version_given}
+            if again is not None or top + 1 not in taken:
+                p.inferred = again.version if again is not None else top + 1
+        top = max(top, p.version)
+        earlier.append(p)
+    link = {id(p): lk for p, lk in zip(chain.postings, chain.links, strict=True)}
+    ordered = _in_order(chain.postings, thread)
+    if ordered[0] is not chain.postings[0]:  # the new first one hands its link over
+        link[id(chain.postings[0])], link[id(ordered[0])] = link[id(ordered[0])], None
+    chain.postings, chain.links = ordered, [link[id(p)] for p in ordered]
+
+
+def _drop_double_sends(chain: _Chain, replies: dict[int, list[Reply]]
+                       ) -> dict[int, tuple[str, ...]]:
+    """One revision sent twice, the same version, titles and diffs and no
+    RESEND (a header typo fixed a minute later), is one revision: the send
+    that got replies.  The other got none and is dropped from the chain;
+    its Message-IDs are returned, keyed by the posting kept."""
+    also: dict[int, tuple[str, ...]] = {}
+    for p in list(chain.postings):
+        if replies.get(id(p)) or p.head.subject.resend:
+            continue
+        twin = next((q for q in chain.postings if q is not p and replies.get(id(q))
+                     and not q.head.subject.resend and q.version == p.version
+                     and q.titles == p.titles and _same_patches(p, q)), None)
+        if twin is None:
+            continue
+        at = chain.postings.index(p)
+        del chain.postings[at], chain.links[at]
+        if at == 0:
+            chain.links[0] = None
+        also[id(twin)] = also.get(id(twin), ()) + tuple(m.msgid for m in p.members)
+    return also
 
 
 def _keys(p: Posting, persons: frozenset[str]) -> list[str]:
@@ -233,7 +289,7 @@ def _place(p: Posting, respins: Revision | None, done: list[Revision]) -> _Place
 
 
 def _build_revision(p: Posting, place: _Place, order: int, link: RevisionLink | None,
-                    replies: list[Reply]) -> Revision:
+                    replies: list[Reply], also_sent: tuple[str, ...]) -> Revision:
     patches = list(p.patches.values())
     kept = place.respins
     if kept is not None and link is not None:
@@ -260,6 +316,7 @@ def _build_revision(p: Posting, place: _Place, order: int, link: RevisionLink | 
         label=place.label,
         order=order,
         partial=kept is not None,
+        also_sent=also_sent,
     )
 
 
@@ -267,9 +324,14 @@ def group_series(thread: Thread) -> list[Series]:
     """All series found in the thread, each with its revisions in the order
     they were sent."""
     postings = find_postings(thread)
+    for p in postings:
+        if not p.version_given:
+            p.inferred = p.stated_version
     ids = Identities.of([m.sender for m in thread.messages.values()]
                         + [a for p in postings for a in p.people])
     chains = _chains(postings, thread, ids)
+    for chain in chains:
+        _number_unnumbered(chain, thread)
     owner: dict[str, tuple[int, int]] = {}
     for chain in chains:
         for p in chain.postings:
@@ -278,12 +340,13 @@ def group_series(thread: Thread) -> list[Series]:
     replies = _replies(thread, owner)
     result: list[Series] = []
     for chain in chains:
+        also_sent = _drop_double_sends(chain, replies)
         revisions: list[Revision] = []
         sent: dict[str, Revision] = {}  # msgid → the revision it was sent in
         for order, (p, link) in enumerate(zip(chain.postings, chain.links, strict=True), 1):
             respins = _respun(p, thread, sent) if link and link.reason == "thread" else None
             rev = _build_revision(p, _place(p, respins, revisions), order, link,
-                                  replies.get(id(p), []))
+                                  replies.get(id(p), []), also_sent.get(id(p), ()))
             revisions.append(rev)
             sent.update((m.msgid, rev) for m in p.members)
         result.append(Series(tuple(revisions)))

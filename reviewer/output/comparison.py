@@ -5,6 +5,7 @@ evidence, the bots' reports, and the trailers given and carried."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -17,7 +18,7 @@ from reviewer.model import BotStatus, CarryStatus, Finding, QuoteKind, Verdict
 from reviewer.output.listing import inert
 from reviewer.output.report import finding_location
 
-__all__ = ["to_markdown", "to_text"]
+__all__ = ["CompareSection", "compare_sections", "to_markdown", "to_text"]
 
 VERDICT_STYLE = {Verdict.ADDRESSED: "green", Verdict.OPEN: "bold red",
                  Verdict.REJECTED: "cyan", Verdict.SUPERSEDED: "blue",
@@ -116,6 +117,65 @@ def _tally(items: list[str]) -> str:
     return ", ".join(f"{items.count(k)} {k}" for k in dict.fromkeys(items)) or "none"
 
 
+@dataclass(frozen=True)
+class CompareSection:
+    """One part of a comparison as styled lines, as `reviewer compare` prints
+    it and the TUI shows it."""
+
+    key: str  # "api", "findings", "requests", "bots" or "trailers"
+    title: str
+    lines: tuple[tuple[str, str], ...]  # (text, Rich style), mail text not yet made inert
+
+
+def _api_section(c: Comparison) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    shown = ""
+    for label, line, style in _api_lines(c):
+        head = f"{label}: " if label != shown else " " * (len(label) + 2)
+        out.append((f"  {head}{line}", style))
+        shown = label
+    return out
+
+
+def _requests_section(c: Comparison) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for x in c.requests:
+        out.append(("  " + _request_head(x), VERDICT_STYLE[x.verdict]))
+        out += [("      " + line, "dim" if line.startswith(">") else "")
+                for line in _request_body(x)]
+    return out
+
+
+def _bots_section(c: Comparison) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for b in c.bot_reports:
+        out += [("  " + _bot_head(b), BOT_STYLE[b.status]), ("      · " + b.evidence, "")]
+    return out
+
+
+def compare_sections(c: Comparison) -> tuple[CompareSection, ...]:
+    """The requests with their verdicts and evidence first (what a
+    maintainer asks of a new revision), then the bots' reports, the API
+    surface, the trailers given and carried, and the findings."""
+    va, vb = c.old, c.new  # the revisions' labels
+    return (
+        CompareSection("requests", f"Requests on {va}, in {vb}: "
+                       + _tally([r.verdict.value for r in c.requests]),
+                       tuple(_requests_section(c))),
+        CompareSection("bots", f"Bot reports on {va}: "
+                       + _tally([b.status.value for b in c.bot_reports]),
+                       tuple(_bots_section(c))),
+        CompareSection("api", "API surface (each revision against its base)",
+                       tuple(_api_section(c))),
+        CompareSection("trailers", f"Trailers given on {va}, in {vb}: "
+                       + _tally([t.status.value for t in c.trailers]),
+                       tuple(("  " + _trailer_line(t), CARRY_STYLE[t.status])
+                             for t in c.trailers)),
+        CompareSection("findings", "Findings (by fingerprint)",
+                       tuple(("  " + line, style) for line, style in _findings_lines(c))),
+    )
+
+
 def to_text(c: Comparison, title: str, trees: Sequence[str] = ()) -> RenderableType:
     """`trees`: what each side was read from (reviewer.output.listing.tree_lines)."""
     va, vb = c.old, c.new  # the revisions' labels
@@ -127,28 +187,10 @@ def to_text(c: Comparison, title: str, trees: Sequence[str] = ()) -> RenderableT
         old = "-" if p.old is None else f"{va} {p.old}"
         new = "-" if p.new is None else f"{vb} {p.new}"
         parts.append(_lines(f"  {old:>7} → {new:<7} {p.status:8} {p.title}  ({p.by})"))
-    parts += ["", Text("API surface (each revision against its base)", style="bold")]
-    shown = ""
-    for label, line, style in _api_lines(c):
-        head = f"{label}: " if label != shown else " " * (len(label) + 2)
-        parts.append(_lines(f"  {head}{line}", style))
-        shown = label
-    parts += ["", Text("Findings (by fingerprint)", style="bold")]
-    parts += [_lines("  " + line, style) for line, style in _findings_lines(c)]
-    parts += ["", Text(f"Requests on {va}, in {vb}: "
-                       + _tally([r.verdict.value for r in c.requests]), style="bold")]
-    for x in c.requests:
-        parts.append(_lines("  " + _request_head(x), VERDICT_STYLE[x.verdict]))
-        parts += [_lines("      " + line, "dim" if line.startswith(">") else "")
-                  for line in _request_body(x)]
-    parts += ["", Text(f"Bot reports on {va}: "
-                       + _tally([b.status.value for b in c.bot_reports]), style="bold")]
-    for b in c.bot_reports:
-        parts.append(_lines("  " + _bot_head(b), BOT_STYLE[b.status]))
-        parts.append(_lines("      · " + b.evidence))
-    parts += ["", Text(f"Trailers given on {va}, in {vb}: "
-                       + _tally([t.status.value for t in c.trailers]), style="bold")]
-    parts += [_lines("  " + _trailer_line(t), CARRY_STYLE[t.status]) for t in c.trailers]
+    sections = {s.key: s for s in compare_sections(c)}
+    for key in ("api", "findings", "requests", "bots", "trailers"):  # the CLI's order
+        parts += ["", Text(sections[key].title, style="bold")]
+        parts += [_lines(line, style) for line, style in sections[key].lines]
     if c.interdiffs:
         parts += ["", Text("Interdiff (no applied commits: the diff of each pair's diffs)",
                            style="bold")]

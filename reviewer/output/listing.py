@@ -63,9 +63,13 @@ def mail_notes_to_json(rev: Revision) -> list[dict[str, Any]]:
 
 
 def mail_notes(rev: Revision) -> list[Text]:
-    """The same, one line each: `v1 2: warning: sent format=flowed: …`."""
-    return [inert(f"{rev.label} {k}: {'warning: ' if shape.warns else ''}{shape.note}",
-                  "yellow" if shape.warns else "dim") for k, shape in rev.mail_shapes]
+    """The same, one line each: `v1 2: warning: sent format=flowed: …`;
+    then the other sends of the revision's mails that are no revision."""
+    notes = [inert(f"{rev.label} {k}: {'warning: ' if shape.warns else ''}{shape.note}",
+                   "yellow" if shape.warns else "dim") for k, shape in rev.mail_shapes]
+    notes += [inert(f"{rev.label}: also sent as {msgid}, the same mail with no replies "
+                    "(not a revision of its own)", "dim") for msgid in rev.also_sent]
+    return notes
 
 
 def attestation_to_json(att: Attestation) -> dict[str, Any]:
@@ -114,6 +118,7 @@ def revision_to_json(rev: Revision, base: BaseChoice | str | None = None,
         "label": rev.label,
         "order": rev.order,
         "partial": rev.partial,
+        "also_sent": list(rev.also_sent),
         "rfc": rev.rfc,
         "resend": rev.resend,
         "title": rev.title,

@@ -32,7 +32,8 @@ from reviewer.model import (
 )
 from reviewer.tree.advice import MissingFiles, revision_advice
 from reviewer.tree.base import choose_base
-from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo, TempIndex
+from reviewer.tree.gitindex import TempIndex
+from reviewer.tree.gitrepo import REF_NAMESPACE, GitRepo
 
 if TYPE_CHECKING:
     from reviewer.store.cache import ResultCache

@@ -14,6 +14,8 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import reviewer
+
 GIT_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
     "GIT_CONFIG_GLOBAL": os.devnull,
@@ -146,6 +148,13 @@ def mail(msgid: str, subject: str, *, date: str = "Mon, 01 Jan 2024 10:00:00 +00
 def mbox(*mails: bytes) -> bytes:
     return b"".join(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + m.rstrip(b"\n") + b"\n\n"
                     for m in mails)
+
+
+def opened_from(tmp_path: Path, *mails: bytes) -> reviewer.Opened:
+    """The mails written as one mbox in `tmp_path` and opened."""
+    path = tmp_path / "t.mbox"
+    path.write_bytes(mbox(*mails))
+    return reviewer.open_source(path)
 
 
 # -- a two-revision series made with git format-patch ----------------------------

@@ -1,4 +1,5 @@
-"""Git runs only in reviewer/tree/gitrepo.py, through named operations:
+"""Git runs only in the git module (reviewer/tree/gitrepo.py and its
+temporary indexes, gitindex.py), through named operations:
 no other module of the core or the TUI imports GitPython, builds a git
 command line or reaches for the git module's private runner."""
 
@@ -9,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.tree.gitrepo import GitRepo, SparseIndex, TempIndex
+from reviewer.tree.gitindex import SparseIndex, TempIndex
+from reviewer.tree.gitrepo import GitRepo
 
 ROOT = Path(__file__).resolve().parents[2]
-GIT_MODULE = ROOT / "reviewer" / "tree" / "gitrepo.py"
+GIT_MODULE = {ROOT / "reviewer" / "tree" / name for name in ("gitrepo.py", "gitindex.py")}
 # The modules that start other programs, and which: never git.
 SUBPROCESS_USERS = {"reviewer/checks/toolrun.py": "perl",
                     "reviewer/tree/importer.py": "a decompressor (xz, gzip ...)",
@@ -22,7 +24,7 @@ SUBPROCESS_USERS = {"reviewer/checks/toolrun.py": "perl",
 
 def _modules() -> list[Path]:
     return sorted(p for top in ("reviewer", "tui") for p in (ROOT / top).rglob("*.py")
-                  if p != GIT_MODULE)
+                  if p not in GIT_MODULE)
 
 
 def _param(path: Path) -> object:

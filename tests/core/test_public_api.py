@@ -101,4 +101,4 @@ def test_no_module_imports_textual_or_tui(path: Path) -> None:
 
 def test_modules_were_found() -> None:
     names = {p.name for p in MODULES}
-    assert {"model.py", "sources.py", "revisions.py", "apply.py", "cli.py"} <= names
+    assert {"patch.py", "sources.py", "revisions.py", "apply.py", "cli.py"} <= names

@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from core.gitutil import diff_for, mail, mbox
+from core.gitutil import diff_for, mail, mbox, opened_from
 from helpers import REFERENCE_THREAD, need
 
 import reviewer
@@ -107,12 +107,6 @@ def test_reference_patch_ids_match_git(
 
 def day(n: int, hour: int = 10) -> str:
     return f"Mon, {n:02d} Jan 2024 {hour:02d}:00:00 +0000"
-
-
-def opened_from(tmp_path: Path, *mails: bytes) -> reviewer.Opened:
-    path = tmp_path / "t.mbox"
-    path.write_bytes(mbox(*mails))
-    return reviewer.open_source(path)
 
 
 def test_unlabeled_is_v1_and_versions_ordered(tmp_path: Path) -> None:

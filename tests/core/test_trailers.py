@@ -118,6 +118,20 @@ def test_pol020_leaves_a_conditional_trailer_alone(tmp_path: Path) -> None:
     assert run_rule("POL020", tmp_path / "t.mbox", version=2).findings == ()
 
 
+
+def test_a_bare_address_trailer_is_carried(tmp_path: Path) -> None:
+    """A bot gives its tag as a bare address (`Tested-by: bot+1a2b@...`);
+    the next revision that has it carried it."""
+    bot = "Tested-by: fuzzbot+1a2b3c@fuzz.example.com"
+    series = _series_of_two(tmp_path, [review(f"The reproducer no longer fires.\n\n{bot}",
+                                              parent="c1@x", sender="fuzzbot "
+                                              "<fuzzbot+1a2b3c@fuzz.example.com>")],
+                            v2_trailers=bot)
+    carried = reviewer.carried_trailers(series.revision(1), series.revision(2))
+    assert [(c.old_patch, c.status) for c in carried] == [
+        (1, CarryStatus.CARRIED), (2, CarryStatus.CARRIED)]
+    assert run_rule("POL020", tmp_path / "t.mbox", version=2).findings == ()
+
 # --- b4's own follow-up trailer fixtures -----------------------------------------
 
 def _b4_expected(ref: Path) -> dict[str, set[str]]:

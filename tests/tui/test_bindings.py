@@ -59,3 +59,11 @@ def test_the_expected_keys_are_bound() -> None:
                 "e", "question_mark", "escape", "h", "l", "N", "t", "c",
                 "left_square_bracket", "right_square_bracket", "space", "w", "s"):
         assert key in keys, key
+
+
+def test_every_bound_key_has_an_action_to_run() -> None:
+    """A key shown in the footer or the help that runs nothing is a lie."""
+    for cls, b in _bindings():
+        name = b.action.split("(")[0]
+        owner: type = ReviewerApp if name.startswith("app.") else cls
+        assert hasattr(owner, "action_" + name.removeprefix("app.")), (cls.__name__, b.key)

@@ -77,7 +77,31 @@ def test_demo_in_a_real_terminal() -> None:
                                "the first reply with its quote")
         assert "Revision: v1 patch 1" in screen
 
-        term.keys("q", "?")  # back to the matrix, then the help
+        # search the whole thread: a word the first mails do not hold
+        term.keys("Tab", "/")
+        term.wait_for(lambda s: "search (Enter: find" in s, "the search prompt")
+        term.keys("LOOKUP_NOCACHE_NEG", "Enter")
+        screen = term.wait_for(lambda s: "LOOKUP_NOCACHE_NEG" in s and "Revision: v1" not in s,
+                               "the first mail holding it (a reply to v2)")
+        assert "Revision: v2 patch 1" in screen and "(times in UTC)" in screen
+        term.keys("n", "n")  # on through the later mails
+        term.wait_for(lambda s: "Revision: v3" in s, "a mail of v3 holding it")
+        term.keys("q")  # the reader → the tree (nothing on the screen tells the focus)
+        time.sleep(0.5)
+        term.keys("q")  # the tree → the matrix
+        term.wait_for(lambda s: "applied and checked" in s, "the matrix")
+
+        # compare v3 with v4: the reviewers' requests and what v4 did
+        term.keys("G", "c")
+        screen = term.wait_for(lambda s: "Requests on v3, in v4:" in s, "the compare screen")
+        assert "[addressed] Anika Rosen on patch 1" in screen and "· changelog: " in screen
+        term.keys("d")
+        term.wait_for(lambda s: "Range-diff (d: the review)" in s, "the range-diff")
+        term.keys("q")
+        term.wait_for(lambda s: "applied and checked" in s and "Requests" not in s,
+                      "the matrix")
+
+        term.keys("?")  # the help
         term.wait_for(lambda s: "Keys" in s and "Read the thread" in s, "the help")
         term.keys("Escape")
         term.wait_for(lambda s: "Keys" not in s and "applied and checked" in s, "the matrix")
@@ -108,7 +132,7 @@ def test_a_reply_draft_opens_in_the_editor_and_the_app_comes_back(
                cwd=tmp_path)
     try:
         term.wait_for(lambda s: "applied and checked" in s, "the matrix", timeout=120)
-        term.keys("j", "j", "l", "l", "l", "l", "Enter")  # v3's first POL finding
+        term.keys("j", "j", *["l"] * 8, "Enter")  # v3's first POL finding
         screen = term.wait_for(lambda s: "Write reply" in s, "the patch screen")
         if "v3 0/9" in screen:  # a finding about the whole revision: the cover letter
             term.keys("]")

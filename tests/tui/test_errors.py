@@ -51,7 +51,7 @@ async def test_a_tree_that_is_not_a_repository_still_checks_the_mails(
         assert app.session.state == "done" and len(app.session.reports) == 4
         assert app.session.problem is not None and app.session.problem.title == "tree"
         matrix = app.screen.query_one(RevisionMatrix)
-        assert matrix.cells(0)[3].plain == "no tree"
+        assert matrix.cells(0)[4].plain == "diff only"
         assert "checked on their diffs alone (no tree given)" in screen_text(app)
 
 
@@ -78,8 +78,8 @@ async def test_a_revision_that_does_not_apply_shows_why(tmp_path: Path) -> None:
         result = app.session.applies[(0, "v2")]
         assert not result.applied and result.failed is not None
         matrix = app.screen.query_one(RevisionMatrix)
-        assert matrix.cells(1)[3].plain == "✗ at 1/1"
-        await pilot.press("j", "l", "l", "l")
+        assert matrix.cells(1)[4].plain == "✗ 1/1 diff"  # diff-level findings only
+        await pilot.press("j", *["l"] * 4)
         detail = str(app.screen.query_one("#cell-detail").render())
         assert "patch 1/1 does not apply" in detail
         assert "Findings come from the diffs alone" in detail and "--fuzzy" in detail

@@ -8,7 +8,7 @@ import datetime as dt
 import reviewer
 from tui.notes import LineComment
 from tui.patchtext import GUTTER, Notes, patch_text
-from tui.render import body_lines, clean, inert, mail_lines, rangediff_lines
+from tui.render import body_lines, clean, inert, mail_lines, rangediff_lines, when
 
 
 def _message(body: str, subject: str = "Re: [PATCH] x: y") -> reviewer.Message:
@@ -31,7 +31,7 @@ def test_control_characters_become_visible_and_markup_stays_text() -> None:
 def test_mail_headers_are_trimmed_and_sender_is_inert() -> None:
     lines = [line.text.plain for line in mail_lines(_message("hello"), "v2 patch 1")]
     assert lines[0] == "From: A ␛[31mRed <a@example.org>"
-    assert any(line.startswith("Date: Mon, 04 Mar 2024 09:12:00") for line in lines)
+    assert "Date: Mon, 2024-03-04 09:12:00 UTC (sent at +0000)" in lines  # one zone: UTC
     assert "Revision: v2 patch 1" in lines
     assert not any(line.startswith(("Message-ID", "References")) for line in lines)
 
@@ -124,3 +124,9 @@ def test_each_line_knows_the_reply_line_it_shows(sample) -> None:  # type: ignor
     under = next(i for i, line in enumerate(out.lines) if line.tag == ("comment", comment))
     assert out.quoted[under] == removed and out.quoted[under - 1] == removed
     assert out.lines[under].text.plain.strip() == "✎ why [b]?[/b]"
+
+
+def test_times_are_shown_in_utc_whatever_zone_the_mail_was_sent_in() -> None:
+    sent = dt.datetime(2024, 3, 4, 11, 12, 5, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert when(sent) == "2024-03-04 09:12 UTC"
+    assert when(sent, seconds=True) == "2024-03-04 09:12:05 UTC"

@@ -28,8 +28,10 @@ def test_revisions_matrix(snap_compare, demo_app) -> None:  # type: ignore[no-un
 
 def test_thread_reader(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
     """You should see the reply tree (every message with its revision, author
-    and date) and, on the right, Anika Rosen's reply to v1: trimmed headers,
-    quoted text dimmed and the quoted diff in the quote colour."""
+    and time in UTC) and, on the right, Anika Rosen's reply to v1: trimmed
+    headers (its Date in UTC, the zone it was sent in beside), quoted text
+    dimmed and the quoted diff in the quote colour; the title says "(times in
+    UTC)"."""
     assert snap_compare(demo_app(), terminal_size=SIZE, run_before=settle, press=["t", "j"])
 
 
@@ -76,8 +78,8 @@ def test_compare_v3_v4(snap_compare, demo_app) -> None:  # type: ignore[no-untyp
     """You should see v3 compared with v4: how the nine patches of v3 pair
     with v4's one, the findings new in v4 / fixed since v3 (the one bisect
     finding of 1/9-8/9 first; v4 is a rewrite, so nothing went with a
-    dropped patch) / persisting, and the git range-diff of the applied
-    commits on the right."""
+    dropped patch) / persisting, and on the right what the reviewers asked
+    of v3, each request with its verdict in v4 and its evidence."""
 
     async def open_compare(pilot: Pilot[object]) -> None:
         await settle(pilot)

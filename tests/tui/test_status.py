@@ -10,7 +10,8 @@ from tui.describe import finished_status
 
 @pytest.mark.parametrize(("applied", "checked", "not_applied", "text", "style"), [
     (4, 4, 0, "4 revision(s) applied and checked", "green"),
-    (0, 4, 0, "4 revision(s) checked on their diffs alone (no tree given)", "green"),
+    (0, 4, 0, "4 revision(s) checked on their diffs alone (no tree given): diff-level "
+     "findings only", "bold yellow"),
     (0, 4, 4, "no revision applied: 4 checked on their diffs alone; 4 checked", "bold red"),
     (3, 4, 1, "3 of 4 revision(s) applied: 1 checked on their diffs alone; 4 checked",
      "bold yellow"),

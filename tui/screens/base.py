@@ -46,6 +46,13 @@ class RuleAt:
 
 Target = ThreadAt | PatchAt | CompareAt | RuleAt
 
+# Below this width a screen with a side pane hides it, so that its diff keeps
+# 70 columns (a 44-column side pane and its border beside it); `o` brings it back.
+SIDE_PANE_WIDTH = 115
+SIDE_PANE = Binding("o", "toggle_side", "Side pane", id="side-pane",
+                    tooltip="Show or hide the side pane (hidden at first on a narrow "
+                    "terminal, so the diff keeps 70 columns)")
+
 
 class BaseScreen(Screen[None]):
     HELP: ClassVar[str] = ""  # one paragraph for the help screen
@@ -81,14 +88,15 @@ class BaseScreen(Screen[None]):
     def _styled(self) -> None:
         self._resumed_theme = self.app.theme  # mounting applied the styles
 
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
         """A kept screen (see ReviewerApp.go) is pushed again and again: its
-        styles only need applying anew (~15 ms) when the theme changed."""
+        styles only need applying anew (~15 ms) when the theme changed.
+        Textual calls a message's handlers from the subclass up, so this runs
+        before Screen's own, which reads the event's `refresh_styles`."""
         theme = self.app.theme
         if getattr(self, "_resumed_theme", None) == theme:
             event.refresh_styles = False
         self._resumed_theme = theme
-        super()._on_screen_resume(event)
 
     def open(self, target: Target) -> None:
         self.post_message(self.OpenRequested(target))
@@ -98,6 +106,10 @@ class BaseScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_toggle_side(self) -> None:
+        """Screens with a side pane bind `o` (SIDE_PANE) and style `-side-toggled`."""
+        self.toggle_class("-side-toggled")
 
     # -- the review state -----------------------------------------------------
 

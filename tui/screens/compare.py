@@ -1,5 +1,8 @@
-"""Compare two revisions: which patches correspond, their range-diff, and
-how the findings changed (new, fixed, persisting)."""
+"""Compare two revisions, as a maintainer reads a new one: what the
+reviewers asked of the old one and what became of each request (verdict
+and evidence), the bots' reports, the API surface change and the trailers
+carried; beside them how the patches pair up (with the A·R·T given on each)
+and the findings, and on `d` the range-diff or interdiff."""
 
 from __future__ import annotations
 
@@ -14,12 +17,12 @@ from textual.message import Message
 from textual.widgets import Header, Label, Select, Static
 
 import reviewer
-from tui.render import Line, finding_text, inert, rangediff_lines
-from tui.screens.base import BaseScreen, CompareAt, PatchAt
+from tui.render import Line, diff_line, finding_text, inert, rangediff_lines
+from tui.screens.base import SIDE_PANE, SIDE_PANE_WIDTH, BaseScreen, CompareAt, PatchAt, ThreadAt
 from tui.session import Key, Problem
 from tui.widgets.keyfooter import KeyFooter
 from tui.widgets.lineview import LineView
-from tui.widgets.sidelists import PairList
+from tui.widgets.sidelists import PairList, ReviewList
 
 
 def findings_lines(comparison: Any, old_checked: bool, new_checked: bool) -> list[Line]:
@@ -48,11 +51,64 @@ def findings_lines(comparison: Any, old_checked: bool, new_checked: bool) -> lis
     return lines
 
 
+def right_title(diff: bool, comparison: Any) -> str:
+    """What the right pane shows; without applied commits the diff is an interdiff."""
+    kind = "interdiff" if comparison is not None and not comparison.range_diff else "range-diff"
+    return f"{kind.capitalize()} (d: the review)" if diff else \
+        f"Review: requests, bots, API, trailers (d: {kind})"
+
+
+def review_lines(comparison: Any) -> list[Line]:
+    """The requests with verdicts and evidence, bot reports, API surface and
+    trailers, as `reviewer compare` prints them; a request's lines are
+    tagged with its review mail (Enter reads it)."""
+    lines: list[Line] = []
+    requests = enumerate(comparison.requests)
+    for section in reviewer.compare_sections(comparison):
+        if section.key == "findings":
+            continue  # in their own pane
+        lines.append(Line(Text(section.title, style="bold")))
+        for text, style in section.lines:
+            if section.key == "requests" and not text.startswith("      "):
+                n, request = next(requests)  # a request's head line
+            tag = ("mail", request.msgid, n) if section.key == "requests" else None
+            lines.append(Line(inert(text, style), tag=tag, indent=6))
+        if not section.lines:
+            lines.append(Line(Text("  none", style="dim")))
+        lines.append(Line(Text("")))
+    return lines
+
+
+def diff_lines(comparison: Any) -> list[Line]:
+    """git's range-diff of the applied commits, else each pair's interdiff."""
+    if comparison.range_diff:
+        return rangediff_lines(comparison.range_diff)
+    if comparison.interdiffs:
+        lines = [Line(Text("Interdiff (no applied commits: the diff of each pair's diffs)",
+                           style="bold"))]
+        for d in comparison.interdiffs:
+            lines += [Line(diff_line(inert(raw).plain), wrap=False)
+                      for raw in d.text.splitlines()] + [Line(Text(""))]
+        return lines
+    return [Line(inert(f"no range-diff: {comparison.range_diff_note}", "dim italic"))]
+
+
 class CompareScreen(BaseScreen):
-    HELP = ("Compare two revisions of a series: how their patches pair up, the range-diff "
-            "of the applied commits and which findings are new, fixed or persist.  "
-            "[ and ] move both revisions back or forward.")
+    HELP = ("Compare two revisions of a series: what the reviewers asked of the old one "
+            "and what the new one did about each request (verdict and evidence; Enter reads "
+            "the review), the bots' reports, the API surface change, the trailers given "
+            "and carried (A·R·T per patch beside the pairs), which findings are new, fixed "
+            "or persist, and on d the range-diff (or interdiff).  [ and ] move both "
+            "revisions back or forward.")
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (SIDE_PANE_WIDTH, "-wide")]
     BINDINGS = [
+        SIDE_PANE,
+        Binding("d", "toggle_diff", "Range-diff", id="compare.diff",
+                tooltip="Show the range-diff (or interdiff) instead of the review, and back"),
+        Binding("n", "next_request", "Next request", id="compare.next-request",
+                tooltip="Move to the next review request"),
+        Binding("p", "previous_request", "Prev request", show=False,
+                id="compare.previous-request", tooltip="Move to the previous review request"),
         Binding("left_square_bracket", "shift(-1)", "Earlier pair", id="compare.earlier",
                 tooltip="Compare the revisions one step earlier"),
         Binding("right_square_bracket", "shift(1)", "Later pair", id="compare.later",
@@ -78,6 +134,8 @@ class CompareScreen(BaseScreen):
         self._inputs: tuple[bool, bool, bool, bool] | None = None  # what the last run had
         self.comparison: Any = None
         self._options: list[tuple[str, str]] = []  # what the pickers offer
+        self._right: dict[bool, list[Line]] = {}  # review, range-diff, as far as shown
+        self._diff_shown = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -89,13 +147,16 @@ class CompareScreen(BaseScreen):
             yield Static(id="compare-note")
         with Horizontal(id="compare-body"):
             with Vertical(id="compare-left"):
-                yield Static("Patches: old, new, how they pair", classes="side-title")
+                yield Static("Patches: old new how  A·R·T", classes="side-title")
                 yield PairList(id="pairs")
                 yield Static("Findings", classes="side-title")
                 yield LineView(id="compare-findings")
             with Vertical(id="compare-right"):
-                yield Static("Range-diff", classes="side-title")
-                yield LineView(id="range-diff")
+                yield Static(right_title(False, None), id="compare-right-title",
+                             classes="side-title")
+                # one view that d refills: showing and hiding views would lay
+                # the screen out again on each d
+                yield ReviewList(id="compare-review")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -107,13 +168,15 @@ class CompareScreen(BaseScreen):
         self._pair = self._inputs = self.comparison = None
         if self.is_mounted:
             self.query_one(PairList).set_lines([])
-            self.query_one("#compare-findings", LineView).set_lines([])
-            self.query_one("#range-diff", LineView).set_lines([])
+            for view in self.query(LineView):
+                view.set_lines([])
+            self._right = {}
+            self._show_right(diff=False)
             self._note(Text(""))
             self._goto()
 
     def _goto(self) -> None:
-        self.query_one(PairList).focus()
+        self.query_one(ReviewList).focus()
         revs = self.session.revisions()
         if self.session.opened is None or len(revs) < 2:
             self._note(Text("needs at least two revisions", style="dim"))
@@ -179,13 +242,13 @@ class CompareScreen(BaseScreen):
             return  # a stale answer for a pair no longer shown
         c = self.comparison = event.comparison
         self._note(inert(c.range_diff_note, "dim"))
-        self.query_one(PairList).show(c.pairs)
+        self.query_one(PairList).show(c.pairs, patch_trailers(c))
         s = self.session
         self.query_one("#compare-findings", LineView).set_lines(
             findings_lines(c, event.old in s.reports, event.new in s.reports))
-        diff = rangediff_lines(c.range_diff) if c.range_diff else [
-            Line(inert(f"no range-diff: {c.range_diff_note}", "dim italic"))]
-        self.query_one("#range-diff", LineView).set_lines(diff)
+        self._right = {False: review_lines(c)}  # the range-diff's lines on the first d
+        self.query_one(ReviewList).set_lines(self._lines(self._diff_shown))
+        self._title()
 
     @on(CompareFailed)
     def _failed(self, event: CompareFailed) -> None:
@@ -207,6 +270,39 @@ class CompareScreen(BaseScreen):
         elif pair.old is not None:
             self.open(PatchAt(self._pair[0], pair.old))
 
+    @on(ReviewList.MailChosen)
+    def _mail_chosen(self, event: ReviewList.MailChosen) -> None:
+        self.open(ThreadAt(event.msgid))
+
+    def _show_right(self, diff: bool) -> None:
+        """The review (False) or the range-diff (True) on the right."""
+        view = self.query_one(ReviewList)
+        if diff != self._diff_shown:
+            self._diff_shown = diff
+            view.set_lines(self._lines(diff))
+            self._title()
+        view.focus()
+
+    def _lines(self, diff: bool) -> list[Line]:
+        if diff not in self._right:
+            self._right[diff] = diff_lines(self.comparison) if self.comparison else []
+        return self._right[diff]
+
+    def _title(self) -> None:
+        self.query_one("#compare-right-title", Static).update(
+            right_title(self._diff_shown, self.comparison), layout=False)
+
+    def action_toggle_diff(self) -> None:
+        self._show_right(diff=not self._diff_shown)
+
+    def action_next_request(self) -> None:
+        self._show_right(diff=False)
+        self.query_one(ReviewList).next_request()
+
+    def action_previous_request(self) -> None:
+        self._show_right(diff=False)
+        self.query_one(ReviewList).next_request(backwards=True)
+
     def action_shift(self, step: int) -> None:
         if self._pair is None:
             return
@@ -224,6 +320,15 @@ class CompareScreen(BaseScreen):
         now = (old in s.reports, new in s.reports, old in s.applies, new in s.applies)
         if now != self._inputs:
             self._start(old, new)
+
+
+def patch_trailers(comparison: Any) -> dict[int, reviewer.TrailerCounts]:
+    """A·R·T given on each patch of the old revision (a cover letter's on
+    each of its patches)."""
+    given: dict[int, list[reviewer.GivenTrailer]] = {}
+    for t in comparison.trailers:
+        given.setdefault(t.old_patch, []).append(t.trailer)
+    return {patch: reviewer.trailer_counts(ts) for patch, ts in given.items()}
 
 
 def _key(value: str) -> Key:

@@ -23,7 +23,7 @@ from tui.screens.thread import ThreadScreen
 from tui.widgets.lineview import LineView
 from tui.widgets.matrix import RevisionMatrix
 from tui.widgets.searchbar import SearchBar
-from tui.widgets.sidelists import FindingList, PairList, ReplyList
+from tui.widgets.sidelists import FindingList, PairList, ReplyList, ReviewList
 from tui.widgets.threadtree import ThreadTree
 
 
@@ -53,7 +53,7 @@ def app_help(app: type, current: type | None,
          [FindingList, ReplyList]),
         ("Thread", ThreadScreen.HELP, [ThreadScreen, ThreadTree, LineView, SearchBar]),
         ("Patch", PatchScreen.HELP, [PatchScreen]),
-        ("Compare", CompareScreen.HELP, [CompareScreen, PairList]),
+        ("Compare", CompareScreen.HELP, [CompareScreen, PairList, ReviewList]),
         ("Review state", STATE_HELP, [StateMenu]),
         ("Pop-ups", "The help, the rule explanation, questions and text prompts.",
          [HelpScreen, ExplainScreen, Confirm, TextPrompt]),

@@ -26,7 +26,7 @@ from tui.patchtext import (
     signature_text,
 )
 from tui.render import Line, clean, inert
-from tui.screens.base import BaseScreen, PatchAt, RuleAt, ThreadAt
+from tui.screens.base import SIDE_PANE, SIDE_PANE_WIDTH, BaseScreen, PatchAt, RuleAt, ThreadAt
 from tui.screens.prompts import TextPrompt
 from tui.session import Key
 from tui.widgets.keyfooter import KeyFooter
@@ -36,17 +36,17 @@ from tui.widgets.sidelists import FindingList, ReplyList
 
 
 class PatchScreen(BaseScreen):
-    HELP = ("One patch: the commit message and diff, each finding written under the line "
-            "it is about (gutter mark ● error, ▲ warning, ◆ info).  n/p walk the findings of "
-            "the whole revision, e explains the rule, [ and ] change patch (0 is the "
-            "cover letter, with the findings about the revision as a whole).  To reply: "
-            "the findings marked [x] go into the reply, at first the errors and warnings "
-            "(as `reviewer reply` quotes them); space marks or unmarks the one under the "
-            "cursor.  c writes a comment under the cursor's line (on a comment it edits "
-            "it; left empty it is deleted).  w writes the reply draft to this patch into "
-            "the current directory (an existing file is replaced only when you say so) "
-            "and opens it in $EDITOR when that is set.")
+    HELP = ("One patch: the commit message and diff, each finding under its line (● error, "
+            "▲ warning, ◆ info).  n/p walk the revision's findings, e explains the rule, [ "
+            "and ] change patch (0: the cover letter, with the findings about the whole "
+            "revision); o shows or hides the side pane.  The findings marked [x] go into "
+            "the reply, at first the errors and warnings (as `reviewer reply` quotes them); "
+            "space marks or unmarks one.  c comments under the cursor's line (edits a "
+            "comment; empty deletes it).  w writes the reply draft into the current "
+            "directory (replacing a file only when you say so) and opens $EDITOR if set.")
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (SIDE_PANE_WIDTH, "-wide")]
     BINDINGS = [
+        SIDE_PANE,
         Binding("n", "next_finding", "Next finding", id="patch.next-finding",
                 tooltip="Jump to the next finding (continues into the next patch)"),
         Binding("p", "previous_finding", "Prev finding", show=False, id="patch.previous-finding",

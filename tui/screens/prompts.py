@@ -62,8 +62,8 @@ class Confirm(ModalScreen[bool]):
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Answer yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no",
-                tooltip="Answer no (nothing changes)"),
+        Binding("n,escape,q", "answer(False)", "No", id="confirm.no",
+                tooltip="Answer no (nothing changes); q backs out as everywhere"),
     ]
 
     def __init__(self, question: Text) -> None:

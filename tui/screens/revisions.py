@@ -40,12 +40,17 @@ ATTEST_BATCH_S = 0.25
 
 
 class RevisionsScreen(BaseScreen):
-    HELP = ("Triage: one row per revision with whether it applies, what each check "
-            "family found, the findings by severity and what the patches' signatures "
-            "attest (sig: " + ATTEST_LEGEND + "; DKIM keys are in DNS and not looked up "
-            "here: `reviewer revisions --dkim` does).  Enter opens what is behind a "
-            "cell: the failing patch, the first finding, the thread, or the patch whose "
-            "signature the mark tells.")
+    HELP = ("Triage: one row per revision, its label in the colour of its worst finding "
+            "(green only when it applied and has none): the base it was put on (? when "
+            "nothing in the mails chose it), whether it applies (✓ all, ✗ at the patch "
+            "that failed; 'diff': not applied, so its findings come from the diffs alone), "
+            "the findings by severity (● error, ▲ warning, ◆ info) and by check family, "
+            "the replies, the Acked·Reviewed·Tested trailers given (A·R·T) and what the "
+            "patches' signatures attest (sig: " + ATTEST_LEGEND + "; DKIM keys are in DNS "
+            "and not looked up here: `reviewer revisions --dkim` does).  The line below "
+            "the matrix explains the cell under the cursor; Enter opens what is behind "
+            "it: the failing patch, the first finding (errors first), the thread, or the "
+            "patch whose signature the mark tells.")
     BINDINGS = [
         Binding("q", "app.quit", "Quit", id="quit", tooltip="Leave reviewer"),
         Binding("enter", "open_cell", "Open", id="revisions.open",
@@ -241,7 +246,10 @@ class RevisionsScreen(BaseScreen):
     def _applied(self, event: RevisionApplied) -> None:
         if event.run != self.run_id:
             return
-        self.query_one(WorkBar).advance(f"applied {event.key[1]}")
+        label = event.key[1]
+        self.query_one(WorkBar).advance(
+            Text(f"applied {label}") if event.result.applied else
+            Text(f"{label} did not apply: diff-level findings only", style="yellow"))
 
     @on(RevisionChecked)
     def _checked(self, event: RevisionChecked) -> None:

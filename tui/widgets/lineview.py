@@ -79,6 +79,17 @@ class LineView(ScrollView, can_focus=True):
         def control(self) -> LineView:
             return self.view
 
+    class PagedPastEnd(Message):
+        """Page down at the last page: a reader may go on to what follows."""
+
+        def __init__(self, view: LineView) -> None:
+            super().__init__()
+            self.view = view
+
+        @property
+        def control(self) -> LineView:
+            return self.view
+
     class Clicked(Message):
         """A mouse click put the cursor on `line`."""
 
@@ -200,8 +211,11 @@ class LineView(ScrollView, can_focus=True):
 
     # -- search ---------------------------------------------------------------
 
-    def search(self, term: str, backwards: bool = False) -> bool:
-        """Move to the next row holding `term` (case-insensitive), wrapping."""
+    def search(self, term: str, backwards: bool = False, wrap: bool = True,
+               from_edge: bool = False) -> bool:
+        """Move to the next row holding `term` (case-insensitive); `wrap`
+        past the end to the start; `from_edge`: from the first row (the last
+        one backwards) rather than after the cursor."""
         self._ensure_rows()
         self._match = term
         self._invalidate()
@@ -210,10 +224,13 @@ class LineView(ScrollView, can_focus=True):
             return False
         count = len(self._rows)
         step = -1 if backwards else 1
+        start = (count if backwards else -1) if from_edge else self.cursor
         for i in range(1, count + 1):
-            row = (self.cursor + step * i) % count
-            if needle in self._plain[row]:
-                self.cursor = row
+            row = start + step * i
+            if not wrap and not 0 <= row < count:
+                return False
+            if needle in self._plain[row % count]:
+                self.cursor = row % count
                 return True
         return False
 
@@ -335,6 +352,9 @@ class LineView(ScrollView, can_focus=True):
         self._move(len(self._rows))
 
     def action_page_down(self) -> None:
+        self._ensure_rows()
+        if self.cursor >= len(self._rows) - 1:
+            self.post_message(self.PagedPastEnd(self))
         self._move(max(1, self.scrollable_content_region.height - 1))
 
     def action_page_up(self) -> None:

@@ -25,13 +25,13 @@ from tui.render import (
     ATTEST_MARK,
     SEVERITY_MARK,
     SEVERITY_STYLE,
-    clean,
     inert,
     revision_signatures,
 )
 from tui.session import Key, Session
 
 SEVERITIES = tuple(reviewer.Severity)
+DIFF_ONLY = " diff"  # not applied: only diff-level findings
 SHORT = {reviewer.Severity.ERROR: "err", reviewer.Severity.WARNING: "warn",
          reviewer.Severity.INFO: "info"}
 
@@ -51,20 +51,41 @@ def _waiting(session: Session) -> Text:
 
 
 def apply_cell(session: Session, key: Key) -> Text:
+    """✓ when every patch applied; otherwise the checks read the diffs
+    alone, which the cell says ("diff")."""
     result = session.applies.get(key)
     if result is None:
         if session.tree is None or session.problem is not None:
-            return Text("no tree", style="dim")
+            return Text("diff only", style="yellow")
         return _waiting(session)
     if result.error:
-        return Text("✗ no base", style="bold red")
+        return Text("✗ base", style="bold red").append(DIFF_ONLY, style="yellow")
     total = len(result.patches)
     if result.applied:
         three_way = any(p.status is reviewer.PatchStatus.APPLIED_3WAY for p in result.patches)
         return Text(f"✓ {total}/{total}" + (" 3w" if three_way else ""),
                     style="yellow" if three_way else "green")
     failed = result.failed
-    return Text(f"✗ at {failed.index if failed else '?'}/{total}", style="bold red")
+    return Text(f"✗ {failed.index if failed else '?'}/{total}",
+                style="bold red").append(DIFF_ONLY, style="yellow")
+
+
+def base_cell(session: Session, key: Key) -> Text:
+    """The commit the revision was put on (its evidence: the cell's detail)."""
+    result = session.applies.get(key)
+    if result is None:
+        return Text("–", style="dim") if session.tree is None else _waiting(session)
+    if result.base is None:
+        return Text("none found", style="bold red")
+    if result.base.source is reviewer.BaseSource.HEAD:  # nothing in the mails chose it
+        return inert(f"{result.base.label}?", "yellow")
+    return inert(result.base.label, "" if result.applied else "dim")
+
+
+def trailers_cell(session: Session, key: Key) -> Text:
+    counts = session.trailers(key)
+    return Text(str(counts), style="magenta" if any(
+        (counts.acked, counts.reviewed, counts.tested)) else "dim")
 
 
 def family_cell(session: Session, key: Key, family: str) -> Text:
@@ -108,19 +129,17 @@ def attest_cell(session: Session, key: Key) -> Text:
     return Text(mark if count == len(mails) else f"{mark} {count}/{len(mails)}", style=style)
 
 
-def row_severity(session: Session, key: Key) -> reviewer.Severity | None:
-    result = session.applies.get(key)
-    if result is not None and not result.applied:
-        return reviewer.Severity.ERROR
-    return worst(session.findings(key))
-
-
 def rev_cell(session: Session, key: Key, rev: reviewer.Revision) -> Text:
+    """The label in the colour of the revision's own worst finding; green
+    only when it applied and was checked without one."""
     label = rev.label if len(session.opened.series if session.opened else ()) < 2 \
         else f"S{key[0] + 1} {rev.label}"
     flags = "".join(f" {f}" for f, on in (("RFC", rev.rfc), ("RESEND", rev.resend)) if on)
-    sev = row_severity(session, key)
-    style = f"bold {SEVERITY_STYLE[sev]}" if sev else "bold green"
+    sev = worst(session.findings(key))
+    result = session.applies.get(key)
+    clean_and_applied = key in session.reports and result is not None and result.applied
+    style = (f"bold {SEVERITY_STYLE[sev]}" if sev else "bold green" if clean_and_applied
+             else "bold")
     return Text(label, style=style).append(flags, style="dim")
 
 
@@ -179,7 +198,7 @@ class RevisionMatrix(ScrollView, can_focus=True):
         Binding("G,end", "last", "Last", show=False, id="matrix.bottom",
                 tooltip="Last revision"),
     ]
-    PAD = 1  # blank columns either side of a cell
+    PAD = 1  # blank columns before each cell
 
     cursor: reactive[tuple[int, int]] = reactive((0, 0), repaint=False)
 
@@ -210,12 +229,14 @@ class RevisionMatrix(ScrollView, can_focus=True):
 
     @staticmethod
     def columns_for(families: tuple[str, ...]) -> list[tuple[str, str, int]]:
-        """(key, label, width): fixed widths, so an update never re-measures."""
-        return ([("rev", "rev", 8), ("title", "title", 20), ("patches", "patches", 7),
-                 ("apply", "apply", 10)]
-                + [(f, f, 11) for f in families]
+        """(key, label, width): fixed widths, so an update never re-measures;
+        every column fits in 120 terminal columns (the cursor scrolls to the
+        rest on a smaller one)."""
+        return ([("rev", "rev", 8), ("title", "title", 14), ("patches", "patches", 7),
+                 ("base", "base", 11), ("apply", "apply", 10)]
                 + [(s.value, f"{SEVERITY_MARK[s]} {SHORT[s]}", 6) for s in SEVERITIES]
-                + [("replies", "replies", 7), ("sig", "sig", 6)])
+                + [(f, f, 11) for f in families]
+                + [("replies", "rep", 3), ("trailers", "A·R·T", 5), ("sig", "sig", 4)])
 
     # -- content --------------------------------------------------------------
 
@@ -228,7 +249,7 @@ class RevisionMatrix(ScrollView, can_focus=True):
             self._columns = self.columns_for(session.families)
             self._edges = [0]
             for _, _, width in self._columns:
-                self._edges.append(self._edges[-1] + width + 2 * self.PAD)
+                self._edges.append(self._edges[-1] + width + self.PAD)
             self._rows = [self._cells(session, key, rev) for key, rev in revisions]
             self._strips.clear()
             self.virtual_size = Size(self._edges[-1], len(self._rows) + 1)
@@ -245,13 +266,13 @@ class RevisionMatrix(ScrollView, can_focus=True):
                 self.refresh(Region(0, row - top + 1, self.size.width, 1))
 
     def _cells(self, session: Session, key: Key, rev: reviewer.Revision) -> list[Text]:
-        title = clean(rev.title)
-        return ([rev_cell(session, key, rev), inert(title[:19] + "…" if len(title) > 20
-                                                       else title),
-                 patches_cell(rev), apply_cell(session, key)]
-                + [family_cell(session, key, f) for f in self._families]
+        title = rev.title
+        return ([rev_cell(session, key, rev), inert(title),
+                 patches_cell(rev), base_cell(session, key), apply_cell(session, key)]
                 + [severity_cell(session, key, s) for s in SEVERITIES]
-                + [Text(str(len(rev.replies))), attest_cell(session, key)])
+                + [family_cell(session, key, f) for f in self._families]
+                + [Text(str(len(rev.replies))), trailers_cell(session, key),
+                   attest_cell(session, key)])
 
     @property
     def row_count(self) -> int:
@@ -279,7 +300,7 @@ class RevisionMatrix(ScrollView, can_focus=True):
             for (_, _, width), cell in zip(self._columns, cells, strict=True):
                 cell = cell.copy()
                 cell.truncate(width, overflow="ellipsis", pad=True)
-                line.append(pad).append_text(cell).append(pad)
+                line.append(pad).append_text(cell)
             strip = self._strips[row] = Strip(list(line.render(self.app.console)),
                                               self._edges[-1])
         return strip

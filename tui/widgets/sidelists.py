@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 import reviewer
-from tui.render import Line, clean, finding_text
+from tui.render import Line, clean, finding_text, when
 from tui.widgets.lineview import LineView
 
 
@@ -104,7 +104,7 @@ class ReplyList(ChoiceList):
             msg = reply.message
             tag = ("reply", msg.msgid)
             head = Text(clean(msg.sender.name or msg.sender.email), style="yellow")
-            head.append(f" {msg.date:%Y-%m-%d %H:%M}", style="dim")
+            head.append(f" {when(msg.date)}", style="dim")
             lines.append(Line(head, tag=tag))
             for t in msg.trailers:
                 if t.lname.endswith("-by"):
@@ -139,13 +139,17 @@ class PairList(ChoiceList):
             super().__init__()
             self.pair = pair
 
-    def show(self, pairs: tuple[reviewer.PatchPair, ...] | list[reviewer.PatchPair]) -> None:
+    def show(self, pairs: tuple[reviewer.PatchPair, ...] | list[reviewer.PatchPair],
+             trailers: dict[int, reviewer.TrailerCounts] | None = None) -> None:
+        """`trailers`: Acked·Reviewed·Tested given on each old patch."""
         lines: list[Line] = []
         for p in pairs:
             text = Text(f"{'-' if p.old is None else p.old:>3}  "
                         f"{'-' if p.new is None else p.new:>3}  ", no_wrap=True)
             text.append(f"{p.status:<8}", style=PAIR_STYLE.get(p.status, ""))
-            text.append(f"  {clean(p.title)}")
+            counts = (trailers or {}).get(p.old or 0)
+            text.append(f" {str(counts) if counts else '':5}", style="magenta")
+            text.append(f" {clean(p.title)}")
             lines.append(Line(text, wrap=False, tag=("pair", p)))
         self.set_lines(lines)
 
@@ -155,3 +159,30 @@ class PairList(ChoiceList):
 
     def chosen(self, value: Any) -> Message:
         return self.PairChosen(value)
+
+
+class ReviewList(ChoiceList):
+    """The compare screen's review: a request's lines are tagged with its
+    review mail; Enter reads that mail in the thread."""
+    BINDINGS = [
+        Binding("enter", "choose", "Read", show=False, id="review.read",
+                tooltip="Read the review mail of the request under the cursor"),
+    ]
+    DEFAULT_CSS = "ReviewList { overflow-x: hidden; }"
+
+    class MailChosen(Message):
+        def __init__(self, msgid: str) -> None:
+            super().__init__()
+            self.msgid = msgid
+
+    def next_request(self, backwards: bool = False) -> None:
+        """The cursor to the next (previous) request's first line."""
+        heads = [i for i, line in enumerate(self.lines) if line.tag and (
+            i == 0 or self.lines[i - 1].tag != line.tag)]
+        here = self.current_line
+        later = [i for i in heads if (i < here if backwards else i > here)]
+        if later:
+            self.goto_line(later[-1] if backwards else later[0])
+
+    def chosen(self, value: Any) -> Message:
+        return self.MailChosen(value)

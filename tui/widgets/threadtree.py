@@ -15,7 +15,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 import reviewer
-from tui.render import clean
+from tui.render import clean, when
 
 EXPAND_ALL_BELOW = 300  # threads up to this size open fully expanded
 
@@ -36,7 +36,7 @@ def message_label(msg: reviewer.Message, parent: reviewer.Message | None, revisi
     author = msg.sender.name or msg.sender.email
     text.append(clean(author), style="bold" if msg.subject.is_patch and not msg.subject.is_reply
                 else "yellow")
-    text.append(f" {msg.date:%Y-%m-%d %H:%M}", style="dim")
+    text.append(f" {when(msg.date).removesuffix(' UTC')}", style="dim")  # the title says UTC
     subject = msg.subject
     if subject.is_patch and not subject.is_reply:
         counter = f"{subject.counter}/{subject.total} " if subject.counters_given else ""

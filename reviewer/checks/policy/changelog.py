@@ -36,14 +36,15 @@ def _misplaced(commit_message: str) -> str | None:
     return None
 
 
-@rule("POL009", "missing-changelog", Severity.WARNING, Scope.SERIES, version=2)
+@rule("POL009", "missing-changelog", Severity.WARNING, Scope.SERIES, version=3)
 def missing_changelog(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a revision after the first that does not say what changed since
     the previous one, neither in the cover letter nor below the `---` line
     of its patches, and one whose changelog follows the sign-offs but
     stands above `---` (often after a lone `--`), where `git am` keeps it
-    in the commit message.
+    in the commit message.  A RESEND of the same version changes nothing
+    and needs none.
 
     ## Why is this bad?
     Reviewers who read v1 must otherwise diff the versions by hand to find
@@ -69,6 +70,8 @@ def missing_changelog(ctx: CheckContext) -> Iterator[Finding]:
     rev = ctx.revision
     if ctx.previous is None or rev.version <= 1:
         return
+    if rev.resend and rev.version == ctx.previous.version:
+        return  # a RESEND says by its name that nothing changed
     texts = [rev.cover.body] if rev.cover else []
     texts += [p.notes for p in rev.patches]
     if any(has_changelog(t) for t in texts):

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reviewer.checks.context import CheckContext
+from reviewer.checks.maintainers import parse_maintainers
 from reviewer.checks.registry import Scope, Skipped, rule
 from reviewer.checks.toolrun import ToolMissing, base_files, run_perl
 from reviewer.model import Finding, Patch, Severity
@@ -112,7 +113,7 @@ def parse_terse(output: str, head_lines: int, diff: str,
     return found
 
 
-@rule("POL005", "checkpatch", Severity.WARNING, Scope.PATCH, version=3)
+@rule("POL005", "checkpatch", Severity.WARNING, Scope.PATCH, version=4)
 def checkpatch(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Runs the tree's own `scripts/checkpatch.pl`, taken from the revision's
@@ -124,7 +125,9 @@ def checkpatch(ctx: CheckContext) -> Iterator[Finding]:
     the script comes from the base, never from the patched tree.  Its
     commit-ID checks, which need git beside the patch, are left to POL016,
     its sign-off checks to POL001 and POL002 (which know the base's
-    `.mailmap` and the names the thread shows).
+    `.mailmap` and the names the thread shows).  Its "does MAINTAINERS need
+    updating?" (FILE_PATH_CHANGES) is left out when the base's MAINTAINERS
+    already covers every file added, deleted or renamed.
 
     ## Why is this bad?
     Maintainers run checkpatch on every patch they take; a patch it
@@ -192,7 +195,20 @@ def _run(ctx: CheckContext, top: Path, patches: list[Patch]) -> tuple[list[str],
 def _report(ctx: CheckContext, patch: Patch, name: str, output: str) -> Iterator[Finding]:
     head_lines = mail_text(patch)[1]
     for level, code, msg, (file, line) in parse_terse(output, head_lines, patch.diff, name):
-        if code in _OURS:
+        if code in _OURS or (code == "FILE_PATH_CHANGES" and _maintained(ctx, patch)):
             continue
         yield ctx.report(f"{level}:{code}: {msg}", patch=patch.index, file=file, line=line,
                          severity=_SEVERITY[level], key=f"{code} {_NUMBERS.sub('#', msg)}")
+
+
+def _maintained(ctx: CheckContext, patch: Patch) -> bool:
+    """Every file the patch adds, deletes or renames is covered by an entry
+    of the base's MAINTAINERS (not a catch-all such as THE REST): the
+    answer to checkpatch's "does MAINTAINERS need updating?" is no."""
+    moved = {path for f in patch.files if f.old_path != f.new_path
+             for path in (f.old_path, f.new_path) if path}
+    text = ctx.base_file("MAINTAINERS")
+    if not moved or text is None:
+        return False
+    entries = ctx.memo("base-maintainers", lambda: parse_maintainers(text))
+    return all(any(e.covers(path) and not e.catch_all for e in entries) for path in moved)

@@ -1,5 +1,6 @@
-"""Commit references: `Fixes:` tags well formed, and every cited commit
-(`Fixes:` and `commit <sha> ("title")` in the message) real, with its title.
+"""Commit references: `Fixes:` tags well formed, every cited commit
+(`Fixes:` and `commit <sha> ("title")` in the message) real, with its title,
+and a `Fixes:` tag present when a reviewer asked for one.
 
 checkpatch's own commit-ID checks (UNKNOWN_COMMIT_ID, GIT_COMMIT_ID) need
 a git repository beside the patch; POL005 runs it in a bare temporary
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from reviewer.checks.context import CheckContext
 from reviewer.checks.registry import Scope, Skipped, rule
 from reviewer.checks.tags import tag_values
+from reviewer.compare.replies import authors, is_bot, same_person
 from reviewer.model import Finding, Patch, Severity
 
 _WELL_FORMED = re.compile(r'^([0-9a-f]{12,40}) \("(.+)"\)$')
@@ -116,3 +118,61 @@ def cited_commit(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.report(f'{ref.tag}: {ref.sha} quotes "{ref.title}" but the commit is '
                              f'"{real}"', patch=patch.index, key=f"subject {ref.sha}",
                              level="tree")
+
+
+# A reviewer's own words asking for the tag: "Any Fixes tag?", "please add
+# a Fixes: tag", or a `Fixes: <sha>` line they suggest.
+_ASKS_FIXES = re.compile(r"\bfixes:?\s+tag|^\s*Fixes:\s*[0-9a-f]{8,40}\b", re.I | re.M)
+_NOT_NEEDED = re.compile(r"\b(?:no|not|without|neither|nor|needn't|don't|doesn't)\b|n't\b",
+                         re.I)
+
+
+def _asks_for_fixes(body: str) -> bool:
+    """The sentence of the writer's own (unquoted) lines that asks for a
+    `Fixes:` tag; "no Fixes tag needed" asks for none."""
+    own = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith(">"))
+    for m in _ASKS_FIXES.finditer(own):
+        start = max(own.rfind(".", 0, m.start()), own.rfind("\n\n", 0, m.start())) + 1
+        end = min((i for i in (own.find(".", m.end()), own.find("\n\n", m.end())) if i >= 0),
+                  default=len(own))
+        if not _NOT_NEEDED.search(own[start:end]):
+            return True
+    return False
+
+
+@rule("POL021", "fixes-requested", Severity.WARNING, Scope.SERIES)
+def fixes_requested(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags a revision with no `Fixes:` tag on any patch when a reviewer
+    asked for one on an earlier revision: a reply (not by the patch's
+    author, not a bot) whose own, unquoted words ask for a "Fixes tag" or
+    suggest a `Fixes: <sha>` line.  Quoted text and "no Fixes tag needed"
+    do not count.
+
+    ## Why is this bad?
+    A fix without `Fixes:` is not picked for the stable kernels that carry
+    the bug, and the reviewer who asked has to ask again.
+
+    ## Example
+    v1 got "Any Fixes tag for this?" in a review; v2 has only
+    `Signed-off-by:`.
+
+    Use instead: `Fixes: 1a2b3c4d5e6f ("ovl: the commit that broke it")`, or
+    a reply saying why no commit can be named.
+    """
+    rev = ctx.revision
+    if ctx.previous is None or any(tag_values(p, "fixes") for p in rev.patches):
+        return
+    for earlier in ctx.series.revisions:
+        if earlier.order >= rev.order:
+            continue
+        writers = authors(earlier)
+        for reply in earlier.replies:
+            msg = reply.message
+            if is_bot(msg) or any(same_person(msg.sender, a) for a in writers):
+                continue
+            if _asks_for_fixes(msg.body):
+                yield ctx.report(f"no Fixes: tag, though {msg.sender.name or msg.sender.email} "
+                                 f"asked for one on {earlier.label} ({msg.msgid})",
+                                 key="fixes requested")
+                return

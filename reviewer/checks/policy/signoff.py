@@ -16,6 +16,9 @@ from reviewer.model import Address, Finding, Patch, Severity
 _PERSON_TRAILERS = {"signed-off-by", "reviewed-by", "acked-by", "tested-by", "co-developed-by",
                     "reported-by", "suggested-by"}
 _TYPO_EDITS = 2  # a domain this close to one the person writes from is a slip
+# A local part with "..", an ellipsis or a dot at an end is no address
+# (RFC 5322): an ID copied abbreviated, `syzbot+77e4f0...@…`.
+_ELIDED = re.compile(r"\.\.|…|^\.|\.$")
 _TRAILER_LINE = re.compile(r"^([A-Za-z][A-Za-z-]*-(?:by|By|BY))\s*:?\s*(.*)$")
 
 
@@ -152,12 +155,13 @@ def submitter_last(ctx: CheckContext) -> Iterator[Finding]:
                              key=f"no-submitter {sender.email.lower()}")
 
 
-@rule("POL004", "malformed-trailer", Severity.WARNING, Scope.PATCH, version=3)
+@rule("POL004", "malformed-trailer", Severity.WARNING, Scope.PATCH, version=4)
 def malformed_trailer(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags person trailers (`Signed-off-by`, `Reviewed-by`, `Acked-by` …)
-    whose value is no address, a `Signed-off-by` without a name, an
-    address one letter or two off one its person writes from (by full name:
+    whose value is no address or one cut short (`syzbot+1a2b3c...@`), a
+    `Signed-off-by` without a name, an address one letter or two off one
+    its person writes from (by full name:
     `damien.lemoal@dc.com` for `damien.lemoal@wdc.com`), and trailers with
     no colon or a misspelt key.  A bare address is fine in
     the others (`Reported-by: syzbot+1234@syzkaller.appspotmail.com`).
@@ -194,6 +198,8 @@ def malformed_trailer(ctx: CheckContext) -> Iterator[Finding]:
                 problem = f"is not a known trailer (did you mean one of {_closest(key)}?)"
             elif "@" not in addr or "." not in addr.split("@")[-1]:
                 problem = "needs 'Name <address>'"
+            elif _ELIDED.search(addr.rpartition("@")[0]):
+                problem = "has an address cut short ('...'): no mail reaches it"
             elif not name and key.lower() == "signed-off-by":
                 problem = "needs 'Name <address>' (a sign-off uses a known identity)"
             elif (near := _typo_of(ctx, Address(name, addr), senders)) is not None:

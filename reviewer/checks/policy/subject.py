@@ -66,12 +66,13 @@ def _own_mails(ctx: CheckContext) -> list[tuple[int, Message]]:
     return [(k, m) for k, m in _mails(ctx) if m.msgid not in earlier]
 
 
-@rule("POL007", "subject-version", Severity.ERROR, Scope.REVISION, version=2)
+@rule("POL007", "subject-version", Severity.ERROR, Scope.REVISION, version=3)
 def subject_version(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a mail whose subject version (`v3`) differs from its revision's
-    (the cover letter's), and, as a warning, a patch without a version
-    among patches that give one.  Patches that all leave the version to
+    (the cover letter's), and, as warnings, a patch without a version
+    among patches that give one and a later revision no subject numbers
+    (a third posting sent as plain `[PATCH]`).  Patches that all leave the version to
     the cover letter are fine (stgit sends them so, b4 reads them so), and
     so is a partial respin's `[PATCH v2 3/7]`, which numbers the patch.
 
@@ -90,6 +91,12 @@ def subject_version(ctx: CheckContext) -> Iterator[Finding]:
     if rev.partial:
         return
     mails = _own_mails(ctx)
+    if rev.version > 1 and not any(m.subject.version_given for _k, m in mails):
+        yield ctx.report(f"no subject gives a version, but this is {rev.label} (by its notes "
+                         "or its place in the series): `[PATCH v"
+                         f"{rev.version}]` tells reviewers and tools", key="no version",
+                         severity=Severity.WARNING)
+        return
     versioned_patch = any(k and m.subject.version_given for k, m in mails)
     for index, msg in mails:
         s = msg.subject

@@ -11,7 +11,7 @@ from reviewer.compare.carried import carried_trailers
 from reviewer.model import CarryStatus, Finding, Severity
 
 
-@rule("POL020", "trailer-not-carried", Severity.WARNING, Scope.SERIES)
+@rule("POL020", "trailer-not-carried", Severity.WARNING, Scope.SERIES, version=2)
 def trailer_not_carried(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a patch that is unchanged since the previous revision (the same

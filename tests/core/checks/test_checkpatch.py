@@ -140,6 +140,23 @@ def test_base_script_runs_not_the_patched_one(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
+
+def test_no_maintainers_question_for_files_already_maintained(tmp_path: Path) -> None:
+    """checkpatch asks "does MAINTAINERS need updating?" of every new file;
+    when the base's MAINTAINERS covers it already (not by THE REST), the
+    question is left out."""
+    asks = 'print "-:1: WARNING:FILE_PATH_CHANGES: does MAINTAINERS need updating?\\n";\nexit 1;\n'
+    maintainers = ("DEMO FILESYSTEM\nM:\tAnn Author <ann@example.org>\nS:\tMaintained\n"
+                   "F:\tfs/demo/\n\nTHE REST\nM:\tLin Us <lin@example.org>\nF:\t*\nF:\t*/\n")
+    repo, base = new_repo(tmp_path / "t", {"scripts/checkpatch.pl": asks,
+                                           "MAINTAINERS": maintainers, "fs/demo/a.c": DEMO_C})
+    inside = commit(repo, {"fs/demo/ioctl.c": DEMO_C}, "demo: add an ioctl file")
+    assert check(repo, base, as_series(repo, base, inside, tmp_path)).findings == ()
+    git(repo, "checkout", "-q", "--detach", base)
+    outside = commit(repo, {"lib/demo_helper.c": DEMO_C}, "lib: add a demo helper")
+    (finding,) = check(repo, base, as_series(repo, base, outside, tmp_path)).findings
+    assert finding.message.startswith("WARNING:FILE_PATH_CHANGES")
+
 @pytest.mark.kernel
 def test_real_checkpatch_finds_trailing_whitespace(kernel_src: Path, tmp_path: Path) -> None:
     repo, base = new_repo(tmp_path / "t", {**kernel_files(kernel_src), "fs/demo.c": DEMO_C})

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mailfactory import mail, mbox, run_rule
+from mailfactory import DIFF, mail, mbox, run_rule
+
+import reviewer
+from reviewer.checks.engine import check_revision
+from reviewer.checks.registry import get_rule
+from reviewer.config import Config
 
 
 def rules_fired(report, rule_id: str) -> list[str]:  # type: ignore[no-untyped-def]
@@ -171,3 +176,71 @@ def test_pol004_a_slip_in_a_reviewers_address(tmp_path: Path) -> None:
     other = mail("[PATCH v2] ovl: x", msgid="v2@x", date=later,
                  body="Explain why.\n\nReviewed-by: Rita Reviewer <rita@work.example>")
     assert not run_rule("POL004", mbox(tmp_path, v1, reply, other), version=2).findings
+
+
+def test_pol004_an_address_cut_short(tmp_path: Path) -> None:
+    """An ID copied with '...' in place of its middle is no address; the
+    whole one (a bare address, as syzbot's are) is fine."""
+    cut = "Explain why.\n\nReported-by: syzbot+1a2b3c...@syzkaller.example.com"
+    (finding,) = run_rule("POL004", mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x",
+                                                        body=cut))).findings
+    assert "cut short" in finding.message and "syzbot+1a2b3c...@" in finding.message
+    whole = "Explain why.\n\nReported-by: syzbot+1a2b3c4d5e6f@syzkaller.example.com"
+    assert not run_rule("POL004", mbox(tmp_path, mail("[PATCH] ovl: x", msgid="a@x",
+                                                      body=whole))).findings
+
+
+def test_pol007_a_later_revision_without_a_version(tmp_path: Path) -> None:
+    """The third posting, sent as plain `[PATCH]` after v2: v3, and a
+    warning that no subject says so.  A re-post of v1 as `[PATCH]` is
+    fine."""
+    v1 = mail("[PATCH] ovl: drop negatives", msgid="v1@x")
+    v2 = mail("[PATCH v2] ovl: drop negatives", msgid="v2@x", notes="v2: lock it",
+              date="Tue, 05 Mar 2024 10:00:00 +0000", diff=DIFF.replace("= 0", "= 1"))
+    v3 = mail("[PATCH] ovl: drop negatives", msgid="v3@x", notes="v3: unlock it",
+              date="Wed, 06 Mar 2024 10:00:00 +0000", diff=DIFF.replace("= 0", "= 2"))
+    report = run_rule("POL007", mbox(tmp_path, v1, v2, v3), version=3)
+    (finding,) = report.findings
+    assert finding.severity.value == "warning" and "`[PATCH v3]`" in finding.message
+    assert not run_rule("POL007", mbox(tmp_path, v1, v2, v3), version=2).findings
+
+
+def test_pol009_a_resend_needs_no_changelog(tmp_path: Path) -> None:
+    v1 = mail("[PATCH v2] ovl: drop negatives", msgid="v1@x", notes="v2: lock it")
+    again = mail("[PATCH v2 RESEND] ovl: drop negatives", msgid="v2@x",
+                 date="Tue, 05 Mar 2024 10:00:00 +0000")
+    path = mbox(tmp_path, v1, again)
+    opened = reviewer.open_source(path)
+    assert [r.label for r in opened.series[0].revisions] == ["v2", "v2-resend"]
+    series, rev = opened.find("v2-resend")
+    report = check_revision(series, rev, None, None, Config(), [get_rule("POL009")])
+    assert not report.findings
+    v3 = mail("[PATCH v3] ovl: drop negatives", msgid="v3@x",
+              date="Wed, 06 Mar 2024 10:00:00 +0000")
+    assert rules_fired(run_rule("POL009", mbox(tmp_path, v1, again, v3), version=3),
+                       "POL009") == ["v3 does not say what changed since v2-resend (below '---')"]
+
+
+def test_pol021_a_fixes_tag_asked_for_and_not_added(tmp_path: Path) -> None:
+    """A reviewer asks for a Fixes: tag on v1; v2 has none: a warning on
+    v2.  Added in v2, asked in quoted text only, "no Fixes tag needed", or
+    asked by the author: nothing."""
+    later = "Tue, 05 Mar 2024 10:00:00 +0000"
+    v1 = mail("[PATCH] ovl: x", msgid="v1@x")
+
+    def ask(body: str, sender: str = "Rita Reviewer <rita@example.org>") -> str:
+        return mail("Re: [PATCH] ovl: x", msgid="r@x", in_reply_to="v1@x", diff=None,
+                    signoff=None, sender=sender, body=body)
+
+    v2 = mail("[PATCH v2] ovl: x", msgid="v2@x", date=later, notes="v2: reword")
+    asked = ask("> Explain why.\n\nThe bug came with the lookup rework. Any Fixes tag?")
+    (finding,) = run_rule("POL021", mbox(tmp_path, v1, asked, v2), version=2).findings
+    assert finding.message == "no Fixes: tag, though Rita Reviewer asked for one on v1 (r@x)"
+    assert not run_rule("POL021", mbox(tmp_path, v1, asked, v2), version=1).findings
+    fixed = mail("[PATCH v2] ovl: x", msgid="v2@x", date=later, notes="v2: add Fixes",
+                 signoff='Lin Author <lin@example.org>\nFixes: 1a2b3c4d5e6f ("ovl: rework")')
+    for thread in ((v1, asked, fixed),
+                   (v1, ask("> Any Fixes tag?\n\nI agree with Sam."), v2),
+                   (v1, ask("A cleanup: no Fixes tag needed."), v2),
+                   (v1, ask("Any Fixes tag?", sender="Lin Author <lin@example.org>"), v2)):
+        assert not run_rule("POL021", mbox(tmp_path, *thread), version=2).findings

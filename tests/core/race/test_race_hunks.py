@@ -84,6 +84,22 @@ def test_new_struct_and_function_after_the_end_of_the_heading_function() -> None
     assert [(h.code, h.line, h.function) for h in hits] == [("RACE006", 32, "put_later")]
 
 
+def test_hunks_that_stop_mid_statement_or_mid_comment_stay_in_their_function() -> None:
+    """A heading git cut to `name(` (the type on the line above), a hunk
+    ending inside a call's arguments and one ending inside a comment: each
+    function is still read whole, and its lock leak is found."""
+    cut = [DiffHunk(30, [" \tint\t\t\tcount)", " {", "+\tspin_lock(&p->lock);",
+                         "+\tif (count)", "+\t\treturn -EINVAL;",
+                         " \terr = do_work(p, count,"], "grow_list(")]
+    assert rebuild_post_image(cut).unplaced == ()
+    assert [(h.code, h.line) for h in analyze([hunk_file(cut)])] == [("RACE006", 34)]
+    comment = [DiffHunk(50, [" \tint err;", " ", "+\tspin_lock(&p->lock);",
+                             "+\tif (p->gone)", "+\t\treturn -ENOENT;", " \t/*",
+                             " \t * the rest is below"], "static int sync_all(struct p *p)")]
+    assert rebuild_post_image(comment).unplaced == ()
+    assert [(h.code, h.line) for h in analyze([hunk_file(comment)])] == [("RACE006", 54)]
+
+
 def test_no_verdict_across_lines_the_hunks_do_not_show() -> None:
     # Between the lock and the return lie lines no hunk shows: the unlock may
     # be there, so the lock state at the return is unknown.
