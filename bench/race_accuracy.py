@@ -64,6 +64,9 @@ RULE_FAMILY = {
     "RACE013": "R2",  # the parent's d_lock taken under the child's
     "RACE014": "R4",  # a field read without the lock the replaced code read it under
     "RACE015": "R8",  # a field left pointing at what was put
+    "RACE016": "R8",  # linked into a list without the reference the old code took
+    "RACE017": "R4",  # a decision rewritten without the state recheck it made
+    "RACE018": "R2",  # dget(d->d_parent) with nothing keeping d from a rename
 }
 
 

@@ -60,12 +60,13 @@ def _digest(rev: Revision | None) -> list[str]:
 
 
 def cache_key(rule: Rule, data: RevisionInput) -> str:
-    """What determines a rule's result: its version, the revision's mails
+    """What determines a rule's result: its version and what it depends on
+    (a shared engine's version), the revision's mails
     (whose patch-ids they contain), the revision before it for series rules,
     the base commit, whether it applied, and the configuration."""
     res = data.apply
     parts = {
-        "rule": [rule.id, rule.version],
+        "rule": [rule.id, rule.version, rule.depends],
         # Messages name revisions by label ("v4.1", "since v3-resend").
         "labels": [data.revision.label, data.previous.label if data.previous else None],
         "reader": READER_VERSION,

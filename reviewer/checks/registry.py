@@ -42,6 +42,7 @@ class Rule:
     scope: Scope
     version: int
     check: CheckFn
+    depends: str = ""  # what else decides its findings: a shared engine's version
 
     @property
     def family(self) -> str:
@@ -79,15 +80,17 @@ _loaded = False
 
 
 def rule(
-    id: str, name: str, severity: Severity, scope: Scope, version: int = 1
+    id: str, name: str, severity: Severity, scope: Scope, version: int = 1, depends: str = ""
 ) -> Callable[[CheckFn], CheckFn]:
     """Register a check function as a rule.  Bump `version` when the rule's
-    logic changes so cached results of the old logic are not reused."""
+    logic changes so cached results of the old logic are not reused;
+    `depends` names the versions of what several rules share (an analysis,
+    derived facts), so that changing it invalidates all of them."""
 
     def register(fn: CheckFn) -> CheckFn:
         if id in _REGISTRY and _REGISTRY[id].check is not fn:
             raise ValueError(f"rule ID {id} registered twice")
-        _REGISTRY[id] = Rule(id, name, severity, scope, version, fn)
+        _REGISTRY[id] = Rule(id, name, severity, scope, version, fn, depends)
         return fn
 
     return register

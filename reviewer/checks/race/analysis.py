@@ -16,6 +16,9 @@ from reviewer.checks.race.callers import CallerContext
 from reviewer.checks.race.events import Events, Hit
 from reviewer.checks.race.removed import (
     cleared_fields,
+    dropped_gets,
+    dropped_tests,
+    lockless_reads,
     protected_fields,
     released_locks,
     runs,
@@ -27,7 +30,7 @@ from reviewer.cparse import CFunction, function_nodes, parse
 
 __all__ = ["CODES", "RaceHit", "SourceFile", "analyze"]
 
-CODES = tuple(f"RACE{i:03d}" for i in range(1, 16))
+CODES = tuple(f"RACE{i:03d}" for i in range(1, 19))
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,14 @@ def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries:
         if fn.start_line <= anchor <= fn.end_line:
             ctx.protected.update(protected_fields(lines, api))
             ctx.cleared[anchor] = cleared_fields(lines)
-            ctx.released_keys |= released_locks(lines, api)
+            if released := released_locks(lines, api):
+                ctx.released_keys |= set(released)
+                ctx.removed_releases[anchor] = released
+            ctx.read_once |= lockless_reads(lines, api)
+            if gets := dropped_gets(lines, api):
+                ctx.dropped_gets[anchor] = gets
+            if tests := dropped_tests(lines, api):
+                ctx.dropped_tests[anchor] = tests
     span = range(fn.start_line, fn.end_line + 1)
     unseen = [n for n in span if n not in src.known_lines] if src.known_lines else []
     return list(Walker(Events(api, ctx), body, fn.end_line, unseen, changed).run(init).values())

@@ -5,6 +5,7 @@ key by key."""
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -14,10 +15,11 @@ from typing import Any, Protocol
 
 from reviewer.errors import ConfigError
 
-__all__ = ["FactSource", "FnSpec", "KernelApi", "LockSpec", "default_api", "load_api"]
+__all__ = ["FactSource", "FnSpec", "KernelApi", "LockSpec", "default_api", "load_api",
+           "table_digest"]
 
 _NO_ARG_KINDS = frozenset({"rcu", "preempt"})
-_FLAGS = frozenset({"shared", "dentry", "if-true", "if-false"})
+_FLAGS = frozenset({"shared", "dentry", "if-true", "if-false", "if-ok"})
 _SECTIONS = ("kinds", "gfp", "fields", "names", "functions")
 
 
@@ -49,7 +51,9 @@ class LockSpec:
                 raise ConfigError(f"{where}: unknown lock flag {p!r} in {text!r}")
         if arg is None and kind not in _NO_ARG_KINDS:
             raise ConfigError(f"{where}: lock spec {text!r} needs an argument index")
-        when = True if "if-true" in flags else False if "if-false" in flags else None
+        # if-ok: held when the returned pointer is not an ERR_PTR (the
+        # walker reads `IS_ERR(p)` as p being false)
+        when = True if flags & {"if-true", "if-ok"} else False if "if-false" in flags else None
         return cls(kind, arg, "shared" in flags, "dentry" in flags, when, path)
 
 
@@ -76,18 +80,21 @@ class FnSpec:
     tests_negative: int | None = None
     tests_positive: int | None = None
     tests_flags_negative: int | None = None
+    tests_state: int | None = None
     refcount_of: int | None = None
     inode_of: int | None = None
     transparent: int | None = None
     value_only: bool = False
     noreturn: bool = False
     once: bool = False
+    links: int | None = None
 
 
 _LOCK_KEYS = ("acquires", "releases", "requires", "forbids", "takes", "asserts")
 _INT_KEYS = ("gfp_arg", "unhashes", "acts_on", "puts", "parent_arg", "alias_arg",
              "parent_of_arg", "publishes", "tests_negative", "tests_positive",
-             "tests_flags_negative", "refcount_of", "inode_of", "transparent")
+             "tests_flags_negative", "tests_state", "refcount_of", "inode_of", "transparent",
+             "links")
 _BOOL_KEYS = ("sleeps", "returns_ref", "fresh", "value_only", "noreturn", "once")
 
 
@@ -240,10 +247,20 @@ def _build(data: Mapping[str, Any]) -> KernelApi:
     )
 
 
+def _table_text() -> str:
+    return resources.files("reviewer.checks.race").joinpath("kernel_api.toml").read_text()
+
+
 @lru_cache(maxsize=1)
 def _table() -> dict[str, Any]:
-    text = resources.files("reviewer.checks.race").joinpath("kernel_api.toml").read_text()
-    return tomllib.loads(text)
+    return tomllib.loads(_table_text())
+
+
+@lru_cache(maxsize=1)
+def table_digest() -> str:
+    """Names the shipped table's content: results derived from it are stale
+    once it changes."""
+    return hashlib.sha256(_table_text().encode()).hexdigest()[:16]
 
 
 def load_api(extensions: Mapping[str, Any] | None = None) -> KernelApi:

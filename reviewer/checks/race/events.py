@@ -18,6 +18,7 @@ from reviewer.checks.race.exprs import (
     unwrap,
 )
 from reviewer.checks.race.hits import FnContext, Hit
+from reviewer.checks.race.joins import JoinChecks
 from reviewer.checks.race.parents import ParentChecks
 from reviewer.checks.race.rcuwalk import RcuWalkChecks, loaded_dentry
 from reviewer.checks.race.refs import RefChecks
@@ -29,7 +30,7 @@ from reviewer.cparse import line_of, node_text
 __all__ = ["Events", "FnContext", "Hit"]
 
 
-class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
+class Events(DropChecks, JoinChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
     def __init__(self, api: KernelApi, ctx: FnContext) -> None:
         self.api, self.ctx, self.x = api, ctx, Exprs(api)
 
@@ -97,13 +98,17 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
             if not (name and "for_each" in name):  # loop macros: cursors set by the walker
                 self._out_params(args, st, line)
         if spec is None or not spec.releases:
-            self._unknown_call(name, args, st, line, publishes=spec is None)
+            self._unknown_call(name, args, st, line,
+                               publishes=spec is None or spec.links is not None)
         discarded = call.parent is not None and call.parent.type == "expression_statement"
         if name:
             self.ref_call(call, name, spec, args, st, line, discarded)
         self._sleep(spec, args, st, line, text)
         if spec is None:
             return
+        self.link_without_ref(call, spec, args, line)
+        if spec.returns_ref and spec.alias_arg is not None and spec.alias_arg < len(args):
+            self.dget_unpinned_parent(args[spec.alias_arg], name or "", st, line)
         for ls in spec.takes:
             key = self._req_key(ls, args, st)
             if key is not None:
@@ -143,6 +148,8 @@ class Events(DropChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
             self._release(ls, args, st, line, text)
         for ls in spec.asserts:
             key = self.x.lock_key(ls, args, st)
+            if ls.arg is not None and ls.arg < len(args):  # the caller's, of whatever kind
+                self.ctx.asserted.add(strip_addr(self.x.canon(args[ls.arg], st)))
             if key is not None and st.held(key) is None:
                 st.add_lock(Held(key, 0, False, self.api.atomic(key[0]), text))
         if spec.publishes is not None and spec.publishes < len(args):

@@ -11,7 +11,7 @@ from tree_sitter import Node
 from reviewer.checks.race.api import FnSpec, KernelApi, LockSpec
 from reviewer.checks.race.signs import narrow, sign_truth
 from reviewer.checks.race.state import WILDCARD, Fact, Inst, LockKey, State
-from reviewer.cparse import line_of, node_text
+from reviewer.cparse import descendants, line_of, node_text
 
 __all__ = ["Atom", "Exprs", "args_of", "callee_name", "compact", "strip_addr", "unwrap"]
 
@@ -211,6 +211,19 @@ class Exprs:
     def _is_test(self, spec: FnSpec | None) -> bool:
         return spec is not None and any(v is not None for v in (
             spec.tests_negative, spec.tests_positive, spec.tests_flags_negative))
+
+    def state_tests(self, node: Node, st: State) -> set[tuple[str, str]]:
+        """(test, subject) for each test in `node` of a state another task
+        can change: negativity, d_flags, hashed, dead (`d_unhashed(work)`)."""
+        out = set()
+        for call in descendants(node, ("call_expression",)):
+            spec, args, name = self.spec(call), args_of(call), callee_name(call)
+            idx = next((i for i in (spec.tests_negative, spec.tests_positive,
+                                    spec.tests_flags_negative, spec.tests_state)
+                        if i is not None), None) if spec is not None else None
+            if name and idx is not None and idx < len(args):
+                out.add((name, self.canon(args[idx], st)))
+        return out
 
     def reads(self, node: Node, st: State,
               locks: frozenset[Inst] | None = None) -> Iterator[Read]:

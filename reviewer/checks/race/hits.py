@@ -51,6 +51,15 @@ class FnContext:
     # read under; line of a put -> fields the patch no longer clears after it
     protected: dict[str, LockKey] = field(default_factory=dict)
     cleared: dict[int, set[str]] = field(default_factory=dict)
+    read_once: set[str] = field(default_factory=set)  # values they read locklessly
+    dropped_gets: dict[int, list[str]] = field(default_factory=dict)  # anchor -> gets
+    got_lines: set[int] = field(default_factory=set)  # lines taking a reference here
+    dropped_tests: dict[int, set[tuple[str, str]]] = field(default_factory=dict)
+    state_tested: dict[tuple[str, str], int] = field(default_factory=dict)  # -> last line
+    removed_releases: dict[int, dict[LockKey, str]] = field(default_factory=dict)
+    asserted: set[str] = field(default_factory=set)  # lockdep_assert_held() objects
+    # (line, label or None for a return, lock, removed release, its anchor)
+    jumps: list[tuple[int, str | None, LockKey, str, int]] = field(default_factory=list)
     # called with (callee, arguments, state) at each call (callers.py)
     call_hook: Callable[[str, list[Node], State], None] | None = None
     # callee name -> the locks it releases for its caller

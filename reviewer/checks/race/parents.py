@@ -1,5 +1,6 @@
 """RACE009: the inode of a dentry's parent used where nothing keeps it;
-RACE013: the parent's d_lock taken under the child's.
+RACE013: the parent's d_lock taken under the child's; RACE018: a reference
+taken on `d->d_parent` read where nothing keeps it (dget_parent() does).
 
 `d_inode(d->d_parent)` is only stable while something pins the parent: a
 reference taken with dget_parent(), or the parent's inode lock (the VFS
@@ -93,10 +94,13 @@ class ParentChecks:
         seen in RCU-walk or under rcu_read_lock(), or a `const struct dentry *`
         callback argument (`->d_compare`, `->d_hash` run in RCU-walk).  A
         dentry the caller hands over (or one held in its structures) usually
-        comes with its parent stable: the VFS locks it for inode operations."""
+        comes with its parent stable: the VFS locks it for inode operations,
+        unless the code the patch replaces read that inode once (lockless)."""
         root = root_of(self.x.canon(node, st, ref=True))
         return root in st.owned or st.rcu_walk or st.held(("rcu", "")) is not None \
-            or root_of(child) in self.ctx.const_dentries
+            or root_of(child) in self.ctx.const_dentries \
+            or f"{child}->{self.api.parent_field}->{self.api.inode_fields[0]}" \
+            in self.ctx.read_once
 
     def bind_parent_inode(self, var: str, value: Node, st: State, line: int) -> None:
         """`dir = d_inode(d->d_parent)`: remember dir may be NULL, unpinned."""
@@ -153,6 +157,22 @@ class ParentChecks:
                         return True
             cur = par
         return False
+
+    def dget_unpinned_parent(self, arg: Node, name: str, st: State, line: int) -> None:
+        """RACE018: `dget(d->d_parent)` where a rename can move `d` and free
+        its old parent between the read and the reference."""
+        tail = f"->{self.api.parent_field}"
+        value = self.x.canon(arg, st)
+        child = value[: -len(tail)] if value.endswith(tail) else None
+        if child is None or not self.exposed(child, arg, st):
+            return
+        inode_lock = ("inode", f"{value}->{self.api.inode_fields[0]}")
+        if any(k in st.murky or st.held(k) is not None for k in (("d_lock", child), inode_lock)):
+            return
+        self.ctx.hit(Hit("RACE018", line, child,
+                         f"{name}({compact(arg)}) takes a reference on {child}'s parent read "
+                         f"with nothing keeping it: a rename can move {child} and its old "
+                         "parent can be freed in between; use dget_parent()"))
 
     def parent_after_child(self, key: LockKey, st: State, line: int, text: str) -> None:
         """RACE013: a dentry's parent's d_lock taken (dget() takes it too)

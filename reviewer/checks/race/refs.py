@@ -2,7 +2,8 @@
 it, directly or through a pointer read from it before the put; RACE011: a
 reference taken only after dropping the lock that kept the object alive;
 RACE015: a field left pointing at what was put, where the code it replaces
-cleared it."""
+cleared it; RACE016: an object linked into a list without the reference the
+replaced code took for it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from tree_sitter import Node
 from reviewer.checks.race.api import FnSpec, KernelApi
 from reviewer.checks.race.exprs import Exprs, compact, unwrap
 from reviewer.checks.race.hits import FnContext, Hit
+from reviewer.checks.race.removed import NEAR
 from reviewer.checks.race.state import State, root_of
 from reviewer.cparse import node_text
 
@@ -26,9 +28,9 @@ class RefChecks:
         subj = self.x.canon(node, st, ref=True)
         put = st.put.get(subj)
         if put is not None and put[0] != line:
-            self.ctx.hit(Hit("RACE008", line, subj,
-                             f"{compact(node)} is used after {put[1]}() at line {put[0]} "
-                             "dropped the reference held on it", (put[0],)))
+            what = "freed it" if "free" in put[1] else "dropped the reference held on it"
+            self.ctx.hit(Hit("RACE008", line, subj, f"{compact(node)} is used after "
+                             f"{put[1]}() at line {put[0]} {what}", (put[0],)))
             return
         read = st.derived.get(subj)
         gone = st.put.get(read[0]) if read is not None else None
@@ -62,11 +64,29 @@ class RefChecks:
                 st.put[subj] = (line, name)
         gets = spec.alias_arg if spec is not None and spec.returns_ref else \
             0 if op == "get" else None
+        if gets is not None or (spec is None and self.api.ref_op(name) == "get"):
+            self.ctx.got_lines.add(line)  # by name alone, as the removed lines are read
         if gets is not None and gets < len(args):
             self._late_get(args[gets], st, line, name)
         if discarded and gets is not None and gets < len(args):  # `dget(d);`: one more
             subj = self.x.canon(args[gets], st, ref=True)
             st.extra[subj] = st.extra.get(subj, 0) + 1
+
+    def link_without_ref(self, call: Node, spec: FnSpec, args: list[Node], line: int) -> None:
+        """RACE016: an object linked into a list right where the replaced
+        code took a reference on it first, with no reference taken now."""
+        if spec.links is None or spec.links >= len(args):
+            return
+        for anchor, gets in self.ctx.dropped_gets.items():
+            # the removed get stood just before this call (its `if` may be rewritten)
+            if anchor < line <= anchor + NEAR and not any(
+                    anchor - NEAR <= n <= line for n in self.ctx.got_lines):
+                self.ctx.hit(Hit("RACE016", line, compact(args[spec.links]),
+                                 f"{compact(call)} links an object that no longer holds the "
+                                 f"reference the code this replaces took first "
+                                 f"({', '.join(gets)}): whoever walks the list may use it "
+                                 "after its last reference is dropped", (anchor, anchor + 1)))
+                return
 
     def _late_get(self, target: Node, st: State, line: int, name: str) -> None:
         """RACE011: a reference taken on a pointer read under a lock, after

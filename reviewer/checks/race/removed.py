@@ -1,6 +1,8 @@
 """What the lines a patch removes say about the code it replaces: a field
 read inside a lock the removed lines took just for it (RACE014), a field
-cleared right after its reference was put (RACE015).  The code a patch
+cleared right after its reference was put (RACE015), a value read once for
+lockless readers (RACE009), a reference taken before linking an object
+into a list (RACE016), a recheck of a dentry's state (RACE017).  The code a patch
 changes is usually right; these are its author's own statements of what a
 field needs, which the new lines then drop."""
 
@@ -12,12 +14,16 @@ from itertools import groupby
 from tree_sitter import Node
 
 from reviewer.checks.race.api import KernelApi
-from reviewer.checks.race.exprs import Exprs, args_of, compact, unwrap
+from reviewer.checks.race.exprs import Exprs, args_of, callee_name, compact, unwrap
 from reviewer.checks.race.hits import FnContext, Hit
 from reviewer.checks.race.state import LockKey, State
 from reviewer.cparse import descendants, node_text, parse
 
-__all__ = ["RemovedChecks", "cleared_fields", "protected_fields", "released_locks", "runs"]
+__all__ = ["NEAR", "RemovedChecks", "cleared_fields", "dropped_gets", "dropped_tests",
+           "lockless_reads", "protected_fields",
+           "released_locks", "runs"]
+
+NEAR = 3  # lines between removed lines and the code rewritten in their place
 
 
 def runs(removed: Iterable[tuple[int, str]]) -> list[tuple[int, list[str]]]:
@@ -74,16 +80,51 @@ def protected_fields(lines: list[str], api: KernelApi) -> dict[str, LockKey]:
     return out
 
 
-def released_locks(lines: list[str], api: KernelApi) -> set[LockKey]:
-    """Locks the removed lines released: the function manages them itself."""
+def lockless_reads(lines: list[str], api: KernelApi) -> set[str]:
+    """`d_inode_rcu(d->d_parent)`, `READ_ONCE(p->f)` among removed lines ->
+    {"d->d_parent->d_inode", "p->f"}: values the replaced code read once,
+    as lockless readers must, because they can change under it."""
     x, st = Exprs(api), State()
-    out: set[LockKey] = set()
+    return {x.canon(call, st) for stmt in _statements(lines)
+            for call in descendants(stmt, ("call_expression",))
+            if (spec := x.spec(call)) is not None and spec.once}
+
+
+def dropped_gets(lines: list[str], api: KernelApi) -> list[str]:
+    """`ihold(inode);` among removed lines -> ["ihold(inode)"]: references
+    the replaced code took (a get whose result is not kept: one more)."""
+    x = Exprs(api)
+    out = []
+    calls = (c for stmt in _statements(lines) for c in descendants(stmt, ("call_expression",)))
+    for call in calls:
+        parent = call.parent
+        if parent is None or parent.type != "expression_statement" \
+                or not (name := callee_name(call)):
+            continue
+        spec, args = x.spec(call), args_of(call)
+        if (spec is not None and spec.returns_ref and spec.alias_arg is not None) or (
+                spec is None and len(args) == 1 and api.ref_op(name) == "get"):
+            out.append(compact(call))
+    return out
+
+
+def dropped_tests(lines: list[str], api: KernelApi) -> set[tuple[str, str]]:
+    """`d_unhashed(work)` tested in removed lines -> {("d_unhashed", "work")}."""
+    x, st = Exprs(api), State()
+    return {t for stmt in _statements(lines) for t in x.state_tests(stmt, st)}
+
+
+def released_locks(lines: list[str], api: KernelApi) -> dict[LockKey, str]:
+    """Locks the removed lines released (the function manages them itself),
+    with the call that did."""
+    x, st = Exprs(api), State()
+    out: dict[LockKey, str] = {}
     for stmt in _statements(lines):
         for call in descendants(stmt, ("call_expression",)):
             spec = x.spec(call)
             for ls in spec.releases if spec is not None else ():
                 if (k := x.lock_key(ls, args_of(call), st)) is not None:
-                    out.add(k)
+                    out[k] = compact(call)
     return out
 
 
@@ -103,7 +144,7 @@ def cleared_fields(lines: list[str]) -> set[str]:
 
 
 class RemovedChecks:
-    """RACE014, against what the function's removed lines said."""
+    """RACE014 and RACE017, against what the function's removed lines said."""
 
     api: KernelApi
     ctx: FnContext
@@ -123,6 +164,61 @@ class RemovedChecks:
                          f"{compact(node)} is read without {self.x.describe(key)}, which the "
                          "code this replaces took to read it; the value can change before "
                          "it is used (read it once under the lock)"))
+
+
+    def jump_after_release(self, line: int, label: str | None, states: list[State]) -> None:
+        """A goto or return right where removed lines released a lock that
+        no path here still holds or released: note it for unjudged()."""
+        for anchor, rel in self.ctx.removed_releases.items():
+            if anchor < line <= anchor + NEAR:
+                for key, text in rel.items():
+                    if key not in self.ctx.entry_keys and key[1] not in self.ctx.asserted \
+                            and any(
+                            key not in s.released and not _holds_on(s, key[1])
+                            for s in states):
+                        self.ctx.jumps.append((line, label, key, text, anchor))
+
+    def unjudged(self, seen_labels: set[str]) -> None:
+        """RACE000 (info) on those jumps whose balance nothing here decides:
+        the lock was taken where the patch does not show, or the label is
+        not in it.  The unlock may have moved there, or be missing."""
+        for line, label, key, text, anchor in self.ctx.jumps:
+            if label is not None and label in seen_labels:
+                continue  # the walk judged that path
+            where = f"label `{label}`" if label is not None else "where the lock was taken"
+            self.ctx.hit(Hit("RACE000", line, key[1],
+                             f"balance of {self.x.describe(key)} not checked here: the patch "
+                             f"removes {text} before this {'goto' if label else 'return'}, "
+                             f"and {where} is not in the patch (check that it is released "
+                             "on this path, once)", (anchor + 1,)))
+
+    def recheck(self, cond: Node, st: State, line: int) -> None:
+        """RACE017: a decision rewritten right where removed lines stood,
+        still about an object, without the state test they made on it (nor
+        any other test of its state: a new design, such as a count read
+        under its lock, is not a dropped recheck)."""
+        kept = self.x.state_tests(cond, st)
+        for t in kept:
+            self.ctx.state_tested[t] = line
+        changing = {s for _, s in kept} | {r[0] for r in self.x.reads(cond, st)}
+        for anchor, tests in self.ctx.dropped_tests.items():
+            if not anchor < line <= anchor + NEAR:
+                continue
+            named = {self.x.canon(n, st) for n in descendants(cond, ("identifier",
+                                                                     "field_expression"))}
+            for test, subj in sorted(tests):
+                tested = self.ctx.state_tested.get((test, subj), 0)
+                if subj in named and subj not in changing and not tested >= anchor - NEAR:
+                    self.ctx.hit(Hit("RACE017", line, subj,
+                                     f"{test}({subj}) is no longer tested here: the code "
+                                     f"this replaces rechecked it in this decision, and "
+                                     f"{subj} can change (be unhashed, turn negative or "
+                                     "positive) after any earlier test", (anchor + 1,)))
+
+
+def _holds_on(st: State, obj: str) -> bool:
+    """Is a lock of `obj` held, of whatever kind (asserted: "any")?"""
+    return any(h.key[1] == obj for h in st.locks)
 
 
 def _racy_on_purpose(node: Node, x: Exprs) -> bool:

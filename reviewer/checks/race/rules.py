@@ -12,10 +12,17 @@ from collections.abc import Iterator
 
 from reviewer.checks.context import CheckContext
 from reviewer.checks.race.analysis import RaceHit, SourceFile, analyze
-from reviewer.checks.race.treefacts import api_for
+from reviewer.checks.race.api import table_digest
+from reviewer.checks.race.treefacts import FACTS_VERSION, api_for
 from reviewer.checks.registry import Scope, rule
 from reviewer.model import ChangedLines, Finding, Severity
 from reviewer.postimage import DiffHunk, rebuild_post_image
+
+# Bump when the shared analysis (walker, events, post-images) derives
+# differently: every RACE rule's cached findings then go stale.
+ANALYSIS_VERSION = 3
+# What every RACE rule's findings depend on beyond its own logic.
+ENGINE = f"race analysis {ANALYSIS_VERSION}, tree facts {FACTS_VERSION}, table {table_digest()}"
 
 _C_FILES = (".c", ".h")
 _DIGITS = str.maketrans("", "", "0123456789")
@@ -67,14 +74,16 @@ def report(ctx: CheckContext, code: str) -> Iterator[Finding]:
                              level="tree" if h.origin == "tree" else "diff")
 
 
-@rule("RACE000", "race-unread-code", Severity.INFO, Scope.REVISION)
+@rule("RACE000", "race-unread-code", Severity.INFO, Scope.REVISION, depends=ENGINE)
 def race_unread_code(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Says which changed lines the race checks could not read: a hunk inside a
     function whose header and surrounding lines the patch does not show, so
     it could not be rebuilt into a function (this happens only when the
     patch does not apply to a tree; with `--tree` the whole file is read),
-    or a function nested too deeply to be walked.
+    a function nested too deeply to be walked, and a lock whose release the
+    patch removes before a `goto` or `return` when the label, or where the
+    lock was taken, is not in the patch: its balance there is not judged.
 
     ## Why is this bad?
     Silence from the race rules on those lines means "not read", not "no

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from reviewer.checks.context import CheckContext
-from reviewer.checks.race.rules import report
+from reviewer.checks.race.rules import ENGINE, report
 from reviewer.checks.registry import Scope, rule
 from reviewer.model import Finding, Severity
 
 
-@rule("RACE005", "lookup-parent-lock", Severity.ERROR, Scope.REVISION, version=2)
+@rule("RACE005", "lookup-parent-lock", Severity.ERROR, Scope.REVISION, version=2, depends=ENGINE)
 def lookup_parent_lock(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a locked-lookup helper (`lookup_one_len()`, `lookup_one()`,
@@ -41,7 +41,7 @@ def lookup_parent_lock(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE005")
 
 
-@rule("RACE006", "unbalanced-lock", Severity.ERROR, Scope.REVISION, version=2)
+@rule("RACE006", "unbalanced-lock", Severity.ERROR, Scope.REVISION, version=3, depends=ENGINE)
 def unbalanced_lock(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a lock still held on a path out of the function that hands it to
@@ -50,12 +50,15 @@ def unbalanced_lock(ctx: CheckContext) -> Iterator[Finding]:
     such as `d_drop()` or `dget()` under the same `d_lock`).  A leak needs a
     function that releases the lock itself somewhere (else it is a helper
     meant to return holding it); then an error return, any return holding
-    the RCU read lock, and a return of a value also returned without the lock
-    (`return 0` both ways) leak it.  Every lock/exit pair the code shows is
-    judged, also in a function only partly in the patch; a path through
-    lines the patch does not show is not.  Functions whose name or
-    `__acquires()` says they return locked are not checked for leaks, and
-    locks the caller holds (`__releases()`, `__must_hold()`,
+    the RCU read lock, a return of `NULL` or `false` while another path
+    returns its result without the lock, and a return of a value also
+    returned without the lock (`return 0` both ways) leak it.  Every
+    lock/exit pair the code shows is judged, also in a function only partly
+    in the patch; a path through lines the patch does not show is not, but
+    gotos to one label outside the patch that disagree on a lock (held on
+    one, released before another) are: one of them is wrong.  Functions
+    whose name or `__acquires()` says they return locked are not checked
+    for leaks, and locks the caller holds (`__releases()`, `__must_hold()`,
     `lockdep_assert_held()`, or only released here) may be released.
 
     ## Why is this bad?
@@ -85,7 +88,7 @@ def unbalanced_lock(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE006")
 
 
-@rule("RACE007", "sleep-in-atomic", Severity.ERROR, Scope.REVISION, version=2)
+@rule("RACE007", "sleep-in-atomic", Severity.ERROR, Scope.REVISION, version=2, depends=ENGINE)
 def sleep_in_atomic(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a call that may sleep (`dput()`, `iput()`, lookups, `inode_lock()`,
@@ -120,7 +123,7 @@ def sleep_in_atomic(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE007")
 
 
-@rule("RACE014", "lock-dropped-from-read", Severity.WARNING, Scope.REVISION)
+@rule("RACE014", "lock-dropped-from-read", Severity.WARNING, Scope.REVISION, depends=ENGINE)
 def lock_dropped_from_read(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a field read without a lock where the lines the patch removes took

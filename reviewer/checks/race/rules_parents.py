@@ -5,18 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from reviewer.checks.context import CheckContext
-from reviewer.checks.race.rules import report
+from reviewer.checks.race.rules import ENGINE, report
 from reviewer.checks.registry import Scope, rule
 from reviewer.model import Finding, Severity
 
 
-@rule("RACE009", "unpinned-parent-inode", Severity.ERROR, Scope.REVISION)
+@rule("RACE009", "unpinned-parent-inode", Severity.ERROR, Scope.REVISION, version=2,
+      depends=ENGINE)
 def unpinned_parent_inode(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags the inode of a dentry's parent (`d_inode(d->d_parent)`,
     `d->d_parent->d_inode`) dereferenced or passed on without a NULL check,
     where nothing pins the parent: no reference taken with `dget_parent()`,
-    no inode lock on it (the VFS holds one around inode operations).
+    no inode lock on it (the VFS holds one around inode operations).  A
+    dentry the caller passes in counts as pinned, unless it is seen in
+    RCU-walk or under `rcu_read_lock()`, or the code the patch replaces read
+    that very inode once (`d_inode_rcu()`, `READ_ONCE()`): its author's own
+    statement that it can change there.
 
     ## Why is this bad?
     `d->d_parent` changes under a concurrent rename, and the old parent can
@@ -50,7 +55,7 @@ def unpinned_parent_inode(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE009")
 
 
-@rule("RACE010", "rcu-walk-inode-reload", Severity.ERROR, Scope.REVISION)
+@rule("RACE010", "rcu-walk-inode-reload", Severity.ERROR, Scope.REVISION, depends=ENGINE)
 def rcu_walk_inode_reload(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags, on the RCU-walk path of a lookup-time callback (the branch where
@@ -89,7 +94,7 @@ def rcu_walk_inode_reload(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE010")
 
 
-@rule("RACE013", "parent-lock-under-child", Severity.ERROR, Scope.REVISION)
+@rule("RACE013", "parent-lock-under-child", Severity.ERROR, Scope.REVISION, depends=ENGINE)
 def parent_lock_under_child(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags taking a dentry's parent's `d_lock` while the child's `d_lock` is
@@ -117,3 +122,38 @@ def parent_lock_under_child(ctx: CheckContext) -> Iterator[Finding]:
     Locking rules brief, fact 7.
     """
     yield from report(ctx, "RACE013")
+
+
+@rule("RACE018", "unpinned-parent-dget", Severity.ERROR, Scope.REVISION, depends=ENGINE)
+def unpinned_parent_dget(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags a reference taken on a dentry's parent read straight from
+    `d->d_parent` (`dget(d->d_parent)`) where nothing keeps `d` from being
+    renamed: no `d->d_lock`, no inode lock on the parent, and `d` a dentry
+    this code looked up or found (or seen under RCU), not one the VFS hands
+    to an inode operation with its parent locked.
+
+    ## Why is this bad?
+    Between reading `d->d_parent` and `dget()` incrementing its count, a
+    rename can move `d` and drop the last reference on the old parent, so
+    the reference is taken on freed memory.  `dget_parent()` reads the
+    parent and takes the reference safely (under RCU, rechecking
+    `d_parent`).
+
+    ## Example
+    ```c
+    alias = d_find_alias(inode);
+    dir = dget(alias->d_parent);
+    dput(alias);
+    ```
+    Use instead:
+    ```c
+    alias = d_find_alias(inode);
+    dir = dget_parent(alias);
+    dput(alias);
+    ```
+
+    ## References
+    Locking rules brief, fact 7 (a lock protects the object it was taken on).
+    """
+    yield from report(ctx, "RACE018")

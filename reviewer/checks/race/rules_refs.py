@@ -1,23 +1,24 @@
-"""Race rules on references: RACE008."""
+"""Race rules on references: RACE008, RACE011, RACE015, RACE016."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from reviewer.checks.context import CheckContext
-from reviewer.checks.race.rules import report
+from reviewer.checks.race.rules import ENGINE, report
 from reviewer.checks.registry import Scope, rule
 from reviewer.model import Finding, Severity
 
 
-@rule("RACE008", "use-after-dput", Severity.ERROR, Scope.REVISION, version=2)
+@rule("RACE008", "use-after-dput", Severity.ERROR, Scope.REVISION, version=3, depends=ENGINE)
 def use_after_dput(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags an object dereferenced or passed to a function after the put that
     dropped the reference the code held on it (`dput()`, `iput()`, the
     table's puts, a one-argument helper named as a put such as
     `btrfs_add_delayed_iput()`, or `d_splice_alias()`, which consumes its
-    inode), on the same path and without the variable being reassigned in
+    inode) or after the object was freed (`kfree()`, `kvfree()`,
+    `kmem_cache_free()`), on the same path and without the variable being reassigned in
     between; and a pointer read from a dentry (`dir = d_inode(parent)`,
     `d->d_parent`) used after the put of that dentry.
 
@@ -46,7 +47,7 @@ def use_after_dput(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE008")
 
 
-@rule("RACE015", "put-field-left-dangling", Severity.ERROR, Scope.REVISION)
+@rule("RACE015", "put-field-left-dangling", Severity.ERROR, Scope.REVISION, depends=ENGINE)
 def put_field_left_dangling(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a put of a reference held in a structure's field (`..._put(x->f)`)
@@ -78,7 +79,7 @@ def put_field_left_dangling(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE015")
 
 
-@rule("RACE011", "ref-after-unlock", Severity.ERROR, Scope.REVISION)
+@rule("RACE011", "ref-after-unlock", Severity.ERROR, Scope.REVISION, depends=ENGINE)
 def ref_after_unlock(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a reference taken (`dget()`, a `*_get()` helper) on a pointer that
@@ -123,3 +124,42 @@ def ref_after_unlock(ctx: CheckContext) -> Iterator[Finding]:
     path-lookup.rst.
     """
     yield from report(ctx, "RACE011")
+
+
+@rule("RACE016", "link-without-ref", Severity.WARNING, Scope.REVISION, depends=ENGINE)
+def link_without_ref(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags an object linked into a list (`list_add()`, `hlist_add_head()`
+    ... as the kernel API table lists) right where the lines the patch
+    removes took a reference on it first (`ihold()`, `dget()`, `*_get()`),
+    when the new code takes none there.
+
+    ## Why is this bad?
+    The replaced code says the list holds its own reference: whoever walks
+    the list later (a flush worker, another CPU) may reach the object after
+    its other holders dropped theirs.  Without that reference the list
+    points at freed memory.
+
+    ## Example
+    ```c
+    spin_lock(&mdsc->flush_lock);
+    if (list_empty(&ci->flush_item))
+            list_add_tail(&ci->flush_item, &mdsc->flush_list);
+    spin_unlock(&mdsc->flush_lock);
+    ```
+    Use instead:
+    ```c
+    spin_lock(&mdsc->flush_lock);
+    if (list_empty(&ci->flush_item)) {
+            ihold(inode);
+            list_add_tail(&ci->flush_item, &mdsc->flush_list);
+    }
+    spin_unlock(&mdsc->flush_lock);
+    ```
+    and drop that reference where the object leaves the list.
+
+    ## References
+    Locking rules brief, fact 5 (never touch an object after its last
+    reference).
+    """
+    yield from report(ctx, "RACE016")

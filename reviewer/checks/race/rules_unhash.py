@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from reviewer.checks.context import CheckContext
-from reviewer.checks.race.rules import report
+from reviewer.checks.race.rules import ENGINE, report
 from reviewer.checks.registry import Scope, rule
 from reviewer.model import Finding, Severity
 
 
-@rule("RACE001", "unlocked-negative-unhash", Severity.ERROR, Scope.REVISION, version=2)
+@rule("RACE001", "unlocked-negative-unhash", Severity.ERROR, Scope.REVISION, version=2,
+      depends=ENGINE)
 def unlocked_negative_unhash(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags `d_drop()` / `__d_drop()` of a dentry whose negativity decided the
@@ -45,7 +46,7 @@ def unlocked_negative_unhash(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE001")
 
 
-@rule("RACE002", "unhash-without-d-lock", Severity.ERROR, Scope.REVISION, version=2)
+@rule("RACE002", "unhash-without-d-lock", Severity.ERROR, Scope.REVISION, version=2, depends=ENGINE)
 def unhash_without_d_lock(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a call to a dcache helper that the kernel API table says needs the
@@ -78,7 +79,8 @@ def unhash_without_d_lock(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE002")
 
 
-@rule("RACE003", "negative-unhash-without-refcount", Severity.ERROR, Scope.REVISION, version=2)
+@rule("RACE003", "negative-unhash-without-refcount", Severity.ERROR, Scope.REVISION, version=2,
+      depends=ENGINE)
 def negative_unhash_without_refcount(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags unhashing a dentry in order to discard a negative one (the drop is
@@ -113,7 +115,8 @@ def negative_unhash_without_refcount(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE003")
 
 
-@rule("RACE004", "unlocked-refcount-decision", Severity.WARNING, Scope.REVISION, version=2)
+@rule("RACE004", "unlocked-refcount-decision", Severity.WARNING, Scope.REVISION, version=2,
+      depends=ENGINE)
 def unlocked_refcount_decision(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a state change (unhash, kill, `d_flags` write) that is decided by a
@@ -150,7 +153,7 @@ def unlocked_refcount_decision(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE004")
 
 
-@rule("RACE012", "negativity-after-parent-unlock", Severity.ERROR, Scope.REVISION)
+@rule("RACE012", "negativity-after-parent-unlock", Severity.ERROR, Scope.REVISION, depends=ENGINE)
 def negativity_after_parent_unlock(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags acting on a dentry (instantiating, publishing or changing it) on
@@ -184,3 +187,37 @@ def negativity_after_parent_unlock(ctx: CheckContext) -> Iterator[Finding]:
     Locking rules brief, facts 2 and 4.
     """
     yield from report(ctx, "RACE012")
+
+
+@rule("RACE017", "recheck-dropped", Severity.WARNING, Scope.REVISION, depends=ENGINE)
+def recheck_dropped(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags a decision the patch rewrites in place of removed lines that
+    tested a dentry's changeable state (`d_unhashed()`, `d_is_negative()`,
+    `IS_DEADDIR()` ... as the kernel API table lists), when the new
+    decision is still about that object but no longer tests that state.
+
+    ## Why is this bad?
+    Such a state changes under a concurrent unlink, rename or create: the
+    code it replaces rechecked it at this point, typically after taking the
+    locks that make the answer hold (`lock_rename()`, the parent's inode
+    lock).  Any test made earlier, before those locks, may be stale by now,
+    and acting on it renames or links an object that was already removed.
+
+    ## Example
+    ```c
+    trap = lock_rename(workdir, upperdir);
+    if (work->d_parent != workdir)
+            goto err_unlock;
+    ```
+    Use instead:
+    ```c
+    trap = lock_rename(workdir, upperdir);
+    if (work->d_parent != workdir || d_unhashed(work))
+            goto err_unlock;
+    ```
+
+    ## References
+    Locking rules brief, facts 2 and 9.
+    """
+    yield from report(ctx, "RACE017")

@@ -25,6 +25,9 @@ __all__ = ["Walker"]
 MAX_STATES = 48  # per program point; beyond it extra paths are dropped
 # Variables that, when known non-zero, hold an error code
 _ERROR_NAMES = frozenset({"err", "error", "ret", "rc", "retval", "status", "res", "rv"})
+_FAILURES = frozenset({"NULL", "false"})  # a lookup or test that failed
+_JUMPS = frozenset({"goto_statement", "return_statement", "break_statement",
+                    "continue_statement"})
 _SKIP = frozenset({"comment", ";", "{", "}", "type_definition", "struct_specifier",
                    "preproc_include", "preproc_def", "preproc_function_def", "preproc_call"})
 
@@ -79,6 +82,7 @@ class Walker:
                  unseen: Iterable[int] = (), touched: frozenset[int] = frozenset()) -> None:
         self.ev, self.body, self.end_line = events, body, end_line
         self.unseen, self.touched = sorted(unseen), touched
+        self._unseen_set = frozenset(self.unseen)
         self.loops: list[_Loop] = []
         self.pending: dict[str, list[State]] = {}  # forward gotos by label
         self.seen_labels: set[str] = set()
@@ -91,6 +95,8 @@ class Walker:
         self.exit(self.advance(out, self.end_line), self.end_line)
         # gotos to labels we never saw (cut off by the hunk): no lock verdict
         self.leaks()
+        self.ev.unseen_joins(self.pending)
+        self.ev.unjudged(self.seen_labels)
         return self.ev.ctx.hits
 
     def _gap(self, after: int, upto: int) -> bool:
@@ -111,12 +117,16 @@ class Walker:
             out.append(s2)
         return out
 
-    @staticmethod
-    def _landed(states: list[State], line: int) -> list[State]:
+    def _landed(self, states: list[State], line: int) -> list[State]:
         """Paths that jumped (goto, break, the end of an arm) to `line`:
-        the lines in between did not run on them."""
+        the lines in between did not run on them.  A statement that ends on
+        a line we cannot see (a brace added to close a cut-off hunk) really
+        ends somewhere unseen, with unseen code after it: unknown."""
+        unseen = line in self._unseen_set
         for s in states:
             s.pos = max(s.pos, line)
+            if unseen:
+                s.fog()
         return states
 
     # --- statements ----------------------------------------------------------------
@@ -164,6 +174,7 @@ class Walker:
         if t == "goto_statement":
             label = node.child_by_field_name("label")
             name = node_text(label) if label is not None else ""
+            self.ev.jump_after_release(line_of(node), name, states)
             if name not in self.seen_labels:  # backward gotos retry: walked once already
                 self.pending.setdefault(name, []).extend(states)
             return []
@@ -171,6 +182,7 @@ class Walker:
             value = node.named_children[0] if node.named_children else None
             if value is not None:
                 states = self.expr(value, states)
+            self.ev.jump_after_release(line_of(node), None, states)
             self.exit(states, line_of(node), value)
             return []
         if t in ("break_statement", "continue_statement"):
@@ -201,9 +213,21 @@ class Walker:
             if not states and node.type != "labeled_statement":
                 i += 1  # unreachable until a label collects gotos
                 continue
+            before = states
             states = self.exec(node, states)
+            if node.type in _JUMPS and line_of(node) - 1 in self._unseen_set:
+                # `goto err;` right after lines we cannot see may be the body
+                # of an `if` there: the paths may go on past it, unknown.
+                states = _dedupe(states + self._fogged(before))
             i += 1
         return states
+
+    @staticmethod
+    def _fogged(states: list[State]) -> list[State]:
+        out = [s.copy() for s in states]
+        for s in out:
+            s.fog()
+        return out
 
     def expr(self, node: Node, states: list[State]) -> list[State]:
         out = []
@@ -260,13 +284,17 @@ class Walker:
         return _dedupe(arms[0]), _dedupe(arms[1])
 
     def _pending(self, cond: Node, want: bool, st: State) -> None:
-        """`ret = mutex_lock_interruptible(&m); if (ret) ...`: held on one arm."""
+        """`ret = mutex_lock_interruptible(&m); if (ret) ...`: held on one arm
+        (`IS_ERR(p)` says p is not a result: false)."""
         node, value = unwrap(cond), want
         while node.type == "unary_expression" and node_text(node.children[0]) == "!":
             arg = node.child_by_field_name("argument")
             if arg is None:
                 return
             node, value = unwrap(arg), not value
+        if node.type == "call_expression" and callee_name(node) in ("IS_ERR", "IS_ERR_OR_NULL") \
+                and len(args_of(node)) == 1:
+            node, value = unwrap(args_of(node)[0]), not value
         if node.type == "binary_expression":
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             op = node_text(node.child_by_field_name("operator") or node)
@@ -286,6 +314,8 @@ class Walker:
     def if_(self, node: Node, states: list[State]) -> list[State]:
         cond = node.child_by_field_name("condition")
         if cond is not None:
+            if states and self.ev.ctx.dropped_tests:
+                self.ev.recheck(cond, states[0], line_of(cond))
             states = self.expr(cond, states)
         body = node.child_by_field_name("consequence")
         alt = node.child_by_field_name("alternative")
@@ -390,7 +420,8 @@ class Walker:
         code shows, when that return hands it to nobody.  The function must
         release the lock itself somewhere (else it is a helper meant to
         return holding it); then an error return leaks it, so does the RCU
-        read lock or preemption anywhere, and so does any return of a value
+        read lock or preemption anywhere, a NULL or false returned while
+        another path returns its result unlocked, and any return of a value
         also returned without the lock (or of nothing).  Functions that say
         they return locked, and locks held on entry, are the caller's."""
         ctx = self.ev.ctx
@@ -415,14 +446,23 @@ class Walker:
             return True
         if h.key[0] in ("rcu", "preempt"):
             return True  # released elsewhere here, never handed over unannotated
+        # NULL or false held, a result handed back without it: a function
+        # returning locked does so with what it found, not on failing to.
+        if ex.value in _FAILURES and any(o.value not in _FAILURES and not self._holds(o, h)
+                                         for o in self.exits):
+            return True
         # The same value returned without it: the caller cannot tell the two
         # apart (a value the path knows to differ, ERR or not, is a signal).
-        # (The lock is known by where it was taken: its name may differ by path.)
         return ex.value is None or any(
-            o.value == ex.value and all(k.key != h.key and (k.line, k.key[0]) !=
-                                        (h.line, h.key[0]) for k in o.held)
+            o.value == ex.value and not self._holds(o, h)
             and (o.known is None or ex.known is None or o.known == ex.known)
             for o in self.exits)
+
+    @staticmethod
+    def _holds(ex: _Exit, h: Held) -> bool:
+        """Does `ex` hold `h`'s lock?  (Known by where it was taken too: its
+        name may differ by path.)"""
+        return any(k.key == h.key or (k.line, k.key[0]) == (h.line, h.key[0]) for k in ex.held)
 
     def _error_value(self, value: Node, st: State) -> bool:
         """-EINVAL, ERR_PTR(err), or a variable known to hold an error code

@@ -7,12 +7,14 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from mailfactory import mail, mbox
 
 import reviewer
+from reviewer.checks import registry
 from reviewer.checks.engine import check_series
 from reviewer.cli import main
 from reviewer.config import Config, load_config
@@ -41,6 +43,21 @@ def test_second_run_is_served_from_cache(tmp_path: Path) -> None:
     ran = [o for r in second for o in r.outcomes if o.status == "ran"]
     assert ran and all(o.cached for o in ran)
     assert [r.findings for r in first] == [r.findings for r in second]
+
+
+def test_what_a_rule_depends_on_is_part_of_its_cache_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rules sharing an engine (the RACE rules and their tree facts) name its
+    # version in `depends`: a new engine must not reuse the old findings.
+    series = reviewer.open_source(_thread(tmp_path)).series[0]
+    cache = ResultCache(tmp_path / "cache.sqlite3")
+    check_series(series, None, None, Config(), cache)
+    pol001 = registry.get_rule("POL001")
+    monkeypatch.setitem(registry._REGISTRY, "POL001", replace(pol001, depends="engine 2"))
+    again = check_series(series, None, None, Config(), cache)
+    cached = {o.rule_id for r in again for o in r.outcomes if o.cached}
+    assert "POL001" not in cached and "POL002" in cached
+    assert all(r.depends for r in registry.all_rules() if r.family == "RACE")
 
 
 def test_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:

@@ -149,6 +149,70 @@ def _analyze_mail(body: str) -> list[tuple[str, str, int]]:
 
 
 @pytest.mark.skipif(not CORPUS.exists(), reason="reference thread corpus not present")
+def test_no_verdict_past_a_block_the_hunk_cuts_off() -> None:
+    # The hunk ends inside an `if` block: the braces that close it (and the
+    # function) are added, not seen.  The path that skips the block goes on
+    # into code no hunk shows, where the unlock may be: no leak there.
+    hunks = [DiffHunk(20, [" \tint n = 0;", "+\tspin_lock(&p->lock);",
+                           "+\tif (p->dead) {", "+\t\tspin_unlock(&p->lock);",
+                           "+\t\treturn -ENOENT;", "+\t}", " \tif (p->busy) {",
+                           " \t\tn = wait_busy(p);"], "static int part(struct p *p)")]
+    assert analyze([hunk_file(hunks)]) == []
+    # The same leak with the block's real end shown is found.
+    shown = [DiffHunk(20, hunks[0].lines + [" \t}", "+\treturn -EBUSY;"],
+                      "static int part(struct p *p)")]
+    assert [(h.code, h.line) for h in analyze([hunk_file(shown)])] == [("RACE006", 29)]
+
+
+def test_a_jump_first_in_a_hunk_may_be_an_unseen_ifs_body() -> None:
+    # The hunk starts with `goto out;`, whose `if` is on the line before it:
+    # the code after it still runs on some paths and is checked.
+    hunks = [DiffHunk(40, [" \t\tgoto out;", " \tspin_lock(&p->lock);",
+                           "+\tif (p->dead)", "+\t\treturn -ENOENT;",
+                           " \tspin_unlock(&p->lock);"], "static int part(struct p *p)")]
+    assert [(h.code, h.line) for h in analyze([hunk_file(hunks)])] == [("RACE006", 43)]
+
+
+def mailed_file(counts: str, lines: list[str]) -> SourceFile:
+    """The post-image of one mailed hunk of fs/p.c, with its removed lines."""
+    head = f"--- a/fs/p.c\n+++ b/fs/p.c\n@@ {counts} @@ static int part(struct p *p)\n"
+    change = parse_diff(head + "\n".join(lines) + "\n")[0]
+    image = rebuild_post_image([DiffHunk(h.new_start, h.lines, h.section) for h in change.hunks])
+    mailed = change.line_changes()
+    return SourceFile("fs/p.c", image.text, mailed.touched, "hunks", frozenset(image.line_map),
+                      mailed.removed)
+
+
+def test_a_removed_unlock_before_a_jump_out_of_the_hunk_is_said_unjudged() -> None:
+    # The unlock before `goto out` is removed; `out:` and the lock are not in
+    # the patch, so whether the lock is released there is unknown: info.
+    lines = [" \tif (bad) {", " \t\tret = -EIO;", "-\t\tmutex_unlock(&p->mu);",
+             " \t\tgoto out;", " \t}"]
+    hits = analyze([mailed_file("-50,5 +50,4", lines)])
+    assert [(h.code, h.line) for h in hits] == [("RACE000", 52)]
+    assert "mutex_unlock(&p->mu)" in hits[0].message and "`out`" in hits[0].message
+    # With `out:` in the patch, the path is walked and judged there instead.
+    shown = lines + [" \tp->n++;", " out:", " \tmutex_unlock(&p->mu);", " \treturn ret;"]
+    hits = analyze([mailed_file("-50,9 +50,8", shown)])
+    assert "RACE000" not in {h.code for h in hits}
+
+
+def test_gotos_to_an_unseen_label_that_disagree_on_a_lock() -> None:
+    # One error path unlocks before `goto out`, the other does not: whatever
+    # `out:` (not in the patch) does, one of them is wrong.
+    body = [" \tmutex_lock(&p->mu);", " \tret = step1(p);", " \tif (ret) {",
+            " \t\tmutex_unlock(&p->mu);", " \t\tgoto out;", " \t}", " \tret = step2(p);",
+            " \tif (ret)", "+\t\tgoto out;", " \tmutex_unlock(&p->mu);"]
+    hits = analyze([mailed_file("-60,9 +60,10", body)])
+    assert [(h.code, h.line) for h in hits] == [("RACE006", 68)]
+    assert "`out`" in hits[0].message and "line 63" in hits[0].message
+    # Both paths unlock first: they agree, and `out:` is not judged.
+    agree = body[:7] + [" \tif (ret) {", "+\t\tmutex_unlock(&p->mu);", "+\t\tgoto out;",
+                        " \t}", " \tmutex_unlock(&p->mu);"]
+    assert not [h for h in analyze([mailed_file("-60,10 +60,12", agree)])
+                if h.code == "RACE006"]
+
+
 def test_reference_thread_from_hunks() -> None:
     patches = _patches()
     by_version = {k: v for k, v in patches.items()}
