@@ -137,6 +137,13 @@ _TAGS = {
                         rf"[^.?!]{{0,40}}?\b{name}\b", re.I)
        for name in ("signed-off-by", "reported-by", "suggested-by", "co-developed-by")},
 }
+# Asking for the behaviour to be optional, which the code shows as a new
+# mount option, module parameter, sysctl or Kconfig entry.
+_OPTION = re.compile(r"\b(should|must|needs? to|has to|could|would)\s+be\s+(an?\s+)?"
+                     r"(opt[- ]?in|optional|configurable)\b"
+                     r"|\bmake\s+(it|this|that)\s+(an?\s+)?(opt[- ]?in|optional|configurable)\b"
+                     r"|\b(add|need|want|use|with|behind|under)\s+an?\s+(new\s+)?(mount|module)"
+                     r"\s+(option|param(eter)?)\b", re.I)
 _QUOTED_TEXT = re.compile(r'"([^"\n]{10,})"')
 _PROSE_WORD = re.compile(r"(?<![\w>.-])[a-z]{3,}(?![\w(-])")
 _SUPPORT = re.compile(r"^(thanks for the (idea|suggestion|pointer)\W+)?(yes|yeah|yep|agreed"
@@ -292,6 +299,7 @@ class Ask:
     split: bool  # move part of the patch into a patch of its own
     code: tuple[str, ...]  # code lines or quoted text the reviewer suggested
     tags: tuple[str, ...] = ()  # trailers to add, lower case ("cc": a Cc: to stable)
+    option: bool = False  # make the behaviour optional: opt-in, a mount option, a knob
 
 
 def _code(line: str) -> bool:
@@ -314,7 +322,8 @@ def _suggested(words: str) -> list[str]:
 def what_it_asks(words: str) -> Ask:
     flat = norm(words)
     return Ask(bool(_REMOVAL.search(flat)), bool(_SPLIT.search(flat)), tuple(_suggested(words)),
-               tuple(name for name, pattern in _TAGS.items() if pattern.search(flat)))
+               tuple(name for name, pattern in _TAGS.items() if pattern.search(flat)),
+               bool(_OPTION.search(flat)))
 
 
 def explicit(words: str) -> bool:

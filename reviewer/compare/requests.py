@@ -33,6 +33,7 @@ addressed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -154,6 +155,31 @@ def _tags(ask: Ask, answered: int, old: Revision, new: Revision,
     return Evidence(EvidenceKind.TAG, f"{new.label} adds the {names} asked for")
 
 
+# Where kernel code defines an option a user sets: a mount option (the new
+# fs_parameter API or a match table), a module parameter, a sysctl, Kconfig.
+_OPTION_DEF = re.compile(r"\b(fsparam_\w+|fs_param_\w+|module_param\w*|MODULE_PARM_DESC)\s*\("
+                         r"|\bOpt_\w+|\.procname\s*=|^\s*config\s+[A-Z0-9_]+\s*$")
+
+
+def _options_added(rev: Revision) -> list[str]:
+    return [line[1:].strip() for p in rev.patches for f in p.files for h in f.hunks
+            for line in h.lines if line.startswith("+") and _OPTION_DEF.search(line[1:])]
+
+
+def _option(ask: Ask, old: Revision, new: Revision) -> Evidence | None:
+    """For a request to make the change optional: does the new revision
+    define an option (a mount option, module parameter, sysctl or Kconfig
+    entry) the old one did not?"""
+    if not ask.option:
+        return None
+    had = set(_options_added(old))
+    added = [line for line in _options_added(new) if line not in had]
+    if added:
+        return Evidence(EvidenceKind.OPTION, f"{new.label} adds an option: {added[0]}")
+    return Evidence(EvidenceKind.OPTION, f"{new.label} defines no new mount option, module "
+                    "parameter, sysctl or Kconfig entry", against=True)
+
+
 def _verdict(check: QuoteCheck, evidence: list[Evidence], ask: Ask, has_next: bool) -> Verdict:
     kinds = {e.kind for e in evidence}
     if not has_next:
@@ -162,7 +188,8 @@ def _verdict(check: QuoteCheck, evidence: list[Evidence], ask: Ask, has_next: bo
     against = any(e.against for e in evidence)
     shown = {e.kind for e in evidence if not e.against}
     said = {EvidenceKind.CHANGELOG, EvidenceKind.COMMIT_MESSAGE}
-    if not against and shown & {EvidenceKind.DONE, EvidenceKind.SUGGESTED, EvidenceKind.TAG}:
+    if not against and shown & {EvidenceKind.DONE, EvidenceKind.SUGGESTED, EvidenceKind.TAG,
+                                EvidenceKind.OPTION}:
         return Verdict.ADDRESSED
     if kinds & said or (not against and kinds & {EvidenceKind.ADOPTED, EvidenceKind.API_DROPPED}):
         return Verdict.ADDRESSED
@@ -221,7 +248,8 @@ def review_requests(old: Revision, new: Revision | None, api: ApiDiff | None = N
                                          f"{check.state}: {where}{check.detail}"))
             evidence += _named(req, kind, new, before, after, units, topic, api)
             evidence += [e for e in (_suggestion(ask, before, after, new),
-                                     _tags(ask, req.reply.patch_index, old, new, pairs or []))
+                                     _tags(ask, req.reply.patch_index, old, new, pairs or []),
+                                     _option(ask, old, new))
                          if e is not None]
         evidence += talk.responses(req)
         out.append(Request(msg.sender, msg.msgid, req.reply.answers, req.reply.patch_index,

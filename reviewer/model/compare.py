@@ -54,6 +54,7 @@ class EvidenceKind(enum.StrEnum):
     ADOPTED = "adopted"  # new code uses (or newly touches) a C name the reviewer wrote
     SUGGESTED = "suggested"  # the code the reviewer suggested is there, or only part of it
     TAG = "tag"  # the trailer the reviewer asked for (Fixes:, Cc: stable ...) is there, or not
+    OPTION = "option"  # the option asked for (mount option, module parameter ...) is added, or not
     API_DROPPED = "api-dropped"  # an API change the comment quotes is gone
     ACCEPTED = "accepted"  # the author (or maintainer) replied agreeing
     DECLINED = "declined"  # they replied declining, with a reason

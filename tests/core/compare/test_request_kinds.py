@@ -218,3 +218,39 @@ def test_the_authors_decline_beside_the_request_answers_it(tmp_path: Path) -> No
     (req,) = reviewer.review_requests(*_pair(series))
     assert (req.msgid, req.verdict) == ("r2@x", Verdict.REJECTED)
     assert [e.msgid for e in req.evidence if e.kind is EvidenceKind.DECLINED] == ["a1@x"]
+
+
+ASK_OPTION = (f"> {SETUP}\n\nA context is useless for most users, and it costs memory on every "
+              "open.  It should be opt-in behaviour, e.g. a mount option.\n")
+OPTION = """\
+diff --git a/fs/demo/super.c b/fs/demo/super.c
+index 3333333..4444444 100644
+--- a/fs/demo/super.c
++++ b/fs/demo/super.c
+@@ -20,3 +20,4 @@ static const struct fs_parameter_spec demo_params[] = {
+ \tfsparam_flag("ro", Opt_ro),
++\tfsparam_flag("ctx", Opt_ctx),
+ \t{}
+ };
+"""
+
+
+def test_a_request_to_make_it_optional_is_judged_by_the_option_defined(
+        tmp_path: Path) -> None:
+    """"It should be opt-in": the later revision defines a mount option (or
+    module parameter, sysctl, Kconfig entry), or the request is still open;
+    words that only mention opting in ask for no option."""
+    series = thread(tmp_path, [review(ASK_OPTION)], CODE + OPTION, "")
+    (req,) = reviewer.review_requests(series.revision(1), series.revision(2))
+    assert req.verdict is Verdict.ADDRESSED
+    assert any(e.kind is EvidenceKind.OPTION and "Opt_ctx" in e.detail and not e.against
+               for e in req.evidence)
+    series = thread(tmp_path, [review(ASK_OPTION)], CODE, "")
+    (req,) = reviewer.review_requests(series.revision(1), series.revision(2))
+    assert req.verdict is Verdict.OPEN
+    assert any(e.kind is EvidenceKind.OPTION and e.against for e in req.evidence)
+    mention = (f"> {SETUP}\n\nThe comment above says the opposite: the context is set up "
+               "for users who did not opt in.  Please fix the comment.\n")
+    series = thread(tmp_path, [review(mention)], CODE, "")
+    (req,) = reviewer.review_requests(series.revision(1), series.revision(2))
+    assert all(e.kind is not EvidenceKind.OPTION for e in req.evidence)
