@@ -31,6 +31,7 @@ from reviewer import cparse
 from reviewer.checks.race import SourceFile, analyze, load_api, treefacts
 from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
+from reviewer.tree.gitscan import cat_blobs
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "samples" / "tree" / "fs").rglob("*.c")) + sorted(
@@ -66,7 +67,7 @@ REVISION = ("fs/ceph/dir.c", "fs/ceph/caps.c", "fs/ceph/inode.c")
 def _parse_batch(job: tuple[str, list[str]]) -> int:
     repo_path, shas = job
     return sum(cparse.parse(data).root_node.child_count
-               for _, data in GitRepo(repo_path).cat_blobs(shas))
+               for _, data in cat_blobs(GitRepo(repo_path), shas))
 
 
 def parse_only(repo: GitRepo, workers: int) -> tuple[float, int, int]:

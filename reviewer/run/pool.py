@@ -41,7 +41,8 @@ from reviewer.model import ApplyResult, Phase
 from reviewer.pipeline import Opened
 from reviewer.run.events import Event, Notice, Progress, RevisionChecked
 from reviewer.store.cache import ResultCache, take_notices
-from reviewer.tree.gitrepo import GitRepo, stop_background
+from reviewer.tree.gitrepo import GitRepo
+from reviewer.tree.gitscan import stop_background
 
 __all__ = ["Checks", "WorkerError"]
 

@@ -1,7 +1,7 @@
-"""The git module (with gitindex.py, its temporary indexes): GitPython for
-objects and refs, git plumbing for applying.  Every git operation the rest
-of reviewer needs is a named method or function here, and no other module
-starts git.
+"""The git module (with gitindex.py, its temporary indexes, and gitscan.py,
+its tree-wide reads): GitPython for objects and refs, git plumbing for
+applying.  Every git operation the rest of reviewer needs is a named method
+or function here, and no other module starts git.
 
 Nothing here writes the user's index, working tree, HEAD or branches:
 patches are applied to a *temporary* index (`GIT_INDEX_FILE`), trees and
@@ -11,9 +11,7 @@ commits go to the object store, and the only refs written live under
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
-import fnmatch
 import os
 import re
 import secrets
@@ -21,21 +19,19 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import git
 
-from reviewer import machine
 from reviewer.errors import TreeError
 from reviewer.model import ChangedLines
 from reviewer.tree.gitindex import SparseIndex, TempIndex
 
 __all__ = ["REF_NAMESPACE", "GitRepo", "PathRemoval", "RangeDiff", "RangePair", "RefTip",
-           "config_values", "init_repository", "patch_ids",
-           "stop_background", "toplevel"]
+           "config_values", "init_repository", "patch_ids", "toplevel"]
 
 REF_NAMESPACE = "refs/reviewer/"
 TIMED_OUT = -9  # GitOutput.status of a git killed at its time limit
@@ -49,17 +45,7 @@ _QUIET_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"}
 # user's or the system's git configuration (templates, hooks, signing).
 _OWN_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, **_QUIET_ENV}
 
-_BACKGROUND: set[subprocess.Popen[bytes]] = set()
 _HUNK_NEW = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
-
-
-@atexit.register
-def stop_background() -> None:
-    """No background git outlives us (e.g. a grep nobody waited for); also
-    for a process that ends without running atexit (a worker's SIGTERM)."""
-    for proc in list(_BACKGROUND):
-        proc.kill()
-        proc.wait()
 
 
 def config_values(key: str, cwd: Path | None = None) -> list[str]:
@@ -102,33 +88,6 @@ def init_repository(path: Path, branch: str, bare: bool = True) -> GitRepo:
 
 def _last_line(stderr: bytes) -> str:
     return (stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
-
-
-def _units(sizes: dict[str, int], most: int, depth: int = 1) -> dict[str, int]:
-    """Directories `depth` deep (or files) holding `sizes`' files, those
-    bigger than `most` split further: what grep shares are made of."""
-    below: dict[str, dict[str, int]] = {}
-    for path, size in sizes.items():
-        parts = path.split("/", depth)
-        unit = "/".join(parts[:depth]) + "/" if len(parts) > depth else path
-        below.setdefault(unit, {})[path] = size
-    out: dict[str, int] = {}
-    for unit, files in below.items():
-        size = sum(files.values())
-        if unit.endswith("/") and size > most and depth < 4:
-            out.update(_units(files, most, depth + 1))
-        else:
-            out[unit] = size
-    return out
-
-
-def _pathspecs(unit: str, globs: tuple[str, ...]) -> list[str]:
-    """`globs` (at any depth) below directory `unit/`, or the file `unit`
-    if it matches one."""
-    if not unit.endswith("/"):
-        return [f":(literal){unit}"] if any(fnmatch.fnmatch(unit, g) for g in globs) else []
-    escaped = "".join(f"\\{c}" if c in "*?[\\" else c for c in unit)
-    return [f":(glob){escaped}**/{g}" for g in globs]
 
 
 # "  1:  d78d8bc !  2:  e3776df ovl: ..." — one line per commit pair of git range-diff
@@ -188,6 +147,7 @@ class GitRepo:
         except git.InvalidGitRepositoryError:
             raise TreeError(f"{self.path}: not a git repository") from None
         self.git_dir = Path(self.repo.git_dir)
+        self.workdir = self.repo.working_tree_dir or self.git_dir  # where git runs
         # GitPython reads objects through one `git cat-file --batch` pipe:
         # rules running in threads take turns.
         self._objects = threading.RLock()
@@ -209,7 +169,7 @@ class GitRepo:
         # temporary index, reference-transaction on refs/reviewer/).
         try:
             proc = subprocess.run(["git", "-c", "core.hooksPath=/dev/null", *args],
-                                  cwd=self.repo.working_tree_dir or self.git_dir,
+                                  cwd=self.workdir,
                                   env=full_env, input=stdin, capture_output=True, check=False,
                                   timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -347,84 +307,6 @@ class GitRepo:
             if kind == "blob" and path.endswith(suffixes):
                 found.append((path, sha, int(size)))
         return found
-
-    def cat_blobs(self, shas: list[str]) -> Iterator[tuple[str, bytes]]:
-        """(id, content) of each blob, streamed from one `git cat-file
-        --batch`; the process is ended when the caller stops early."""
-        proc = subprocess.Popen(
-            ["git", "cat-file", "--batch"], cwd=self.repo.working_tree_dir or self.git_dir,
-            env={**os.environ, **_QUIET_ENV}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL)
-        assert proc.stdin is not None and proc.stdout is not None
-        stdin, stdout = proc.stdin, proc.stdout
-
-        def feed() -> None:
-            try:
-                stdin.write("".join(f"{s}\n" for s in shas).encode())
-                stdin.close()
-            except (BrokenPipeError, ValueError, OSError):
-                pass  # the reader stopped early and ended git
-
-        writer = threading.Thread(target=feed, daemon=True)
-        writer.start()
-        try:
-            for sha in shas:
-                header = stdout.readline().split()
-                if len(header) != 3:
-                    continue  # "<id> missing"
-                data = stdout.read(int(header[2]))
-                stdout.read(1)
-                yield sha, data
-        finally:
-            proc.kill()
-            proc.wait()
-            writer.join()
-
-    def grep_files_async(self, commit: str, words: list[str],
-                         globs: tuple[str, ...]) -> Callable[[], list[str]]:
-        """The files at `commit` matching `globs` that hold one of `words` as
-        a whole word (the one walk over every blob a tree-wide question
-        needs), searched from now on in background gits, one per core over
-        its share of the tree (git reads a tree's blobs on one core); call
-        the result to wait for them, meanwhile other work runs."""
-        patterns = [arg for w in words for arg in ("-e", w)]
-        procs = [subprocess.Popen(
-            # Small pack windows: git would otherwise map the whole pack it
-            # reads (300 MB of RSS on the 6.1 tree) for no gain in speed.
-            ["git", "-c", "core.packedGitLimit=8m", "-c", "core.packedGitWindowSize=1m",
-             "grep", "-l", "-w", "-F", *patterns, commit, "--", *share],
-            cwd=self.repo.working_tree_dir or self.git_dir, env={**os.environ, **_QUIET_ENV},
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            for share in self._shares(commit, globs, machine.cores())]
-        _BACKGROUND.update(procs)
-        lock, found = threading.Lock(), list[str]()
-
-        def wait() -> list[str]:
-            with lock:  # any number of waiters, in any threads, one result
-                for proc in procs:
-                    if proc in _BACKGROUND:
-                        out, _err = proc.communicate()
-                        _BACKGROUND.discard(proc)
-                        lines = out.decode("utf-8", "surrogateescape").splitlines()
-                        found.extend(line.split(":", 1)[1] for line in lines if ":" in line)
-            return sorted(found)
-
-        return wait
-
-    def _shares(self, commit: str, globs: tuple[str, ...], n: int) -> list[list[str]]:
-        """Pathspecs for `globs` splitting the files at `commit` into `n`
-        shares of about as many files, by directory (one ls-tree, no blob read)."""
-        if n < 2:
-            return [list(globs)]
-        files = dict.fromkeys(self.file_paths(commit), 1)
-        units = _units(files, len(files) // n)
-        shares: list[tuple[int, list[str]]] = [(0, []) for _ in range(n)]
-        for unit, size in sorted(units.items(), key=lambda u: -u[1]):
-            total, specs = min(shares, key=lambda s: s[0])
-            shares.remove((total, specs))
-            shares.append((total + size, [*specs, unit]))
-        return [[spec for u in units_ for spec in _pathspecs(u, globs)]
-                for _total, units_ in shares if units_]
 
     def commit_tree(self, tree: str, parent: str, message: str, author: tuple[str, str],
                     date: str) -> str:

@@ -1,5 +1,6 @@
-"""Git runs only in the git module (reviewer/tree/gitrepo.py and its
-temporary indexes, gitindex.py), through named operations:
+"""Git runs only in the git module (reviewer/tree/gitrepo.py, its
+temporary indexes in gitindex.py and its tree-wide reads in gitscan.py),
+through named operations:
 no other module of the core or the TUI imports GitPython, builds a git
 command line or reaches for the git module's private runner."""
 
@@ -14,7 +15,8 @@ from reviewer.tree.gitindex import SparseIndex, TempIndex
 from reviewer.tree.gitrepo import GitRepo
 
 ROOT = Path(__file__).resolve().parents[2]
-GIT_MODULE = {ROOT / "reviewer" / "tree" / name for name in ("gitrepo.py", "gitindex.py")}
+GIT_MODULE = {ROOT / "reviewer" / "tree" / name for name in ("gitrepo.py", "gitindex.py",
+                                                               "gitscan.py")}
 # The modules that start other programs, and which: never git.
 SUBPROCESS_USERS = {"reviewer/checks/toolrun.py": "perl",
                     "reviewer/tree/importer.py": "a decompressor (xz, gzip ...)",

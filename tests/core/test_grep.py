@@ -1,4 +1,4 @@
-"""GitRepo.grep_files_async: a tree-wide word search split into one git per core
+"""gitscan.grep_files_async: a tree-wide word search split into one git per core
 over shares of the tree finds exactly what one git grep finds."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from core.gitutil import git, init_repo
 
-from reviewer.tree import gitrepo
+from reviewer.tree import gitscan
 from reviewer.tree.gitrepo import GitRepo
+from reviewer.tree.gitscan import _shares, grep_files_async
 
 FILES = {
     "top.c": "int use(void) { return lookup_thing(); }\n",
@@ -26,12 +27,12 @@ FILES = {
 def test_split_grep_finds_what_one_grep_finds(cores: int, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     base = init_repo(tmp_path / "t", FILES)
-    monkeypatch.setattr(gitrepo.machine, "cores", lambda: cores)
+    monkeypatch.setattr(gitscan.machine, "cores", lambda: cores)
     repo = GitRepo(tmp_path / "t")
-    found = repo.grep_files_async(base, ["lookup_thing"], ("*.c", "*.h"))()
+    found = grep_files_async(repo, base, ["lookup_thing"], ("*.c", "*.h"))()
     one = git(tmp_path / "t", "grep", "-l", "-w", "-F", "-e", "lookup_thing", base, "--",
               "*.c", "*.h")
     assert found == sorted(line.split(":", 1)[1] for line in one.splitlines())
     assert found == ["drivers/q.h", "drivers/w[1]/v.c", "drivers/x/y.c", "fs/a.c",
                      "fs/deep/er/c.h", "net/m.c", "top.c"]
-    assert 1 <= len(repo._shares(base, ("*.c", "*.h"), cores)) <= cores
+    assert 1 <= len(_shares(repo, base, ("*.c", "*.h"), cores)) <= cores

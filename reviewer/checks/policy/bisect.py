@@ -13,6 +13,7 @@ from reviewer.checks.context import CheckContext
 from reviewer.checks.registry import Scope, rule
 from reviewer.model import Finding, Patch, Revision, Severity
 from reviewer.tree.gitrepo import GitRepo
+from reviewer.tree.gitscan import grep_files_async
 
 _C_FILES = (".c", ".h")
 
@@ -104,7 +105,7 @@ def _start(repo: GitRepo, base: str, names: tuple[str, ...]) -> Callable[[], lis
     key = (str(repo.git_dir), base, names)
     with _LOCK:  # revisions are checked in parallel threads
         if key not in _PREFETCHED:
-            _PREFETCHED[key] = repo.grep_files_async(base, list(names), _GLOBS)
+            _PREFETCHED[key] = grep_files_async(repo, base, list(names), _GLOBS)
         return _PREFETCHED[key]
 
 

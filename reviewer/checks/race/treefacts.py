@@ -31,6 +31,7 @@ from reviewer.checks.race.factsolve import Derived, resolve, scopes_for
 from reviewer.errors import ReviewerError
 from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
+from reviewer.tree.gitscan import cat_blobs
 
 __all__ = ["CORE", "FACTS_VERSION", "Cancelled", "TreeFacts", "api_for", "cancel", "derive",
            "extra_dirs", "facts_progress", "list_files", "read_files", "set_key", "set_processes",
@@ -303,7 +304,7 @@ def _extract_batch(job: tuple[str, list[tuple[str, str, int]]]) -> list[FileFact
         paths.setdefault(sha, []).append(path)
     api = default_api()
     out = []
-    for sha, data in GitRepo(repo_path).cat_blobs(list(paths)):
+    for sha, data in cat_blobs(GitRepo(repo_path), list(paths)):
         for path in paths[sha]:
             try:
                 out.append(extract(path, data, api))
