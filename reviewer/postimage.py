@@ -72,31 +72,29 @@ def _braces(text: str) -> list[Node]:
             if leaf.type in ("{", "}", "else", "while") and not leaf.is_missing]
 
 
-def _depth(text: str) -> int:
-    """Braces left open at the end of `text`."""
-    depth = 0
-    for leaf in _braces(text):
-        if leaf.type == "{":
-            depth += 1
-        elif leaf.type == "}":
-            depth = max(0, depth - 1)
-    return depth
-
-
-def _end_statement(text: str) -> str:
-    """What ends a statement `text` leaves open (a hunk that stops in the
-    middle of a call's arguments): its parentheses and a `;`."""
-    depth = 0
+def _unclosed(text: str) -> tuple[int, int]:
+    """Braces and parentheses left open at the end of `text`, in one walk."""
+    braces = parens = 0
     for leaf in _leaves(parse(text).root_node):
-        if not leaf.is_missing and leaf.type in ("(", ")"):
-            depth = max(0, depth + (1 if leaf.type == "(" else -1))
-    return ")" * depth + ";" if depth else ""
+        if leaf.is_missing:
+            continue
+        if leaf.type in ("{", "}"):
+            braces = max(0, braces + (1 if leaf.type == "{" else -1))
+        elif leaf.type in ("(", ")"):
+            parens = max(0, parens + (1 if leaf.type == "(" else -1))
+    return braces, parens
+
+
+def _end_statement(parens: int) -> str:
+    """What ends a statement left open with `parens` parentheses (a hunk
+    that stops in the middle of a call's arguments)."""
+    return ")" * parens + ";" if parens else ""
 
 
 def _close_all(text: str) -> str:
-    text += _end_statement(text)
-    depth = _depth(text)
-    return text + "\n" + "}" * depth + "\n" if depth else text
+    braces, parens = _unclosed(text)
+    text += _end_statement(parens)
+    return text + "\n" + "}" * braces + "\n" if braces else text
 
 
 def _first_code_indent(lines: Sequence[str]) -> int | None:
@@ -251,10 +249,10 @@ def _open_function(text: str, line: int) -> str | None:
     return None
 
 
-def _slot_text(text: str, slot: int, hunk: DiffHunk, rows: Sequence[str],
+def _slot_text(text: str, open_now: int, slot: int, hunk: DiffHunk, rows: Sequence[str],
                shape: _Shape) -> str | None:
-    """What the blank line before `hunk` stands for, or None to leave it."""
-    open_now = _depth(text)
+    """What the blank line before `hunk` stands for, or None to leave it;
+    `open_now`: the braces `text` (all before it) leaves open."""
     name = _heading_function(hunk.section)
     if shape.in_header and name is not None:
         # the body's `{` first: the header is all hidden; else its rest follows
@@ -311,8 +309,9 @@ def rebuild_post_image(
         slot = first - 1
         if slot >= 1 and slot not in real:
             before = "\n".join(lines[: slot - 1])
-            code = _slot_text(before, slot, h, rows, shape)
-            parts = ("*/" if in_comment else _end_statement(before), code or "",
+            braces, parens = _unclosed(before)
+            code = _slot_text(before, braces, slot, h, rows, shape)
+            parts = ("*/" if in_comment else _end_statement(parens), code or "",
                      "/*" if rows != raw else "")
             lines[slot - 1] = " ".join(p for p in parts if p)
         in_comment = _comments(rows)[1]
