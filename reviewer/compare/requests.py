@@ -166,14 +166,18 @@ def _options_added(rev: Revision) -> list[str]:
             for line in h.lines if line.startswith("+") and _OPTION_DEF.search(line[1:])]
 
 
-def _option(ask: Ask, old: Revision, new: Revision) -> Evidence | None:
+def _new_options(old: Revision, new: Revision) -> list[str]:
+    """The option definitions `new` adds that `old` did not."""
+    had = set(_options_added(old))
+    return [line for line in _options_added(new) if line not in had]
+
+
+def _option(ask: Ask, added: list[str], new: Revision) -> Evidence | None:
     """For a request to make the change optional: does the new revision
     define an option (a mount option, module parameter, sysctl or Kconfig
-    entry) the old one did not?"""
+    entry; `added`, from _new_options) the old one did not?"""
     if not ask.option:
         return None
-    had = set(_options_added(old))
-    added = [line for line in _options_added(new) if line not in had]
     if added:
         return Evidence(EvidenceKind.OPTION, f"{new.label} adds an option: {added[0]}")
     return Evidence(EvidenceKind.OPTION, f"{new.label} defines no new mount option, module "
@@ -219,9 +223,11 @@ def review_requests(old: Revision, new: Revision | None, api: ApiDiff | None = N
     if new is not None and pairs is None:
         pairs = pair_patches(old.patches, new.patches)
     units: list[tuple[str, str]] = []
+    options: list[str] = []
     topic = Topic(frozenset(), frozenset(), frozenset())
     if new is not None and after is not None:
         units = revision_changelog(old, new)
+        options = _new_options(old, new)
         topic = Topic.of(before.messages, after.messages, before.cover)
     out: list[Request] = []
     for req in talk.requests():
@@ -249,7 +255,7 @@ def review_requests(old: Revision, new: Revision | None, api: ApiDiff | None = N
             evidence += _named(req, kind, new, before, after, units, topic, api)
             evidence += [e for e in (_suggestion(ask, before, after, new),
                                      _tags(ask, req.reply.patch_index, old, new, pairs or []),
-                                     _option(ask, old, new))
+                                     _option(ask, options, new))
                          if e is not None]
         evidence += talk.responses(req)
         out.append(Request(msg.sender, msg.msgid, req.reply.answers, req.reply.patch_index,
