@@ -4,15 +4,12 @@ and on the real reference thread when its corpus is present."""
 from __future__ import annotations
 
 import mailbox
-from pathlib import Path
 
-import pytest
+from helpers import REFERENCE_THREAD, need
 
 from reviewer.checks.race import SourceFile, analyze
 from reviewer.mail.diff import parse_diff
 from reviewer.postimage import DiffHunk, rebuild_post_image
-
-CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/overlayfs-dcache/thread.mbox"
 
 # A v1-style change in the middle of a function whose header is not in the hunk.
 V1_HUNKS = [
@@ -125,7 +122,7 @@ def test_no_verdict_across_lines_the_hunks_do_not_show() -> None:
 
 def _patches() -> dict[str, str]:
     out: dict[str, str] = {}
-    for msg in mailbox.mbox(str(CORPUS)):
+    for msg in mailbox.mbox(str(need(REFERENCE_THREAD))):
         subject = str(msg["Subject"])
         if "PATCH" not in subject or subject.startswith("Re:"):
             continue
@@ -148,7 +145,6 @@ def _analyze_mail(body: str) -> list[tuple[str, str, int]]:
     return [(h.code, h.function, h.line) for h in analyze(files)]
 
 
-@pytest.mark.skipif(not CORPUS.exists(), reason="reference thread corpus not present")
 def test_no_verdict_past_a_block_the_hunk_cuts_off() -> None:
     # The hunk ends inside an `if` block: the braces that close it (and the
     # function) are added, not seen.  The path that skips the block goes on
