@@ -23,7 +23,6 @@ from reviewer.checks.race.removed import (
     released_locks,
     runs,
 )
-from reviewer.checks.race.state import Held
 from reviewer.checks.race.summary import Summaries, function_context
 from reviewer.checks.race.walker import Walker
 from reviewer.cparse import CFunction, function_nodes, parse
@@ -98,11 +97,8 @@ def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries:
         return []
     ctx, init = function_context(fn.name, node, body, api, summaries.get)
     ctx.callee_releases = summaries.get
-    for key, who in (callers.held(fn.name) if callers else {}).items():
-        if init.held(key) is None:
-            ctx.entry_keys.add(key)
-            init.add_lock(Held(key, 0, False, api.atomic(key[0]),
-                               f"every caller ({who})"))
+    if callers is not None:
+        callers.enter(fn.name, ctx.entry_keys, init)
     for anchor, lines in runs(src.removed):
         if fn.start_line <= anchor <= fn.end_line:
             ctx.protected.update(protected_fields(lines, api))
