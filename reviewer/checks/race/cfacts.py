@@ -63,6 +63,7 @@ class FnRecord:
     gfp_sleeps: bool  # might_alloc(gfp) / might_sleep_if(...gfp...)
     flow: FlowResult | None  # what holds on every path (None: not analysable)
     notes: tuple[tuple[str, int, str], ...]  # (annotation, param, path) from sparse/lockdep
+    guarded_calls: tuple[str, ...] = ()  # callees only under atomic-context guards
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,14 +235,17 @@ def _function(path: str, node: Node, calls: list[_Call], guards: list[tuple[int,
         flow = analyse(body, env, local, returns)
         local.add(name, flow)
     notes = tuple(_notes(node, body, calls, env))
-    return FnRecord(name, path, _is_static(node), False, gfp, *rec, flow, notes)
+    guarded = tuple(sorted({c.name for c in calls} - set(rec[0]) - _SLEEP_MARKS - _GFP_MARKS))
+    return FnRecord(name, path, _is_static(node), False, gfp, *rec, flow, notes, guarded)
 
 
 def _worth_following(calls: list[_Call], returns_ptr: bool, local: LocalSpecs) -> bool:
     """Whether a path analysis can find anything: the function calls a lock,
-    reference or put helper (by the table, this file or its name)."""
+    reference or put helper (by the table, this file or its name), or one
+    that requires a lock (reqsolve.py)."""
     return any(local.interesting(c.name) or "put" in c.name
-               or (returns_ptr and "get" in c.name) for c in calls)
+               or (returns_ptr and "get" in c.name) or local.requires_lock(c.name)
+               for c in calls)
 
 
 def _calls(calls: list[_Call], guards: list[tuple[int, int]],

@@ -58,6 +58,7 @@ class LocalSpecs:
         self.api = api
         self.flows: dict[str, FlowResult] = {}
         self.names = _interesting(api)
+        self.requiring: set[str] = set()  # this file's, always passing a parameter to one
 
     def interesting(self, name: str) -> bool:
         """Calls of `name` can change a path's locks or references."""
@@ -68,8 +69,18 @@ class LocalSpecs:
     def add(self, name: str, flow: FlowResult | None) -> None:
         if name in self.flows or flow is None:  # two definitions (#ifdef): trust neither
             self.flows[name] = FlowResult(ret_other=True)
+            self.requiring.discard(name)
         else:
             self.flows[name] = flow
+            if any(self.requires_lock(callee) for _, callee, _ in flow.must_calls):
+                self.requiring.add(name)
+
+    def requires_lock(self, name: str) -> bool:
+        """Calls of `name` may need a lock held: the table says so, or it is
+        a function of this file always passing a parameter to one that does
+        (reqsolve.py decides)."""
+        spec = self.api.get(name)
+        return name in self.requiring or (spec is not None and bool(spec.requires))
 
     def acquires(self, name: str) -> tuple[LockT, ...]:
         flow = self.flows.get(name)

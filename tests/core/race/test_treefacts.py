@@ -224,6 +224,55 @@ void foo_might(void)
 }
 """
 
+# Requirements through calls: lookup_one_len() needs its parent's inode
+# lock, __d_drop() the dentry's d_lock.
+REQ = """\
+struct dentry *foo_lookup(struct dentry *dir, const char *name)
+{
+	return lookup_one_len(name, dir, strlen(name));
+}
+
+struct dentry *foo_lookup_dot(struct dentry *dir)
+{
+	return foo_lookup(dir, ".");
+}
+
+struct dentry *foo_lookup_self(struct dentry *dir, const char *name)
+{
+	struct dentry *d;
+
+	inode_lock(d_inode(dir));
+	d = lookup_one_len(name, dir, strlen(name));
+	inode_unlock(d_inode(dir));
+	return d;
+}
+
+struct dentry *foo_lookup_some(struct dentry *dir, const char *name)
+{
+	if (!name)
+		return NULL;
+	return lookup_one_len(name, dir, strlen(name));
+}
+
+static void foo_prepare(struct dentry *dir)
+{
+	if (dir->d_flags)
+		inode_lock(d_inode(dir));
+}
+
+struct dentry *foo_lookup_prepared(struct dentry *dir, const char *name)
+{
+	foo_prepare(dir);
+	return lookup_one_len(name, dir, strlen(name));
+}
+
+void foo_unhash(struct dentry *d)
+{
+	d->d_flags |= 1;
+	__d_drop(d);
+}
+"""
+
 # A function defined twice (#ifdef variants): only one of them sleeps.
 VARIANT_A = "int foo_variant(void)\n{\n\tmsleep(1);\n\treturn 0;\n}\n"
 VARIANT_B = "int foo_variant(void)\n{\n\treturn 0;\n}\n"
@@ -241,7 +290,7 @@ def _chain(n: int) -> str:
 
 FILES = {
     "include/linux/myhelpers.h": HEADER, "fs/foo/locks.c": LOCKS, "fs/foo/refs.c": REFS,
-    "fs/foo/drop.c": DROP, "fs/foo/sleep.c": SLEEP, "fs/foo/variant_a.c": VARIANT_A,
+    "fs/foo/drop.c": DROP, "fs/foo/req.c": REQ, "fs/foo/sleep.c": SLEEP, "fs/foo/variant_a.c": VARIANT_A,
     "kernel/variant_b.c": VARIANT_B, "fs/foo/static_a.c": STATIC_A,
     "fs/bar/static_b.c": STATIC_B, "lib/chain.c": _chain(MAX_SLEEP_DEPTH + 3),
     "fs/foo/broken.c": "int broken(struct x *p {\n\tspin_lock(&p->lock\n}\n#define X(\n",
@@ -316,6 +365,15 @@ def test_annotations_and_assertions(derived: dict[tuple[str, str], dict[str, Any
     assert fact(derived, "foo_count")["requires"] == ["spin:0->lock"]
     assert "requires" not in fact(derived, "foo_count_maybe")
     assert fact(derived, "foo_unlock_noted")["releases"] == ["spin:0->lock"]
+
+
+def test_requirements_through_calls(derived: dict[tuple[str, str], dict[str, Any]]) -> None:
+    assert fact(derived, "foo_lookup")["requires"] == ["parent_inode:0"]
+    assert fact(derived, "foo_lookup_dot")["requires"] == ["parent_inode:0"]  # two calls down
+    assert fact(derived, "foo_unhash")["requires"] == ["d_lock:0"]
+    assert "requires" not in fact(derived, "foo_lookup_self")  # takes it itself
+    assert "requires" not in fact(derived, "foo_lookup_some")  # not on every path
+    assert "requires" not in fact(derived, "foo_lookup_prepared")  # a helper may take it
 
 
 def test_references(derived: dict[tuple[str, str], dict[str, Any]]) -> None:
