@@ -290,8 +290,8 @@ def _chain(n: int) -> str:
 
 FILES = {
     "include/linux/myhelpers.h": HEADER, "fs/foo/locks.c": LOCKS, "fs/foo/refs.c": REFS,
-    "fs/foo/drop.c": DROP, "fs/foo/req.c": REQ, "fs/foo/sleep.c": SLEEP, "fs/foo/variant_a.c": VARIANT_A,
-    "kernel/variant_b.c": VARIANT_B, "fs/foo/static_a.c": STATIC_A,
+    "fs/foo/drop.c": DROP, "fs/foo/req.c": REQ, "fs/foo/sleep.c": SLEEP,
+    "fs/foo/variant_a.c": VARIANT_A, "kernel/variant_b.c": VARIANT_B, "fs/foo/static_a.c": STATIC_A,
     "fs/bar/static_b.c": STATIC_B, "lib/chain.c": _chain(MAX_SLEEP_DEPTH + 3),
     "fs/foo/broken.c": "int broken(struct x *p {\n\tspin_lock(&p->lock\n}\n#define X(\n",
     "fs/foo/binary.c": "\x00\x01\x02 not C at all \xff\n",
