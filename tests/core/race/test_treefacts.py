@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from core.gitutil import commit, format_patch, git, init_repo
 
-from reviewer.checks.race import treefacts
-from reviewer.checks.race.api import LockSpec, load_api
+from reviewer.checks.race import SourceFile, analyze, treefacts
+from reviewer.checks.race.api import LockSpec, default_api, load_api
 from reviewer.checks.race.factsolve import MAX_SLEEP_DEPTH
 from reviewer.cli import main
 from reviewer.errors import TreeError
@@ -374,6 +374,40 @@ def test_requirements_through_calls(derived: dict[tuple[str, str], dict[str, Any
     assert "requires" not in fact(derived, "foo_lookup_self")  # takes it itself
     assert "requires" not in fact(derived, "foo_lookup_some")  # not on every path
     assert "requires" not in fact(derived, "foo_lookup_prepared")  # a helper may take it
+
+
+CALLER = """\
+int foo_use(struct dentry *dir)
+{
+	struct dentry *d = foo_lookup_dot(dir);
+
+	dput(d);
+	return 0;
+}
+
+int foo_use_locked(struct dentry *dir)
+{
+	struct dentry *d;
+
+	inode_lock(d_inode(dir));
+	d = foo_lookup_dot(dir);
+	inode_unlock(d_inode(dir));
+	dput(d);
+	return 0;
+}
+"""
+
+
+def test_composed_requirement_judges_a_call(tree: tuple[GitRepo, str]) -> None:
+    """A caller of a wrapper two calls above lookup_one_len() needs the
+    parent's lock as if it called lookup_one_len() itself."""
+    repo, base = tree
+    api = default_api().with_facts(treefacts.tree_facts(repo, base, None, ["fs/foo/use.c"]))
+    hits = analyze([SourceFile("fs/foo/use.c", CALLER, frozenset(), "tree")], api,
+                   all_lines=True)
+    assert [(h.code, h.line, h.function) for h in hits] == [("RACE005", 3, "foo_use")]
+    assert analyze([SourceFile("fs/foo/use.c", CALLER, frozenset(), "tree")],
+                   all_lines=True) == []  # the table alone does not know the wrapper
 
 
 def test_references(derived: dict[tuple[str, str], dict[str, Any]]) -> None:
