@@ -609,3 +609,15 @@ def test_facts_that_cannot_be_read_leave_the_table(tmp_path: Path,
 
     monkeypatch.setattr(treefacts, "read_files", broken)
     assert _race007(capsys, mbox, "--tree", str(repo)) == []  # ran, with the table alone
+
+
+def test_diff_level_uses_the_tree_facts_when_nothing_applies(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A revision that does not apply is read from its hunks, with the
+    facts of the tree it was tried on: foo_outer() sleeps there."""
+    _, mbox = _series(tmp_path)
+    other = tmp_path / "other"
+    init_repo(other, {**FILES, "fs/foo/user.c": "int foo_unrelated;\n"})
+    hits = _race007(capsys, mbox, "--tree", str(other))
+    assert len(hits) == 1 and "foo_outer" in hits[0]["message"]
+    assert hits[0]["level"] == "diff"
