@@ -42,9 +42,13 @@ def _enclosing(node: Node) -> Node | None:
 
 
 class CallerContext:
+    """`skip`: lines whose calls do not count (the calls a revision adds:
+    what the helpers ran with before it)."""
+
     def __init__(self, root: Node, fns: dict[str, Node], api: KernelApi,
-                 summaries: Summaries) -> None:
+                 summaries: Summaries, skip: frozenset[int] = frozenset()) -> None:
         self.root, self.fns, self.api, self.summaries = root, fns, api, summaries
+        self.skip = skip
         self.done: dict[str, dict[LockKey, str]] = {}
         self._names: dict[str, list[Node]] | None = None  # identifier -> its uses
         self._walked: dict[str, dict[str, list[frozenset[LockKey]]]] = {}  # per caller
@@ -70,6 +74,8 @@ class CallerContext:
             parent = ident.parent
             if parent is not None and parent.type == "function_declarator":
                 continue  # the definition or a prototype
+            if ident.start_point.row + 1 in self.skip:
+                continue  # a use that does not count
             if parent is None or parent.type != "call_expression" \
                     or parent.child_by_field_name("function") != ident:
                 return {}  # its address is taken: anyone may call it
