@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from reviewer.checks.race.api import KernelApi, default_api
+from reviewer.checks.race.bailouts import lost_bailouts, rewritten
 from reviewer.checks.race.callers import CallerContext
 from reviewer.checks.race.events import Events, Hit
-from reviewer.checks.race.exprs import callee_name
+from reviewer.checks.race.exprs import Exprs, callee_name
 from reviewer.checks.race.removed import (
     cleared_fields,
     dropped_gets,
@@ -30,7 +31,7 @@ from reviewer.cparse import CFunction, descendants, function_nodes, parse
 
 __all__ = ["CODES", "RaceHit", "SourceFile", "analyze"]
 
-CODES = tuple(f"RACE{i:03d}" for i in range(1, 19))
+CODES = tuple(f"RACE{i:03d}" for i in range(1, 20))
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries:
     ctx.callee_releases = summaries.get
     if callers is not None:
         callers.enter(fn.name, ctx.entry_keys, init)
+    lost: list[Hit] = []
     for anchor, lines in runs(src.removed):
         if fn.start_line <= anchor <= fn.end_line:
             ctx.protected.update(protected_fields(lines, api))
@@ -158,6 +160,8 @@ def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries:
                 ctx.dropped_gets[anchor] = gets
             if tests := dropped_tests(lines, api):
                 ctx.dropped_tests[anchor] = tests
+                lost += lost_bailouts(Exprs(api), lines, anchor, rewritten(body, anchor))
     span = range(fn.start_line, fn.end_line + 1)
     unseen = [n for n in span if n not in src.known_lines] if src.known_lines else []
-    return list(Walker(Events(api, ctx), body, fn.end_line, unseen, changed).run(init).values())
+    walked = Walker(Events(api, ctx), body, fn.end_line, unseen, changed).run(init).values()
+    return list(walked) + lost
