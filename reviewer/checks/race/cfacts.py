@@ -18,9 +18,17 @@ from tree_sitter import Node, QueryCursor, Tree
 
 from reviewer.checks.race.api import KernelApi, default_api
 from reviewer.checks.race.exprs import args_of
-from reviewer.checks.race.mustflow import FlowResult, LocalSpecs, analyse
+from reviewer.checks.race.mustflow import FlowResult, LocalSpecs, analyse, evaluated_calls
 from reviewer.checks.race.params import Env, Rooted, gfp_masked
-from reviewer.cparse import function_name, node_text, params, parse, query, returns_pointer
+from reviewer.cparse import (
+    descendants,
+    function_name,
+    node_text,
+    params,
+    parse,
+    query,
+    returns_pointer,
+)
 
 __all__ = ["GUARD_NAMES", "GUARD_WORDS", "FileFacts", "FnRecord", "extract"]
 
@@ -64,6 +72,9 @@ class FnRecord:
     flow: FlowResult | None  # what holds on every path (None: not analysable)
     notes: tuple[tuple[str, int, str], ...]  # (annotation, param, path) from sparse/lockdep
     guarded_calls: tuple[str, ...] = ()  # callees only under atomic-context guards
+    # (param, callee, arg): a parameter never assigned, passed by a statement
+    # of the body's top level (unconditional, unless an earlier return)
+    top_calls: tuple[tuple[int, str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,16 +247,40 @@ def _function(path: str, node: Node, calls: list[_Call], guards: list[tuple[int,
         local.add(name, flow)
     notes = tuple(_notes(node, body, calls, env))
     guarded = tuple(sorted({c.name for c in calls} - set(rec[0]) - _SLEEP_MARKS - _GFP_MARKS))
-    return FnRecord(name, path, _is_static(node), False, gfp, *rec, flow, notes, guarded)
+    top = () if body.has_error else _top_calls(body, names)
+    return FnRecord(name, path, _is_static(node), False, gfp, *rec, flow, notes, guarded, top)
+
+
+def _top_calls(body: Node, names: list[str | None]) -> tuple[tuple[int, str, int], ...]:
+    """Calls made by the body's top-level statements (not under a test, a
+    loop, `&&` or `?:`) with a parameter the body never assigns nor takes
+    the address of, as it is: `return lookup_one_len(name, dir, len);`."""
+    index = {n: i for i, n in enumerate(names) if n}
+    for node in descendants(body, ("assignment_expression", "update_expression",
+                                   "pointer_expression")):
+        target = node.child_by_field_name("left") or node.child_by_field_name("argument")
+        if target is not None and target.type == "identifier" and (
+                node.type != "pointer_expression" or node_text(node).startswith("&")):
+            index.pop(node_text(target), None)
+    out: set[tuple[int, str, int]] = set()
+    for stmt in body.named_children:
+        if stmt.type not in ("expression_statement", "return_statement", "declaration"):
+            continue
+        for call in evaluated_calls(stmt):
+            fn = call.child_by_field_name("function")
+            if fn is None or fn.type != "identifier":
+                continue
+            for pos, arg in enumerate(args_of(call)):
+                if arg.type == "identifier" and node_text(arg) in index:
+                    out.add((index[node_text(arg)], node_text(fn), pos))
+    return tuple(sorted(out))
 
 
 def _worth_following(calls: list[_Call], returns_ptr: bool, local: LocalSpecs) -> bool:
     """Whether a path analysis can find anything: the function calls a lock,
-    reference or put helper (by the table, this file or its name), or one
-    that requires a lock (reqsolve.py)."""
+    reference or put helper (by the table, this file or its name)."""
     return any(local.interesting(c.name) or "put" in c.name
-               or (returns_ptr and "get" in c.name) or local.requires_lock(c.name)
-               for c in calls)
+               or (returns_ptr and "get" in c.name) for c in calls)
 
 
 def _calls(calls: list[_Call], guards: list[tuple[int, int]],

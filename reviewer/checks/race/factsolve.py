@@ -21,7 +21,7 @@ from typing import Any
 
 from reviewer.checks.race.api import FnSpec, KernelApi, LockSpec
 from reviewer.checks.race.cfacts import FileFacts, FnRecord
-from reviewer.checks.race.reqsolve import compose_requires
+from reviewer.checks.race.reqsolve import ANY, compose_requires
 
 __all__ = ["MAX_SLEEP_DEPTH", "Derived", "resolve", "scope_of", "scopes_for"]
 
@@ -222,14 +222,21 @@ class _Solver:
             out += [LockSpec.parse(s, name) for s in self.locks(g).get("requires", [])]
         return out or None
 
-    def _may_lock(self, caller: FnRecord, name: str) -> bool:
-        if "lock" in name.lower():
-            return True
+    def _may_lock(self, caller: FnRecord, name: str) -> frozenset[str]:
+        """The kinds of lock calling `name` may take or drop: as the table
+        or a set resolved before says, as its definitions here do on every
+        path (reqsolve follows their calls for the rest), or, known
+        nowhere, any when its name says so (`lock_parent`)."""
         spec = self.known(caller, name)
         g = self.target(caller, name)
-        return (spec is not None and bool(spec.acquires or spec.releases or spec.takes)) or (
-            g is not None and any(r.flow is not None and (r.flow.acquires or r.flow.releases)
-                                  for r in g.recs))
+        kinds = {ls.kind for ls in spec.acquires + spec.releases + spec.takes} \
+            if spec is not None else set()
+        if g is not None:
+            kinds |= {lock[0] for r in g.recs if r.flow is not None
+                      for lock in r.flow.acquires + r.flow.releases}
+        elif spec is None and "lock" in name.lower():
+            kinds.add(ANY)
+        return frozenset(kinds)
 
     def _target_key(self, caller: FnRecord, name: str) -> Key | None:
         g = self.target(caller, name)

@@ -21,7 +21,7 @@ from reviewer.checks.race.exprs import args_of, unwrap
 from reviewer.checks.race.params import Env, Rooted, value_source
 from reviewer.cparse import node_text
 
-__all__ = ["FlowResult", "LocalSpecs", "analyse"]
+__all__ = ["FlowResult", "LocalSpecs", "analyse", "evaluated_calls"]
 
 LockT = tuple[str, int, str, bool]  # (kind, param, path, shared)
 RelT = tuple[str, int, str]
@@ -58,7 +58,6 @@ class LocalSpecs:
         self.api = api
         self.flows: dict[str, FlowResult] = {}
         self.names = _interesting(api)
-        self.requiring: set[str] = set()  # this file's, always passing a parameter to one
 
     def interesting(self, name: str) -> bool:
         """Calls of `name` can change a path's locks or references."""
@@ -69,18 +68,8 @@ class LocalSpecs:
     def add(self, name: str, flow: FlowResult | None) -> None:
         if name in self.flows or flow is None:  # two definitions (#ifdef): trust neither
             self.flows[name] = FlowResult(ret_other=True)
-            self.requiring.discard(name)
         else:
             self.flows[name] = flow
-            if any(self.requires_lock(callee) for _, callee, _ in flow.must_calls):
-                self.requiring.add(name)
-
-    def requires_lock(self, name: str) -> bool:
-        """Calls of `name` may need a lock held: the table says so, or it is
-        a function of this file always passing a parameter to one that does
-        (reqsolve.py decides)."""
-        spec = self.api.get(name)
-        return name in self.requiring or (spec is not None and bool(spec.requires))
 
     def acquires(self, name: str) -> tuple[LockT, ...]:
         flow = self.flows.get(name)
@@ -235,7 +224,7 @@ class _Walk:
 
     # --- expressions -------------------------------------------------------------
     def expr(self, node: Node, st: _State) -> _State:
-        for call in sorted(_must_calls(node), key=lambda n: n.end_byte):
+        for call in sorted(evaluated_calls(node), key=lambda n: n.end_byte):
             st = self.call(call, st)
         return st
 
@@ -369,7 +358,7 @@ def _returned(value: Node | None, st: _State, env: Env) -> str:
     return value_source(v)
 
 
-def _must_calls(node: Node) -> Iterator[Node]:
+def evaluated_calls(node: Node) -> Iterator[Node]:
     """Calls evaluated whenever `node` is: not the right of && / ||, nor the
     arms of ?:, nor inside sizeof or a nested statement expression."""
     stack = [node]

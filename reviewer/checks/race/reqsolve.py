@@ -1,18 +1,19 @@
 """Lock requirements composed through calls, for the tree facts.
 
-A function that, on every path, passes its parameter to a function that
-requires a lock on it (`lookup_one_len(name, dir, len)` needs the inode lock
+A function that passes its parameter, unconditionally (on every path, or
+from a statement of its body's top level), to a function that requires a
+lock on it (`lookup_one_len(name, dir, len)` needs the inode lock
 of `dir`; `__d_drop(d)` needs `d->d_lock`), and that can take no lock
 itself, requires that lock of its own caller: `my_lookup(dir, name)` is
 `lookup_one_len()` as far as the parent lock goes.  Composed up to
 MAX_REQUIRE_DEPTH calls, over the requirements the table, sparse's
 `__must_hold` and `lockdep_assert_held()` state.
 
-Only what the code proves: a call on some paths only, a function that
-calls anything that may take or drop a lock (the table or the tree's facts
-say so, its name has "lock" in it: `lock_parent()`, or it calls such a
-function of these files, at any depth), and a name with several
-definitions that disagree, give no requirement."""
+Only what the code proves: a call under a test, a function that may take
+or drop a lock of that kind itself (the table or the tree's facts say so,
+or through a function of these files, at any depth) or calls anything
+known nowhere whose name has "lock" in it (`lock_parent()`), and a name
+with several definitions that disagree, give no requirement."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from reviewer.checks.race.api import LockSpec
 from reviewer.checks.race.cfacts import FnRecord
 
-__all__ = ["MAX_REQUIRE_DEPTH", "compose_requires"]
+__all__ = ["ANY", "MAX_REQUIRE_DEPTH", "compose_requires", "lock_class"]
 
 # Calls up from a stated requirement.  Deeper wrappers are rare, and each
 # level is one more chance that a lock is taken in a way we do not see.
@@ -30,8 +31,17 @@ MAX_REQUIRE_DEPTH = 3
 Key = tuple[str, str]  # (scope, name), as factsolve keys its groups
 # (caller, callee) -> the callee's requirements (None: nothing known of it)
 Requires = Callable[[FnRecord, str], Sequence[LockSpec] | None]
-# (caller, callee) -> calling it may take a lock
-MayLock = Callable[[FnRecord, str], bool]
+# (caller, callee) -> the kinds of lock calling it may take or drop ("*": any)
+MayLock = Callable[[FnRecord, str], frozenset[str]]
+ANY = "*"
+# Kinds that may be one lock under two names: `spin_lock(&d->d_lock)` is
+# d_lock; `down_write(&inode->i_rwsem)` is the inode lock.
+_CLASS = {"d_lock": "spin", "rwlock": "spin", "bitspin": "spin", "seqlock": "spin",
+          "parent_inode": "inode", "rwsem": "inode"}
+
+
+def lock_class(kind: str) -> str:
+    return _CLASS.get(kind, kind)
 
 
 def compose_requires(groups: Mapping[Key, Sequence[FnRecord]], stated: Requires,
@@ -42,8 +52,10 @@ def compose_requires(groups: Mapping[Key, Sequence[FnRecord]], stated: Requires,
     resolves a call to the group it reaches (None: outside these files)."""
     lockers = _lockers(groups, may_lock, target)
 
-    def locks(rec: FnRecord, callee: str) -> bool:
-        return may_lock(rec, callee) or target(rec, callee) in lockers
+    def locks(rec: FnRecord, callee: str) -> frozenset[str]:
+        key = target(rec, callee)
+        return may_lock(rec, callee) | lockers.get(key, frozenset()) if key else \
+            may_lock(rec, callee)
 
     found: dict[Key, list[str]] = {}
 
@@ -71,40 +83,44 @@ def compose_requires(groups: Mapping[Key, Sequence[FnRecord]], stated: Requires,
 
 def _of_record(rec: FnRecord, requires: Callable[[FnRecord, str], Sequence[LockSpec]],
                may_lock: MayLock) -> set[str]:
-    """The requirements one definition passes on to its caller."""
-    flow = rec.flow
-    if flow is None or rec.macro \
-            or any(may_lock(rec, c) for c in rec.calls + rec.guarded_calls):
+    """The requirements one definition passes on to its caller: none of a
+    kind of lock it may take or drop itself."""
+    if rec.macro:
+        return set()
+    taken = {lock_class(k) for c in rec.calls + rec.guarded_calls for k in may_lock(rec, c)}
+    if ANY in taken:
         return set()
     out: set[str] = set()
-    for param, callee, pos in flow.must_calls:
+    for param, callee, pos in set(rec.top_calls) | set(rec.flow.must_calls if rec.flow else ()):
         for ls in requires(rec, callee):
-            if ls.arg == pos:
+            if ls.arg == pos and lock_class(ls.kind) not in taken:
                 out.add(_spec(ls, param))
     return out
 
 
 def _lockers(groups: Mapping[Key, Sequence[FnRecord]], may_lock: MayLock,
-             target: Callable[[FnRecord, str], Key | None]) -> set[Key]:
-    """The functions that may take or drop a lock, directly or through
+             target: Callable[[FnRecord, str], Key | None]) -> dict[Key, frozenset[str]]:
+    """The kinds of lock each function may take or drop, directly or through
     functions of these files (whatever the depth: taking a lock is what
     makes a requirement unproven)."""
     callers: dict[Key, set[Key]] = {}
-    out: set[Key] = set()
+    out: dict[Key, set[str]] = {}
     for key, recs in groups.items():
         for rec in recs:
             for callee in rec.calls + rec.guarded_calls:
-                if may_lock(rec, callee):
-                    out.add(key)
-                elif (t := target(rec, callee)) is not None:
+                if kinds := may_lock(rec, callee):
+                    out.setdefault(key, set()).update(kinds)
+                if (t := target(rec, callee)) is not None:
                     callers.setdefault(t, set()).add(key)
     todo = list(out)
     while todo:
-        for caller in callers.get(todo.pop(), ()):
-            if caller not in out:
-                out.add(caller)
+        key = todo.pop()
+        for caller in callers.get(key, ()):
+            mine = out.setdefault(caller, set())
+            if not out[key] <= mine:
+                mine |= out[key]
                 todo.append(caller)
-    return out
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 def _spec(ls: LockSpec, param: int) -> str:

@@ -254,6 +254,21 @@ struct dentry *foo_lookup_some(struct dentry *dir, const char *name)
 	return lookup_one_len(name, dir, strlen(name));
 }
 
+struct dentry *foo_lookup_if(struct dentry *dir, const char *name, bool locked)
+{
+	struct dentry *d = NULL;
+
+	if (locked)
+		d = lookup_one_len(name, dir, strlen(name));
+	return d;
+}
+
+struct dentry *foo_lookup_moved(struct dentry *dir, const char *name)
+{
+	dir = dir->d_parent;
+	return lookup_one_len(name, dir, strlen(name));
+}
+
 static void foo_prepare(struct dentry *dir)
 {
 	if (dir->d_flags)
@@ -372,7 +387,9 @@ def test_requirements_through_calls(derived: dict[tuple[str, str], dict[str, Any
     assert fact(derived, "foo_lookup_dot")["requires"] == ["parent_inode:0"]  # two calls down
     assert fact(derived, "foo_unhash")["requires"] == ["d_lock:0"]
     assert "requires" not in fact(derived, "foo_lookup_self")  # takes it itself
-    assert "requires" not in fact(derived, "foo_lookup_some")  # not on every path
+    assert fact(derived, "foo_lookup_some")["requires"] == ["parent_inode:0"]  # past a return
+    assert "requires" not in fact(derived, "foo_lookup_if")  # only under a test
+    assert "requires" not in fact(derived, "foo_lookup_moved")  # not the caller's dir
     assert "requires" not in fact(derived, "foo_lookup_prepared")  # a helper may take it
 
 
