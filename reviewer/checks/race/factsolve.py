@@ -208,7 +208,22 @@ class _Solver:
     # --- requirements ---------------------------------------------------------------
     def solve_requires(self) -> None:
         groups = {k: g.recs for k, g in self.groups.items()}
-        for key, specs in compose_requires(groups, self._stated, self._may_lock,
+        stated: dict[tuple[str, str], list[LockSpec] | None] = {}
+        kinds: dict[tuple[str, str], frozenset[str]] = {}
+
+        def cached_stated(caller: FnRecord, name: str) -> list[LockSpec] | None:
+            k = (caller.path, name)
+            if k not in stated:
+                stated[k] = self._stated(caller, name)
+            return stated[k]
+
+        def cached_kinds(caller: FnRecord, name: str) -> frozenset[str]:
+            k = (caller.path, name)
+            if k not in kinds:
+                kinds[k] = self._may_lock(caller, name)
+            return kinds[k]
+
+        for key, specs in compose_requires(groups, cached_stated, cached_kinds,
                                            self._target_key).items():
             self.groups[key].requires = specs
 
@@ -218,7 +233,7 @@ class _Solver:
         spec = self.known(caller, name)
         out = list(spec.requires) if spec is not None else []
         g = self.target(caller, name)
-        if g is not None:
+        if g is not None and any(r.notes for r in g.recs):
             out += [LockSpec.parse(s, name) for s in self.locks(g).get("requires", [])]
         return out or None
 

@@ -21,7 +21,7 @@ from reviewer.checks.race.exprs import args_of, unwrap
 from reviewer.checks.race.params import Env, Rooted, value_source
 from reviewer.cparse import node_text
 
-__all__ = ["FlowResult", "LocalSpecs", "analyse", "evaluated_calls"]
+__all__ = ["FlowResult", "LocalSpecs", "analyse"]
 
 LockT = tuple[str, int, str, bool]  # (kind, param, path, shared)
 RelT = tuple[str, int, str]
@@ -224,7 +224,7 @@ class _Walk:
 
     # --- expressions -------------------------------------------------------------
     def expr(self, node: Node, st: _State) -> _State:
-        for call in sorted(evaluated_calls(node), key=lambda n: n.end_byte):
+        for call in sorted(_must_calls(node), key=lambda n: n.end_byte):
             st = self.call(call, st)
         return st
 
@@ -358,7 +358,7 @@ def _returned(value: Node | None, st: _State, env: Env) -> str:
     return value_source(v)
 
 
-def evaluated_calls(node: Node) -> Iterator[Node]:
+def _must_calls(node: Node) -> Iterator[Node]:
     """Calls evaluated whenever `node` is: not the right of && / ||, nor the
     arms of ?:, nor inside sizeof or a nested statement expression."""
     stack = [node]

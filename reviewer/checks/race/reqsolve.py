@@ -50,12 +50,11 @@ def compose_requires(groups: Mapping[Key, Sequence[FnRecord]], stated: Requires,
     """Requirements (lock spec strings, "inode:0") each function inherits
     from its callees, beyond what `stated` already says of it.  `target`
     resolves a call to the group it reaches (None: outside these files)."""
-    lockers = _lockers(groups, may_lock, target)
+    lockers = _Lockers(groups, may_lock, target)
 
     def locks(rec: FnRecord, callee: str) -> frozenset[str]:
         key = target(rec, callee)
-        return may_lock(rec, callee) | lockers.get(key, frozenset()) if key else \
-            may_lock(rec, callee)
+        return may_lock(rec, callee) | lockers.kinds(key) if key else may_lock(rec, callee)
 
     found: dict[Key, list[str]] = {}
 
@@ -87,40 +86,58 @@ def _of_record(rec: FnRecord, requires: Callable[[FnRecord, str], Sequence[LockS
     kind of lock it may take or drop itself."""
     if rec.macro:
         return set()
+    wanted = [(ls, param) for param, callee, pos in
+              set(rec.top_calls) | set(rec.flow.must_calls if rec.flow else ())
+              for ls in requires(rec, callee) if ls.arg == pos]
+    if not wanted:
+        return set()
     taken = {lock_class(k) for c in rec.calls + rec.guarded_calls for k in may_lock(rec, c)}
     if ANY in taken:
         return set()
-    out: set[str] = set()
-    for param, callee, pos in set(rec.top_calls) | set(rec.flow.must_calls if rec.flow else ()):
-        for ls in requires(rec, callee):
-            if ls.arg == pos and lock_class(ls.kind) not in taken:
-                out.add(_spec(ls, param))
-    return out
+    return {_spec(ls, param) for ls, param in wanted if lock_class(ls.kind) not in taken}
 
 
-def _lockers(groups: Mapping[Key, Sequence[FnRecord]], may_lock: MayLock,
-             target: Callable[[FnRecord, str], Key | None]) -> dict[Key, frozenset[str]]:
+class _Lockers:
     """The kinds of lock each function may take or drop, directly or through
-    functions of these files (whatever the depth: taking a lock is what
-    makes a requirement unproven)."""
-    callers: dict[Key, set[Key]] = {}
-    out: dict[Key, set[str]] = {}
-    for key, recs in groups.items():
-        for rec in recs:
-            for callee in rec.calls + rec.guarded_calls:
-                if kinds := may_lock(rec, callee):
-                    out.setdefault(key, set()).update(kinds)
-                if (t := target(rec, callee)) is not None:
-                    callers.setdefault(t, set()).add(key)
-    todo = list(out)
-    while todo:
-        key = todo.pop()
-        for caller in callers.get(key, ()):
-            mine = out.setdefault(caller, set())
-            if not out[key] <= mine:
-                mine |= out[key]
-                todo.append(caller)
-    return {k: frozenset(v) for k, v in out.items()}
+    functions of these files, whatever the depth (taking a lock is what
+    makes a requirement unproven); computed for the functions asked about
+    and what they reach, once."""
+
+    def __init__(self, groups: Mapping[Key, Sequence[FnRecord]], may_lock: MayLock,
+                 target: Callable[[FnRecord, str], Key | None]) -> None:
+        self.groups, self.may_lock, self.target = groups, may_lock, target
+        self.done: dict[Key, frozenset[str]] = {}
+
+    def kinds(self, key: Key) -> frozenset[str]:
+        if key not in self.done:
+            self._solve(key)
+        return self.done[key]
+
+    def _solve(self, start: Key) -> None:
+        own: dict[Key, set[str]] = {}
+        callees: dict[Key, set[Key]] = {}
+        todo = [start]
+        while todo:  # what `start` reaches and is not solved yet
+            key = todo.pop()
+            if key in own or key in self.done:
+                continue
+            own[key], callees[key] = set(), set()
+            for rec in self.groups.get(key, ()):
+                for callee in rec.calls + rec.guarded_calls:
+                    own[key] |= self.may_lock(rec, callee)
+                    if (t := self.target(rec, callee)) is not None:
+                        callees[key].add(t)
+                        todo.append(t)
+        changed = True
+        while changed:
+            changed = False
+            for key, kinds in own.items():
+                for t in callees[key]:
+                    more = self.done.get(t) if t in self.done else own.get(t, set())
+                    if more and not more <= kinds:
+                        kinds |= more
+                        changed = True
+        self.done.update((k, frozenset(v)) for k, v in own.items())
 
 
 def _spec(ls: LockSpec, param: int) -> str:
