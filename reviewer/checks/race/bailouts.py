@@ -5,7 +5,7 @@ Both versions are read as exits (`goto LABEL`, `return`) under conditions:
 each condition in disjunctive normal form over its leaves (`flags &
 RENAME_EXCHANGE`, `d_is_negative(new)`), then every assignment of the
 leaves is tried.  An assignment under which the old code took an exit and
-the new code does not take it is a lost case; when every reason the old
+the new code takes none (of those under a condition) is a lost case; when every reason the old
 code had to leave in the lost cases includes a state test of the API table
 (`d_is_negative()`, `d_unhashed()` ...) that the new code still makes, at
 one value, the new code now runs on with the object in that state.  Only fragments made of `if`,
@@ -37,10 +37,11 @@ Exits = dict[str, list[Conj]]  # exit ("goto out", "return -EINVAL") -> when it 
 
 def lost_bailouts(x: Exprs, removed: list[str], anchor: int, new: Sequence[Node]) -> list[Hit]:
     """RACE019 on `new`, the statements written where `removed` stood."""
-    old_exits = _exits(list(statements(removed)))
-    new_exits = _exits(list(new))
+    old_exits = _conditional(_exits(list(statements(removed))))
+    new_exits = _conditional(_exits(list(new)))
     if not old_exits or not new_exits:
         return []
+    leaving = [c for conjs in new_exits.values() for c in conjs]
     leaves = _leaves(list(statements(removed)) + list(new))
     if len(leaves) > _MAX_ATOMS:
         return []
@@ -51,7 +52,7 @@ def lost_bailouts(x: Exprs, removed: list[str], anchor: int, new: Sequence[Node]
         env = dict(zip(leaves, values, strict=True))
         for exit_, conjs in old_exits.items():
             taken = [c for c in conjs if _holds(c, env)]
-            if not taken or any(_holds(c, env) for c in new_exits.get(exit_, [])):
+            if not taken or any(_holds(c, env) for c in leaving):
                 continue
             lost.append(env)
             targets.add(exit_)
@@ -90,6 +91,14 @@ def rewritten(body: Node, anchor: int) -> list[Node]:
                 sib = sib.next_named_sibling
             return out
     return []
+
+
+def _conditional(exits: Exits) -> Exits:
+    """The exits taken under a condition: a decision's, not the function's
+    own end (`return 0;` after it); any of them leaves (another error code,
+    another label: still leaving)."""
+    out = {e: [c for c in conjs if c] for e, conjs in exits.items()}
+    return {e: conjs for e, conjs in out.items() if conjs}
 
 
 def _exits(stmts: list[Node]) -> Exits:
