@@ -91,6 +91,8 @@ class Analysis:
         """Send the work and yield reviewer.review()'s events until it
         finishes or the child dies; `cancelled` is asked while waiting and
         tells the child to stop."""
+        # the UI comes first: the child and its check workers yield the CPU to it
+        options = replace(options, background=True)
         if options.tree:  # the child runs in the directory of now, but be sure
             options = replace(options, tree=os.path.abspath(options.tree))
         self._conn.send((opened, options))

@@ -20,6 +20,7 @@ from helpers import alive, children
 import reviewer
 from bench.synth import synthetic_thread
 from reviewer import Failed, Finished, RevisionApplied, RevisionChecked, Started
+from reviewer.machine import BACKGROUND_NICE
 from tests.tui.helpers import settle
 from tui import analysis
 from tui.analysis import Analysis, Crashed
@@ -52,6 +53,25 @@ def test_results_stream_and_match_the_core(sample: tuple[Path, Path]) -> None:
                                  reviewer.load_config())
     assert [sorted(f.rule_id for f in r.findings) for r in checked] == \
         [sorted(f.rule_id for f in r.findings) for r in here]
+
+
+def test_the_child_and_its_workers_yield_the_cpu_to_the_ui(sample: tuple[Path, Path]) -> None:
+    """The analysis is the UI's background work: the child and its check
+    workers run at a lower priority; the UI process keeps its own."""
+    _tree, thread = sample
+    opened = reviewer.open_source(thread)
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    analysis.prepare()
+    with Analysis() as work:
+        assert work.pid is not None
+        seen: list[int] = []
+        for event in work.run(opened, reviewer.Options(jobs=2), lambda: False):
+            if isinstance(event, Started):
+                seen = [os.getpriority(os.PRIO_PROCESS, pid)
+                        for pid in [work.pid, *children(work.pid)]]
+    assert len(seen) == 3, "the child and its two workers"
+    assert seen == [max(ours, BACKGROUND_NICE)] * 3
+    assert os.getpriority(os.PRIO_PROCESS, 0) == ours
 
 
 def test_the_child_uses_the_environment_of_now(sample: tuple[Path, Path], tmp_path: Path,
