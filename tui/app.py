@@ -79,15 +79,12 @@ class ReviewerApp(App[int]):
         self.session.state = event.phase
         self._refresh()
 
-    @on(Work.RevisionApplied)
-    def _applied(self, event: Work.RevisionApplied) -> None:
-        self.session.applies[event.key] = event.result
-        self._refresh()
-
-    @on(Work.RevisionChecked)
-    def _checked(self, event: Work.RevisionChecked) -> None:
-        self.session.state = "checking"
-        self.session.reports[event.key] = event.report
+    @on(Work.ResultsArrived)
+    def _results(self, event: Work.ResultsArrived) -> None:
+        self.session.applies.update(event.applied)
+        if event.checked:
+            self.session.state = "checking"
+            self.session.reports.update(event.checked)
         self._refresh()
 
     @on(Work.WorkFinished)
