@@ -160,7 +160,8 @@ class CompareScreen(BaseScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self._goto()
+        if self.aimed:
+            self._goto()
 
     def show_target(self, target: CompareAt) -> None:
         """Reuse this screen for another visit: compare up to `new`."""
