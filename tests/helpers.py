@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,14 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpus"
 REFERENCE_THREAD = CORPUS / "overlayfs-dcache" / "thread.mbox"
 PEERS = CORPUS / "peers"
+
+
+def ctrl_c_default() -> None:
+    """A Popen preexec_fn: SIGINT as a terminal's foreground job has it.  A
+    test run in the background (a non-interactive shell's `&`) has SIGINT
+    ignored, and so would the reviewer it starts, which then rightly keeps
+    ignoring it, as a background job should."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def need(path: Path) -> Path:

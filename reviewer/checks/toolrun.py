@@ -128,9 +128,10 @@ def run_perl(top: Path, script: str, args: Sequence[str], *, timeout: float,
 
 # The tools running in any thread, so that Ctrl-C or SIGTERM in the main
 # thread ends them: a worker thread's perl would otherwise run on to its
-# timeout while the process waits for that thread.
+# timeout while the process waits for that thread.  Reentrant: stop_all()
+# runs in a signal handler, which may interrupt the main thread holding it.
 _RUNNING: set[subprocess.Popen[bytes]] = set()
-_RUNNING_LOCK = threading.Lock()
+_RUNNING_LOCK = threading.RLock()
 _STOPPED = threading.Event()
 
 

@@ -25,6 +25,7 @@ from core.gitutil import (
     user_state,
     write_files,
 )
+from helpers import ctrl_c_default
 
 import reviewer
 from reviewer import ApplyResult, PatchStatus
@@ -219,7 +220,7 @@ def test_ctrl_c(tmp_path: Path, target: str, long_built: tuple[Path, Path]) -> N
     proc = subprocess.Popen(
         [sys.executable, "-m", "reviewer.cli", "apply", str(mbox), "--tree", str(repo)],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True)
+        start_new_session=True, preexec_fn=ctrl_c_default)
     deadline = time.monotonic() + 30
     while proc.poll() is None and time.monotonic() < deadline:
         # interrupt once applying has started (its temporary index exists)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from core.gitutil import git
+from helpers import ctrl_c_default
 
 from reviewer.cli import main
 from reviewer.tree.gitrepo import GitRepo
@@ -152,7 +153,7 @@ def test_signal_during_real_import(tarball: Path, tmp_path: Path, sig: int) -> N
     dest = tmp_path / "linux"
     proc = subprocess.Popen([sys.executable, "-m", "reviewer.cli", "tree", "import",
                              str(tarball), str(dest)], cwd=ROOT, stderr=subprocess.PIPE,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            preexec_fn=ctrl_c_default)
     deadline = time.monotonic() + 60
     while not leftovers(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -32,7 +32,7 @@ from core.gitutil import (
     user_state,
     write_files,
 )
-from helpers import alive
+from helpers import alive, ctrl_c_default
 from reliability.common import (
     ROOT,
     assert_clean_exit,
@@ -407,7 +407,8 @@ def test_signal_mid_apply(sig: signal.Signals, code: int, line: str, tmp_path: P
     before = user_state(repo)
     proc = subprocess.Popen(reviewer_argv(["apply", str(mbox), "--tree", str(repo)]),
                             cwd=tmp_path, env=sub_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+                            stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=ctrl_c_default)
     deadline = time.monotonic() + 60
     sent = False
     while proc.poll() is None and time.monotonic() < deadline:
@@ -538,7 +539,8 @@ def test_signal_while_checkpatch_hangs(sig: signal.Signals, code: int, line: str
                        "--select", "POL005", "--base", "main"]),
         cwd=tmp_path, env=sub_env({"REVIEWER_CONFIG": str(config),
                                    "REVIEWER_CACHE": str(tmp_path / "c.sqlite3")}),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        preexec_fn=ctrl_c_default)
     deadline = time.monotonic() + 60
     while not (pids.exists() and len(pids.read_text().split()) == 2):
         assert proc.poll() is None and time.monotonic() < deadline

@@ -6,6 +6,8 @@ linux-source-6.1 tarball is installed (skipped with the reason otherwise).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -113,6 +115,22 @@ def test_hung_checkpatch_is_killed(tmp_path: Path) -> None:
     assert time.monotonic() - start < 15
     assert outcome.status == "skipped"
     assert "timed out after 1 s" in outcome.reason
+
+
+def test_stop_all_from_a_handler_that_interrupted_registration() -> None:
+    """SIGTERM in a check worker runs stop_all() in the main thread, which
+    may be the thread registering a perl at that moment: it must not wait
+    for itself (the worker would hang until its parent kills it, leaving
+    the perl behind).  In a child, so that a regression cannot hang us."""
+    code = ("import os, signal\n"
+            "from reviewer.checks import toolrun\n"
+            "signal.signal(signal.SIGTERM, lambda *_: toolrun.stop_all())\n"
+            "with toolrun._RUNNING_LOCK:\n"
+            "    os.kill(os.getpid(), signal.SIGTERM)\n"
+            "print('stopped')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=20,
+                          check=False)
+    assert done.stdout.decode().split() == ["stopped"], done.stderr.decode()
 
 
 def marker_script(marker: Path) -> str:
