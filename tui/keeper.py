@@ -53,16 +53,19 @@ class Keeper:
 
     def prepare_one(self) -> bool:
         """If the user is reading, compose one kept screen not visited yet,
-        unseen; False once there is none left.  `_get_screen` is the step of
-        Textual's push_screen that mounts a screen (Textual < 9)."""
+        unseen; False once there is none left (or Textual cannot do it)."""
         kind = next((k for k in SCREENS.values() if k not in self._kept), None)
-        if kind is None:
+        # The one private step used: push_screen's mounting of a screen,
+        # without showing it (Textual < 9, pinned).  Gone in a later Textual,
+        # screens are composed on their first visit, as without this class.
+        mount = getattr(self._app, "_get_screen", None)
+        if kind is None or mount is None:
             return False
         if time.monotonic() - self._busy_at >= QUIET_S:
             screen = self._keep(kind)
             screen.aimed = False  # nothing to show until screen_for() gives a target
             screen.fit_width()  # before it is styled: cheaper than after
-            self._app._get_screen(screen)  # noqa: SLF001
+            mount(screen)
         return True
 
     def _keep(self, kind: type[Kept]) -> Kept:
