@@ -18,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from multiprocessing import forkserver, resource_tracker
@@ -91,25 +92,41 @@ class Analysis:
         """Send the work and yield reviewer.review()'s events until it
         finishes or the child dies; `cancelled` is asked while waiting and
         tells the child to stop."""
+        for batch in self.batches(opened, options, cancelled):
+            yield from batch
+
+    def batches(self, opened: reviewer.Opened, options: reviewer.Options,
+                cancelled: Callable[[], bool], every: float = 0) -> Iterator[list[Event]]:
+        """As run(), the events in lists at most one per `every` seconds: an
+        event after a quiet spell comes at once, the ones hard behind it
+        together (the last one, Finished or Crashed, without waiting)."""
+        # the UI comes first: the child and its check workers yield the CPU to it
+        options = replace(options, background=True)
         if options.tree:  # the child runs in the directory of now, but be sure
             options = replace(options, tree=os.path.abspath(options.tree))
         self._conn.send((opened, options))
+        batch: list[Event] = []
+        due = 0.0  # when the batch may go
         while True:
             if cancelled():
                 self._stop.set()
-            if not self._conn.poll(POLL_S):
-                if not self._proc.is_alive() and not self._conn.poll():
-                    yield self._died()
+            wait = min(POLL_S, max(0.0, due - time.monotonic())) if batch else POLL_S
+            if self._conn.poll(wait):
+                try:
+                    event: Event = self._conn.recv()
+                except (EOFError, OSError):
+                    yield [*batch, self._died()]
                     return
-                continue
-            try:
-                event: Event = self._conn.recv()
-            except (EOFError, OSError):
-                yield self._died()
+                batch.append(event)
+                if isinstance(event, reviewer.Finished | Crashed):
+                    yield batch
+                    return
+            elif not self._proc.is_alive() and not self._conn.poll():
+                yield [*batch, self._died()]
                 return
-            yield event
-            if isinstance(event, reviewer.Finished | Crashed):
-                return
+            if batch and time.monotonic() >= due:
+                yield batch
+                batch, due = [], time.monotonic() + every
 
     def _died(self) -> Crashed:
         self._proc.join(timeout=1)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -17,19 +17,14 @@ from tui import analysis, states
 from tui.commands import ReviewerCommands, system_commands
 from tui.helpdata import HelpSection
 from tui.interpreter import Tuning
-from tui.screens.base import BaseScreen, CompareAt, PatchAt, RuleAt, Target, ThreadAt
-from tui.screens.compare import CompareScreen
+from tui.keeper import PREPARE_EVERY_S, Keeper
+from tui.screens.base import BaseScreen, RuleAt, Target
 from tui.screens.explain import ExplainScreen
 from tui.screens.help import HelpScreen, app_help
-from tui.screens.patch import PatchScreen
 from tui.screens.revisions import RevisionsScreen
-from tui.screens.thread import ThreadScreen
 from tui.session import Session
 
 Work = RevisionsScreen
-Kept = ThreadScreen | PatchScreen | CompareScreen  # composed once, reused (see go())
-SCREENS: dict[type, type[Kept]] = {ThreadAt: ThreadScreen, PatchAt: PatchScreen,
-                                   CompareAt: CompareScreen}
 
 
 class ReviewerApp(App[int]):
@@ -53,18 +48,29 @@ class ReviewerApp(App[int]):
         self.session = Session(source, options or reviewer.Options())
         self.revisions = RevisionsScreen()
         self.tuning = Tuning()
-        self._kept: dict[type[Kept], Kept] = {}  # reused by go()
+        self.keeper = Keeper(self)  # the screens go() reuses
 
     def on_mount(self) -> None:
         self.sub_title = self.session.title
         self.tuning.start()
         self.push_screen(self.revisions)
+        self._preparing = self.set_interval(PREPARE_EVERY_S, self._prepare)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.keeper.busy()
+        await super().on_event(event)
+
+    def _prepare(self) -> None:
+        if self.session.opened is not None and not self.keeper.prepare_one():
+            self._preparing.stop()
 
     # -- results flow in from the work, and down to the screens --------------
 
     @on(Work.SourceLoaded)
     def _loaded(self, event: Work.SourceLoaded) -> None:
         self.session.opened = event.opened
+        self.keeper.busy()  # the matrix comes, and keys with it
         self.tuning.freeze()
         self._refresh()
 
@@ -79,15 +85,12 @@ class ReviewerApp(App[int]):
         self.session.state = event.phase
         self._refresh()
 
-    @on(Work.RevisionApplied)
-    def _applied(self, event: Work.RevisionApplied) -> None:
-        self.session.applies[event.key] = event.result
-        self._refresh()
-
-    @on(Work.RevisionChecked)
-    def _checked(self, event: Work.RevisionChecked) -> None:
-        self.session.state = "checking"
-        self.session.reports[event.key] = event.report
+    @on(Work.ResultsArrived)
+    def _results(self, event: Work.ResultsArrived) -> None:
+        self.session.applies.update(event.applied)
+        if event.checked:
+            self.session.state = "checking"
+            self.session.reports.update(event.checked)
         self._refresh()
 
     @on(Work.WorkFinished)
@@ -144,22 +147,10 @@ class ReviewerApp(App[int]):
         if self.session.opened is None and not isinstance(target, RuleAt):
             self.notify("the thread is still loading", markup=False)
             return
-        screen: ThreadScreen | PatchScreen | CompareScreen | ExplainScreen
         if isinstance(target, RuleAt):
-            screen = ExplainScreen(target.rule_id)
-        else:  # the kept one, unless stacked already (thread → patch → thread)
-            kind = SCREENS[type(target)]
-            kept = self._keep(kind)
-            screen = kept if kept not in self.screen_stack else kind()
-            screen.show_target(target)  # type: ignore[arg-type]  # kind matches target
-        self.push_screen(screen)
-
-    def _keep(self, kind: type[Kept]) -> Kept:
-        """The one `kind` screen go() reuses: installed, so kept when popped."""
-        if kind not in self._kept:
-            self._kept[kind] = kind()
-            self.install_screen(self._kept[kind], f"kept-{kind.__name__}")
-        return self._kept[kind]
+            self.push_screen(ExplainScreen(target.rule_id))
+        else:  # the kept screen of its kind (tui.keeper)
+            self.push_screen(self.keeper.screen_for(target))
 
     def action_home(self) -> None:
         while len(self.screen_stack) > 2:  # [default screen, revisions, …]

@@ -29,6 +29,11 @@ class Options:
     jobs: int = 0  # worker processes for the checks; 0: one per core
     checks: bool = True  # False: apply only
     only: tuple[Key, ...] = ()  # the revisions to work on (by label); empty: every one
+    # The run is an interactive program's background work (the TUI's analysis
+    # process): review() lowers the priority of the process it runs in, and so
+    # of its check workers and their git and perl, to BACKGROUND_NICE for good.
+    # The CLI leaves it off: there the run is what the user waits for.
+    background: bool = False
 
     def config(self) -> Config:
         """The user's configuration with these options on top."""

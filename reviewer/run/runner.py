@@ -22,6 +22,7 @@ from pathlib import Path
 
 from reviewer.config import Config
 from reviewer.errors import ReviewerError, TreeError
+from reviewer.machine import lower_priority
 from reviewer.model import ApplyResult, Phase, Revision, RunState
 from reviewer.pipeline import Opened, open_source
 from reviewer.run.events import (
@@ -54,6 +55,8 @@ def review(source: str | Path | Opened, options: Options | None = None,
            cancelled: Callable[[], bool] = _never) -> Generator[Event, None, None]:
     """Open, apply and check SOURCE as `options` say; see the module doc."""
     options = options or Options()
+    if options.background:  # before the workers are forked: they inherit it
+        lower_priority()
     try:
         config = options.config() if options.checks else Config()
         opened = source if isinstance(source, Opened) else open_source(

@@ -31,6 +31,7 @@ from reviewer import (
     Started,
     review,
 )
+from reviewer.machine import BACKGROUND_NICE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -143,6 +144,33 @@ def test_a_consumer_that_stops_early_leaves_no_worker(sample: tuple[Path, Path])
     assert workers, "the pool runs once the run has started"
     events.close()
     assert _wait_gone(workers) == set()
+
+
+def _niceness(pid: int) -> int:
+    return os.getpriority(os.PRIO_PROCESS, pid)
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_background_work_yields_the_cpu_and_a_run_of_the_cli_does_not(
+        background: bool, sample: tuple[Path, Path]) -> None:
+    """`background` (the TUI's analysis child) lowers the priority of the
+    process running the review, and its workers inherit it; without it (as
+    the CLI runs) nothing changes.  In a process of its own: it is for good."""
+    tree, mbox = sample
+    code = ("import multiprocessing, os, sys, reviewer\n"
+            "options = reviewer.Options(tree=sys.argv[2], jobs=2, background=sys.argv[3] == '1')\n"
+            "for e in reviewer.review(sys.argv[1], options):\n"
+            "    if isinstance(e, reviewer.Started):\n"
+            "        pids = [p.pid for p in multiprocessing.active_children()]\n"
+            "        print(*(os.getpriority(os.PRIO_PROCESS, p) for p in [0, *pids]))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(mbox), str(tree), str(int(background))],
+                         cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout.split()
+    ours = _niceness(0)
+    assert len(out) == 3, "the process and its two workers"
+    expected = max(ours, BACKGROUND_NICE) if background else ours
+    assert [int(n) for n in out] == [expected] * 3
+    assert _niceness(0) == ours
 
 
 def test_workers_end_when_their_parent_is_killed(tmp_path: Path) -> None:

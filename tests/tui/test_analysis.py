@@ -13,6 +13,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import alive, children
@@ -20,10 +21,14 @@ from helpers import alive, children
 import reviewer
 from bench.synth import synthetic_thread
 from reviewer import Failed, Finished, RevisionApplied, RevisionChecked, Started
+from reviewer.machine import BACKGROUND_NICE
 from tests.tui.helpers import settle
 from tui import analysis
 from tui.analysis import Analysis, Crashed
 from tui.app import make_app
+from tui.screens import revisions
+from tui.screens.revisions import RevisionsScreen
+from tui.widgets.matrix import RevisionMatrix
 
 
 def _events(opened: reviewer.Opened, tree: Path | None,
@@ -52,6 +57,68 @@ def test_results_stream_and_match_the_core(sample: tuple[Path, Path]) -> None:
                                  reviewer.load_config())
     assert [sorted(f.rule_id for f in r.findings) for r in checked] == \
         [sorted(f.rule_id for f in r.findings) for r in here]
+
+
+def test_the_child_and_its_workers_yield_the_cpu_to_the_ui(sample: tuple[Path, Path]) -> None:
+    """The analysis is the UI's background work: the child and its check
+    workers run at a lower priority; the UI process keeps its own."""
+    _tree, thread = sample
+    opened = reviewer.open_source(thread)
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    analysis.prepare()
+    with Analysis() as work:
+        assert work.pid is not None
+        seen: list[int] = []
+        for event in work.run(opened, reviewer.Options(jobs=2), lambda: False):
+            if isinstance(event, Started):
+                seen = [os.getpriority(os.PRIO_PROCESS, pid)
+                        for pid in [work.pid, *children(work.pid)]]
+    assert len(seen) == 3, "the child and its two workers"
+    assert seen == [max(ours, BACKGROUND_NICE)] * 3
+    assert os.getpriority(os.PRIO_PROCESS, 0) == ours
+
+
+def test_results_hard_behind_each_other_come_together(sample: tuple[Path, Path]) -> None:
+    """batches(every): an event after a quiet spell at once, the ones behind
+    it within `every` together, the same events in the same order, and the
+    end without waiting out `every`."""
+    _tree, thread = sample
+    opened = reviewer.open_source(thread)
+    one_by_one = _events(opened, None)
+    with Analysis() as work:
+        start = time.monotonic()
+        batches = list(work.batches(opened, reviewer.Options(), lambda: False, every=60))
+        took = time.monotonic() - start
+    assert [len(b) for b in batches] == [1, len(one_by_one) - 1]
+    assert isinstance(batches[0][0], Started) and took < 60
+    assert [type(e) for b in batches for e in b] == [type(e) for e in one_by_one]
+    assert batches[1][-1] == Finished("done", 0, 4)
+
+
+async def test_the_app_repaints_once_per_batch_of_results(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Results that come together are one message (one repaint of the
+    screens), and every one of them is shown."""
+    thread = tmp_path / "big.mbox"
+    thread.write_bytes(synthetic_thread(messages=120, revisions=12))
+    monkeypatch.setattr(revisions, "RESULTS_BATCH_S", 60)
+    arrived: list[int] = []  # the revisions checked, per message
+    made = RevisionsScreen.ResultsArrived.__init__
+
+    def counted(message: RevisionsScreen.ResultsArrived, run: int, applied: dict[Any, Any],
+                checked: dict[Any, Any]) -> None:
+        arrived.append(len(checked))
+        made(message, run, applied, checked)
+
+    monkeypatch.setattr(RevisionsScreen.ResultsArrived, "__init__", counted)
+    app = make_app(str(thread), None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        matrix = app.revisions.query_one(RevisionMatrix)
+        rows = [matrix.cells(row) for row in range(matrix.row_count)]
+    assert app.session.state == "done" and len(app.session.reports) == 12
+    assert arrived == [12], "the results behind the start came together"
+    assert all(cell.plain not in ("…", "–") for row in rows for cell in row[5:8])
 
 
 def test_the_child_uses_the_environment_of_now(sample: tuple[Path, Path], tmp_path: Path,

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from textual.screen import Screen
+
 from tests.tui.helpers import settle
+from tui import keeper
+from tui.app import ReviewerApp
 from tui.screens.base import PatchAt, ThreadAt
 from tui.screens.compare import CompareScreen
 from tui.screens.patch import PatchScreen
+from tui.screens.revisions import RevisionsScreen
 from tui.screens.thread import ThreadScreen
 from tui.widgets.lineview import LineView
+from tui.widgets.matrix import RevisionMatrix
 from tui.widgets.searchbar import SearchBar
 from tui.widgets.threadtree import ThreadTree
 
@@ -96,3 +102,46 @@ async def test_a_kept_screen_is_restyled_only_when_the_theme_changed(demo_app) -
         await pilot.press("t")
         await pilot.pause()
         assert app.screen is screen and restyled
+
+
+async def test_screens_not_visited_yet_are_composed_while_the_user_reads(demo_app) -> None:
+    """With no key for a while, the kept screens are composed ahead of their
+    first visit, unseen; that visit then shows its target like any other."""
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        kinds = (ThreadScreen, PatchScreen, CompareScreen)
+        for _ in range(100):
+            if all(_kept(app, kind) is not None and _kept(app, kind).is_mounted
+                   for kind in kinds):
+                break
+            await pilot.pause(0.1)
+        prepared = {kind: _kept(app, kind) for kind in kinds}
+        assert all(s is not None and s.is_mounted for s in prepared.values())
+        assert [type(s) for s in app.screen_stack[1:]] == [RevisionsScreen], "all unseen"
+        await pilot.press("t")
+        await settle(pilot)
+        thread = app.screen
+        assert thread is prepared[ThreadScreen] and isinstance(thread, ThreadScreen)
+        assert thread.shown == app.session.revision(app.revisions.query_one(
+            RevisionMatrix).current()[0]).first_message.msgid
+        assert thread.query_one(ThreadTree).has_focus
+
+
+async def test_no_screen_is_composed_while_the_user_types(demo_app, monkeypatch) -> None:
+    """Composing takes the UI thread for tens of ms: not while keys come."""
+    monkeypatch.setattr(keeper, "QUIET_S", 3600)
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.pause(1)
+        assert all(_kept(app, kind) is None for kind in (ThreadScreen, PatchScreen))
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, ThreadScreen) and app.screen.shown is not None
+
+
+def _kept(app: ReviewerApp, kind: type[Screen[None]]) -> Screen[None] | None:
+    """The kept screen of `kind`, if there is one yet (installed by name)."""
+    name = f"kept-{kind.__name__}"
+    return app.get_screen(name) if app.is_screen_installed(name) else None

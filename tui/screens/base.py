@@ -56,6 +56,9 @@ SIDE_PANE = Binding("o", "toggle_side", "Side pane", id="side-pane",
 
 class BaseScreen(Screen[None]):
     HELP: ClassVar[str] = ""  # one paragraph for the help screen
+    # False: composed ahead of its first visit (ReviewerApp.prepare_screens),
+    # it has nothing to show until show_target() gives it a target
+    aimed = True
     BINDINGS = [
         Binding("q", "back", "Back", id="back", tooltip="Go back to the previous screen"),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="pane.next",
@@ -97,6 +100,16 @@ class BaseScreen(Screen[None]):
         if getattr(self, "_resumed_theme", None) == theme:
             event.refresh_styles = False
         self._resumed_theme = theme
+
+    def fit_width(self) -> None:
+        """Give the screen now the width class (HORIZONTAL_BREAKPOINTS) of the
+        terminal.  Screen sets it on its Resize, which on a first visit comes
+        after the first layout: the class change then restyles the screen
+        and lays it out once more (~15 ms of the visit)."""
+        points = self.HORIZONTAL_BREAKPOINTS or self.app.HORIZONTAL_BREAKPOINTS or []
+        width = self.app.size.width
+        fits = next((name for at, name in sorted(points, reverse=True) if width >= at), None)
+        self.update_classes({name: name == fits for _, name in points})
 
     def open(self, target: Target) -> None:
         self.post_message(self.OpenRequested(target))

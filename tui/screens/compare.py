@@ -160,7 +160,19 @@ class CompareScreen(BaseScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self._goto()
+        if self.aimed:
+            self._goto()
+        else:  # composed ahead of its first visit (tui.keeper)
+            self.load_compare()
+
+    @work(thread=True, group="load-compare", exit_on_error=False,
+          description="load the core's compare code")
+    def load_compare(self) -> None:
+        """The core loads its compare code when first used (~0.15 s without
+        bytecode caches): in the first comparison's worker thread, that
+        competed with the screen's first paint for the interpreter."""
+        for name in ("compare_pair", "compare_sections"):
+            getattr(reviewer, name)
 
     def show_target(self, target: CompareAt) -> None:
         """Reuse this screen for another visit: compare up to `new`."""

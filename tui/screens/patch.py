@@ -93,7 +93,8 @@ class PatchScreen(BaseScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self._goto()
+        if self.aimed:
+            self._goto()
 
     def show_target(self, target: PatchAt) -> None:
         """Reuse this screen for another visit: show patch `index` of `key`."""

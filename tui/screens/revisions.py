@@ -37,6 +37,10 @@ from tui.widgets.workbar import WorkBar
 # revision would do while the user's first keys wait (gpg runs per
 # OpenPGP-signed mail, so a batch can still be a while coming).
 ATTEST_BATCH_S = 0.25
+# Results (a revision applied or checked) come together at most this often:
+# each message repaints the screens, and a fast run (cached results, small
+# revisions) would otherwise queue one repaint per result before the keys.
+RESULTS_BATCH_S = 0.25
 
 
 class RevisionsScreen(BaseScreen):
@@ -81,17 +85,15 @@ class RevisionsScreen(BaseScreen):
             self.total = total
             self.phase = phase
 
-    class RevisionApplied(WorkReported):
-        def __init__(self, run: int, key: Key, result: reviewer.ApplyResult) -> None:
-            super().__init__(run)
-            self.key = key
-            self.result = result
+    class ResultsArrived(WorkReported):
+        """Revisions applied and revisions checked since the last such
+        message, in the order they came (see RESULTS_BATCH_S)."""
 
-    class RevisionChecked(WorkReported):
-        def __init__(self, run: int, key: Key, report: reviewer.RevisionReport) -> None:
+        def __init__(self, run: int, applied: dict[Key, reviewer.ApplyResult],
+                     checked: dict[Key, reviewer.RevisionReport]) -> None:
             super().__init__(run)
-            self.key = key
-            self.report = report
+            self.applied = applied
+            self.checked = checked
 
     class ProblemFound(WorkReported):
         """Something failed; `fatal` when nothing more can be shown."""
@@ -157,20 +159,36 @@ class RevisionsScreen(BaseScreen):
                 if opened is None:
                     opened = reviewer.open_source(source, options.lore, options.offline)
                     self.post_message(self.SourceLoaded(run, opened))
-                for event in analysis.run(opened, options, lambda: worker.is_cancelled):
-                    if (message := self._message(run, event)) is not None:
+                for batch in analysis.batches(opened, options, lambda: worker.is_cancelled,
+                                              RESULTS_BATCH_S):
+                    for message in self._messages(run, batch):
                         self.post_message(message)
         except Exception as exc:
             self.post_message(self.ProblemFound(run, Problem.of(exc), fatal=True))
+
+    def _messages(self, run: int, batch: list[analysis.Event]) -> list[WorkReported]:
+        """One message for the batch's results, one for each other event
+        (the end last)."""
+        applied: dict[Key, reviewer.ApplyResult] = {}
+        checked: dict[Key, reviewer.RevisionReport] = {}
+        others: list[RevisionsScreen.WorkReported] = []
+        for event in batch:
+            match event:
+                case reviewer.RevisionApplied(si, result):
+                    applied[(si, result.label)] = result
+                case reviewer.RevisionChecked(si, report):
+                    checked[(si, report.label)] = report
+                case _:
+                    if (message := self._message(run, event)) is not None:
+                        others.append(message)
+        results = [self.ResultsArrived(run, applied, checked)] if applied or checked else []
+        end = [m for m in others if isinstance(m, self.WorkFinished)]
+        return [m for m in others if m not in end] + results + end
 
     def _message(self, run: int, event: analysis.Event) -> WorkReported | None:
         match event:
             case reviewer.Started(total, phase, _tree):
                 return self.WorkStarted(run, total, phase)
-            case reviewer.RevisionApplied(si, result):
-                return self.RevisionApplied(run, (si, result.label), result)
-            case reviewer.RevisionChecked(si, report):
-                return self.RevisionChecked(run, (si, report.label), report)
             case reviewer.Failed(error, fatal):
                 return self.ProblemFound(run, Problem.of(error), fatal)
             case analysis.Crashed(problem):
@@ -216,8 +234,7 @@ class RevisionsScreen(BaseScreen):
 
     @on(SourceLoaded)
     @on(WorkStarted)
-    @on(RevisionApplied)
-    @on(RevisionChecked)
+    @on(ResultsArrived)
     @on(ProblemFound)
     @on(WorkFinished)
     def _drop_stale(self, event: WorkReported) -> None:
@@ -242,20 +259,17 @@ class RevisionsScreen(BaseScreen):
             return
         self.query_one(WorkBar).start(event.total, f"{event.phase}…")
 
-    @on(RevisionApplied)
-    def _applied(self, event: RevisionApplied) -> None:
+    @on(ResultsArrived)
+    def _results(self, event: ResultsArrived) -> None:
         if event.run != self.run_id:
             return
-        label = event.key[1]
-        self.query_one(WorkBar).advance(
-            Text(f"applied {label}") if event.result.applied else
-            Text(f"{label} did not apply: diff-level findings only", style="yellow"))
-
-    @on(RevisionChecked)
-    def _checked(self, event: RevisionChecked) -> None:
-        if event.run != self.run_id:
-            return
-        self.query_one(WorkBar).advance(f"checked {event.key[1]}")
+        news = [Text(f"applied {label}") if result.applied else
+                Text(f"{label} did not apply: diff-level findings only", style="yellow")
+                for (_si, label), result in event.applied.items()]
+        if event.checked:
+            news.append(Text(f"checked {', '.join(label for _si, label in event.checked)}"))
+        self.query_one(WorkBar).advance(Text("; ").join(news),
+                                        len(event.applied) + len(event.checked))
 
     @on(WorkFinished)
     def _finished(self, event: WorkFinished) -> None:

@@ -60,7 +60,8 @@ class ThreadScreen(BaseScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self._goto()
+        if self.aimed:
+            self._goto()
 
     def show_target(self, target: ThreadAt) -> None:
         """Reuse this screen for another visit: start over at `msgid`."""

@@ -143,8 +143,8 @@ class ThreadTree(Tree[str]):
             mid = stack.pop()
             self._load(mid)
             node = self._by_id[mid]
-            if node.allow_expand:
-                node.expand()
+            if node.allow_expand and not node.is_expanded:  # each expand() lays the
+                node.expand()  # screen out again, even of a node open already
             if recursive and self._thread is not None:
                 stack.extend(self._thread.children.get(mid, ()))
 

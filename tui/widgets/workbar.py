@@ -29,9 +29,9 @@ class WorkBar(Horizontal):
         self.query_one(ProgressBar).update(total=total, progress=0)
         self.say(Text(status))
 
-    def advance(self, status: str | Text) -> None:
-        self.query_one(ProgressBar).advance(1)
-        self.say(Text(status) if isinstance(status, str) else status)
+    def advance(self, status: Text, steps: int = 1) -> None:
+        self.query_one(ProgressBar).advance(steps)
+        self.say(status)
 
     def finish(self, status: Text) -> None:
         self.add_class("-idle")
