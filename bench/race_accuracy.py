@@ -67,6 +67,7 @@ RULE_FAMILY = {
     "RACE016": "R8",  # linked into a list without the reference the old code took
     "RACE017": "R4",  # a decision rewritten without the state recheck it made
     "RACE018": "R2",  # dget(d->d_parent) with nothing keeping d from a rename
+    "RACE019": "R4",  # a rewritten decision no longer leaves in a state the old one left in
 }
 
 

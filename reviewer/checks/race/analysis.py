@@ -6,14 +6,16 @@ known about each dentry; the rules fire in events.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from tree_sitter import Node
 
 from reviewer.checks.race.api import KernelApi, default_api
+from reviewer.checks.race.bailouts import lost_bailouts, rewritten
 from reviewer.checks.race.callers import CallerContext
 from reviewer.checks.race.events import Events, Hit
+from reviewer.checks.race.exprs import Exprs, callee_name
 from reviewer.checks.race.removed import (
     cleared_fields,
     dropped_gets,
@@ -23,14 +25,13 @@ from reviewer.checks.race.removed import (
     released_locks,
     runs,
 )
-from reviewer.checks.race.state import Held
 from reviewer.checks.race.summary import Summaries, function_context
 from reviewer.checks.race.walker import Walker
-from reviewer.cparse import CFunction, function_nodes, parse
+from reviewer.cparse import CFunction, descendants, function_nodes, parse
 
 __all__ = ["CODES", "RaceHit", "SourceFile", "analyze"]
 
-CODES = tuple(f"RACE{i:03d}" for i in range(1, 19))
+CODES = tuple(f"RACE{i:03d}" for i in range(1, 20))
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ def _analyze_file(src: SourceFile, api: KernelApi, all_lines: bool) -> list[Race
     summaries = Summaries({f.name: n for f, n in fns}, api)
     callers = CallerContext(tree.root_node, {f.name: n for f, n in fns}, api, summaries) \
         if src.origin == "tree" else None
+    if callers is not None and changed:
+        hits.extend(_through_new_calls(src, fns, api, summaries, callers))
     for fn, node in fns:
         touched = any(fn.start_line <= n <= fn.end_line for n in changed)
         if not touched and (changed or not all_lines):
@@ -89,6 +92,50 @@ def _analyze_file(src: SourceFile, api: KernelApi, all_lines: bool) -> list[Race
     return hits
 
 
+def _through_new_calls(src: SourceFile, fns: list[tuple[CFunction, Node]], api: KernelApi,
+                       summaries: Summaries, callers: CallerContext) -> Iterator[RaceHit]:
+    """The file's unchanged static helpers that changed lines call, walked
+    with what their callers hold before the revision and after it: what only
+    the new calls make wrong (a helper that writes `d_flags` now also called
+    without `d_lock`; one that sleeps now also called under a spinlock) is
+    reported where it happens, naming the new calls."""
+    changed = src.changed_lines
+    calls = _calls_at(fns, changed)
+    before = CallerContext(callers.root, callers.fns, api, summaries, skip=changed)
+    for fn, node in fns:
+        lines = calls.get(fn.name)
+        if not lines or any(fn.start_line <= n <= fn.end_line for n in changed) \
+                or set(callers.held(fn.name)) == set(before.held(fn.name)):
+            continue  # walked already, or the new calls change nothing it runs with
+        try:
+            old = {(h.code, h.line, h.subject) for h in _walk(src, fn, node, api, summaries,
+                                                                before)}
+            new = _walk(src, fn, node, api, summaries, callers)
+        except RecursionError:
+            continue  # the helper cannot be read: nothing to compare
+        where = ", ".join(str(n) for n in lines)
+        for h in new:
+            if (h.code, h.line, h.subject) not in old:
+                yield RaceHit(h.code, src.path, h.line, fn.name,
+                              f"{h.message} (called so from line {where})", h.subject,
+                              src.origin)
+
+
+def _calls_at(fns: list[tuple[CFunction, Node]], lines: frozenset[int]) -> dict[str, list[int]]:
+    """The file's functions called on `lines`, with those lines."""
+    names = {f.name for f, _ in fns}
+    out: dict[str, list[int]] = {}
+    for fn, node in fns:
+        if not any(fn.start_line <= n <= fn.end_line for n in lines):
+            continue
+        for call in descendants(node, ("call_expression",)):
+            line = call.start_point.row + 1
+            name = callee_name(call)
+            if line in lines and name in names and line not in out.get(name, []):
+                out.setdefault(name, []).append(line)
+    return out
+
+
 def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries: Summaries,
           callers: CallerContext | None) -> list[Hit]:
     """The hits of one function, walked with everything known about it."""
@@ -98,11 +145,9 @@ def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries:
         return []
     ctx, init = function_context(fn.name, node, body, api, summaries.get)
     ctx.callee_releases = summaries.get
-    for key, who in (callers.held(fn.name) if callers else {}).items():
-        if init.held(key) is None:
-            ctx.entry_keys.add(key)
-            init.add_lock(Held(key, 0, False, api.atomic(key[0]),
-                               f"every caller ({who})"))
+    if callers is not None:
+        callers.enter(fn.name, ctx.entry_keys, init)
+    lost: list[Hit] = []
     for anchor, lines in runs(src.removed):
         if fn.start_line <= anchor <= fn.end_line:
             ctx.protected.update(protected_fields(lines, api))
@@ -115,6 +160,8 @@ def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries:
                 ctx.dropped_gets[anchor] = gets
             if tests := dropped_tests(lines, api):
                 ctx.dropped_tests[anchor] = tests
+                lost += lost_bailouts(Exprs(api), lines, anchor, rewritten(body, anchor))
     span = range(fn.start_line, fn.end_line + 1)
     unseen = [n for n in span if n not in src.known_lines] if src.known_lines else []
-    return list(Walker(Events(api, ctx), body, fn.end_line, unseen, changed).run(init).values())
+    walked = Walker(Events(api, ctx), body, fn.end_line, unseen, changed).run(init).values()
+    return list(walked) + lost

@@ -1,7 +1,9 @@
 """Caller context: a static function whose every caller in the file holds a
 lock when calling it runs with that lock (a `d_flags` write in a helper only
 called under `d_lock` is correct; a sleep in a helper only called under
-`rcu_read_lock()` is not).
+`rcu_read_lock()` is not).  A caller that is itself such a helper is walked
+with its own callers' locks, up to MAX_DEPTH calls up: `find()` takes the
+RCU read lock and calls `match()`, which calls `read_xattr()`.
 
 Only for a file read whole (tree level): a hunk never shows every caller.
 A function whose address is taken (an operations table, a callback) can be
@@ -20,7 +22,11 @@ from reviewer.checks.race.summary import Summaries, function_context
 from reviewer.checks.race.walker import Walker
 from reviewer.cparse import descendants, function_name, node_text, param_names
 
-__all__ = ["CallerContext"]
+__all__ = ["MAX_DEPTH", "CallerContext"]
+
+# How many static callers up the locks are followed.  A chain of helpers
+# longer than this mostly has a caller with its address taken on the way.
+MAX_DEPTH = 3
 
 
 def _is_static(node: Node) -> bool:
@@ -36,21 +42,26 @@ def _enclosing(node: Node) -> Node | None:
 
 
 class CallerContext:
+    """`skip`: lines whose calls do not count (the calls a revision adds:
+    what the helpers ran with before it)."""
+
     def __init__(self, root: Node, fns: dict[str, Node], api: KernelApi,
-                 summaries: Summaries) -> None:
+                 summaries: Summaries, skip: frozenset[int] = frozenset()) -> None:
         self.root, self.fns, self.api, self.summaries = root, fns, api, summaries
+        self.skip = skip
         self.done: dict[str, dict[LockKey, str]] = {}
         self._names: dict[str, list[Node]] | None = None  # identifier -> its uses
         self._walked: dict[str, dict[str, list[frozenset[LockKey]]]] = {}  # per caller
 
-    def held(self, name: str) -> dict[LockKey, str]:
+    def held(self, name: str, depth: int = 0) -> dict[LockKey, str]:
         """Locks every caller of `name` holds at every call (in its own
         parameter names), with the callers' names for messages."""
         if name not in self.done:
-            self.done[name] = self._held(name)
+            self.done[name] = {}  # a recursive call chain ends here, holding nothing
+            self.done[name] = self._held(name, depth)
         return self.done[name]
 
-    def _held(self, name: str) -> dict[LockKey, str]:
+    def _held(self, name: str, depth: int) -> dict[LockKey, str]:
         node = self.fns.get(name)
         if node is None or not _is_static(node):
             return {}
@@ -63,6 +74,8 @@ class CallerContext:
             parent = ident.parent
             if parent is not None and parent.type == "function_declarator":
                 continue  # the definition or a prototype
+            if ident.start_point.row + 1 in self.skip:
+                continue  # a use that does not count
             if parent is None or parent.type != "call_expression" \
                     or parent.child_by_field_name("function") != ident:
                 return {}  # its address is taken: anyone may call it
@@ -75,14 +88,15 @@ class CallerContext:
             return {}
         common: set[LockKey] | None = None
         for caller_name, caller in callers.items():
-            for held in self._at_calls(caller_name, caller).get(name, [frozenset()]):
+            for held in self._at_calls(caller_name, caller, depth).get(name, [frozenset()]):
                 common = set(held) if common is None else common & held
         return {k: ", ".join(sorted(callers)) for k in common or ()}
 
-    def _at_calls(self, caller_name: str,
-                  caller: Node) -> dict[str, list[frozenset[LockKey]]]:
+    def _at_calls(self, caller_name: str, caller: Node,
+                  depth: int) -> dict[str, list[frozenset[LockKey]]]:
         """What `caller` holds at each call of each static function of the
-        file, in the callee's names (one walk of the caller for them all)."""
+        file, in the callee's names (one walk of the caller for them all),
+        starting from what its own callers hold."""
         if caller_name in self._walked:
             return self._walked[caller_name]
         seen: dict[str, list[frozenset[LockKey]]] = {}
@@ -92,6 +106,8 @@ class CallerContext:
             return seen
         ctx, init = function_context(caller_name, caller, body, self.api, self.summaries.get)
         ctx.callee_releases = self.summaries.get
+        if depth < MAX_DEPTH:
+            self.enter(caller_name, ctx.entry_keys, init, depth + 1)
         events = Events(self.api, ctx)
 
         def record(name: str, args: list[Node], st: State) -> None:
@@ -106,6 +122,15 @@ class CallerContext:
         ctx.call_hook = record
         Walker(events, body, caller.end_point.row + 1).run(init)
         return seen
+
+
+    def enter(self, name: str, entry_keys: set[LockKey], init: State, depth: int = 0) -> None:
+        """Start `name`'s walk holding what every caller holds."""
+        for key, who in self.held(name, depth).items():
+            if init.held(key) is None:
+                entry_keys.add(key)
+                init.add_lock(Held(key, 0, False, self.api.atomic(key[0]),
+                                   f"every caller ({who})"))
 
 
 def _translate(held: list[Held], args: list[str], params: list[str | None],

@@ -43,6 +43,9 @@ _QUERY = """
 (function_definition) @fn
 (call_expression function: (identifier) @callee arguments: (argument_list) @args) @call
 (preproc_function_def name: (identifier) @mname value: (preproc_arg) @mbody) @macro
+(assignment_expression left: (identifier) @assigned)
+(update_expression argument: (identifier) @assigned)
+(pointer_expression operator: "&" argument: (identifier) @assigned)
 """
 
 
@@ -63,6 +66,10 @@ class FnRecord:
     gfp_sleeps: bool  # might_alloc(gfp) / might_sleep_if(...gfp...)
     flow: FlowResult | None  # what holds on every path (None: not analysable)
     notes: tuple[tuple[str, int, str], ...]  # (annotation, param, path) from sparse/lockdep
+    guarded_calls: tuple[str, ...] = ()  # callees only under atomic-context guards
+    # (param, callee, arg): a parameter never assigned, passed by a statement
+    # of the body's top level (unconditional, unless an earlier return)
+    top_calls: tuple[tuple[int, str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +87,11 @@ def extract(path: str, data: bytes, api: KernelApi | None = None) -> FileFacts:
     fns = sorted(caps.get("fn", []), key=lambda n: n.start_byte)
     guards = _spans(_guards(tree, data))
     per_fn = _by_function(fns, caps, _gfp_flags(tree, data, api))
+    assigned = _assigned(fns, caps.get("assigned", []))
     local = LocalSpecs(api)
     out = [r for i, node in enumerate(fns)
-           if (r := _function(path, node, per_fn.get(i, []), guards, api, local)) is not None]
+           if (r := _function(path, node, per_fn.get(i, []), guards, api, local,
+                              assigned.get(i, frozenset()))) is not None]
     out.extend(_macros(path, caps.get("macro", []), api))
     return FileFacts(tuple(out), _lock_fields(caps.get("call", []), api))
 
@@ -123,6 +132,18 @@ def _by_function(fns: list[Node], caps: dict[str, list[Node]],
             out.setdefault(i, []).append(_Call(call, (callee.text or b"").decode(),
                                                tuple(sorted(flagged.get(call.id, ())))))
     return out
+
+
+def _assigned(fns: list[Node], idents: list[Node]) -> dict[int, frozenset[str]]:
+    """The names each function (by index in `fns`) assigns, increments or
+    takes the address of."""
+    starts = [n.start_byte for n in fns]
+    out: dict[int, set[str]] = {}
+    for ident in idents:
+        i = bisect_right(starts, ident.start_byte) - 1
+        if i >= 0 and ident.end_byte <= fns[i].end_byte:
+            out.setdefault(i, set()).add(node_text(ident))
+    return {i: frozenset(names) for i, names in out.items()}
 
 
 def _arg_of(node: Node) -> tuple[Node, int] | None:
@@ -212,7 +233,8 @@ def _is_static(node: Node) -> bool:
 
 
 def _function(path: str, node: Node, calls: list[_Call], guards: list[tuple[int, int]],
-              api: KernelApi, local: LocalSpecs) -> FnRecord | None:
+              api: KernelApi, local: LocalSpecs,
+              assigned: frozenset[str] = frozenset()) -> FnRecord | None:
     name = function_name(node)
     body = node.child_by_field_name("body")
     if name is None or body is None:
@@ -234,7 +256,45 @@ def _function(path: str, node: Node, calls: list[_Call], guards: list[tuple[int,
         flow = analyse(body, env, local, returns)
         local.add(name, flow)
     notes = tuple(_notes(node, body, calls, env))
-    return FnRecord(name, path, _is_static(node), False, gfp, *rec, flow, notes)
+    guarded = tuple(sorted({c.name for c in calls} - set(rec[0]) - _SLEEP_MARKS - _GFP_MARKS))
+    top = () if body.has_error else _top_calls(body, calls, names, assigned)
+    return FnRecord(name, path, _is_static(node), False, gfp, *rec, flow, notes, guarded, top)
+
+
+def _top_calls(body: Node, calls: list[_Call], names: list[str | None],
+               assigned: frozenset[str]) -> tuple[tuple[int, str, int], ...]:
+    """Calls made by the body's top-level statements (not under a test, a
+    loop, `&&` or `?:`) with a parameter the body never assigns nor takes
+    the address of (`assigned`), as it is: `return lookup_one_len(name,
+    dir, len);`."""
+    index = {n: i for i, n in enumerate(names) if n and n not in assigned}
+    out: set[tuple[int, str, int]] = set()
+    for call in calls if index else ():
+        args = args_of(call.node)
+        hits = [(pos, index[node_text(a)]) for pos, a in enumerate(args)
+                if a.type == "identifier" and node_text(a) in index]
+        if hits and _unconditional(call.node, body):
+            out.update((param, call.name, pos) for pos, param in hits)
+    return tuple(sorted(out))
+
+
+def _unconditional(call: Node, body: Node) -> bool:
+    """Is `call` evaluated whenever the body's top-level statement holding
+    it is?"""
+    cur = call
+    while cur.parent is not None and cur.parent != body:
+        parent = cur.parent
+        if parent.type in ("if_statement", "for_statement", "while_statement",
+                           "do_statement", "switch_statement", "case_statement",
+                           "compound_statement", "conditional_expression",
+                           "sizeof_expression", "statement_expression", "labeled_statement"):
+            return False
+        if parent.type == "binary_expression" and parent.child_by_field_name("right") == cur \
+                and node_text(parent.child_by_field_name("operator") or parent) in ("&&", "||"):
+            return False
+        cur = parent
+    return cur.parent == body and cur.type in ("expression_statement", "return_statement",
+                                               "declaration")
 
 
 def _worth_following(calls: list[_Call], returns_ptr: bool, local: LocalSpecs) -> bool:

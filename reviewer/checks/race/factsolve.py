@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from reviewer.checks.race.api import FnSpec, KernelApi
+from reviewer.checks.race.api import FnSpec, KernelApi, LockSpec
 from reviewer.checks.race.cfacts import FileFacts, FnRecord
+from reviewer.checks.race.reqsolve import ANY, compose_requires
 
 __all__ = ["MAX_SLEEP_DEPTH", "Derived", "resolve", "scope_of", "scopes_for"]
 
@@ -55,6 +56,7 @@ class _Group:
     puts: int | None = None
     returns_ref: bool = False
     alias_arg: int | None = None
+    requires: list[str] = field(default_factory=list)  # composed through calls
 
 
 class _Solver:
@@ -203,6 +205,58 @@ class _Solver:
             params |= set(flow.ret_params) | ({-1} if flow.ret_calls else set())
         return True, params.pop() if len(params) == 1 and -1 not in params else None
 
+    # --- requirements ---------------------------------------------------------------
+    def solve_requires(self) -> None:
+        groups = {k: g.recs for k, g in self.groups.items()}
+        stated: dict[tuple[str, str], list[LockSpec] | None] = {}
+        kinds: dict[tuple[str, str], frozenset[str]] = {}
+
+        def cached_stated(caller: FnRecord, name: str) -> list[LockSpec] | None:
+            k = (caller.path, name)
+            if k not in stated:
+                stated[k] = self._stated(caller, name)
+            return stated[k]
+
+        def cached_kinds(caller: FnRecord, name: str) -> frozenset[str]:
+            k = (caller.path, name)
+            if k not in kinds:
+                kinds[k] = self._may_lock(caller, name)
+            return kinds[k]
+
+        for key, specs in compose_requires(groups, cached_stated, cached_kinds,
+                                           self._target_key).items():
+            self.groups[key].requires = specs
+
+    def _stated(self, caller: FnRecord, name: str) -> list[LockSpec] | None:
+        """A callee's requirements as the table, a set resolved before, or
+        its own annotations say."""
+        spec = self.known(caller, name)
+        out = list(spec.requires) if spec is not None else []
+        g = self.target(caller, name)
+        if g is not None and any(r.notes for r in g.recs):
+            out += [LockSpec.parse(s, name) for s in self.locks(g).get("requires", [])]
+        return out or None
+
+    def _may_lock(self, caller: FnRecord, name: str) -> frozenset[str]:
+        """The kinds of lock calling `name` may take or drop: as the table
+        or a set resolved before says, as its definitions here do on every
+        path (reqsolve follows their calls for the rest), or, known
+        nowhere, any when its name says so (`lock_parent`)."""
+        spec = self.known(caller, name)
+        g = self.target(caller, name)
+        kinds = {ls.kind for ls in spec.acquires + spec.releases + spec.takes} \
+            if spec is not None else set()
+        if g is not None:
+            kinds |= {lock[0] for r in g.recs if r.flow is not None
+                      for lock in r.flow.acquires + r.flow.releases}
+        elif spec is None and "lock" in name.lower():
+            kinds.add(ANY)
+        return frozenset(kinds)
+
+    def _target_key(self, caller: FnRecord, name: str) -> Key | None:
+        g = self.target(caller, name)
+        return g.key if g is not None else None
+
     # --- locks ----------------------------------------------------------------------
     def locks(self, g: _Group) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -249,6 +303,8 @@ class _Solver:
                 if g.alias_arg is not None:
                     entry["alias_arg"] = g.alias_arg
             entry.update(self.locks(g))
+            if g.requires:
+                entry["requires"] = sorted(set(entry.get("requires", [])) | set(g.requires))
             if entry:
                 out[key] = entry
         return out
@@ -266,6 +322,7 @@ def resolve(files: Iterable[FileFacts], api: KernelApi,
     solver.solve_gfp()
     solver.solve_sleeps()
     solver.solve_refs()
+    solver.solve_requires()
     if why is not None:
         why.update(solver.why)
     return solver.entries()

@@ -21,7 +21,7 @@ from reviewer.cparse import descendants, node_text, parse
 
 __all__ = ["NEAR", "RemovedChecks", "cleared_fields", "dropped_gets", "dropped_tests",
            "lockless_reads", "protected_fields",
-           "released_locks", "runs"]
+           "released_locks", "runs", "statements"]
 
 NEAR = 3  # lines between removed lines and the code rewritten in their place
 
@@ -32,7 +32,7 @@ def runs(removed: Iterable[tuple[int, str]]) -> list[tuple[int, list[str]]]:
             for anchor, group in groupby(removed, key=lambda r: r[0])]
 
 
-def _statements(lines: list[str]) -> Iterator[Node]:
+def statements(lines: list[str]) -> Iterator[Node]:
     """The top-level statements of removed lines, parsed as a body."""
     tree = parse("void __removed(void)\n{\n" + "\n".join(lines) + "\n}\n")
     fn = next((c for c in tree.root_node.children if c.type == "function_definition"), None)
@@ -61,7 +61,7 @@ def protected_fields(lines: list[str], api: KernelApi) -> dict[str, LockKey]:
     held: list[LockKey] = []
     reads: dict[str, list[LockKey]] = {}
     out: dict[str, LockKey] = {}
-    for stmt in _statements(lines):
+    for stmt in statements(lines):
         expr = unwrap(stmt.named_children[0]) if stmt.type == "expression_statement" \
             and stmt.named_children else stmt
         spec = x.spec(expr) if expr.type == "call_expression" else None
@@ -85,7 +85,7 @@ def lockless_reads(lines: list[str], api: KernelApi) -> set[str]:
     {"d->d_parent->d_inode", "p->f"}: values the replaced code read once,
     as lockless readers must, because they can change under it."""
     x, st = Exprs(api), State()
-    return {x.canon(call, st) for stmt in _statements(lines)
+    return {x.canon(call, st) for stmt in statements(lines)
             for call in descendants(stmt, ("call_expression",))
             if (spec := x.spec(call)) is not None and spec.once}
 
@@ -95,7 +95,7 @@ def dropped_gets(lines: list[str], api: KernelApi) -> list[str]:
     the replaced code took (a get whose result is not kept: one more)."""
     x = Exprs(api)
     out = []
-    calls = (c for stmt in _statements(lines) for c in descendants(stmt, ("call_expression",)))
+    calls = (c for stmt in statements(lines) for c in descendants(stmt, ("call_expression",)))
     for call in calls:
         parent = call.parent
         if parent is None or parent.type != "expression_statement" \
@@ -111,7 +111,7 @@ def dropped_gets(lines: list[str], api: KernelApi) -> list[str]:
 def dropped_tests(lines: list[str], api: KernelApi) -> set[tuple[str, str]]:
     """`d_unhashed(work)` tested in removed lines -> {("d_unhashed", "work")}."""
     x, st = Exprs(api), State()
-    return {t for stmt in _statements(lines) for t in x.state_tests(stmt, st)}
+    return {t for stmt in statements(lines) for t in x.state_tests(stmt, st)}
 
 
 def released_locks(lines: list[str], api: KernelApi) -> dict[LockKey, str]:
@@ -119,7 +119,7 @@ def released_locks(lines: list[str], api: KernelApi) -> dict[LockKey, str]:
     with the call that did."""
     x, st = Exprs(api), State()
     out: dict[LockKey, str] = {}
-    for stmt in _statements(lines):
+    for stmt in statements(lines):
         for call in descendants(stmt, ("call_expression",)):
             spec = x.spec(call)
             for ls in spec.releases if spec is not None else ():
@@ -131,7 +131,7 @@ def released_locks(lines: list[str], api: KernelApi) -> dict[LockKey, str]:
 def cleared_fields(lines: list[str]) -> set[str]:
     """`d->field = NULL;` among removed lines -> {"d->field"}."""
     out: set[str] = set()
-    for stmt in _statements(lines):
+    for stmt in statements(lines):
         expr = unwrap(stmt.named_children[0]) if stmt.type == "expression_statement" \
             and stmt.named_children else None
         if expr is None or expr.type != "assignment_expression":

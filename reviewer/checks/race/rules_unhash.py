@@ -221,3 +221,44 @@ def recheck_dropped(ctx: CheckContext) -> Iterator[Finding]:
     Locking rules brief, facts 2 and 9.
     """
     yield from report(ctx, "RACE017")
+
+
+@rule("RACE019", "lost-state-bailout", Severity.WARNING, Scope.REVISION, depends=ENGINE)
+def lost_state_bailout(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags a decision the patch rewrites in place of removed lines when the
+    new one still tests a dentry's changeable state (`d_is_negative()`,
+    `d_unhashed()` ... as the kernel API table lists) but no longer leaves
+    (`goto`, `return`) in a case the old one left in, and that case is
+    defined by that state.  Both versions must be made of tests and jumps
+    only; every combination of their conditions is tried.
+
+    ## Why is this bad?
+    The old code gave up when the object was in that state together with
+    some other condition (a negative target of a `RENAME_EXCHANGE`); the
+    code after the decision now runs with it in that state, which it was
+    not written for.  Such states change under concurrent creates, unlinks
+    and renames, so the case is reachable even when a test made earlier,
+    before the locks, said otherwise.
+
+    ## Example
+    ```c
+    if (!d_is_negative(newdentry) && !is_whiteout(newdentry))
+            goto out;
+    ```
+    replacing
+    ```c
+    if (!d_is_negative(newdentry)) {
+            if (!is_whiteout(newdentry))
+                    goto out;
+    } else if (flags & RENAME_EXCHANGE) {
+            goto out;
+    }
+    ```
+    Use instead: keep the case (`|| (d_is_negative(newdentry) && (flags &
+    RENAME_EXCHANGE))`), or say in the patch why it cannot happen.
+
+    ## References
+    Locking rules brief, facts 2 and 9.
+    """
+    yield from report(ctx, "RACE019")

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from core.gitutil import commit, format_patch, git, init_repo
 
-from reviewer.checks.race import treefacts
-from reviewer.checks.race.api import LockSpec, load_api
+from reviewer.checks.race import SourceFile, analyze, treefacts
+from reviewer.checks.race.api import LockSpec, default_api, load_api
 from reviewer.checks.race.factsolve import MAX_SLEEP_DEPTH
 from reviewer.cli import main
 from reviewer.errors import TreeError
@@ -224,6 +224,70 @@ void foo_might(void)
 }
 """
 
+# Requirements through calls: lookup_one_len() needs its parent's inode
+# lock, __d_drop() the dentry's d_lock.
+REQ = """\
+struct dentry *foo_lookup(struct dentry *dir, const char *name)
+{
+	return lookup_one_len(name, dir, strlen(name));
+}
+
+struct dentry *foo_lookup_dot(struct dentry *dir)
+{
+	return foo_lookup(dir, ".");
+}
+
+struct dentry *foo_lookup_self(struct dentry *dir, const char *name)
+{
+	struct dentry *d;
+
+	inode_lock(d_inode(dir));
+	d = lookup_one_len(name, dir, strlen(name));
+	inode_unlock(d_inode(dir));
+	return d;
+}
+
+struct dentry *foo_lookup_some(struct dentry *dir, const char *name)
+{
+	if (!name)
+		return NULL;
+	return lookup_one_len(name, dir, strlen(name));
+}
+
+struct dentry *foo_lookup_if(struct dentry *dir, const char *name, bool locked)
+{
+	struct dentry *d = NULL;
+
+	if (locked)
+		d = lookup_one_len(name, dir, strlen(name));
+	return d;
+}
+
+struct dentry *foo_lookup_moved(struct dentry *dir, const char *name)
+{
+	dir = dir->d_parent;
+	return lookup_one_len(name, dir, strlen(name));
+}
+
+static void foo_prepare(struct dentry *dir)
+{
+	if (dir->d_flags)
+		inode_lock(d_inode(dir));
+}
+
+struct dentry *foo_lookup_prepared(struct dentry *dir, const char *name)
+{
+	foo_prepare(dir);
+	return lookup_one_len(name, dir, strlen(name));
+}
+
+void foo_unhash(struct dentry *d)
+{
+	d->d_flags |= 1;
+	__d_drop(d);
+}
+"""
+
 # A function defined twice (#ifdef variants): only one of them sleeps.
 VARIANT_A = "int foo_variant(void)\n{\n\tmsleep(1);\n\treturn 0;\n}\n"
 VARIANT_B = "int foo_variant(void)\n{\n\treturn 0;\n}\n"
@@ -241,8 +305,8 @@ def _chain(n: int) -> str:
 
 FILES = {
     "include/linux/myhelpers.h": HEADER, "fs/foo/locks.c": LOCKS, "fs/foo/refs.c": REFS,
-    "fs/foo/drop.c": DROP, "fs/foo/sleep.c": SLEEP, "fs/foo/variant_a.c": VARIANT_A,
-    "kernel/variant_b.c": VARIANT_B, "fs/foo/static_a.c": STATIC_A,
+    "fs/foo/drop.c": DROP, "fs/foo/req.c": REQ, "fs/foo/sleep.c": SLEEP,
+    "fs/foo/variant_a.c": VARIANT_A, "kernel/variant_b.c": VARIANT_B, "fs/foo/static_a.c": STATIC_A,
     "fs/bar/static_b.c": STATIC_B, "lib/chain.c": _chain(MAX_SLEEP_DEPTH + 3),
     "fs/foo/broken.c": "int broken(struct x *p {\n\tspin_lock(&p->lock\n}\n#define X(\n",
     "fs/foo/binary.c": "\x00\x01\x02 not C at all \xff\n",
@@ -316,6 +380,51 @@ def test_annotations_and_assertions(derived: dict[tuple[str, str], dict[str, Any
     assert fact(derived, "foo_count")["requires"] == ["spin:0->lock"]
     assert "requires" not in fact(derived, "foo_count_maybe")
     assert fact(derived, "foo_unlock_noted")["releases"] == ["spin:0->lock"]
+
+
+def test_requirements_through_calls(derived: dict[tuple[str, str], dict[str, Any]]) -> None:
+    assert fact(derived, "foo_lookup")["requires"] == ["parent_inode:0"]
+    assert fact(derived, "foo_lookup_dot")["requires"] == ["parent_inode:0"]  # two calls down
+    assert fact(derived, "foo_unhash")["requires"] == ["d_lock:0"]
+    assert "requires" not in fact(derived, "foo_lookup_self")  # takes it itself
+    assert fact(derived, "foo_lookup_some")["requires"] == ["parent_inode:0"]  # past a return
+    assert "requires" not in fact(derived, "foo_lookup_if")  # only under a test
+    assert "requires" not in fact(derived, "foo_lookup_moved")  # not the caller's dir
+    assert "requires" not in fact(derived, "foo_lookup_prepared")  # a helper may take it
+
+
+CALLER = """\
+int foo_use(struct dentry *dir)
+{
+	struct dentry *d = foo_lookup_dot(dir);
+
+	dput(d);
+	return 0;
+}
+
+int foo_use_locked(struct dentry *dir)
+{
+	struct dentry *d;
+
+	inode_lock(d_inode(dir));
+	d = foo_lookup_dot(dir);
+	inode_unlock(d_inode(dir));
+	dput(d);
+	return 0;
+}
+"""
+
+
+def test_composed_requirement_judges_a_call(tree: tuple[GitRepo, str]) -> None:
+    """A caller of a wrapper two calls above lookup_one_len() needs the
+    parent's lock as if it called lookup_one_len() itself."""
+    repo, base = tree
+    api = default_api().with_facts(treefacts.tree_facts(repo, base, None, ["fs/foo/use.c"]))
+    hits = analyze([SourceFile("fs/foo/use.c", CALLER, frozenset(), "tree")], api,
+                   all_lines=True)
+    assert [(h.code, h.line, h.function) for h in hits] == [("RACE005", 3, "foo_use")]
+    assert analyze([SourceFile("fs/foo/use.c", CALLER, frozenset(), "tree")],
+                   all_lines=True) == []  # the table alone does not know the wrapper
 
 
 def test_references(derived: dict[tuple[str, str], dict[str, Any]]) -> None:
@@ -517,3 +626,15 @@ def test_facts_that_cannot_be_read_leave_the_table(tmp_path: Path,
 
     monkeypatch.setattr(treefacts, "read_files", broken)
     assert _race007(capsys, mbox, "--tree", str(repo)) == []  # ran, with the table alone
+
+
+def test_diff_level_uses_the_tree_facts_when_nothing_applies(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A revision that does not apply is read from its hunks, with the
+    facts of the tree it was tried on: foo_outer() sleeps there."""
+    _, mbox = _series(tmp_path)
+    other = tmp_path / "other"
+    init_repo(other, {**FILES, "fs/foo/user.c": "int foo_unrelated;\n"})
+    hits = _race007(capsys, mbox, "--tree", str(other))
+    assert len(hits) == 1 and "foo_outer" in hits[0]["message"]
+    assert hits[0]["level"] == "diff"
