@@ -27,6 +27,8 @@ _IN_BODY_HEADER = re.compile(r"^(from|subject|date):[ \t]*(.*)$", re.I)
 _EMBEDDED_FROM = re.compile(r"^>?From [0-9a-f]{40} Mon Sep 17 00:00:00 2001$")
 _SCISSORS = ("8<", ">8", "%<", ">%")
 _SEPARATOR = re.compile(r"^---\s*$", re.M)
+_SIGNATURE = "\n-- \n"
+_HIDDEN_SIGNATURE = "\n\ue000-- \n"  # the same line, which b4 does not take for one
 
 
 def is_scissors(line: str) -> bool:
@@ -125,9 +127,20 @@ def _split(body: str) -> tuple[str, str, str, tuple[Trailer, ...]]:
         parts = body_parts(head)
         diff = diff.strip("\n").rsplit("\n-- \n", 1)[0]  # as b4 cuts its basement
         return parts.message, parts.basement, diff, parts.trailers
-    parts = body_parts(body)
+    parts = body_parts(_diff_not_signature(body))
     notes, diff = split_notes_and_diff(parts.basement)
-    return parts.message, notes, diff, parts.trailers
+    return (parts.message, notes.replace(_HIDDEN_SIGNATURE, _SIGNATURE), diff,
+            parts.trailers)
+
+
+def _diff_not_signature(body: str) -> str:
+    """`body` with its last `-- ` line hidden when the diff is below it (a
+    note signed above the diffstat, and no signature after the diff): b4
+    would take all below it for the signature; git am reads on to the diff."""
+    head, sep, tail = body.rpartition(_SIGNATURE)
+    if sep and diff_start(tail) < len(tail):
+        return head + _HIDDEN_SIGNATURE + tail
+    return body
 
 
 def to_patch(message: Message, index: int, total: int, with_id: bool = True) -> Patch:

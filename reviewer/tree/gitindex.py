@@ -87,7 +87,9 @@ class SparseIndex(TempIndex):
 
     def load(self, paths: Iterable[str]) -> GitOutput:
         wanted = sorted(set(paths))
-        if not wanted:
+        if not wanted:  # a revision whose mails hold no diff
+            from reviewer.tree.gitrepo import GitOutput  # gitrepo imports this module
+
             return GitOutput(0, "", "")
         listing = self.repo._git("ls-tree", "-r", "-z", "--full-tree", self.tree, "--", *wanted,
                                 env={"GIT_LITERAL_PATHSPECS": "1"})

@@ -30,6 +30,7 @@ from helpers import ctrl_c_default
 import reviewer
 from reviewer import ApplyResult, PatchStatus
 from reviewer.cli import main
+from reviewer.tree.gitrepo import GitRepo
 
 ROOT = Path(__file__).resolve().parents[2]
 S = PatchStatus
@@ -149,6 +150,14 @@ def test_base_commit_used_when_present(series: SeriesRepo, how: str,
         assert git(repo, "rev-parse", f"{res.ref}^{{tree}}").strip() == \
             series.trees[res.version]
     assert series.show(results[1].ref or "", "b.c").splitlines()[29] == "b line 30 (v2)"
+
+
+def test_a_sparse_index_of_no_files(series: SeriesRepo) -> None:
+    """A revision whose mails name no file (a patch mail whose diff could not
+    be read) gets an empty sparse index: its tree is the base's, no error."""
+    repo = GitRepo(series.repo)
+    with repo.temp_index(series.base, []) as index:
+        assert index.write_tree() == repo.tree_id(series.base)
 
 
 def test_absent_base_commit_falls_back(series: SeriesRepo, tmp_path: Path) -> None:

@@ -294,6 +294,23 @@ def test_scissors(topic: Topic, tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert applied(path, topic.repo, capsys) == ["applied"]
 
 
+def test_signature_in_the_notes_above_the_diff(topic: Topic, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A note signed with `-- ` between `---` and the diffstat, and no
+    signature after the diff (git's version line removed, as some mailers
+    send it): the diff is still read, as git mailinfo reads it, and applies."""
+    head, body = body_of(topic.mails[0])
+    body = body.rsplit(b"\n-- \n", 1)[0] + b"\n"
+    signed = body.replace(b"\n---\n", b"\n---\nA note on this one.\n\nThanks,\n-- \nAnn\n\n", 1)
+    path = tmp_path / "signed-notes.eml"
+    path.write_bytes(head + b"\n\n" + signed)
+    (patch,) = patches(path)
+    assert same_diff(patch.diff, topic.diffs[0])
+    assert patch.diff.strip() in mailinfo(head + b"\n\n" + signed)[1]
+    assert "A note on this one." in patch.notes
+    assert applied(path, topic.repo, capsys) == ["applied"]
+
+
 def base64_mail(head: bytes, body: bytes) -> bytes:
     return with_mime(head, encoding="base64") + b"\n\n" + base64.encodebytes(body)
 
