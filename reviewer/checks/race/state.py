@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from tree_sitter import Node
 
@@ -114,17 +115,18 @@ class State:
         return s
 
     def signature(self) -> tuple[object, ...]:
-        return (self.locks, tuple(sorted(self.released.items())), self.facts,
-                tuple(sorted(self.alias.items())), tuple(sorted(self.parents.items())),
-                tuple(sorted(self.put.items())), tuple(sorted(self.derived.items())),
-                tuple(sorted((k, v[0]) for k, v in self.truth.items())),
-                tuple(sorted((k, v[0].start_byte) for k, v in self.valfacts.items())),
-                tuple(sorted((k, v[0].key) for k, v in self.pending.items())), self.fresh,
-                tuple(sorted(self.extra.items())), self.unheld, self.fogged, self.clear,
+        # Most of the maps are empty on most paths: no sort for those.
+        return (self.locks, _items(self.released), self.facts, _items(self.alias),
+                _items(self.parents), _items(self.put), _items(self.derived),
+                tuple(sorted((k, v[0]) for k, v in self.truth.items())) if self.truth else (),
+                tuple(sorted((k, v[0].start_byte) for k, v in self.valfacts.items()))
+                if self.valfacts else (),
+                tuple(sorted((k, v[0].key) for k, v in self.pending.items()))
+                if self.pending else (), self.fresh,
+                _items(self.extra), self.unheld, self.fogged, self.clear,
                 self.trail, self.errs, self.oks, self.rcu_walk, self.murky, self.owned,
-                self.nonnull,
-                tuple(sorted(self.maybe_null)), tuple(sorted(self.signs.items())),
-                tuple(sorted(self.born.items())), tuple(sorted(self.looked.items())))
+                self.nonnull, tuple(sorted(self.maybe_null)) if self.maybe_null else (),
+                _items(self.signs), _items(self.born), _items(self.looked))
 
     def fog(self) -> None:
         """The path ran lines the code seen does not show: what it knew about
@@ -243,3 +245,8 @@ def _rebase(subject: str, old: str, new: str) -> str:
     if subject == old or subject.startswith((old + "->", old + ".")):
         return new + subject[len(old):]
     return subject
+
+
+def _items(d: dict[Any, Any]) -> tuple[tuple[Any, Any], ...]:
+    """A map's items in a stable order (for a signature)."""
+    return tuple(sorted(d.items())) if d else ()

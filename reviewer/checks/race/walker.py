@@ -13,19 +13,17 @@ from dataclasses import dataclass, field, replace
 from tree_sitter import Node
 
 from reviewer.checks.race.events import Events, Hit
+from reviewer.checks.race.exits import Exit, exit_of, report_leaks
 from reviewer.checks.race.exprs import args_of, callee_name, unwrap
 from reviewer.checks.race.parents import nonnull
 from reviewer.checks.race.rcuwalk import rcu_walk_branch
-from reviewer.checks.race.signs import narrow_err, value_class
-from reviewer.checks.race.state import Held, State
+from reviewer.checks.race.signs import narrow_err
+from reviewer.checks.race.state import State
 from reviewer.cparse import line_of, node_text
 
 __all__ = ["Walker"]
 
 MAX_STATES = 48  # per program point; beyond it extra paths are dropped
-# Variables that, when known non-zero, hold an error code
-_ERROR_NAMES = frozenset({"err", "error", "ret", "rc", "retval", "status", "res", "rv"})
-_FAILURES = frozenset({"NULL", "false"})  # a lookup or test that failed
 _JUMPS = frozenset({"goto_statement", "return_statement", "break_statement",
                     "continue_statement"})
 _SKIP = frozenset({"comment", ";", "{", "}", "type_definition", "struct_specifier",
@@ -36,18 +34,6 @@ _SKIP = frozenset({"comment", ";", "{", "}", "type_definition", "struct_specifie
 class _Loop:
     breaks: list[State] = field(default_factory=list)
     continues: list[State] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Exit:
-    """One way out of the function on one path, and what it held there."""
-
-    line: int
-    value: str | None  # the returned expression; None for void or the end
-    error: bool  # returns an error code
-    held: tuple[Held, ...]
-    trail: int
-    known: object = None  # what the path knows of the value (signs.value_class)
 
 
 def _dedupe(states: Iterable[State]) -> list[State]:
@@ -86,7 +72,10 @@ class Walker:
         self.loops: list[_Loop] = []
         self.pending: dict[str, list[State]] = {}  # forward gotos by label
         self.seen_labels: set[str] = set()
-        self.exits: list[_Exit] = []
+        self.exits: list[Exit] = []
+
+    def exit(self, states: list[State], line: int, value: Node | None = None) -> None:
+        self.exits.extend(exit_of(self.ev, s, line, value) for s in states)
 
     def run(self, init: State) -> dict[tuple[str, int, str], Hit]:
         start = line_of(self.body.parent) if self.body.parent is not None else line_of(self.body)
@@ -94,7 +83,7 @@ class Walker:
         out = self.exec(self.body, self.advance([init], line_of(self.body)))
         self.exit(self.advance(out, self.end_line), self.end_line)
         # gotos to labels we never saw (cut off by the hunk): no lock verdict
-        self.leaks()
+        report_leaks(self.ev, self.exits, bool(self.unseen))
         self.ev.unseen_joins(self.pending)
         self.ev.unjudged(self.seen_labels)
         return self.ev.ctx.hits
@@ -406,77 +395,3 @@ class Walker:
         yes = self.seq([c for c in node.named_children if c not in skip], states)
         no = self.exec(alt, states) if alt is not None else states
         return _dedupe(self._landed(yes + no, _end_line(node)))
-
-    # --- leaving the function ---------------------------------------------------------
-    def exit(self, states: list[State], line: int, value: Node | None = None) -> None:
-        for s in states:
-            self.exits.append(_Exit(line, " ".join(node_text(value).split()) if value else None,
-                                    value is not None and self._error_value(value, s),
-                                    s.locks, s.trail,
-                                    value_class(unwrap(value), s) if value else None))
-
-    def leaks(self) -> None:
-        """RACE006 on every lock taken here and still held at an exit the
-        code shows, when that return hands it to nobody.  The function must
-        release the lock itself somewhere (else it is a helper meant to
-        return holding it); then an error return leaks it, so does the RCU
-        read lock or preemption anywhere, a NULL or false returned while
-        another path returns its result unlocked, and any return of a value
-        also returned without the lock (or of nothing).  Functions that say
-        they return locked, and locks held on entry, are the caller's."""
-        ctx = self.ev.ctx
-        if ctx.returns_locked:
-            return
-        for ex in self.exits:
-            for h in ex.held:
-                if h.line <= 0 or h.key in ctx.entry_keys or not self._leaked(h, ex):
-                    continue
-                related = (h.line, ex.trail) if ex.trail else (h.line,)
-                ctx.hit(Hit("RACE006", ex.line, h.key[1],
-                            f"{h.how} at line {h.line} is still held when the function "
-                            f"returns at line {ex.line}", related))
-
-    def _leaked(self, h: Held, ex: _Exit) -> bool:
-        # A function that never releases the lock returns holding it by
-        # design (its caller unlocks), on errors too; one whose lines we do
-        # not all see may release it there.
-        if h.key not in self.ev.ctx.released_keys and not self.unseen:
-            return False
-        if ex.error:
-            return True
-        if h.key[0] in ("rcu", "preempt"):
-            return True  # released elsewhere here, never handed over unannotated
-        # NULL or false held, a result handed back without it: a function
-        # returning locked does so with what it found, not on failing to.
-        if ex.value in _FAILURES and any(o.value not in _FAILURES and not self._holds(o, h)
-                                         for o in self.exits):
-            return True
-        # The same value returned without it: the caller cannot tell the two
-        # apart (a value the path knows to differ, ERR or not, is a signal).
-        return ex.value is None or any(
-            o.value == ex.value and not self._holds(o, h)
-            and (o.known is None or ex.known is None or o.known == ex.known)
-            for o in self.exits)
-
-    @staticmethod
-    def _holds(ex: _Exit, h: Held) -> bool:
-        """Does `ex` hold `h`'s lock?  (Known by where it was taken too: its
-        name may differ by path.)"""
-        return any(k.key == h.key or (k.line, k.key[0]) == (h.line, h.key[0]) for k in ex.held)
-
-    def _error_value(self, value: Node, st: State) -> bool:
-        """-EINVAL, ERR_PTR(err), or a variable known to hold an error code
-        on this path (NULL and false are answers, not errors)."""
-        v = unwrap(value)
-        text = node_text(v)
-        if v.type == "unary_expression" and text.startswith("-"):
-            return True
-        if v.type == "call_expression" and callee_name(v) in ("ERR_PTR", "ERR_CAST"):
-            return True
-        if v.type != "identifier" or text in st.oks:
-            return False
-        signs = st.signs.get(text)
-        if signs is not None and (signs == frozenset({"neg"}) or "zero" in signs):
-            return "zero" not in signs
-        # `if (err) return err;`: a non-zero err is an error code
-        return text in st.errs or (self.ev.x.truth(v, st) is True and text in _ERROR_NAMES)
