@@ -68,7 +68,7 @@ class PatchScreen(BaseScreen):
                 tooltip="Write the review reply draft to this patch (then open $EDITOR)"),
     ]
 
-    def __init__(self, key: Key = (0, 0), index: int = 0,
+    def __init__(self, key: Key = (0, ""), index: int = 0,
                  finding: reviewer.Finding | None = None) -> None:
         super().__init__()
         self.key = key
