@@ -75,7 +75,7 @@ def _analyze_file(src: SourceFile, api: KernelApi, all_lines: bool) -> list[Race
     if callers is not None and changed:
         hits.extend(_through_new_calls(src, fns, api, summaries, callers))
     for fn, node in fns:
-        touched = any(fn.start_line <= n <= fn.end_line for n in changed)
+        touched = _touches(fn, changed)
         if not touched and (changed or not all_lines):
             continue  # --all widens the lines reported, not the functions read
         try:
@@ -104,7 +104,7 @@ def _through_new_calls(src: SourceFile, fns: list[tuple[CFunction, Node]], api: 
     before = CallerContext(callers.root, callers.fns, api, summaries, skip=changed)
     for fn, node in fns:
         lines = calls.get(fn.name)
-        if not lines or any(fn.start_line <= n <= fn.end_line for n in changed) \
+        if not lines or _touches(fn, changed) \
                 or set(callers.held(fn.name)) == set(before.held(fn.name)):
             continue  # walked already, or the new calls change nothing it runs with
         try:
@@ -121,12 +121,16 @@ def _through_new_calls(src: SourceFile, fns: list[tuple[CFunction, Node]], api: 
                               src.origin)
 
 
+def _touches(fn: CFunction, lines: Iterable[int]) -> bool:
+    return any(fn.start_line <= n <= fn.end_line for n in lines)
+
+
 def _calls_at(fns: list[tuple[CFunction, Node]], lines: frozenset[int]) -> dict[str, list[int]]:
     """The file's functions called on `lines`, with those lines."""
     names = {f.name for f, _ in fns}
     out: dict[str, list[int]] = {}
     for fn, node in fns:
-        if not any(fn.start_line <= n <= fn.end_line for n in lines):
+        if not _touches(fn, lines):
             continue
         for call in descendants(node, ("call_expression",)):
             line = call.start_point.row + 1

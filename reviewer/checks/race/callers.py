@@ -123,7 +123,6 @@ class CallerContext:
         Walker(events, body, caller.end_point.row + 1).run(init)
         return seen
 
-
     def enter(self, name: str, entry_keys: set[LockKey], init: State, depth: int = 0) -> None:
         """Start `name`'s walk holding what every caller holds."""
         for key, who in self.held(name, depth).items():

@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import posixpath
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from reviewer.checks.race.api import FnSpec, KernelApi, LockSpec
 from reviewer.checks.race.cfacts import FileFacts, FnRecord
 from reviewer.checks.race.reqsolve import ANY, compose_requires
 
 __all__ = ["MAX_SLEEP_DEPTH", "Derived", "resolve", "scope_of", "scopes_for"]
+
+T = TypeVar("T")
 
 # How many calls up from a proven sleeper `sleeps` spreads.  Deeper chains
 # mostly pass through code that sleeps only in some configuration or mode.
@@ -208,23 +210,8 @@ class _Solver:
     # --- requirements ---------------------------------------------------------------
     def solve_requires(self) -> None:
         groups = {k: g.recs for k, g in self.groups.items()}
-        stated: dict[tuple[str, str], list[LockSpec] | None] = {}
-        kinds: dict[tuple[str, str], frozenset[str]] = {}
-
-        def cached_stated(caller: FnRecord, name: str) -> list[LockSpec] | None:
-            k = (caller.path, name)
-            if k not in stated:
-                stated[k] = self._stated(caller, name)
-            return stated[k]
-
-        def cached_kinds(caller: FnRecord, name: str) -> frozenset[str]:
-            k = (caller.path, name)
-            if k not in kinds:
-                kinds[k] = self._may_lock(caller, name)
-            return kinds[k]
-
-        for key, specs in compose_requires(groups, cached_stated, cached_kinds,
-                                           self._target_key).items():
+        for key, specs in compose_requires(groups, _per_file(self._stated),
+                                           _per_file(self._may_lock), self._target_key).items():
             self.groups[key].requires = specs
 
     def _stated(self, caller: FnRecord, name: str) -> list[LockSpec] | None:
@@ -312,6 +299,20 @@ class _Solver:
 
 def _spec(kind: str, param: int, path: str) -> str:
     return f"{kind}:{param}{path}"
+
+
+def _per_file(compute: Callable[[FnRecord, str], T]) -> Callable[[FnRecord, str], T]:
+    """`compute(caller, name)` remembered per (caller's file, name): what a
+    name means depends only on the file it is called from."""
+    memo: dict[tuple[str, str], T] = {}
+
+    def get(caller: FnRecord, name: str) -> T:
+        key = (caller.path, name)
+        if key not in memo:
+            memo[key] = compute(caller, name)
+        return memo[key]
+
+    return get
 
 
 def resolve(files: Iterable[FileFacts], api: KernelApi,
