@@ -88,19 +88,14 @@ class Analysis:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run(self, opened: reviewer.Opened, options: reviewer.Options,
-            cancelled: Callable[[], bool]) -> Iterator[Event]:
-        """Send the work and yield reviewer.review()'s events until it
-        finishes or the child dies; `cancelled` is asked while waiting and
-        tells the child to stop."""
-        for batch in self.batches(opened, options, cancelled):
-            yield from batch
-
     def batches(self, opened: reviewer.Opened, options: reviewer.Options,
                 cancelled: Callable[[], bool], every: float = 0) -> Iterator[list[Event]]:
-        """As run(), the events in lists at most one per `every` seconds: an
-        event after a quiet spell comes at once, the ones hard behind it
-        together (the last one, Finished or Crashed, without waiting)."""
+        """Send the work and yield reviewer.review()'s events until it
+        finishes or the child dies; `cancelled` is asked while waiting and
+        tells the child to stop.  The events come in lists at most one per
+        `every` seconds: an event after a quiet spell comes at once, the
+        ones hard behind it together (the last one, Finished or Crashed,
+        without waiting); with `every` 0, each alone as it comes."""
         # the UI comes first: the child and its check workers yield the CPU to it
         options = replace(options, background=True)
         if options.tree:  # the child runs in the directory of now, but be sure

@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,19 @@ from tui.screens.revisions import RevisionsScreen
 from tui.widgets.matrix import RevisionMatrix
 
 
+def each(work: Analysis, opened: reviewer.Opened, options: reviewer.Options,
+         cancelled=lambda: False) -> Iterator[analysis.Event]:  # type: ignore[no-untyped-def]
+    """The work's events one by one, as they come."""
+    for batch in work.batches(opened, options, cancelled):
+        yield from batch
+
+
 def _events(opened: reviewer.Opened, tree: Path | None,
             cancelled=lambda: False) -> list[analysis.Event]:  # type: ignore[no-untyped-def]
     analysis.prepare()
     with Analysis() as work:
-        return list(work.run(opened, reviewer.Options(tree=str(tree) if tree else None),
-                             cancelled))
+        return list(each(work, opened, reviewer.Options(tree=str(tree) if tree else None),
+                         cancelled))
 
 
 def test_results_stream_and_match_the_core(sample: tuple[Path, Path]) -> None:
@@ -69,7 +77,7 @@ def test_the_child_and_its_workers_yield_the_cpu_to_the_ui(sample: tuple[Path, P
     with Analysis() as work:
         assert work.pid is not None
         seen: list[int] = []
-        for event in work.run(opened, reviewer.Options(jobs=2), lambda: False):
+        for event in each(work, opened, reviewer.Options(jobs=2)):
             if isinstance(event, Started):
                 seen = [os.getpriority(os.PRIO_PROCESS, pid)
                         for pid in [work.pid, *children(work.pid)]]
@@ -147,7 +155,7 @@ def test_cancelling_stops_between_revisions(tmp_path: Path) -> None:
     seen: list[int] = []
     analysis.prepare()
     with Analysis() as work:
-        for event in work.run(opened, reviewer.Options(), lambda: bool(seen)):
+        for event in each(work, opened, reviewer.Options(), lambda: bool(seen)):
             if isinstance(event, RevisionChecked):
                 seen.append(event.report.version)
     assert event == Finished("cancelled", 0, len(seen))
@@ -162,7 +170,7 @@ def test_a_child_that_dies_is_reported(tmp_path: Path) -> None:
     workers: set[int] = set()
     with Analysis() as work:
         events = []
-        for event in work.run(opened, reviewer.Options(jobs=2), lambda: False):
+        for event in each(work, opened, reviewer.Options(jobs=2)):
             events.append(event)
             if isinstance(event, RevisionChecked) and not workers and work.pid is not None:
                 workers = children(work.pid)  # the checks' worker processes
