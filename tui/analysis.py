@@ -65,7 +65,7 @@ def prepare() -> None:
 
 class Analysis:
     """One run of the work in a child process; start it early (its start
-    overlaps the parent's parsing), then `run()` it and read its events.
+    overlaps the parent's parsing), then read its events with `batches()`.
     Call `prepare()` once before the UI starts."""
 
     def __init__(self) -> None:
