@@ -11,7 +11,10 @@ keys come, it would hold up the next one instead.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from textual.app import App
 
 from tui.screens.base import CompareAt, PatchAt, ThreadAt
 from tui.screens.compare import CompareScreen
@@ -19,13 +22,17 @@ from tui.screens.patch import PatchScreen
 from tui.screens.thread import ThreadScreen
 
 if TYPE_CHECKING:
-    from textual.app import App
+    from textual.screen import Screen
 
 Kept = ThreadScreen | PatchScreen | CompareScreen
 SCREENS: dict[type, type[Kept]] = {ThreadAt: ThreadScreen, PatchAt: PatchScreen,
                                    CompareAt: CompareScreen}
 QUIET_S = 0.5  # no key or click for this long: the user is reading
 PREPARE_EVERY_S = 0.25  # how often the app asks prepare_one()
+# The one private step used: push_screen's mounting of a screen, without
+# showing it (Textual < 9, pinned).  Gone in a later Textual, screens are
+# composed on their first visit, as without this module.
+MOUNT: Callable[[App[int], Screen[None]], object] | None = getattr(App, "_get_screen", None)
 
 
 class Keeper:
@@ -55,17 +62,13 @@ class Keeper:
         """If the user is reading, compose one kept screen not visited yet,
         unseen; False once there is none left (or Textual cannot do it)."""
         kind = next((k for k in SCREENS.values() if k not in self._kept), None)
-        # The one private step used: push_screen's mounting of a screen,
-        # without showing it (Textual < 9, pinned).  Gone in a later Textual,
-        # screens are composed on their first visit, as without this class.
-        mount = getattr(self._app, "_get_screen", None)
-        if kind is None or mount is None:
+        if kind is None or MOUNT is None:
             return False
         if time.monotonic() - self._busy_at >= QUIET_S:
             screen = self._keep(kind)
             screen.aimed = False  # nothing to show until screen_for() gives a target
             screen.fit_width()  # before it is styled: cheaper than after
-            mount(screen)
+            MOUNT(self._app, screen)
         return True
 
     def _keep(self, kind: type[Kept]) -> Kept:

@@ -141,6 +141,22 @@ async def test_no_screen_is_composed_while_the_user_types(demo_app, monkeypatch)
         assert isinstance(app.screen, ThreadScreen) and app.screen.shown is not None
 
 
+async def test_without_textuals_mounting_step_screens_compose_on_first_visit(
+        demo_app, monkeypatch) -> None:
+    """A Textual without the private step the keeper uses: nothing is
+    composed ahead, and the first visit composes the screen as usual."""
+    monkeypatch.setattr(keeper, "MOUNT", None)
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.pause(1)
+        assert not app.keeper.prepare_one()
+        assert all(_kept(app, kind) is None for kind in (ThreadScreen, PatchScreen))
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, ThreadScreen) and app.screen.shown is not None
+
+
 def _kept(app: ReviewerApp, kind: type[Screen[None]]) -> Screen[None] | None:
     """The kept screen of `kind`, if there is one yet (installed by name)."""
     name = f"kept-{kind.__name__}"
