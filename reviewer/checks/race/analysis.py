@@ -20,6 +20,7 @@ from reviewer.checks.race.removed import (
     cleared_fields,
     dropped_gets,
     dropped_tests,
+    got_objects,
     lockless_reads,
     protected_fields,
     released_locks,
@@ -162,6 +163,8 @@ def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries:
             ctx.read_once |= lockless_reads(lines, api)
             if gets := dropped_gets(lines, api):
                 ctx.dropped_gets[anchor] = gets
+            if objects := got_objects(lines, api):
+                ctx.got_objects[anchor] = objects
             if tests := dropped_tests(lines, api):
                 ctx.dropped_tests[anchor] = tests
                 lost += lost_bailouts(Exprs(api), lines, anchor, rewritten(body, anchor))

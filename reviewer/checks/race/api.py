@@ -88,13 +88,14 @@ class FnSpec:
     noreturn: bool = False
     once: bool = False
     links: int | None = None
+    embeds: int | None = None
 
 
 _LOCK_KEYS = ("acquires", "releases", "requires", "forbids", "takes", "asserts")
 _INT_KEYS = ("gfp_arg", "unhashes", "acts_on", "puts", "parent_arg", "alias_arg",
              "parent_of_arg", "publishes", "tests_negative", "tests_positive",
              "tests_flags_negative", "tests_state", "refcount_of", "inode_of", "transparent",
-             "links")
+             "links", "embeds")
 _BOOL_KEYS = ("sleeps", "returns_ref", "fresh", "value_only", "noreturn", "once")
 
 
@@ -142,6 +143,7 @@ class KernelApi:
     put_words: frozenset[str] = frozenset()
     get_words: frozenset[str] = frozenset()
     not_refs: tuple[str, ...] = ()
+    counter_words: frozenset[str] = frozenset()
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     facts: FactSource | None = field(default=None, repr=False, compare=False)
     _seen: dict[str, FnSpec | None] = field(default_factory=dict, repr=False, compare=False)
@@ -189,6 +191,21 @@ class KernelApi:
                 if arg_type else None
             return op if typed is None or set(what) <= typed else None
         return None
+
+    def counts_owner(self, name: str, member: str) -> bool:
+        """Does a get or put of `name` given a member's address (`&x->member`)
+        move x's own reference?  Yes when the name carries a counter word
+        (`kref_put`, `put_device`: the member is x's count, its release frees
+        x) or names the member after its verb (`nfs4_put_stid(&dp->dl_stid)`:
+        the member is the counted object, embedded in x).  Otherwise the member
+        only holds references to other objects (`path_put(&x->path)`)."""
+        words = name.lower().strip("_").split("_")
+        if self.counter_words & set(words):
+            return True
+        verbs = self.put_words | self.get_words
+        at = [i for i, w in enumerate(words) if w in verbs]
+        what = words[at[-1] + 1:] if at else []
+        return bool(what) and set(what) <= set(member.lower().split("_"))
 
     def atomic(self, kind: str) -> bool:
         return kind in self.atomic_kinds
@@ -243,6 +260,7 @@ def _build(data: Mapping[str, Any]) -> KernelApi:
         put_words=frozenset(_strs(names.get("put"), ())),
         get_words=frozenset(_strs(names.get("get"), ())),
         not_refs=_strs(names.get("not_refs"), ()),
+        counter_words=frozenset(_strs(names.get("counters"), ())),
         raw=data,
     )
 

@@ -191,8 +191,11 @@ class _Solver:
         for rec in g.recs:
             if rec.flow is None:
                 return None
-            mine = set(rec.flow.puts) | {p for p, callee, pos in rec.flow.must_calls
-                                         if self.callee(rec, callee, "puts") == pos}
+            # a put `api` knows is in the flow already, weighed against the gets
+            mine = set(rec.flow.puts) | {
+                p for p, callee, pos in rec.flow.must_calls
+                if getattr(self.known(rec, callee), "puts", None) is None
+                and self.callee(rec, callee, "puts") == pos}
             common = mine if common is None else common & mine
         return min(common) if common else None
 

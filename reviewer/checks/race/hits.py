@@ -41,6 +41,7 @@ class FnContext:
     acquired_keys: set[LockKey] = field(default_factory=set)  # taken somewhere in the body
     released_keys: set[LockKey] = field(default_factory=set)  # dropped in it (or its removed lines)
     inferred_keys: set[LockKey] = field(default_factory=set)  # entry holds we only guess
+    params: set[str] = field(default_factory=set)  # the parameters' names
     dentry_params: set[str] = field(default_factory=set)  # `struct dentry *` parameters
     var_types: dict[str, str] = field(default_factory=dict)  # parameter/local -> its type
     const_dentries: set[str] = field(default_factory=set)  # `const struct dentry *` params
@@ -53,6 +54,7 @@ class FnContext:
     cleared: dict[int, set[str]] = field(default_factory=dict)
     read_once: set[str] = field(default_factory=set)  # values they read locklessly
     dropped_gets: dict[int, list[str]] = field(default_factory=dict)  # anchor -> gets
+    got_objects: dict[int, set[str]] = field(default_factory=dict)  # anchor -> objects
     got_lines: set[int] = field(default_factory=set)  # lines taking a reference here
     dropped_tests: dict[int, set[tuple[str, str]]] = field(default_factory=dict)
     state_tested: dict[tuple[str, str], int] = field(default_factory=dict)  # -> last line

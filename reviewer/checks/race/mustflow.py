@@ -287,7 +287,7 @@ class _Walk:
             out.append(spec.puts)
         if name in PUT_PRIMITIVES:
             out.append(PUT_PRIMITIVES[name])
-        return out
+        return sorted(set(out))  # the table and the primitives may both say it
 
     def _dec_unless(self, name: str, args: list[Node]) -> bool:
         """`atomic_add_unless(&p->count, -1, 1)`: a put unless it is the last."""

@@ -10,10 +10,10 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from reviewer.checks.race.api import FnSpec, KernelApi
-from reviewer.checks.race.exprs import Exprs, compact, unwrap
+from reviewer.checks.race.exprs import Exprs, args_of, compact, unwrap
 from reviewer.checks.race.hits import FnContext, Hit
 from reviewer.checks.race.removed import NEAR
-from reviewer.checks.race.state import State, root_of
+from reviewer.checks.race.state import Inst, State, root_of
 from reviewer.cparse import node_text
 
 __all__ = ["RefChecks"]
@@ -36,9 +36,9 @@ class RefChecks:
         gone = st.put.get(read[0]) if read is not None else None
         if read is not None and gone is not None and gone[0] > read[1] and gone[0] != line:
             self.ctx.hit(Hit("RACE008", line, subj,
-                             f"{compact(node)}, read from {read[0]} at line {read[1]}, is used "
-                             f"after {gone[1]}() at line {gone[0]} dropped the reference "
-                             f"held on {read[0]}", (gone[0], read[1])))
+                             f"{compact(node)}, which lives only as long as {read[0]} (line "
+                             f"{read[1]}), is used after {gone[1]}() at line {gone[0]} "
+                             f"dropped the reference held on {read[0]}", (gone[0], read[1])))
 
     def ref_by_name(self, name: str | None, args: list[Node]) -> str | None:
         """"put" / "get" for a function the table does not list, by its name
@@ -56,7 +56,7 @@ class RefChecks:
         op = self.ref_by_name(name, args)
         puts = spec.puts if spec is not None else 0 if op == "put" else None
         if puts is not None and puts < len(args):
-            subj = self.x.canon(args[puts], st, ref=True)
+            subj = self.ref_target(args[puts], name, st)
             self.put_field(args[puts], call, name, line)
             if st.extra.get(subj, 0) > 0:  # drops the reference this function took
                 st.extra[subj] -= 1
@@ -69,8 +69,25 @@ class RefChecks:
         if gets is not None and gets < len(args):
             self._late_get(args[gets], st, line, name)
         if discarded and gets is not None and gets < len(args):  # `dget(d);`: one more
-            subj = self.x.canon(args[gets], st, ref=True)
+            subj = self.ref_target(args[gets], name, st)
             st.extra[subj] = st.extra.get(subj, 0) + 1
+
+    def ref_target(self, arg: Node, name: str, st: State) -> str:
+        """The object whose reference a get or put of `name` moves: x for a
+        member's address `&x->m` when the member counts x's references
+        (KernelApi.counts_owner), else the argument itself."""
+        a = unwrap(arg)
+        member = a.child_by_field_name("argument") if a.type == "pointer_expression" \
+            and a.children and a.children[0].type == "&" else None
+        member = unwrap(member) if member is not None else None
+        if member is not None and member.type == "field_expression" \
+                and node_text(member.child_by_field_name("operator") or member) == "->":
+            base, field = member.child_by_field_name("argument"), \
+                member.child_by_field_name("field")
+            if base is not None and field is not None \
+                    and self.api.counts_owner(name, node_text(field)):
+                return self.x.canon(base, st, ref=True)
+        return self.x.canon(arg, st, ref=True)
 
     def link_without_ref(self, call: Node, spec: FnSpec, args: list[Node], line: int) -> None:
         """RACE016: an object linked into a list right where the replaced
@@ -90,32 +107,64 @@ class RefChecks:
 
     def _late_get(self, target: Node, st: State, line: int, name: str) -> None:
         """RACE011: a reference taken on a pointer read under a lock, after
-        that lock was dropped: the object may be gone by then."""
+        that lock was dropped: the object may be gone by then.  Found under
+        the RCU read lock alone (which keeps the memory, not the object) and
+        then locked itself (`spin_lock(&d->d_lock)`), the object was kept
+        alive by its own lock: a reference taken after that is late too."""
         target = unwrap(target)
         var = node_text(target) if target.type == "identifier" else ""
-        born = st.born.get(var)
-        if not born or var in st.owned or st.extra.get(var, 0):
+        if not var or var in st.owned or st.extra.get(var, 0):
             return
+        born = st.born.get(var, frozenset())
         gone = sorted(inst for inst in born if not st.still_held(inst))
+        if not gone and all(key[0] == "rcu" for key, _ in born):
+            own = self._own_lock_dropped(self.x.canon(target, st), st)
+            # found where we cannot see: the replaced code took the reference
+            # just before that release, so it was what kept var alive
+            gone = own if born else [] if var in self.ctx.params else [
+                inst for inst in own if self._got_before(var, st.released[inst[0]])]
         if not gone:
             return
         key, taken = gone[0]
         dropped = st.released.get(key)
         when = f" at line {dropped}" if dropped else ""
+        since = f" (taken at line {taken})" if taken else ""
         self.ctx.hit(Hit("RACE011", line, var,
                          f"{name}({var}) takes a reference only after {self.x.describe(key)}"
-                         f"{when} was released, the lock held when {var} was found (taken at "
-                         f"line {taken}): it may already be freed; take the reference "
-                         "before unlocking (dget_dlock() under d_lock)",
+                         f"{when} was released, the lock that kept {var} alive{since}: it "
+                         "may already be freed; take the reference before unlocking "
+                         "(dget_dlock() under d_lock)",
                          tuple(n for n in (dropped, taken) if n)))
+
+    def _got_before(self, var: str, released: int) -> bool:
+        """Did the removed lines take a reference on var just before the
+        release at line `released`?"""
+        return any(released - NEAR <= anchor < released and var in objects
+                   for anchor, objects in self.ctx.got_objects.items())
+
+    @staticmethod
+    def _own_lock_dropped(obj: str, st: State) -> list[Inst]:
+        """The object's own lock (`obj` or one field of it), released on this
+        path and not held now."""
+        return sorted((key, 0) for key in st.released if st.held(key) is None and (
+            key[1] == obj or (key[1].startswith(f"{obj}->")
+                              and root_of(key[1][len(obj) + 2:]) == key[1][len(obj) + 2:])))
 
     def bind_derived(self, var: str, value: Node, st: State, line: int,
                      owns: bool) -> None:
         """`dir = d_inode(parent)`: a dentry holds a reference on its inode and
         on its parent, so dir lives only as long as our reference on parent.
-        (Other fields may point at objects that outlive the one put.)"""
+        (Other fields may point at objects that outlive the one put.)  And
+        `x = container_of(m, T, f)`: m is embedded in x, so lives as long."""
         v = unwrap(value)
         if owns or v.type == "identifier":
+            return
+        spec = self.x.spec(v) if v.type == "call_expression" else None
+        args = args_of(v) if spec is not None and spec.embeds is not None else []
+        if spec is not None and spec.embeds is not None and spec.embeds < len(args):
+            inner = unwrap(args[spec.embeds])
+            if inner.type == "identifier" and node_text(inner) != var:
+                st.derived[node_text(inner)] = (var, line)
             return
         via = self.x.canon(v, st, ref=True)
         source = root_of(via)

@@ -20,8 +20,8 @@ from reviewer.checks.race.state import LockKey, State
 from reviewer.cparse import descendants, node_text, parse
 
 __all__ = ["NEAR", "RemovedChecks", "cleared_fields", "dropped_gets", "dropped_tests",
-           "lockless_reads", "protected_fields",
-           "released_locks", "runs", "statements"]
+           "got_objects", "lockless_reads", "protected_fields", "released_locks", "runs",
+           "statements"]
 
 NEAR = 3  # lines between removed lines and the code rewritten in their place
 
@@ -90,22 +90,36 @@ def lockless_reads(lines: list[str], api: KernelApi) -> set[str]:
             if (spec := x.spec(call)) is not None and spec.once}
 
 
+def _gets(lines: list[str], api: KernelApi) -> Iterator[tuple[Node, Node, bool]]:
+    """Each reference the removed lines took: (call, the argument it is
+    taken on, whether the call's result was discarded)."""
+    x = Exprs(api)
+    calls = (c for stmt in statements(lines) for c in descendants(stmt, ("call_expression",)))
+    for call in calls:
+        if not (name := callee_name(call)):
+            continue
+        spec, args = x.spec(call), args_of(call)
+        if spec is not None and spec.returns_ref and spec.alias_arg is not None:
+            at = spec.alias_arg
+        elif spec is None and len(args) == 1 and api.ref_op(name) == "get":
+            at = 0
+        else:
+            continue
+        if at < len(args):
+            parent = call.parent
+            yield call, args[at], parent is not None and parent.type == "expression_statement"
+
+
 def dropped_gets(lines: list[str], api: KernelApi) -> list[str]:
     """`ihold(inode);` among removed lines -> ["ihold(inode)"]: references
     the replaced code took (a get whose result is not kept: one more)."""
-    x = Exprs(api)
-    out = []
-    calls = (c for stmt in statements(lines) for c in descendants(stmt, ("call_expression",)))
-    for call in calls:
-        parent = call.parent
-        if parent is None or parent.type != "expression_statement" \
-                or not (name := callee_name(call)):
-            continue
-        spec, args = x.spec(call), args_of(call)
-        if (spec is not None and spec.returns_ref and spec.alias_arg is not None) or (
-                spec is None and len(args) == 1 and api.ref_op(name) == "get"):
-            out.append(compact(call))
-    return out
+    return [compact(call) for call, _, discarded in _gets(lines, api) if discarded]
+
+
+def got_objects(lines: list[str], api: KernelApi) -> set[str]:
+    """`found = dget_dlock(d);` among removed lines -> {"d"}: the objects
+    the replaced code took a reference on, kept or not."""
+    return {compact(arg, 200) for _, arg, _ in _gets(lines, api)}
 
 
 def dropped_tests(lines: list[str], api: KernelApi) -> set[tuple[str, str]]:

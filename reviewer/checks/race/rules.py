@@ -20,7 +20,7 @@ from reviewer.postimage import DiffHunk, rebuild_post_image
 
 # Bump when the shared analysis (walker, events, post-images) derives
 # differently: every RACE rule's cached findings then go stale.
-ANALYSIS_VERSION = 4
+ANALYSIS_VERSION = 5  # 5: member-address puts, container_of, own-lock pins
 # What every RACE rule's findings depend on beyond its own logic.
 ENGINE = f"race analysis {ANALYSIS_VERSION}, tree facts {FACTS_VERSION}, table {table_digest()}"
 

@@ -10,7 +10,7 @@ from reviewer.checks.registry import Scope, rule
 from reviewer.model import Finding, Severity
 
 
-@rule("RACE008", "use-after-dput", Severity.ERROR, Scope.REVISION, version=3, depends=ENGINE)
+@rule("RACE008", "use-after-dput", Severity.ERROR, Scope.REVISION, version=4, depends=ENGINE)
 def use_after_dput(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags an object dereferenced or passed to a function after the put that
@@ -20,7 +20,12 @@ def use_after_dput(ctx: CheckContext) -> Iterator[Finding]:
     inode) or after the object was freed (`kfree()`, `kvfree()`,
     `kmem_cache_free()`), on the same path and without the variable being reassigned in
     between; and a pointer read from a dentry (`dir = d_inode(parent)`,
-    `d->d_parent`) used after the put of that dentry.
+    `d->d_parent`) used after the put of that dentry.  A put given a
+    member's address drops the object's own reference when the member is
+    its counter (`kref_put(&x->refcount, release)`, `put_device(&x->dev)`)
+    or the counted object the name puts (`foo_put_stid(&x->dl_stid)`), not
+    when the member holds references of its own (`path_put(&nd->path)`); an
+    object's member found with `container_of()` goes with the object.
 
     ## Why is this bad?
     The `dput()` may have dropped the last reference: the dentry can be
@@ -79,13 +84,18 @@ def put_field_left_dangling(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE015")
 
 
-@rule("RACE011", "ref-after-unlock", Severity.ERROR, Scope.REVISION, depends=ENGINE)
+@rule("RACE011", "ref-after-unlock", Severity.ERROR, Scope.REVISION, version=2, depends=ENGINE)
 def ref_after_unlock(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a reference taken (`dget()`, a `*_get()` helper) on a pointer that
     was read while a spinlock or the RCU read lock was held, after that lock
     was released: the lock that kept the object alive was dropped before
-    the reference that should replace it was taken.
+    the reference that should replace it was taken.  A pointer found under
+    the RCU read lock alone and then locked itself (`spin_lock(&d->d_lock)`)
+    is kept alive by that own lock, so a get after its unlock is late too;
+    where the pointer's origin is not shown, so is a get the patch moves
+    from under the object's lock (`dget_dlock()`) to after its unlock,
+    unless the pointer is a parameter (the caller's reference pins it).
 
     ## Why is this bad?
     Between the unlock and the get, the object can be killed and freed (its

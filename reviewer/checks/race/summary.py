@@ -222,6 +222,7 @@ def function_context(name: str, node: Node, body: Node, api: KernelApi,
     # VFS inode operations get (dir, dentry) with dir's inode lock held: a
     # dentry of unknown origin there counts as having its parent locked.
     dirs = [n for n, t in info.params if n and t.startswith("struct inode *")]
+    ctx.params = {n for n, _ in info.params if n}
     ctx.dentry_params = {n for n, t in info.params if n and t.startswith("struct dentry *")}
     ctx.var_types = {**local_types(body), **{n: t for n, t in info.params if n}}
     ctx.const_dentries = {n for n, t in info.params

@@ -37,7 +37,8 @@ __all__ = ["CORE", "FACTS_VERSION", "Cancelled", "TreeFacts", "api_for", "cancel
            "extra_dirs", "facts_progress", "list_files", "read_files", "set_key", "set_processes",
            "tree_facts"]
 
-FACTS_VERSION = 2  # 2: requirements composed through calls (reqsolve.py)
+FACTS_VERSION = 3  # 2: requirements composed through calls (reqsolve.py); 3: a put
+# the table knows is weighed against the gets only once (factsolve.py)
 # The core set: where the helpers everyone calls are defined (tree-wide
 # headers, the VFS, mm, the core kernel); "DIR/*" is DIR's own files only,
 # "!DIR" leaves DIR out (device headers, tracing, bpf, compressors, fonts,
