@@ -68,6 +68,7 @@ RULE_FAMILY = {
     "RACE017": "R4",  # a decision rewritten without the state recheck it made
     "RACE018": "R2",  # dget(d->d_parent) with nothing keeping d from a rename
     "RACE019": "R4",  # a rewritten decision no longer leaves in a state the old one left in
+    "RACE020": "R6",  # an exit turned away from the unlock label its neighbour still uses
 }
 
 

@@ -15,6 +15,7 @@ from reviewer.checks.race.api import KernelApi, default_api
 from reviewer.checks.race.bailouts import lost_bailouts, rewritten
 from reviewer.checks.race.callers import CallerContext
 from reviewer.checks.race.events import Events, Hit
+from reviewer.checks.race.exitlabels import skipped_unlocks
 from reviewer.checks.race.exprs import Exprs, callee_name
 from reviewer.checks.race.removed import (
     cleared_fields,
@@ -32,7 +33,7 @@ from reviewer.cparse import CFunction, descendants, function_nodes, parse
 
 __all__ = ["CODES", "RaceHit", "SourceFile", "analyze"]
 
-CODES = tuple(f"RACE{i:03d}" for i in range(1, 20))
+CODES = tuple(f"RACE{i:03d}" for i in range(1, 21))
 
 
 @dataclass(frozen=True)
@@ -152,9 +153,12 @@ def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries:
     ctx.callee_releases = summaries.get
     if callers is not None:
         callers.enter(fn.name, ctx.entry_keys, init)
+    span = range(fn.start_line, fn.end_line + 1)
+    unseen = [n for n in span if n not in src.known_lines] if src.known_lines else []
     lost: list[Hit] = []
     for anchor, lines in runs(src.removed):
         if fn.start_line <= anchor <= fn.end_line:
+            lost += skipped_unlocks(Exprs(api), body, lines, anchor, unseen)
             ctx.protected.update(protected_fields(lines, api))
             ctx.cleared[anchor] = cleared_fields(lines)
             if released := released_locks(lines, api):
@@ -168,7 +172,5 @@ def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries:
             if tests := dropped_tests(lines, api):
                 ctx.dropped_tests[anchor] = tests
                 lost += lost_bailouts(Exprs(api), lines, anchor, rewritten(body, anchor))
-    span = range(fn.start_line, fn.end_line + 1)
-    unseen = [n for n in span if n not in src.known_lines] if src.known_lines else []
     walked = Walker(Events(api, ctx), body, fn.end_line, unseen, changed).run(init).values()
     return list(walked) + lost

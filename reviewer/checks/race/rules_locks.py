@@ -1,4 +1,5 @@
-"""Race rules on what a lock must cover and its balance: RACE005..RACE007."""
+"""Race rules on what a lock must cover and its balance: RACE005..RACE007,
+RACE014 and RACE020."""
 
 from __future__ import annotations
 
@@ -157,3 +158,41 @@ def lock_dropped_from_read(ctx: CheckContext) -> Iterator[Finding]:
     Locking rules brief, facts 6 and 9.
     """
     yield from report(ctx, "RACE014")
+
+
+@rule("RACE020", "exit-skips-unlock", Severity.ERROR, Scope.REVISION, depends=ENGINE)
+def exit_skips_unlock(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags an exit (`return`, `goto` another label) that the patch writes in
+    place of a `goto` to a label that releases a lock (named `*unlock*` by
+    kernel convention, or followed by a release such as `rcu_read_unlock()`),
+    when an exit just above it still jumps to that label and nothing between
+    the two takes or drops a lock.
+
+    ## Why is this bad?
+    The exit above says the lock is held there, and nothing after it
+    changed that: the new exit leaves the function with the lock held.  The
+    next taker deadlocks, or (for the RCU read lock) the task sleeps in an
+    RCU read-side section.
+
+    ## Example
+    ```c
+    if (error)
+            goto out_unlock;
+    error = foo_flush(inode);
+    if (error)
+            return error;
+    ```
+    Use instead:
+    ```c
+    if (error)
+            goto out_unlock;
+    error = foo_flush(inode);
+    if (error)
+            goto out_unlock;
+    ```
+
+    ## References
+    Locking rules brief, fact 6 (locks are balanced on every path).
+    """
+    yield from report(ctx, "RACE020")
