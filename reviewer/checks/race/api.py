@@ -174,8 +174,9 @@ class KernelApi:
         does not list drops or takes a reference on its one argument
         (`btrfs_add_delayed_iput`, `ceph_mdsc_put_request`, `kref_get`).
         Words after the verb name what is put: with the argument's type
-        known, they must be in it (`ecryptfs_put_lower_file(inode)` puts
-        the inode's lower file, not the inode)."""
+        known, they must be in it or its initials (`put_bh(bh)` for a
+        `struct buffer_head *`; `ecryptfs_put_lower_file(inode)` puts the
+        inode's lower file, not the inode)."""
         if name in self.functions or name.lstrip("_").startswith(self.not_refs) \
                 or name.isupper():  # TLV_PUT(): a macro, not a reference
             return None
@@ -187,9 +188,7 @@ class KernelApi:
             if not at:
                 continue
             what = words[at[-1] + 1:]
-            typed = set(arg_type.replace("*", " ").replace("_", " ").lower().split()) \
-                if arg_type else None
-            return op if typed is None or set(what) <= typed else None
+            return op if arg_type is None or set(what) <= _type_words(arg_type) else None
         return None
 
     def counts_owner(self, name: str, member: str) -> bool:
@@ -209,6 +208,14 @@ class KernelApi:
 
     def atomic(self, kind: str) -> bool:
         return kind in self.atomic_kinds
+
+
+def _type_words(arg_type: str) -> set[str]:
+    """The words of a type, and their initials as the kernel abbreviates it
+    (`struct buffer_head *` -> buffer, head, bh)."""
+    words = [w for w in arg_type.replace("*", " ").replace("_", " ").lower().split()
+             if w not in ("struct", "const", "union")]
+    return {*words, "".join(w[0] for w in words)} if words else set()
 
 
 def _merge(base: dict[str, Any], ext: Mapping[str, Any]) -> dict[str, Any]:

@@ -42,8 +42,10 @@ class RefChecks:
 
     def ref_by_name(self, name: str | None, args: list[Node]) -> str | None:
         """"put" / "get" for a function the table does not list, by its name
-        and its one argument's declared type."""
-        if not name or len(args) != 1 or self.api.get(name) is not None:
+        and its one argument's declared type.  Facts derived from a tree do
+        not silence the name: a put they do not prove on every path (or one
+        through a counter they do not read as a reference) is still a put."""
+        if not name or len(args) != 1 or name in self.api.functions:
             return None
         arg = unwrap(args[0])
         typed = self.ctx.var_types.get(node_text(arg)) if arg.type == "identifier" else None
@@ -54,7 +56,8 @@ class RefChecks:
         """Puts and gets: the table's, or the kernel's naming for the rest."""
         # By name only with one argument: `put_data_header(sctx, len)` writes data
         op = self.ref_by_name(name, args)
-        puts = spec.puts if spec is not None else 0 if op == "put" else None
+        puts = spec.puts if spec is not None and spec.puts is not None else \
+            0 if op == "put" else None
         if puts is not None and puts < len(args):
             subj = self.ref_target(args[puts], name, st)
             self.put_field(args[puts], call, name, line)
