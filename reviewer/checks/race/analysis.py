@@ -26,6 +26,7 @@ from reviewer.checks.race.removed import (
     protected_fields,
     released_locks,
     runs,
+    unlocked_spans,
 )
 from reviewer.checks.race.summary import Summaries, function_context
 from reviewer.checks.race.walker import Walker
@@ -156,6 +157,8 @@ def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries:
     span = range(fn.start_line, fn.end_line + 1)
     unseen = [n for n in span if n not in src.known_lines] if src.known_lines else []
     lost: list[Hit] = []
+    ctx.unlocked = unlocked_spans([(a, lines) for a, lines in runs(src.removed)
+                                   if fn.start_line <= a <= fn.end_line], api)
     for anchor, lines in runs(src.removed):
         if fn.start_line <= anchor <= fn.end_line:
             lost += skipped_unlocks(Exprs(api), body, lines, anchor, unseen)

@@ -53,6 +53,7 @@ class FnContext:
     protected: dict[str, LockKey] = field(default_factory=dict)
     cleared: dict[int, set[str]] = field(default_factory=dict)
     read_once: set[str] = field(default_factory=set)  # values they read locklessly
+    unlocked: list[tuple[int, int, LockKey]] = field(default_factory=list)  # unlocked_spans()
     dropped_gets: dict[int, list[str]] = field(default_factory=dict)  # anchor -> gets
     got_objects: dict[int, set[str]] = field(default_factory=dict)  # anchor -> objects
     got_lines: set[int] = field(default_factory=set)  # lines taking a reference here

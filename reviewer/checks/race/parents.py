@@ -95,12 +95,17 @@ class ParentChecks:
         callback argument (`->d_compare`, `->d_hash` run in RCU-walk).  A
         dentry the caller hands over (or one held in its structures) usually
         comes with its parent stable: the VFS locks it for inode operations,
-        unless the code the patch replaces read that inode once (lockless)."""
+        unless the code the patch replaces read that inode once (lockless),
+        or held the child's d_lock around this very line (which the new
+        code no longer does)."""
         root = root_of(self.x.canon(node, st, ref=True))
+        line = node.start_point.row + 1
         return root in st.owned or st.rcu_walk or st.held(("rcu", "")) is not None \
             or root_of(child) in self.ctx.const_dentries \
             or f"{child}->{self.api.parent_field}->{self.api.inode_fields[0]}" \
-            in self.ctx.read_once
+            in self.ctx.read_once \
+            or any(after < line <= upto and key == ("d_lock", child)
+                   and st.held(key) is None for after, upto, key in self.ctx.unlocked)
 
     def bind_parent_inode(self, var: str, value: Node, st: State, line: int) -> None:
         """`dir = d_inode(d->d_parent)`: remember dir may be NULL, unpinned."""

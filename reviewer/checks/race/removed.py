@@ -21,7 +21,7 @@ from reviewer.cparse import descendants, node_text, parse
 
 __all__ = ["NEAR", "RemovedChecks", "cleared_fields", "dropped_gets", "dropped_tests",
            "got_objects", "lockless_reads", "protected_fields", "released_locks", "runs",
-           "statements"]
+           "statements", "unlocked_spans"]
 
 NEAR = 3  # lines between removed lines and the code rewritten in their place
 
@@ -131,15 +131,37 @@ def dropped_tests(lines: list[str], api: KernelApi) -> set[tuple[str, str]]:
 def released_locks(lines: list[str], api: KernelApi) -> dict[LockKey, str]:
     """Locks the removed lines released (the function manages them itself),
     with the call that did."""
+    return _lock_calls(lines, api, acquired=False)
+
+
+def acquired_locks(lines: list[str], api: KernelApi) -> dict[LockKey, str]:
+    """Locks the removed lines took, with the call that did."""
+    return _lock_calls(lines, api, acquired=True)
+
+
+def _lock_calls(lines: list[str], api: KernelApi, acquired: bool) -> dict[LockKey, str]:
     x, st = Exprs(api), State()
     out: dict[LockKey, str] = {}
     for stmt in statements(lines):
         for call in descendants(stmt, ("call_expression",)):
             spec = x.spec(call)
-            for ls in spec.releases if spec is not None else ():
+            specs = (spec.acquires if acquired else spec.releases) if spec is not None else ()
+            for ls in specs:
                 if (k := x.lock_key(ls, args_of(call), st)) is not None:
                     out[k] = compact(call)
     return out
+
+
+def unlocked_spans(removed: list[tuple[int, list[str]]],
+                   api: KernelApi) -> list[tuple[int, int, LockKey]]:
+    """(after, upto, lock): kept lines after..upto that the removed lines
+    bracketed with a lock and its release (`spin_lock(&d->d_lock);` removed
+    above them, `spin_unlock(&d->d_lock);` below): the replaced code ran
+    them under that lock, the new code does not."""
+    taken = [(anchor, k) for anchor, lines in removed for k in acquired_locks(lines, api)]
+    freed = [(anchor, k) for anchor, lines in removed for k in released_locks(lines, api)]
+    return [(a, min(b for b, j in freed if j == k and b > a), k) for a, k in taken
+            if any(j == k and b > a for b, j in freed)]
 
 
 def cleared_fields(lines: list[str]) -> set[str]:

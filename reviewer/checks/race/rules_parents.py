@@ -10,7 +10,7 @@ from reviewer.checks.registry import Scope, rule
 from reviewer.model import Finding, Severity
 
 
-@rule("RACE009", "unpinned-parent-inode", Severity.ERROR, Scope.REVISION, version=2,
+@rule("RACE009", "unpinned-parent-inode", Severity.ERROR, Scope.REVISION, version=3,
       depends=ENGINE)
 def unpinned_parent_inode(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
@@ -20,8 +20,9 @@ def unpinned_parent_inode(ctx: CheckContext) -> Iterator[Finding]:
     no inode lock on it (the VFS holds one around inode operations).  A
     dentry the caller passes in counts as pinned, unless it is seen in
     RCU-walk or under `rcu_read_lock()`, or the code the patch replaces read
-    that very inode once (`d_inode_rcu()`, `READ_ONCE()`): its author's own
-    statement that it can change there.
+    that very inode once (`d_inode_rcu()`, `READ_ONCE()`) or held the
+    child's `d_lock` around that line (the patch removes both the lock and
+    its release): its author's own statement that it can change there.
 
     ## Why is this bad?
     `d->d_parent` changes under a concurrent rename, and the old parent can
