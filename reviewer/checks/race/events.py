@@ -277,12 +277,15 @@ class Events(DropChecks, JoinChecks, ParentChecks, RcuWalkChecks, RefChecks, Rem
                              f"{text} takes {self.x.describe(key)}, which is already held "
                              f"{self._since(h)}", (h.line,) if h.line else ()))
             return
+        if h is None and ls.when is None:  # a failed trylock would not deadlock
+            self.unsure_read_locked(key, st, line)
         st.add_lock(Held(key, line, ls.shared, self.api.atomic(key[0]), text))
 
     def _release(self, ls: LockSpec, args: list[Node], st: State, line: int, text: str) -> None:
         key = self.x.lock_key(ls, args, st)
         if key is None:
             return
+        st.unsure = frozenset(u for u in st.unsure if u[0] != key)  # it was held, then
         h = st.held(key)
         if h is not None and h.key[1] != WILDCARD:
             st.drop_lock(h, line)

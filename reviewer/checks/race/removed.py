@@ -40,44 +40,50 @@ def statements(lines: list[str]) -> Iterator[Node]:
     yield from (c for c in body.named_children if c.type != "comment") if body else ()
 
 
-def _field_reads(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if cur.type == "field_expression":
-            parent = cur.parent
-            if not (parent is not None and parent.type == "assignment_expression"
-                    and parent.child_by_field_name("left") == cur):
-                yield cur
-            continue
-        stack.extend(cur.named_children)
-
-
 def protected_fields(lines: list[str], api: KernelApi) -> dict[str, LockKey]:
     """`spin_lock(&s->lk); gen = s->gen; spin_unlock(&s->lk);` removed as a
     whole -> {"s->gen": ("spin", "s->lk")}: the fields read between a lock
-    and its release, both in the removed lines."""
+    and its release, both in the removed lines (the release may be nested:
+    `if (s->gen != gen) { spin_unlock(&s->lk); ...`)."""
     x, st = Exprs(api), State()
     held: list[LockKey] = []
     reads: dict[str, list[LockKey]] = {}
     out: dict[str, LockKey] = {}
     for stmt in statements(lines):
-        expr = unwrap(stmt.named_children[0]) if stmt.type == "expression_statement" \
-            and stmt.named_children else stmt
-        spec = x.spec(expr) if expr.type == "call_expression" else None
-        if spec is not None and (spec.acquires or spec.releases):
-            for ls in spec.acquires:
-                if (k := x.lock_key(ls, args_of(expr), st)) is not None:
-                    held.append(k)
-            for ls in spec.releases:
-                k = x.lock_key(ls, args_of(expr), st)
-                if k in held:
-                    held.remove(k)
-                    out.update({f: k for f, ks in reads.items() if k in ks})
-            continue
-        for read in _field_reads(stmt):
-            reads.setdefault(x.canon(read, st), []).extend(held)
+        for node in descendants(stmt, ("call_expression", "field_expression")):
+            spec = x.spec(node) if node.type == "call_expression" else None
+            if spec is not None and (spec.acquires or spec.releases):
+                for ls in spec.acquires:
+                    if (k := x.lock_key(ls, args_of(node), st)) is not None:
+                        held.append(k)
+                for ls in spec.releases:
+                    k = x.lock_key(ls, args_of(node), st)
+                    if k in held:
+                        held.remove(k)
+                        out.update({f: k for f, ks in reads.items() if k in ks})
+            elif node.type == "field_expression" and not _written(node) \
+                    and not (node.parent is not None and node.parent.type == "field_expression") \
+                    and not _in_lock_call(node, x):
+                reads.setdefault(x.canon(node, st), []).extend(held)
     return out
+
+
+def _written(node: Node) -> bool:
+    parent = node.parent
+    return parent is not None and parent.type == "assignment_expression" \
+        and parent.child_by_field_name("left") == node
+
+
+def _in_lock_call(node: Node, x: Exprs) -> bool:
+    """`&s->lk` given to a lock or unlock call: the lock, not a read."""
+    cur = node.parent
+    while cur is not None and cur.type in ("pointer_expression", "argument_list",
+                                           "parenthesized_expression"):
+        if cur.type == "argument_list" and cur.parent is not None:
+            spec = x.spec(cur.parent)
+            return spec is not None and bool(spec.acquires or spec.releases)
+        cur = cur.parent
+    return False
 
 
 def lockless_reads(lines: list[str], api: KernelApi) -> set[str]:
@@ -193,13 +199,27 @@ class RemovedChecks:
                 or _racy_on_purpose(node, self.x):
             return
         # Past lines we cannot see, the lock may be held there, unless the
-        # function's code (as changed) never takes it: the patch removed it.
+        # function's code (as changed) never takes it: the patch removed it,
+        # or this path takes it later (confirmed then: unsure_read_locked()).
         if not st.surely_unheld(key) and key in self.ctx.acquired_keys:
+            st.unsure = st.unsure | {(key, line, compact(node))}
             return
+        self._lock_dropped_from_read(key, line, compact(node), "")
+
+    def _lock_dropped_from_read(self, key: LockKey, line: int, text: str, later: str) -> None:
         self.ctx.hit(Hit("RACE014", line, key[1],
-                         f"{compact(node)} is read without {self.x.describe(key)}, which the "
+                         f"{text} is read without {self.x.describe(key)}{later}, which the "
                          "code this replaces took to read it; the value can change before "
                          "it is used (read it once under the lock)"))
+
+    def unsure_read_locked(self, key: LockKey, st: State, line: int) -> None:
+        """The path takes `key`, not held: a read made earlier on it with
+        the lock's state unknown was made without it."""
+        if key[0] in self.api.nestable_kinds:
+            return
+        for k, at, text in sorted(u for u in st.unsure if u[0] == key):
+            self._lock_dropped_from_read(k, at, text, f" (taken only later, at line {line})")
+        st.unsure = frozenset(u for u in st.unsure if u[0] != key)
 
 
     def jump_after_release(self, line: int, label: str | None, states: list[State]) -> None:

@@ -124,12 +124,17 @@ def sleep_in_atomic(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE007")
 
 
-@rule("RACE014", "lock-dropped-from-read", Severity.WARNING, Scope.REVISION, depends=ENGINE)
+@rule("RACE014", "lock-dropped-from-read", Severity.WARNING, Scope.REVISION, version=2,
+      depends=ENGINE)
 def lock_dropped_from_read(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a field read without a lock where the lines the patch removes took
     that very lock just to read the same field (`spin_lock(); v = s->gen;
-    spin_unlock();` replaced by plain reads of `s->gen`).  Reads through
+    spin_unlock();` replaced by plain reads of `s->gen`; the release may be
+    in a branch: `if (s->gen != gen) { spin_unlock(); return; }`).  Where
+    the code seen does not say whether the lock is held at the read, the
+    path taking it afterwards (not a trylock, no release between) proves it
+    was not: a test moved out from under the lock.  Reads through
     `READ_ONCE()` or atomics, meant to be lockless, are not flagged.
 
     ## Why is this bad?

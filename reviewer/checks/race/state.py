@@ -67,7 +67,7 @@ class State:
     __slots__ = ("alias", "born", "clear", "derived", "errs", "extra", "facts", "fogged",
                  "fresh", "locks", "looked", "maybe_null", "murky", "nonnull", "oks", "owned",
                  "parents", "pending", "pos", "put", "rcu_walk", "released", "signs", "trail",
-                 "truth", "unheld", "valfacts")
+                 "truth", "unheld", "unsure", "valfacts")
 
     def __init__(self) -> None:
         self.locks: tuple[Held, ...] = ()
@@ -98,6 +98,9 @@ class State:
         self.pending: dict[str, tuple[Held, bool]] = {}  # var = trylock-style result
         self.fresh: frozenset[str] = frozenset()  # dentries nobody else can see yet
         self.extra: dict[str, int] = {}  # dentry -> references taken here with dget()
+        # reads made with a lock's state unknown: (lock, line, what was read);
+        # the path taking that lock next proves it was not held (RACE014)
+        self.unsure: frozenset[tuple[LockKey, int, str]] = frozenset()
 
     def copy(self) -> State:
         s = State()
@@ -111,7 +114,7 @@ class State:
         s.released, s.alias = dict(self.released), dict(self.alias)
         s.parents, s.put, s.derived = dict(self.parents), dict(self.put), dict(self.derived)
         s.truth, s.valfacts = dict(self.truth), dict(self.valfacts)
-        s.pending = dict(self.pending)
+        s.pending, s.unsure = dict(self.pending), self.unsure
         return s
 
     def signature(self) -> tuple[object, ...]:
@@ -126,7 +129,7 @@ class State:
                 _items(self.extra), self.unheld, self.fogged, self.clear,
                 self.trail, self.errs, self.oks, self.rcu_walk, self.murky, self.owned,
                 self.nonnull, tuple(sorted(self.maybe_null)) if self.maybe_null else (),
-                _items(self.signs), _items(self.born), _items(self.looked))
+                _items(self.signs), _items(self.born), _items(self.looked), self.unsure)
 
     def fog(self) -> None:
         """The path ran lines the code seen does not show: what it knew about
@@ -171,6 +174,7 @@ class State:
         self.locks = self.locks[:i] + self.locks[i + 1:]
         self.released[h.key] = line
         self.murky = self.murky - {h.key}
+        self.unsure = frozenset(u for u in self.unsure if u[0] != h.key)
 
     # --- values ------------------------------------------------------------------
     def add_facts(self, facts: list[Fact]) -> None:
