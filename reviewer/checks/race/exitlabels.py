@@ -23,6 +23,9 @@ from reviewer.cparse import descendants, node_text
 __all__ = ["skipped_unlocks"]
 
 _RELEASE_REACH = 3  # statements after a label that count as its exit code
+# words of a call's name that may take or drop a lock the table does not
+# list (`release_sock()`, `up()`), besides any name containing "lock"
+_LOCK_WORDS = frozenset({"release", "acquire", "up", "down", "guard"})
 
 
 def skipped_unlocks(x: Exprs, body: Node, removed: list[str], anchor: int,
@@ -88,14 +91,15 @@ def _last_jump(body: Node, label: str, before: int) -> int | None:
 def _nothing_between(x: Exprs, body: Node, start: int, end: int,
                      unseen: Collection[int]) -> bool:
     """No unseen line and no call that may take or drop a lock (the table's,
-    or one naming a lock) strictly between lines `start` and `end`."""
+    or one whose name says it may) strictly between lines `start` and `end`."""
     if any(start < n < end for n in unseen):
         return False
     for call in descendants(body, ("call_expression",)):
         if not start < call.start_point.row + 1 < end:
             continue
         spec = x.spec(call)
-        if (spec is not None and (spec.acquires or spec.releases)) \
-                or "lock" in (callee_name(call) or "").lower():
+        name = (callee_name(call) or "").lower()
+        if (spec is not None and (spec.acquires or spec.releases)) or "lock" in name \
+                or _LOCK_WORDS & set(name.split("_")):
             return False
     return True
