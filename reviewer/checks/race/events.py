@@ -14,6 +14,7 @@ from reviewer.checks.race.exprs import (
     args_of,
     callee_name,
     compact,
+    may_move_lock,
     strip_addr,
     unwrap,
 )
@@ -161,6 +162,8 @@ class Events(DropChecks, JoinChecks, ParentChecks, RcuWalkChecks, RefChecks, Rem
         """Code the table does not know may publish a fresh dentry it gets; a
         function of this file may release a lock its caller took (its summary
         says which, relative to its parameters)."""
+        if may_move_lock(name):  # a lock it takes would explain a release later
+            st.slept = frozenset()
         if publishes:
             st.fresh = st.fresh - {strip_addr(self.x.canon(a, st)) for a in args}
             # `down_write_killable(&v->lock)`, `lock_two_nondirectories(a, b)`:
@@ -230,11 +233,26 @@ class Events(DropChecks, JoinChecks, ParentChecks, RcuWalkChecks, RefChecks, Rem
                 w in self.api.sleeping_gfp for a in gfp
                 for w in node_text(a).replace("|", " ").replace("(", " ").split())
         h = st.atomic_held() if sleeps else None
+        # the call's other lines: a flag changed on a continuation line is its change
+        rest = tuple(range(line + 1, args[-1].end_point.row + 2)) if args else ()
+        if sleeps and h is None and st.fogged:
+            st.slept = st.slept | {(line, text, rest)}
         if h is not None:
             how = f"{h.how} (line {h.line})" if h.line else h.how
             self.ctx.hit(Hit("RACE007", line, h.key[1],
                              f"{text} may sleep while {self.x.describe(h.key)} is held, "
-                             f"taken by {how}", (h.line,) if h.line else ()))
+                             f"taken by {how}", ((h.line,) if h.line else ()) + rest))
+
+    def _slept_holding(self, key: LockKey, st: State, line: int, text: str) -> None:
+        """RACE007 after the fact: `text` releases an atomic lock this path
+        neither took nor released since the code seen began, so it was held
+        at every call that may sleep made since."""
+        for at, call, rest in sorted(st.slept):
+            self.ctx.hit(Hit("RACE007", at, key[1],
+                             f"{call} may sleep while {self.x.describe(key)} is held: "
+                             f"{text} at line {line} releases it with no acquire since",
+                             (line, *rest)))
+        st.slept = frozenset()
 
     def _require(self, ls: LockSpec, args: list[Node], st: State, line: int, text: str) -> None:
         key = self._req_key(ls, args, st)
@@ -290,6 +308,9 @@ class Events(DropChecks, JoinChecks, ParentChecks, RcuWalkChecks, RefChecks, Rem
         if h is not None and h.key[1] != WILDCARD:
             st.drop_lock(h, line)
             return
+        if h is None and self.api.atomic(key[0]) and key not in st.murky \
+                and key not in st.released:
+            self._slept_holding(key, st, line, text)
         if key in st.murky:
             pass  # taken or not by code we do not know: no verdict
         elif key in st.released:

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterator
 
 from tree_sitter import Node
 
-from reviewer.checks.race.exprs import Exprs, callee_name
+from reviewer.checks.race.exprs import Exprs, callee_name, may_move_lock
 from reviewer.checks.race.hits import Hit
 from reviewer.checks.race.removed import NEAR, statements
 from reviewer.cparse import descendants, node_text
@@ -23,9 +23,6 @@ from reviewer.cparse import descendants, node_text
 __all__ = ["skipped_unlocks"]
 
 _RELEASE_REACH = 3  # statements after a label that count as its exit code
-# words of a call's name that may take or drop a lock the table does not
-# list (`release_sock()`, `up()`), besides any name containing "lock"
-_LOCK_WORDS = frozenset({"release", "acquire", "up", "down", "guard"})
 
 
 def skipped_unlocks(x: Exprs, body: Node, removed: list[str], anchor: int,
@@ -98,8 +95,7 @@ def _nothing_between(x: Exprs, body: Node, start: int, end: int,
         if not start < call.start_point.row + 1 < end:
             continue
         spec = x.spec(call)
-        name = (callee_name(call) or "").lower()
-        if (spec is not None and (spec.acquires or spec.releases)) or "lock" in name \
-                or _LOCK_WORDS & set(name.split("_")):
+        if (spec is not None and (spec.acquires or spec.releases)) \
+                or may_move_lock(callee_name(call)):
             return False
     return True

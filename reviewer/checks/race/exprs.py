@@ -13,7 +13,8 @@ from reviewer.checks.race.signs import narrow, sign_truth
 from reviewer.checks.race.state import WILDCARD, Fact, Inst, LockKey, State
 from reviewer.cparse import descendants, line_of, node_text
 
-__all__ = ["Atom", "Exprs", "args_of", "callee_name", "compact", "strip_addr", "unwrap"]
+__all__ = ["Atom", "Exprs", "args_of", "callee_name", "compact", "may_move_lock", "strip_addr",
+           "unwrap"]
 
 _NULLS = frozenset({"NULL", "0", "false"})
 Read = tuple[str, str, int, frozenset[Inst]]  # (subject, "count" | "flags", line, locks)
@@ -46,6 +47,17 @@ def args_of(call: Node) -> list[Node]:
 def callee_name(call: Node) -> str | None:
     fn = call.child_by_field_name("function")
     return node_text(fn) if fn is not None and fn.type == "identifier" else None
+
+
+# words of a call's name that may take or drop a lock the table does not
+# list (`release_sock()`, `up()`), besides any name containing "lock"
+_LOCK_WORDS = frozenset({"release", "acquire", "up", "down", "guard"})
+
+
+def may_move_lock(name: str | None) -> bool:
+    """Does a function's name say it may take or drop a lock?"""
+    low = (name or "").lower()
+    return "lock" in low or bool(_LOCK_WORDS & set(low.split("_")))
 
 
 def strip_addr(expr: str) -> str:

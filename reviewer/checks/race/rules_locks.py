@@ -89,14 +89,17 @@ def unbalanced_lock(ctx: CheckContext) -> Iterator[Finding]:
     yield from report(ctx, "RACE006")
 
 
-@rule("RACE007", "sleep-in-atomic", Severity.ERROR, Scope.REVISION, version=2, depends=ENGINE)
+@rule("RACE007", "sleep-in-atomic", Severity.ERROR, Scope.REVISION, version=3, depends=ENGINE)
 def sleep_in_atomic(ctx: CheckContext) -> Iterator[Finding]:
     """## What it does
     Flags a call that may sleep (`dput()`, `iput()`, lookups, `inode_lock()`,
     `mutex_lock()`, `GFP_KERNEL` allocations ... per the kernel API table,
     and any call given a sleeping GFP flag) while a spinlock, rwlock or the
     RCU read lock is held, also when it is held by every caller of a static
-    function (read with `--tree`, where the whole file is seen).
+    function (read with `--tree`, where the whole file is seen).  Where the
+    code seen does not show the lock taken, a release of it later on the
+    same path, with no acquire (and no call that may take a lock) since,
+    proves it was held at the sleeping call.
 
     ## Why is this bad?
     Sleeping in atomic context is a bug: it can deadlock or trigger

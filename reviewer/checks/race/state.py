@@ -67,7 +67,7 @@ class State:
     __slots__ = ("alias", "born", "clear", "derived", "errs", "extra", "facts", "fogged",
                  "fresh", "locks", "looked", "maybe_null", "murky", "nonnull", "oks", "owned",
                  "parents", "pending", "pos", "put", "rcu_walk", "released", "signs", "trail",
-                 "truth", "unheld", "unsure", "valfacts")
+                 "slept", "truth", "unheld", "unsure", "valfacts")
 
     def __init__(self) -> None:
         self.locks: tuple[Held, ...] = ()
@@ -101,6 +101,10 @@ class State:
         # reads made with a lock's state unknown: (lock, line, what was read);
         # the path taking that lock next proves it was not held (RACE014)
         self.unsure: frozenset[tuple[LockKey, int, str]] = frozenset()
+        # calls that may sleep, made with the atomic locks unknown: (line, call,
+        # its other lines);
+        # a later release of one not taken since proves it was held (RACE007)
+        self.slept: frozenset[tuple[int, str, tuple[int, ...]]] = frozenset()
 
     def copy(self) -> State:
         s = State()
@@ -114,7 +118,7 @@ class State:
         s.released, s.alias = dict(self.released), dict(self.alias)
         s.parents, s.put, s.derived = dict(self.parents), dict(self.put), dict(self.derived)
         s.truth, s.valfacts = dict(self.truth), dict(self.valfacts)
-        s.pending, s.unsure = dict(self.pending), self.unsure
+        s.pending, s.unsure, s.slept = dict(self.pending), self.unsure, self.slept
         return s
 
     def signature(self) -> tuple[object, ...]:
@@ -129,7 +133,7 @@ class State:
                 _items(self.extra), self.unheld, self.fogged, self.clear,
                 self.trail, self.errs, self.oks, self.rcu_walk, self.murky, self.owned,
                 self.nonnull, tuple(sorted(self.maybe_null)) if self.maybe_null else (),
-                _items(self.signs), _items(self.born), _items(self.looked), self.unsure)
+                _items(self.signs), _items(self.born), _items(self.looked), self.unsure, self.slept)
 
     def fog(self) -> None:
         """The path ran lines the code seen does not show: what it knew about

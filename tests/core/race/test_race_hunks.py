@@ -109,7 +109,9 @@ def test_no_verdict_across_lines_the_hunks_do_not_show() -> None:
     # a release after the gap a double release.
     hunks = [DiffHunk(10, [" \tint err;", "+\tspin_lock(&p->lock);", "+\tspin_unlock(&p->lock);",
                            " \tp->n++;"], "static int part(struct p *p)"),
-             DiffHunk(30, [" \tp->n--;", "+\tmsleep(1);", "+\tspin_unlock(&p->lock);"],
+             DiffHunk(30, [" \tp->n--;", "+\tmsleep(1);", "+\tp->n++;"],
+                      "static int part(struct p *p)"),
+             DiffHunk(50, [" \tp->n--;", "+\tspin_unlock(&p->lock);"],
                       "static int part(struct p *p)")]
     assert analyze([hunk_file(hunks)]) == []
     # Without the gap, both are proven.
@@ -118,6 +120,21 @@ def test_no_verdict_across_lines_the_hunks_do_not_show() -> None:
                            " \tp->n--;"], "static int part(struct p *p)")]
     assert {(h.code, h.line) for h in analyze([hunk_file(shown)])} == {
         ("RACE007", 12), ("RACE006", 14)}
+
+
+def test_a_release_after_a_sleep_proves_the_lock_was_held_there() -> None:
+    # Where the lock was taken is not shown, but the path releases it after
+    # the sleeping call with no acquire since: it was held at the call, also
+    # when the change is the flag on the call's second line.
+    hunks = [DiffHunk(30, [" \tp->n--;", " \tbuf = kmalloc(sizeof(*buf),",
+                           "-\t\t      GFP_ATOMIC);", "+\t\t      GFP_KERNEL);", " \tif (!buf) {",
+                           " \t\tspin_unlock(&p->lock);", " \t\treturn -ENOMEM;", " \t}"],
+                      "static int part(struct p *p)")]
+    assert {(h.code, h.line) for h in analyze([hunk_file(hunks)])} == {("RACE007", 31)}
+    # A call that may take the lock itself, between the two: no verdict.
+    taken = [DiffHunk(30, [" \tp->n--;", "+\tmsleep(1);", " \tpart_lock_all(p);",
+                           " \tspin_unlock(&p->lock);"], "static int part(struct p *p)")]
+    assert analyze([hunk_file(taken)]) == []
 
 
 def _patches() -> dict[str, str]:
