@@ -69,6 +69,7 @@ RULE_FAMILY = {
     "RACE018": "R2",  # dget(d->d_parent) with nothing keeping d from a rename
     "RACE019": "R4",  # a rewritten decision no longer leaves in a state the old one left in
     "RACE020": "R6",  # an exit turned away from the unlock label its neighbour still uses
+    "RACE021": "R4",  # the recheck under the lock of a double-checked decision removed
 }
 
 

@@ -17,6 +17,7 @@ from reviewer.checks.race.callers import CallerContext
 from reviewer.checks.race.events import Events, Hit
 from reviewer.checks.race.exitlabels import skipped_unlocks
 from reviewer.checks.race.exprs import Exprs, callee_name
+from reviewer.checks.race.rechecks import dropped_rechecks
 from reviewer.checks.race.removed import (
     cleared_fields,
     dropped_gets,
@@ -34,7 +35,7 @@ from reviewer.cparse import CFunction, descendants, function_nodes, parse
 
 __all__ = ["CODES", "RaceHit", "SourceFile", "analyze"]
 
-CODES = tuple(f"RACE{i:03d}" for i in range(1, 21))
+CODES = tuple(f"RACE{i:03d}" for i in range(1, 22))
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries:
     for anchor, lines in runs(src.removed):
         if fn.start_line <= anchor <= fn.end_line:
             lost += skipped_unlocks(Exprs(api), body, lines, anchor, unseen)
+            lost += dropped_rechecks(Exprs(api), body, lines, anchor)
             ctx.protected.update(protected_fields(lines, api))
             ctx.cleared[anchor] = cleared_fields(lines)
             if released := released_locks(lines, api):

@@ -1,5 +1,5 @@
 """Race rules on what a lock must cover and its balance: RACE005..RACE007,
-RACE014 and RACE020."""
+RACE014, RACE020 and RACE021."""
 
 from __future__ import annotations
 
@@ -204,3 +204,44 @@ def exit_skips_unlock(ctx: CheckContext) -> Iterator[Finding]:
     Locking rules brief, fact 6 (locks are balanced on every path).
     """
     yield from report(ctx, "RACE020")
+
+
+@rule("RACE021", "recheck-under-lock-removed", Severity.WARNING, Scope.REVISION, depends=ENGINE)
+def recheck_under_lock_removed(ctx: CheckContext) -> Iterator[Finding]:
+    """## What it does
+    Flags a lock taken right after a test of the same object that leaves
+    (`goto`, `return`), where the lines the patch removes just after the
+    lock tested that object again and, releasing the lock, left the same
+    way: the recheck of a double-checked decision.  The pair of calls is
+    the table's, or named `x_lock()` / `x_unlock()` on the same object.
+
+    ## Why is this bad?
+    The first test is made without the lock, as a cheap guess; another
+    task may change the answer while this one waits for the lock.  Only the
+    test made under the lock decides.  Without it, the code goes on to do
+    what the other task already did (read a block into a buffer someone
+    just brought up to date, and overwrite it).
+
+    ## Example
+    ```c
+    if (buffer_uptodate(bh))
+            goto has_buffer;
+    lock_buffer(bh);
+    submit_read(bh);
+    ```
+    Use instead:
+    ```c
+    if (buffer_uptodate(bh))
+            goto has_buffer;
+    lock_buffer(bh);
+    if (buffer_uptodate(bh)) {
+            unlock_buffer(bh);
+            goto has_buffer;
+    }
+    submit_read(bh);
+    ```
+
+    ## References
+    Locking rules brief, fact 9 (an unlocked read is only a hint).
+    """
+    yield from report(ctx, "RACE021")
