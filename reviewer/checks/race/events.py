@@ -108,6 +108,9 @@ class Events(DropChecks, JoinChecks, ParentChecks, RcuWalkChecks, RefChecks, Rem
         if spec is None:
             return
         self.link_without_ref(call, spec, args, line)
+        for idx in (spec.tests_negative, spec.tests_positive):
+            if idx is not None and idx < len(args):
+                self.inode_retest(call, args[idx], st, line)
         if spec.returns_ref and spec.alias_arg is not None and spec.alias_arg < len(args):
             self.dget_unpinned_parent(args[spec.alias_arg], name or "", st, line)
         for ls in spec.takes:

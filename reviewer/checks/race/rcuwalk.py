@@ -1,4 +1,5 @@
-"""RACE010: a dentry's inode loaded again after its test, in RCU-walk mode.
+"""RACE010: a dentry's inode loaded again after its test (or tested again
+after its load), in RCU-walk mode or where the replaced code read it once.
 
 Lookup-time callbacks (`->d_revalidate`, `->permission`, `->get_link`) are
 called in RCU-walk mode with LOOKUP_RCU / MAY_NOT_BLOCK set: the dentry is
@@ -49,11 +50,16 @@ class RcuWalkChecks:
     ctx: FnContext
     x: Exprs
 
+    def unstable(self, subj: str, st: State) -> bool:
+        """Can `subj`'s inode change under this code: in RCU-walk mode, or
+        where the code the patch replaces read it once (its author's word)?"""
+        return st.rcu_walk or f"{subj}->{self.api.inode_fields[0]}" in self.ctx.read_once
+
     def inode_load(self, node: Node, dentry: Node, st: State, line: int) -> None:
         """`node` loads `dentry`'s inode plainly (d_inode(), ->d_inode)."""
-        if not st.rcu_walk or self._read_once(node):
-            return
         subj = self.x.canon(dentry, st)
+        if not self.unstable(subj, st) or self._read_once(node):
+            return
         tested = any(f.subject == subj and f.kind == "neg" for f in st.facts)
         if not tested and not self._tested_before(node, subj, st):
             return
@@ -61,6 +67,18 @@ class RcuWalkChecks:
                          f"{compact(node)} loads {subj}'s inode again after testing it, in "
                          "RCU-walk mode where nothing pins it: it may be NULL or another "
                          "inode now; read it once (d_inode_rcu) and test that value"))
+
+    def inode_retest(self, call: Node, dentry: Node, st: State, line: int) -> None:
+        """`call` tests `dentry`'s positivity after this path loaded its
+        unstable inode into a variable: the value tested is not the one kept."""
+        subj = self.x.canon(dentry, st)
+        value = f"{subj}->{self.api.inode_fields[0]}"
+        kept = sorted(v for v, (canon, _) in st.alias.items() if canon == value and v != subj)
+        if kept and self.unstable(subj, st):
+            self.ctx.hit(Hit("RACE010", line, subj,
+                             f"{compact(call)} tests {subj}'s inode again after it was loaded "
+                             f"into {kept[0]}: it can change in between, so the test may not "
+                             f"hold for the value used; test {kept[0]} instead"))
 
     def _read_once(self, node: Node) -> bool:
         """Inside READ_ONCE() or an accessor that reads the value once."""
