@@ -63,10 +63,11 @@ def rcu_walk_inode_reload(ctx: CheckContext) -> Iterator[Finding]:
     Flags, on the RCU-walk path of a lookup-time callback (the branch where
     `flags & LOOKUP_RCU` or `mask & MAY_NOT_BLOCK` is set), a plain load of a
     dentry's inode (`d_inode(d)`, `d->d_inode`) after the code tested that
-    dentry's positivity or negativity, or such a test after the inode was
-    loaded into a variable.  The same outside RCU-walk where the code the
-    patch replaces read that inode once (`READ_ONCE()`, `d_inode_rcu()`):
-    its author's statement that it is not stable there.
+    dentry's positivity or negativity.  The same outside RCU-walk where the
+    code the patch replaces read that inode once (`READ_ONCE()`,
+    `d_inode_rcu()`): its author's statement that it is not stable there;
+    there a test made after the inode was loaded into a variable is flagged
+    too (the test and the value kept may disagree).
 
     ## Why is this bad?
     In RCU-walk mode the dentry is not referenced: it can turn negative, or
