@@ -144,6 +144,7 @@ class KernelApi:
     get_words: frozenset[str] = frozenset()
     not_refs: tuple[str, ...] = ()
     counter_words: frozenset[str] = frozenset()
+    teardown_words: frozenset[str] = frozenset()
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     facts: FactSource | None = field(default=None, repr=False, compare=False)
     _seen: dict[str, FnSpec | None] = field(default_factory=dict, repr=False, compare=False)
@@ -205,6 +206,11 @@ class KernelApi:
         at = [i for i, w in enumerate(words) if w in verbs]
         what = words[at[-1] + 1:] if at else []
         return bool(what) and set(what) <= set(member.lower().split("_"))
+
+    def tears_down(self, name: str | None) -> bool:
+        """Does the name say the call tears an object down further
+        (`device_unregister`, `free_netdev`)?"""
+        return bool(self.teardown_words & set((name or "").lower().split("_")))
 
     def atomic(self, kind: str) -> bool:
         return kind in self.atomic_kinds
@@ -268,6 +274,7 @@ def _build(data: Mapping[str, Any]) -> KernelApi:
         get_words=frozenset(_strs(names.get("get"), ())),
         not_refs=_strs(names.get("not_refs"), ()),
         counter_words=frozenset(_strs(names.get("counters"), ())),
+        teardown_words=frozenset(_strs(names.get("teardown"), ())),
         raw=data,
     )
 

@@ -34,6 +34,7 @@ __all__ = ["Events", "FnContext", "Hit"]
 class Events(DropChecks, JoinChecks, ParentChecks, RcuWalkChecks, RefChecks, RemovedChecks):
     def __init__(self, api: KernelApi, ctx: FnContext) -> None:
         self.api, self.ctx, self.x = api, ctx, Exprs(api)
+        self.tearing = False  # visiting the arguments of a teardown call
 
     # --- expressions, in evaluation order ---------------------------------------------
     def visit(self, node: Node, st: State, peers: Sequence[State]) -> None:
@@ -44,8 +45,11 @@ class Events(DropChecks, JoinChecks, ParentChecks, RcuWalkChecks, RefChecks, Rem
             self.inode_load(node, dentry, st, line_of(node))
         if t == "call_expression":
             args = args_of(node)
+            outer, self.tearing = self.tearing, self.tearing or self.api.tears_down(
+                callee_name(node))
             for a in args:
                 self.visit(a, st, peers)
+            self.tearing = outer
             fn = node.child_by_field_name("function")
             if fn is not None and fn.type != "identifier":
                 self.visit(fn, st, peers)

@@ -23,8 +23,11 @@ class RefChecks:
     api: KernelApi
     ctx: FnContext
     x: Exprs
+    tearing: bool
 
     def use_after_put(self, node: Node, st: State, line: int) -> None:
+        if self.tearing:  # `put_device(&m->dev); device_unregister(&m->dev);`
+            return
         subj = self.x.canon(node, st, ref=True)
         put = st.put.get(subj)
         if put is not None and put[0] != line:
