@@ -167,16 +167,14 @@ def _once(compute: Callable[[], list[str]]) -> Callable[[], list[str]]:
     return wait
 
 
-def prefetch(repo: GitRepo, series: Series, base: str, store: Path | None) -> bool:
+def prefetch(repo: GitRepo, series: Series, base: str, store: Path | None) -> None:
     """Start the base grep for the functions any revision of `series`
     changes the API of, in the background: it reads every C blob of the
     base (seconds on a full kernel) while the other rules run, once for all
     the revisions.  Called by the rule itself and, earlier still, by the
-    run (reviewer.run) before a revision's rules.  True when there is such
-    a grep."""
+    run (reviewer.run) before a revision's rules."""
     if names := _changed_names(series.revisions):
         _start(repo, base, names, store)
-    return bool(names)
 
 
 def _candidates(ctx: CheckContext, commit: str) -> set[str]:
