@@ -38,7 +38,25 @@ class Crashed:
     problem: Problem
 
 
-Event = reviewer.Event | Crashed
+@dataclass(frozen=True)
+class ComparedAhead:
+    """Two neighbouring revisions of a series compared by the child once the
+    checks are done, with their final results: the compare screen then
+    opens on a finished comparison (see AHEAD_PAIRS)."""
+
+    series: int
+    old: str  # labels
+    new: str
+    comparison: reviewer.Comparison
+    # what it was made with: old, new checked; old, new applied
+    inputs: tuple[bool, bool, bool, bool]
+
+
+Event = reviewer.Event | Crashed | ComparedAhead
+# Neighbouring pairs of each series compared ahead, the newest first: what
+# `c` on the matrix asks for (a revision and the one before it), up to a
+# bound for series re-posted without end.
+AHEAD_PAIRS = 24
 
 
 def _context() -> multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext:
@@ -116,6 +134,7 @@ class Analysis:
                 batch.append(event)
                 if isinstance(event, reviewer.Finished | Crashed):
                     yield batch
+                    yield from self._ahead(cancelled)
                     return
             elif not self._proc.is_alive() and not self._conn.poll():
                 yield [*batch, self._died()]
@@ -123,6 +142,19 @@ class Analysis:
             if batch and time.monotonic() >= due:
                 yield batch
                 batch, due = [], time.monotonic() + every
+
+    def _ahead(self, cancelled: Callable[[], bool]) -> Iterator[list[Event]]:
+        """The child's comparisons after the end of the run, one by one,
+        until it exits (or the user stops it)."""
+        while not cancelled():
+            try:
+                if self._conn.poll(POLL_S):
+                    yield [self._conn.recv()]
+                elif not self._proc.is_alive() and not self._conn.poll():
+                    return
+            except (EOFError, OSError):
+                return
+        self._stop.set()
 
     def _died(self) -> Crashed:
         self._proc.join(timeout=1)
@@ -152,13 +184,47 @@ def _child(conn: Connection, stop: Any, env: dict[str, str], cwd: str) -> None:
         opened, options = conn.recv()
     except (EOFError, OSError):
         return  # the parent gave up before sending the work
+    applies: dict[int, dict[str, reviewer.ApplyResult]] = {}
+    reports: dict[int, dict[str, reviewer.RevisionReport]] = {}
+    done = False
     try:
         for event in reviewer.review(opened, options, stop.is_set):
             conn.send(event)
+            match event:
+                case reviewer.RevisionApplied(si, result):
+                    applies.setdefault(si, {})[result.label] = result
+                case reviewer.RevisionChecked(si, report):
+                    reports.setdefault(si, {})[report.label] = report
+                case reviewer.Finished(state):
+                    done = state is reviewer.RunState.DONE
+        if done:  # the run's workers have ended: its results only
+            _compare_ahead(conn, stop, opened, options, applies, reports)
     except Exception as exc:
         conn.send(Crashed(Problem.of(exc)))
     except KeyboardInterrupt:  # a signal stopped apply cleanly
         conn.send(reviewer.Finished(reviewer.RunState.CANCELLED, 0, 0))
+
+
+def _compare_ahead(conn: Connection, stop: Any, opened: reviewer.Opened,
+                   options: reviewer.Options,
+                   applies: dict[int, dict[str, reviewer.ApplyResult]],
+                   reports: dict[int, dict[str, reviewer.RevisionReport]]) -> None:
+    """Each series' newest neighbouring revisions compared, newest first,
+    on the run's results; a pair that fails is left to the compare screen,
+    which says why when it is asked for."""
+    for si, series in enumerate(opened.series):
+        labels = [rev.label for rev in series.revisions]
+        pairs = list(zip(labels, labels[1:], strict=False))[::-1][:AHEAD_PAIRS]
+        applied, checked = applies.get(si, {}), reports.get(si, {})
+        for old, new in pairs:
+            if stop.is_set():
+                return
+            try:
+                comparison = reviewer.compare_pair(series, old, new, options, applied, checked)
+            except Exception:  # noqa: S112  # asked again, and explained, on the screen
+                continue
+            conn.send(ComparedAhead(si, old, new, comparison, (
+                old in checked, new in checked, old in applied, new in applied)))
 
 
 def _quiet() -> None:

@@ -100,6 +100,11 @@ class ReviewerApp(App[int]):
         self._refresh()
         self.revisions.record_checks()  # every result is in the session now
 
+    @on(Work.ComparedAhead)
+    def _compared_ahead(self, event: Work.ComparedAhead) -> None:
+        a = event.ahead
+        self.session.ahead[((a.series, a.old), (a.series, a.new))] = (a.inputs, a.comparison)
+
     @on(Work.ProblemFound)
     def _problem(self, event: Work.ProblemFound) -> None:
         self.session.problem = event.problem

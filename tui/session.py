@@ -57,6 +57,10 @@ class Session:
     # series index → its entry in the review state store (None: not tracked)
     tracked: dict[int, reviewer.TrackedSeries | None] = field(default_factory=dict)
     notes: ReviewNotes = field(default_factory=ReviewNotes)  # kept through re-runs
+    # (old, new) → their comparison on this run's final results (the child's),
+    # with what it had of them (old, new checked; old, new applied)
+    ahead: dict[tuple[Key, Key], tuple[tuple[bool, ...], reviewer.Comparison]] = field(
+        default_factory=dict)
     _places: dict[str, Place] | None = None
     _sorted: dict[Key, tuple[reviewer.RevisionReport, tuple[reviewer.Finding, ...]]] = field(
         default_factory=dict)
@@ -158,3 +162,4 @@ class Session:
     def reset_results(self) -> None:
         self.applies.clear()
         self.reports.clear()
+        self.ahead.clear()

@@ -23,7 +23,7 @@ from reviewer.checks.toolrun import ToolMissing, base_files, run_perl
 from reviewer.model import Address
 from reviewer.tree.gitrepo import GitRepo
 
-__all__ = ["Entry", "entries_for", "expected_recipients", "parse_maintainers",
+__all__ = ["Entries", "Entry", "entries_for", "expected_recipients", "parse_maintainers",
            "run_get_maintainer"]
 
 _FIELD = re.compile(r"^([A-Z]):\s*(.*)$")
@@ -118,14 +118,44 @@ def _address(value: str) -> Address | None:
     return Address(name, addr) if "@" in addr else None
 
 
-def parse_maintainers(text: str) -> list[Entry]:
+class Entries(tuple[Entry, ...]):
+    """MAINTAINERS' entries in file order, indexed by the top directory
+    their F: patterns start with: of its ~3,000 entries, only those naming
+    a path's top directory, and those whose patterns or N: regexes could
+    match anywhere, are tried on it."""
+
+    @cached_property
+    def _index(self) -> tuple[dict[str, list[int]], list[int]]:
+        by_top: dict[str, list[int]] = {}
+        anywhere: list[int] = []
+        for i, entry in enumerate(self):
+            tops = set()
+            for pattern in entry.files:
+                head = _literal_head(pattern)
+                # "fs/…": under fs/ only; "*", "drivers*/…", and a top-level
+                # name (a prefix: MAINTAINERS matches MAINTAINERS.old): anywhere
+                tops.add(head.split("/")[0] if "/" in head else None)
+            if entry.regexes or None in tops:
+                anywhere.append(i)
+            for top in tops - {None}:
+                by_top.setdefault(str(top), []).append(i)
+        return by_top, anywhere
+
+    def covering(self, paths: Sequence[str]) -> list[Entry]:
+        """The entries covering any of `paths`, in file order."""
+        by_top, anywhere = self._index
+        tried = set(anywhere).union(*(by_top.get(p.split("/")[0], ()) for p in paths))
+        return [self[i] for i in sorted(tried) if any(self[i].covers(p) for p in paths)]
+
+
+def parse_maintainers(text: str) -> Entries:
     """Every entry with at least one field, in file order.  The rules of
     every revision on the same base read the same file: parsed once."""
-    return list(_parse(text))
+    return _parse(text)
 
 
 @lru_cache(maxsize=4)
-def _parse(text: str) -> tuple[Entry, ...]:
+def _parse(text: str) -> Entries:
     entries: list[Entry] = []
     title: str | None = None
     fields: dict[str, list[str]] = {}
@@ -144,7 +174,7 @@ def _parse(text: str) -> tuple[Entry, ...]:
             close()
             title, fields = line.strip(), {}
     close()
-    return tuple(entries)
+    return Entries(entries)
 
 
 def _entry(title: str, fields: dict[str, list[str]]) -> Entry:
@@ -165,8 +195,8 @@ def _entry(title: str, fields: dict[str, list[str]]) -> Entry:
 
 def entries_for(entries: Sequence[Entry], paths: Iterable[str]) -> list[Entry]:
     """The entries covering any of `paths`, in file order."""
-    wanted = list(paths)
-    return [e for e in entries if any(e.covers(p) for p in wanted)]
+    indexed = entries if isinstance(entries, Entries) else Entries(entries)
+    return indexed.covering(list(paths))
 
 
 def expected_recipients(entries: Sequence[Entry], paths: Iterable[str]) -> set[str]:
@@ -175,14 +205,21 @@ def expected_recipients(entries: Sequence[Entry], paths: Iterable[str]) -> set[s
     return {a for e in entries_for(entries, paths) if not e.catch_all for a in e.addresses}
 
 
+# (git dir, commit) → _plain_dirs(): a commit never changes, and every
+# revision on the same base asks again.
+_PLAIN_DIRS: dict[tuple[str, str], list[str]] = {}
+
+
 def _plain_dirs(repo: GitRepo, commit: str, text: str) -> list[str]:
     """The plain F:/X: values that are directories at `commit`: the script
     checks `-d` on them, so they must exist in its temporary tree."""
-    plain = {m.group(2).strip() for line in text.splitlines()
-             if (m := _FIELD.match(line)) and m.group(1) in "FX" and _is_plain(m.group(2).strip())}
-    if not plain:
-        return []
-    return sorted(plain & repo.directories(commit))
+    key = (str(repo.git_dir), commit)
+    if key not in _PLAIN_DIRS:
+        plain = {m.group(2).strip() for line in text.splitlines()
+                 if (m := _FIELD.match(line)) and m.group(1) in "FX"
+                 and _is_plain(m.group(2).strip())}
+        _PLAIN_DIRS[key] = sorted(plain & repo.directories(commit)) if plain else []
+    return _PLAIN_DIRS[key]
 
 
 def run_get_maintainer(repo: GitRepo, base_commit: str, patch_text: str,

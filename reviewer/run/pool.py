@@ -83,15 +83,16 @@ class _Worker:
             self.repo = GitRepo(tree)
         one = self.opened.series[series]
         rev = one.revision(label)
-        if (self.repo is not None and apply is not None and apply.applied and apply.base
-                and any(r.check is not_bisectable for r in self.rules)):
-            # the one tree-wide read (a base grep, for POL012 only), in git, while
-            # the rules run
-            prefetch(self.repo, [rev], apply.base.commit)
         # A connection per task: a worker ends without a word (os._exit), and
         # the last connection to close checkpoints the cache's journal.
         cache = ResultCache() if self.use_cache else None
         store = ResultCache(self.store) if cache is None and self.store else None
+        shared = cache or store
+        if (self.repo is not None and apply is not None and apply.applied and apply.base
+                and any(r.check is not_bisectable for r in self.rules)):
+            # the one tree-wide read (a base grep, for POL012 only), in git, while
+            # the rules run; one for the series' revisions, among the workers
+            prefetch(self.repo, one, apply.base.commit, shared.path if shared else None)
         try:
             report = check_revision(one, rev, apply, self.repo, self.config, self.rules, cache,
                                     threads=RULE_THREADS, store=store)

@@ -10,6 +10,7 @@ mail, lets a command run offline).  Kernel facts derived from a tree
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
@@ -18,14 +19,15 @@ import time
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import IO, Any
 
 from platformdirs import user_cache_dir
 
 from reviewer.model import Finding, Level, Severity
 from reviewer.store.sqlite import open_db, sidecars
 
-__all__ = ["ResultCache", "default_cache_path", "take_notices"]
+__all__ = ["ResultCache", "Turn", "default_cache_path", "take_notices"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS findings (
@@ -81,6 +83,47 @@ def default_cache_path() -> Path:
     return Path(env) if env else Path(user_cache_dir("reviewer")) / "cache.sqlite3"
 
 
+class Turn:
+    """A turn, exclusive among the processes sharing a cache, at work they
+    would otherwise each do (deriving a tree's facts, a tree-wide grep):
+    the others wait for it, then read what it stored.  The kernel ends the
+    turn of a process that dies.  Where no lock file can be made (a
+    read-only cache directory) every process has its own turn."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[bytes] | None = None
+
+    def take(self, block: bool = True) -> bool:
+        """Wait for the turn (or, with `block` False, only take it if free);
+        False when another process has it."""
+        try:
+            self._file = open(self.path, "ab")
+        except OSError:
+            return True
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
+        except BlockingIOError:
+            self._file.close()
+            self._file = None
+            return False
+        return True
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> Turn:
+        self.take()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release()
+
+
 class ResultCache:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_cache_path()
@@ -100,6 +143,10 @@ class ResultCache:
         if self._db is None:  # not on every get/put: each would wait out the lock timeout
             self._retry_at = time.monotonic() + 60
         return self._db
+
+    def turn(self, purpose: str) -> Turn:
+        """The turn at `purpose` among the processes sharing this cache."""
+        return Turn(Path(f"{self.path}.{purpose}.lock"))
 
     def get(self, key: str) -> tuple[str, list[Finding]] | None:
         """(level, findings) stored for `key`, or None."""

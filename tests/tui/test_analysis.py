@@ -39,12 +39,14 @@ def each(work: Analysis, opened: reviewer.Opened, options: reviewer.Options,
         yield from batch
 
 
-def _events(opened: reviewer.Opened, tree: Path | None,
-            cancelled=lambda: False) -> list[analysis.Event]:  # type: ignore[no-untyped-def]
+def _events(opened: reviewer.Opened, tree: Path | None, cancelled=lambda: False,  # type: ignore[no-untyped-def]
+            ahead: bool = False) -> list[analysis.Event]:
+    """The run's events; with `ahead`, the comparisons after its end too."""
     analysis.prepare()
     with Analysis() as work:
-        return list(each(work, opened, reviewer.Options(tree=str(tree) if tree else None),
-                         cancelled))
+        events = list(each(work, opened, reviewer.Options(tree=str(tree) if tree else None),
+                           cancelled))
+    return [e for e in events if ahead or not isinstance(e, analysis.ComparedAhead)]
 
 
 def test_results_stream_and_match_the_core(sample: tuple[Path, Path]) -> None:
@@ -65,6 +67,33 @@ def test_results_stream_and_match_the_core(sample: tuple[Path, Path]) -> None:
                                  reviewer.load_config())
     assert [sorted(f.rule_id for f in r.findings) for r in checked] == \
         [sorted(f.rule_id for f in r.findings) for r in here]
+
+
+def test_once_done_the_child_compares_neighbouring_revisions_newest_first(
+        sample: tuple[Path, Path]) -> None:
+    """After the run's end, each series' neighbouring revisions compared on
+    the run's own results: what the compare screen then shows at once."""
+    tree, thread = sample
+    opened = reviewer.open_source(thread)
+    events = _events(opened, tree, ahead=True)
+    end = next(i for i, e in enumerate(events) if isinstance(e, Finished))
+    ahead = events[end + 1:]
+    assert all(isinstance(e, analysis.ComparedAhead) for e in ahead)
+    assert [(e.series, e.old, e.new) for e in ahead] == [  # type: ignore[union-attr]
+        (0, "v3", "v4"), (0, "v2", "v3"), (0, "v1", "v2")]
+    applies = {e.result.label: e.result for e in events if isinstance(e, RevisionApplied)}
+    reports = {e.report.label: e.report for e in events if isinstance(e, RevisionChecked)}
+    here = reviewer.compare_pair(opened.series[0], "v3", "v4",
+                                 reviewer.Options(tree=str(tree)), applies, reports)
+    first = ahead[0]
+    assert isinstance(first, analysis.ComparedAhead)
+    assert first.comparison == here
+
+
+def test_a_cancelled_run_compares_nothing_ahead(sample: tuple[Path, Path]) -> None:
+    tree, thread = sample
+    events = _events(reviewer.open_source(thread), tree, cancelled=lambda: True, ahead=True)
+    assert not any(isinstance(e, analysis.ComparedAhead) for e in events)
 
 
 def test_the_child_and_its_workers_yield_the_cpu_to_the_ui(sample: tuple[Path, Path]) -> None:
@@ -92,15 +121,18 @@ def test_results_hard_behind_each_other_come_together(sample: tuple[Path, Path])
     end without waiting out `every`."""
     _tree, thread = sample
     opened = reviewer.open_source(thread)
-    one_by_one = _events(opened, None)
+    one_by_one = _events(opened, None, ahead=True)
     with Analysis() as work:
         start = time.monotonic()
         batches = list(work.batches(opened, reviewer.Options(), lambda: False, every=60))
         took = time.monotonic() - start
-    assert [len(b) for b in batches] == [1, len(one_by_one) - 1]
+    run = [e for e in one_by_one if not isinstance(e, analysis.ComparedAhead)]
+    assert [len(b) for b in batches[:2]] == [1, len(run) - 1]
     assert isinstance(batches[0][0], Started) and took < 60
     assert [type(e) for b in batches for e in b] == [type(e) for e in one_by_one]
     assert batches[1][-1] == Finished("done", 0, 4)
+    # after the end, the comparisons made ahead, each as it comes
+    assert [len(b) for b in batches[2:]] == [1, 1, 1]
 
 
 async def test_the_app_repaints_once_per_batch_of_results(tmp_path: Path,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from textual.pilot import Pilot
 
 import reviewer
@@ -265,6 +266,32 @@ async def test_compare_shows_pairs_rangediff_and_findings(demo_app) -> None:
         assert (patch.key, patch.index) == ((0, "v4"), screen.comparison.pairs[0].new)
         await pilot.press("q", "q")
         assert isinstance(app.screen, RevisionsScreen)
+
+
+@pytest.mark.parametrize("tree", [True, False])
+async def test_compare_opens_on_the_comparison_made_ahead(sample, tree: bool,
+                                                          monkeypatch) -> None:
+    """Once the run is done the analysis child compares neighbouring
+    revisions: `c` shows that comparison at once, with no work of its own
+    (this process could not compare now), with a tree or without."""
+    app = make_app(str(sample[1]), reviewer.Options(tree=str(sample[0]) if tree else None))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert set(app.session.ahead) == {((0, "v1"), (0, "v2")), ((0, "v2"), (0, "v3")),
+                                          ((0, "v3"), (0, "v4"))}
+
+        def cannot(*args: object) -> None:
+            raise AssertionError("compared in the UI process")
+
+        monkeypatch.setattr(reviewer, "compare_pair", cannot)
+        await pilot.press("j", "j", "c")  # v3 against v2
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        assert screen.comparison is app.session.ahead[((0, "v2"), (0, "v3"))][1]
+        assert screen.query_one("#pairs").row_count == 10
+        await pilot.press("right_square_bracket")
+        assert (screen.comparison.old, screen.comparison.new) == ("v3", "v4")
+        assert not [w for w in app.workers if w.group == "compare"]
 
 
 async def test_compare_shows_each_request_with_its_verdict_and_evidence(demo_app) -> None:

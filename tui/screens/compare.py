@@ -226,6 +226,10 @@ class CompareScreen(BaseScreen):
         s = self.session
         self._pair = (old, new)
         self._inputs = (old in s.reports, new in s.reports, old in s.applies, new in s.applies)
+        inputs, ahead = s.ahead.get((old, new), ((), None))
+        if ahead is not None and inputs == self._inputs:  # made with what we have
+            self._show(ahead, old, new)
+            return
         self._note(Text(f"comparing {old[1]} with {new[1]}…", style="dim"))
         # copies: the worker must not read dicts the UI thread keeps filling
         applies = {k[1]: v for k, v in s.applies.items() if k[0] == new[0]}
@@ -250,14 +254,16 @@ class CompareScreen(BaseScreen):
 
     @on(Compared)
     def _compared(self, event: Compared) -> None:
-        if (event.old, event.new) != self._pair:
-            return  # a stale answer for a pair no longer shown
-        c = self.comparison = event.comparison
+        if (event.old, event.new) == self._pair:  # else a stale answer for another pair
+            self._show(event.comparison, event.old, event.new)
+
+    def _show(self, comparison: Any, old: Key, new: Key) -> None:
+        c = self.comparison = comparison
         self._note(inert(c.range_diff_note, "dim"))
         self.query_one(PairList).show(c.pairs, patch_trailers(c))
         s = self.session
         self.query_one("#compare-findings", LineView).set_lines(
-            findings_lines(c, event.old in s.reports, event.new in s.reports))
+            findings_lines(c, old in s.reports, new in s.reports))
         self._right = {False: review_lines(c)}  # the range-diff's lines on the first d
         self.query_one(ReviewList).set_lines(self._lines(self._diff_shown))
         self._title()

@@ -114,6 +114,13 @@ class RevisionsScreen(BaseScreen):
             self.found = found
             self.problem = problem
 
+    class ComparedAhead(WorkReported):
+        """Two revisions compared once the run was done (analysis.ComparedAhead)."""
+
+        def __init__(self, run: int, ahead: analysis.ComparedAhead) -> None:
+            super().__init__(run)
+            self.ahead = ahead
+
     class WorkFinished(WorkReported):
         def __init__(self, run: int, state: str, applied: int, checked: int,
                      not_applied: int = 0) -> None:
@@ -197,6 +204,8 @@ class RevisionsScreen(BaseScreen):
                 return self.ProblemFound(run, Problem("notice", message), False)
             case reviewer.Finished(state, applied, checked, not_applied):
                 return self.WorkFinished(run, state, applied, checked, not_applied)
+            case analysis.ComparedAhead():
+                return self.ComparedAhead(run, event)
         return None  # progress: the results themselves are counted
 
     @work(thread=True, exclusive=True, group="attest", name="attest", exit_on_error=False,
@@ -237,6 +246,7 @@ class RevisionsScreen(BaseScreen):
     @on(ResultsArrived)
     @on(ProblemFound)
     @on(WorkFinished)
+    @on(ComparedAhead)
     def _drop_stale(self, event: WorkReported) -> None:
         """A cancelled run may still report: keep that from the app."""
         if event.run != self.run_id:

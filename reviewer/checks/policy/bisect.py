@@ -7,11 +7,13 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from reviewer import cparse
 from reviewer.checks.context import CheckContext
 from reviewer.checks.registry import Scope, rule
-from reviewer.model import Finding, Patch, Revision, Severity
+from reviewer.model import Finding, Patch, Revision, Series, Severity
+from reviewer.store.cache import ResultCache
 from reviewer.tree.gitrepo import GitRepo
 from reviewer.tree.gitscan import grep_files_async
 
@@ -75,9 +77,12 @@ def _updates_callers(patch: Patch, change: ApiChange) -> bool:
 def _old_form_calls(data: bytes, name: str) -> list[tuple[int, int]]:
     """(line, argument count) of each call `name(...)`: tree-sitter is asked
     about each textual occurrence only, not walked over the whole file."""
+    found = list(re.finditer(rb"\b" + re.escape(name.encode()) + rb"\b", data))
+    if not found:  # a file the series' grep found for another function
+        return []
     tree = cparse.parse(data)
     out: list[tuple[int, int]] = []
-    for m in re.finditer(rb"\b" + re.escape(name.encode()) + rb"\b", data):
+    for m in found:
         node = tree.root_node.descendant_for_byte_range(m.start(), m.end())
         call = node.parent if node is not None and node.type == "identifier" else None
         callee = call.child_by_field_name("function") if call is not None else None
@@ -97,41 +102,95 @@ _GLOBS = tuple(f"*{e}" for e in _C_FILES)
 _LOCK = threading.Lock()
 
 
-def _changed_names(rev: Revision) -> tuple[str, ...]:
-    return tuple(sorted({c.name for p in rev.patches for c in api_changes(p)}))
+def _changed_names(revisions: Iterable[Revision]) -> tuple[str, ...]:
+    return tuple(sorted({c.name for rev in revisions for p in rev.patches
+                         for c in api_changes(p)}))
 
 
-def _start(repo: GitRepo, base: str, names: tuple[str, ...]) -> Callable[[], list[str]]:
+def _start(repo: GitRepo, base: str, names: tuple[str, ...],
+           store: Path | None) -> Callable[[], list[str]]:
     key = (str(repo.git_dir), base, names)
     with _LOCK:  # revisions are checked in parallel threads
         if key not in _PREFETCHED:
-            _PREFETCHED[key] = grep_files_async(repo, base, list(names), _GLOBS)
+            _PREFETCHED[key] = _shared_grep(repo, base, names, store)
         return _PREFETCHED[key]
 
 
-def prefetch(repo: GitRepo, revisions: Iterable[Revision], base: str) -> bool:
-    """Start the base grep of each of `revisions` that changes an API, in
-    the background: it reads every C blob of the base (seconds on a full
-    kernel) while the other rules run.  Called by the rule itself and,
-    earlier still, by the run (reviewer.run) before a revision's rules.
-    True when there is such a grep."""
-    started = False
-    for rev in revisions:
-        if names := _changed_names(rev):
-            _start(repo, base, names)
-            started = True
-    return started
+def _shared_grep(repo: GitRepo, base: str, names: tuple[str, ...],
+                 store: Path | None) -> Callable[[], list[str]]:
+    """The base grep for `names`, run once among the processes sharing the
+    cache at `store` (the run's check workers, each checking a revision of
+    the same series): the first to start greps and keeps the files there,
+    the others wait for its turn to end and read them."""
+    def grep() -> Callable[[], list[str]]:
+        return grep_files_async(repo, base, list(names), _GLOBS)
+
+    if store is None:
+        return grep()
+    key = f"base-grep {repo.git_dir} {base} {' '.join(_GLOBS)}: {' '.join(names)}"
+    db = ResultCache(store)
+    try:
+        if (hit := db.get_json(key)) is not None:
+            return lambda: list(hit)
+        turn = db.turn("grep")
+        if not turn.take(block=False):
+            def theirs() -> list[str]:
+                with turn:
+                    found = ResultCache(store).get_json(key)
+                return list(found) if found is not None else grep()()  # their grep failed
+            return _once(theirs)
+        wait = grep()
+    finally:
+        db.close()
+
+    def ours() -> list[str]:
+        try:
+            files = wait()
+            keep = ResultCache(store)
+            keep.put_json(key, "base-grep", files)
+            keep.close()
+        finally:
+            turn.release()
+        return files
+    return _once(ours)
+
+
+def _once(compute: Callable[[], list[str]]) -> Callable[[], list[str]]:
+    """`compute`, run by the first of any number of waiters, in any threads."""
+    lock, done = threading.Lock(), list[list[str]]()
+
+    def wait() -> list[str]:
+        with lock:
+            if not done:
+                done.append(compute())
+        return done[0]
+    return wait
+
+
+def prefetch(repo: GitRepo, series: Series, base: str, store: Path | None) -> None:
+    """Start the base grep for the functions any revision of `series`
+    changes the API of, in the background: it reads every C blob of the
+    base (seconds on a full kernel) while the other rules run, once for all
+    the revisions.  Called by the rule itself and, earlier still, by the
+    run (reviewer.run) before a revision's rules."""
+    if names := _changed_names(series.revisions):
+        _start(repo, base, names, store)
 
 
 def _candidates(ctx: CheckContext, commit: str) -> set[str]:
-    """C files of the base that name any changed function: one `git grep`
-    over the base per revision; after that only these files and the ones
-    the patches touch can hold a caller."""
+    """C files of the base that name any function a revision of the series
+    changes: one `git grep` over the base; after that only these files and
+    the ones the patches touch can hold a caller."""
     def grep() -> set[str]:
         assert ctx.repo is not None
-        return set(_start(ctx.repo, commit, _changed_names(ctx.revision))())
+        return set(_start(ctx.repo, commit, _changed_names(ctx.data.series.revisions),
+                          _store(ctx))())
 
     return ctx.memo(f"bisect-candidates {commit}", grep)
+
+
+def _store(ctx: CheckContext) -> Path | None:
+    return ctx.data.cache.path if ctx.data.cache is not None else None
 
 
 def _stale_callers(ctx: CheckContext, change: ApiChange, after: int) -> list[str]:
@@ -179,7 +238,7 @@ def not_bisectable(ctx: CheckContext) -> Iterator[Finding]:
     patch, then use the new argument in the following patches.
     """
     if ctx.applied and ctx.repo is not None and ctx.base is not None:
-        prefetch(ctx.repo, [ctx.revision], ctx.base)
+        prefetch(ctx.repo, ctx.data.series, ctx.base, _store(ctx))
     for patch in ctx.revision.patches:
         broken = [(change, found) for change in api_changes(patch)
                   if (found := _broken(ctx, change))]

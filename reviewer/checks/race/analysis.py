@@ -105,7 +105,8 @@ def _through_new_calls(src: SourceFile, fns: list[tuple[CFunction, Node]], api: 
     reported where it happens, naming the new calls."""
     changed = src.changed_lines
     calls = _calls_at(fns, changed)
-    before = CallerContext(callers.root, callers.fns, api, summaries, skip=changed)
+    before = CallerContext(callers.root, callers.fns, api, summaries, skip=changed,
+                           like=callers)
     for fn, node in fns:
         lines = calls.get(fn.name)
         if not lines or _touches(fn, changed) \

@@ -43,12 +43,15 @@ def _enclosing(node: Node) -> Node | None:
 
 class CallerContext:
     """`skip`: lines whose calls do not count (the calls a revision adds:
-    what the helpers ran with before it)."""
+    what the helpers ran with before it).  `like`: the same file's context
+    counting every call; a caller entered with the same locks in both walks
+    the same way, so its walk there is reused instead of repeated."""
 
     def __init__(self, root: Node, fns: dict[str, Node], api: KernelApi,
-                 summaries: Summaries, skip: frozenset[int] = frozenset()) -> None:
+                 summaries: Summaries, skip: frozenset[int] = frozenset(),
+                 like: CallerContext | None = None) -> None:
         self.root, self.fns, self.api, self.summaries = root, fns, api, summaries
-        self.skip = skip
+        self.skip, self.like = skip, like
         self.done: dict[str, dict[LockKey, str]] = {}
         self._names: dict[str, list[Node]] | None = None  # identifier -> its uses
         self._walked: dict[str, dict[str, list[frozenset[LockKey]]]] = {}  # per caller
@@ -98,6 +101,10 @@ class CallerContext:
         file, in the callee's names (one walk of the caller for them all),
         starting from what its own callers hold."""
         if caller_name in self._walked:
+            return self._walked[caller_name]
+        if self.like is not None and (depth >= MAX_DEPTH or set(self.held(caller_name, depth + 1))
+                                      == set(self.like.held(caller_name, depth + 1))):
+            self._walked[caller_name] = self.like._at_calls(caller_name, caller, depth)
             return self._walked[caller_name]
         seen: dict[str, list[frozenset[LockKey]]] = {}
         self._walked[caller_name] = seen

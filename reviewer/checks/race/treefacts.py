@@ -11,7 +11,6 @@ are kept for this process only."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import multiprocessing
 import os
@@ -19,9 +18,8 @@ import posixpath
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from reviewer.checks.context import CheckContext
@@ -169,7 +167,9 @@ def tree_facts(repo: GitRepo, commit: str, cache: ResultCache | None,
     core set and one per directory outside it, each computed now unless
     stored."""
     core_key = set_key(repo, commit)
-    with _COMPUTING, _one_process(cache):
+    # One process at a time derives (the run's check workers, two runs at
+    # once): the others wait, then read the sets it stored.
+    with _COMPUTING, cache.turn("facts") if cache is not None else nullcontext():
         core = _ensure(cache, core_key, lambda: derive(repo, commit))
         sets = [core]
         keys = [core_key]
@@ -180,26 +180,6 @@ def tree_facts(repo: GitRepo, commit: str, cache: ResultCache | None,
                 read_files(repo, commit, (d,)), below)))
             keys.insert(0, key)
     return TreeFacts(tuple(keys), tuple(paths), tuple(sets))
-
-
-@contextmanager
-def _one_process(cache: ResultCache | None) -> Iterator[None]:
-    """One computation at a time among the processes sharing `cache` (a
-    run's check workers, two runs at once): the others wait, then read what
-    it stored instead of deriving the same sets again."""
-    try:
-        lock = open(Path(f"{cache.path}.facts.lock"), "ab") if cache is not None else None
-    except OSError:  # a read-only cache directory: each process on its own
-        lock = None
-    if lock is None:
-        yield
-        return
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released by the kernel if we die meanwhile
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _ensure(cache: ResultCache | None, key: str, compute: Callable[[], Derived]) -> Lookup:

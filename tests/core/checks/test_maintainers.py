@@ -15,6 +15,7 @@ from helpers import REFERENCE_THREAD, need
 from reviewer import open_source
 from reviewer.checks.engine import RevisionReport, check_revision
 from reviewer.checks.maintainers import (
+    Entry,
     entries_for,
     expected_recipients,
     parse_maintainers,
@@ -144,6 +145,47 @@ def test_entries_for_and_expected_recipients() -> None:
     assert expected_recipients(entries, ["arch/arm/Kconfig"]) == {
         "linux@armlinux.org.uk", "linux-arm-kernel@lists.infradead.org",
         "arm-secret@example.org"}
+
+
+# Patterns whose top directory is not spelled out, beside ones that are.
+ODD = SMALL + """
+WILD TOP
+L:	wild@example.org
+F:	driv*/odd/
+F:	*/odd.c
+
+TOP FILE
+L:	top@example.org
+F:	MAINTAINERS
+"""
+ODD_PATHS = ["fs/overlayfs/namei.c", "fs/overlayfs/legacy.c", "drivers/omap/x.c",
+             "drivers/odd/a.c", "drivers2/odd/b.h", "net/odd.c", "MAINTAINERS",
+             "MAINTAINERS.old", "lib/plain/x.c", "lib/plainer.c", "arch/arm/mach-ax/y.c",
+             "Documentation/filesystems/overlayfs.rst", "README"]
+
+
+def _every(entries: list[Entry], paths: list[str]) -> list[Entry]:
+    return [e for e in entries if any(e.covers(p) for p in paths)]
+
+
+@pytest.mark.parametrize("paths", [[p] for p in ODD_PATHS] + [ODD_PATHS[:3], ODD_PATHS[3:9]])
+def test_the_index_by_top_directory_finds_what_trying_every_entry_finds(
+        paths: list[str]) -> None:
+    entries = parse_maintainers(ODD)
+    assert entries_for(entries, paths) == _every(list(entries), paths)
+    assert entries_for(list(entries), paths) == _every(list(entries), paths)  # any sequence
+
+
+def test_the_index_on_the_real_maintainers(kernel_src: Path) -> None:
+    entries = parse_maintainers((kernel_src / "MAINTAINERS").read_text())
+    # Paths at and around what every 29th F: pattern names (the patterns'
+    # own text: below, beside and inside what they name).
+    named = sorted({f for e in entries for f in e.files})[::29]
+    paths = sorted({p for f in named for p in (f.rstrip("/*?"), f.rstrip("/*?") + "x/y.c",
+                                               f.replace("*", "q").replace("?", "z"))})
+    assert len(paths) > 250
+    for path in paths:
+        assert entries_for(entries, [path]) == _every(list(entries), [path]), path
 
 
 def test_get_maintainer_absent_or_perl_missing(tmp_path: Path,
