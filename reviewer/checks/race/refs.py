@@ -73,15 +73,18 @@ class RefChecks:
         if gets is not None or (spec is None and self.api.ref_op(name) == "get"):
             self.ctx.got_lines.add(line)  # by name alone, as the removed lines are read
         if gets is not None and gets < len(args):
-            self._late_get(args[gets], st, line, name)
+            self._late_get(self._counted(args[gets], name), st, line, name)
         if discarded and gets is not None and gets < len(args):  # `dget(d);`: one more
             subj = self.ref_target(args[gets], name, st)
             st.extra[subj] = st.extra.get(subj, 0) + 1
 
     def ref_target(self, arg: Node, name: str, st: State) -> str:
-        """The object whose reference a get or put of `name` moves: x for a
-        member's address `&x->m` when the member counts x's references
-        (KernelApi.counts_owner), else the argument itself."""
+        """The object whose reference a get or put of `name` moves."""
+        return self.x.canon(self._counted(arg, name), st, ref=True)
+
+    def _counted(self, arg: Node, name: str) -> Node:
+        """x for a member's address `&x->m` when the member counts x's
+        references (KernelApi.counts_owner), else the argument itself."""
         a = unwrap(arg)
         member = a.child_by_field_name("argument") if a.type == "pointer_expression" \
             and a.children and a.children[0].type == "&" else None
@@ -92,8 +95,8 @@ class RefChecks:
                 member.child_by_field_name("field")
             if base is not None and field is not None \
                     and self.api.counts_owner(name, node_text(field)):
-                return self.x.canon(base, st, ref=True)
-        return self.x.canon(arg, st, ref=True)
+                return base
+        return arg
 
     def link_without_ref(self, call: Node, spec: FnSpec, args: list[Node], line: int) -> None:
         """RACE016: an object linked into a list right where the replaced
