@@ -75,10 +75,11 @@ def _written(node: Node) -> bool:
 
 
 def _in_lock_call(node: Node, x: Exprs) -> bool:
-    """`&s->lk` given to a lock or unlock call: the lock, not a read."""
+    """`&s->lk` (or `&s->locks[i]`, one lock of an array) given to a lock or
+    unlock call: the lock, not a read."""
     cur = node.parent
     while cur is not None and cur.type in ("pointer_expression", "argument_list",
-                                           "parenthesized_expression"):
+                                           "parenthesized_expression", "subscript_expression"):
         if cur.type == "argument_list" and cur.parent is not None:
             spec = x.spec(cur.parent)
             return spec is not None and bool(spec.acquires or spec.releases)
