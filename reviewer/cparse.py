@@ -16,7 +16,8 @@ import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Query, Tree
 
 __all__ = [
-    "CFunction", "Call", "Prototype", "calls", "descendants", "exported_symbols",
+    "CFunction", "Call", "Prototype", "calls", "descendants", "exit_statements",
+    "exported_symbols",
     "function_at", "function_name", "function_nodes", "functions", "functions_touching",
     "line_of", "local_types", "macros", "node_text", "param_names", "params", "parse",
     "prototypes", "query", "returns_pointer",
@@ -202,6 +203,11 @@ def descendants(node: Node, types: tuple[str, ...] | None = None) -> Iterator[No
         if types is None or cur.type in types:
             yield cur
         stack.extend(reversed(cur.children))
+
+
+def exit_statements(node: Node) -> list[Node]:
+    """The `return` and `goto` statements under `node`, in source order."""
+    return list(descendants(node, ("return_statement", "goto_statement")))
 
 
 def _args(call: Node) -> list[Node]:

@@ -159,24 +159,24 @@ def _walk(src: SourceFile, fn: CFunction, node: Node, api: KernelApi, summaries:
     span = range(fn.start_line, fn.end_line + 1)
     unseen = [n for n in span if n not in src.known_lines] if src.known_lines else []
     lost: list[Hit] = []
-    ctx.unlocked = unlocked_spans([(a, lines) for a, lines in runs(src.removed)
-                                   if fn.start_line <= a <= fn.end_line], api)
-    for anchor, lines in runs(src.removed):
-        if fn.start_line <= anchor <= fn.end_line:
-            lost += skipped_unlocks(Exprs(api), body, lines, anchor, unseen)
-            lost += dropped_rechecks(Exprs(api), body, lines, anchor)
-            ctx.protected.update(protected_fields(lines, api))
-            ctx.cleared[anchor] = cleared_fields(lines)
-            if released := released_locks(lines, api):
-                ctx.released_keys |= set(released)
-                ctx.removed_releases[anchor] = released
-            ctx.read_once |= lockless_reads(lines, api)
-            if gets := dropped_gets(lines, api):
-                ctx.dropped_gets[anchor] = gets
-            if objects := got_objects(lines, api):
-                ctx.got_objects[anchor] = objects
-            if tests := dropped_tests(lines, api):
-                ctx.dropped_tests[anchor] = tests
-                lost += lost_bailouts(Exprs(api), lines, anchor, rewritten(body, anchor))
+    x = Exprs(api)
+    removed = [(a, lines) for a, lines in runs(src.removed) if fn.start_line <= a <= fn.end_line]
+    ctx.unlocked = unlocked_spans(removed, api)
+    for anchor, lines in removed:
+        lost += skipped_unlocks(x, body, lines, anchor, unseen)
+        lost += dropped_rechecks(x, body, lines, anchor)
+        ctx.protected.update(protected_fields(lines, api))
+        ctx.cleared[anchor] = cleared_fields(lines)
+        if released := released_locks(lines, api):
+            ctx.released_keys |= set(released)
+            ctx.removed_releases[anchor] = released
+        ctx.read_once |= lockless_reads(lines, api)
+        if gets := dropped_gets(lines, api):
+            ctx.dropped_gets[anchor] = gets
+        if objects := got_objects(lines, api):
+            ctx.got_objects[anchor] = objects
+        if tests := dropped_tests(lines, api):
+            ctx.dropped_tests[anchor] = tests
+            lost += lost_bailouts(x, lines, anchor, rewritten(body, anchor))
     walked = Walker(Events(api, ctx), body, fn.end_line, unseen, changed).run(init).values()
     return list(walked) + lost

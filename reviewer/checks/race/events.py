@@ -310,7 +310,7 @@ class Events(DropChecks, JoinChecks, ParentChecks, RcuWalkChecks, RefChecks, Rem
         key = self.x.lock_key(ls, args, st)
         if key is None:
             return
-        st.unsure = frozenset(u for u in st.unsure if u[0] != key)  # it was held, then
+        st.settle_unsure(key)  # it was held, then
         h = st.held(key)
         if h is not None and h.key[1] != WILDCARD:
             st.drop_lock(h, line)

@@ -11,14 +11,14 @@ which now leaves without releasing it."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 
 from tree_sitter import Node
 
 from reviewer.checks.race.exprs import Exprs, callee_name, may_move_lock
 from reviewer.checks.race.hits import Hit
 from reviewer.checks.race.removed import NEAR, statements
-from reviewer.cparse import descendants, node_text
+from reviewer.cparse import descendants, exit_statements, node_text
 
 __all__ = ["skipped_unlocks"]
 
@@ -34,7 +34,7 @@ def skipped_unlocks(x: Exprs, body: Node, removed: list[str], anchor: int,
     if not labels:
         return []
     out: list[Hit] = []
-    for exit_ in _exits(body):
+    for exit_ in exit_statements(body):
         line = exit_.start_point.row + 1
         if not anchor < line <= anchor + NEAR or _label(exit_) in labels:
             continue
@@ -55,10 +55,6 @@ def skipped_unlocks(x: Exprs, body: Node, removed: list[str], anchor: int,
 def _label(node: Node) -> str:
     lb = node.child_by_field_name("label")
     return node_text(lb) if lb is not None else ""
-
-
-def _exits(body: Node) -> Iterator[Node]:
-    yield from descendants(body, ("return_statement", "goto_statement"))
 
 
 def _releases(x: Exprs, body: Node, label: str) -> bool:

@@ -16,7 +16,7 @@ from reviewer.checks.race.exprs import Exprs, args_of, callee_name, compact, str
 from reviewer.checks.race.hits import Hit
 from reviewer.checks.race.removed import statements
 from reviewer.checks.race.state import State, root_of
-from reviewer.cparse import descendants, node_text
+from reviewer.cparse import descendants, exit_statements, node_text
 
 __all__ = ["dropped_rechecks"]
 
@@ -36,11 +36,11 @@ def dropped_rechecks(x: Exprs, body: Node, removed: list[str], anchor: int) -> l
     if first is None or not (first.type in ("goto_statement", "return_statement")
                              or (first.type == "if_statement" and _mentions(first, obj))):
         return []
-    before = {_exit_text(e) for e in _exits(first)}
+    before = {_exit_text(e) for e in exit_statements(first)}
     for stmt in statements(removed):
         if stmt.type != "if_statement" or not _mentions(stmt, obj):
             continue
-        same = [e for e in _exits(stmt) if _exit_text(e) in before]
+        same = [e for e in exit_statements(stmt) if _exit_text(e) in before]
         if same and any(_releases(x, call, c) for c in descendants(stmt, ("call_expression",))):
             line = lock.start_point.row + 1
             return [Hit("RACE021", line, obj,
@@ -70,10 +70,6 @@ def _mentions(stmt: Node, obj: str) -> bool:
     cond = stmt.child_by_field_name("condition")
     return cond is not None and any(node_text(n) == obj
                                     for n in descendants(cond, ("identifier",)))
-
-
-def _exits(node: Node) -> list[Node]:
-    return list(descendants(node, ("goto_statement", "return_statement")))
 
 
 def _exit_text(node: Node) -> str:

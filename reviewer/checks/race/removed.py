@@ -220,7 +220,7 @@ class RemovedChecks:
             return
         for k, at, text in sorted(u for u in st.unsure if u[0] == key):
             self._lock_dropped_from_read(k, at, text, f" (taken only later, at line {line})")
-        st.unsure = frozenset(u for u in st.unsure if u[0] != key)
+        st.settle_unsure(key)
 
 
     def jump_after_release(self, line: int, label: str | None, states: list[State]) -> None:

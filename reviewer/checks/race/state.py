@@ -178,7 +178,12 @@ class State:
         self.locks = self.locks[:i] + self.locks[i + 1:]
         self.released[h.key] = line
         self.murky = self.murky - {h.key}
-        self.unsure = frozenset(u for u in self.unsure if u[0] != h.key)
+        self.settle_unsure(h.key)
+
+    def settle_unsure(self, key: LockKey) -> None:
+        """The path now knows whether `key` was held: its reads made with
+        the lock's state unknown are judged (or cleared) here."""
+        self.unsure = frozenset(u for u in self.unsure if u[0] != key)
 
     # --- values ------------------------------------------------------------------
     def add_facts(self, facts: list[Fact]) -> None:
