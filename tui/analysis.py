@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import reviewer
-from tui.session import Problem
+from tui.session import Inputs, Problem, compare_inputs
 
 POLL_S = 0.05  # how often the parent looks at the cancel flag while it waits
 
@@ -48,8 +48,7 @@ class ComparedAhead:
     old: str  # labels
     new: str
     comparison: reviewer.Comparison
-    # what it was made with: old, new checked; old, new applied
-    inputs: tuple[bool, bool, bool, bool]
+    inputs: Inputs  # what it was made with
 
 
 Event = reviewer.Event | Crashed | ComparedAhead
@@ -223,8 +222,8 @@ def _compare_ahead(conn: Connection, stop: Any, opened: reviewer.Opened,
                 comparison = reviewer.compare_pair(series, old, new, options, applied, checked)
             except Exception:  # noqa: S112  # asked again, and explained, on the screen
                 continue
-            conn.send(ComparedAhead(si, old, new, comparison, (
-                old in checked, new in checked, old in applied, new in applied)))
+            conn.send(ComparedAhead(si, old, new, comparison,
+                                    compare_inputs(old, new, checked, applied)))
 
 
 def _quiet() -> None:

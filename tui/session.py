@@ -5,15 +5,27 @@ owns one `Session` and screens read it; nothing here imports Textual."""
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 import reviewer
 from tui import states
 from tui.notes import ReviewNotes
 
 Key = tuple[int, str]  # (series index, revision label)
+# What a comparison of two revisions was made with: each checked, each
+# applied.  One made with less is made again when more has arrived.
+Inputs = tuple[bool, bool, bool, bool]
+
+
+_K = TypeVar("_K")
+
+
+def compare_inputs(old: _K, new: _K, checked: Container[_K], applied: Container[_K]) -> Inputs:
+    return old in checked, new in checked, old in applied, new in applied
 FAMILIES = ("POL", "RACE")  # always shown, even before a family has rules
 
 
@@ -59,7 +71,7 @@ class Session:
     notes: ReviewNotes = field(default_factory=ReviewNotes)  # kept through re-runs
     # (old, new) → their comparison on this run's final results (the child's),
     # with what it had of them (old, new checked; old, new applied)
-    ahead: dict[tuple[Key, Key], tuple[tuple[bool, ...], reviewer.Comparison]] = field(
+    ahead: dict[tuple[Key, Key], tuple[Inputs, reviewer.Comparison]] = field(
         default_factory=dict)
     _places: dict[str, Place] | None = None
     _sorted: dict[Key, tuple[reviewer.RevisionReport, tuple[reviewer.Finding, ...]]] = field(

@@ -19,7 +19,7 @@ from textual.widgets import Header, Label, Select, Static
 import reviewer
 from tui.render import Line, diff_line, finding_text, inert, rangediff_lines
 from tui.screens.base import SIDE_PANE, SIDE_PANE_WIDTH, BaseScreen, CompareAt, PatchAt, ThreadAt
-from tui.session import Key, Problem
+from tui.session import Inputs, Key, Problem, compare_inputs
 from tui.widgets.keyfooter import KeyFooter
 from tui.widgets.lineview import LineView
 from tui.widgets.sidelists import PairList, ReviewList
@@ -131,7 +131,7 @@ class CompareScreen(BaseScreen):
         super().__init__()
         self._wanted = new
         self._pair: tuple[Key, Key] | None = None
-        self._inputs: tuple[bool, bool, bool, bool] | None = None  # what the last run had
+        self._inputs: Inputs | None = None  # what the last run had
         self.comparison: Any = None
         self._options: list[tuple[str, str]] = []  # what the pickers offer
         self._right: dict[bool, list[Line]] = {}  # review, range-diff, as far as shown
@@ -225,7 +225,7 @@ class CompareScreen(BaseScreen):
             return
         s = self.session
         self._pair = (old, new)
-        self._inputs = (old in s.reports, new in s.reports, old in s.applies, new in s.applies)
+        self._inputs = compare_inputs(old, new, s.reports, s.applies)
         inputs, ahead = s.ahead.get((old, new), ((), None))
         if ahead is not None and inputs == self._inputs:  # made with what we have
             self._show(ahead, old, new)
@@ -335,8 +335,7 @@ class CompareScreen(BaseScreen):
             return
         old, new = self._pair
         s = self.session
-        now = (old in s.reports, new in s.reports, old in s.applies, new in s.applies)
-        if now != self._inputs:
+        if compare_inputs(old, new, s.reports, s.applies) != self._inputs:
             self._start(old, new)
 
 
